@@ -1,0 +1,107 @@
+//! K-Means parameters with documented defaults, checked once into [`ValidParams`].
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// The seed used when the user gives none: results are reproducible by default.
+pub const DEFAULT_SEED: u64 = 42;
+
+/// What the user (or the page) asks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KMeansParams {
+    /// Number of clusters, k ≥ 1.
+    pub n_clusters: usize,
+    /// Independent k-means++ runs; the one with the lowest inertia is kept. Default 10.
+    pub n_runs: usize,
+    /// Lloyd iterations per run at most. Default 300 (scikit-learn's).
+    pub max_iterations: usize,
+    /// Convergence threshold on the squared centre shift, relative to the mean feature
+    /// variance (scikit-learn's `tol`). Default 1e-4.
+    pub tolerance: f64,
+    /// Seed of the random stream (ChaCha8). Default [`DEFAULT_SEED`].
+    pub seed: u64,
+}
+
+impl KMeansParams {
+    /// Defaults for `n_clusters` clusters.
+    pub fn new(n_clusters: usize) -> Self {
+        Self { n_clusters, n_runs: 10, max_iterations: 300, tolerance: 1e-4, seed: DEFAULT_SEED }
+    }
+
+    pub fn n_runs(mut self, n_runs: usize) -> Self {
+        self.n_runs = n_runs;
+        self
+    }
+
+    pub fn max_iterations(mut self, max_iterations: usize) -> Self {
+        self.max_iterations = max_iterations;
+        self
+    }
+
+    pub fn tolerance(mut self, tolerance: f64) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Turns raw parameters into valid ones, or says which field is wrong.
+    pub fn check(&self) -> Result<ValidParams, KMeansError> {
+        if self.n_clusters == 0 {
+            return Err(KMeansError::InvalidClusters(self.n_clusters));
+        }
+        if self.n_runs == 0 {
+            return Err(KMeansError::InvalidRuns(self.n_runs));
+        }
+        if self.max_iterations == 0 {
+            return Err(KMeansError::InvalidIterations(self.max_iterations));
+        }
+        if !(self.tolerance.is_finite() && self.tolerance >= 0.0) {
+            return Err(KMeansError::InvalidTolerance(self.tolerance));
+        }
+        Ok(ValidParams {
+            n_clusters: self.n_clusters,
+            n_runs: self.n_runs,
+            max_iterations: self.max_iterations,
+            tolerance: self.tolerance,
+            seed: self.seed,
+        })
+    }
+}
+
+/// Parameters that passed [`KMeansParams::check`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidParams {
+    pub n_clusters: usize,
+    pub n_runs: usize,
+    pub max_iterations: usize,
+    pub tolerance: f64,
+    pub seed: u64,
+}
+
+/// Why a fit could not be made. One variant per invalid field, then the data checks.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum KMeansError {
+    #[error("the number of segments must be at least 1 (got {0})")]
+    InvalidClusters(usize),
+    #[error("the number of runs must be at least 1 (got {0})")]
+    InvalidRuns(usize),
+    #[error("the number of iterations must be at least 1 (got {0})")]
+    InvalidIterations(usize),
+    #[error("the tolerance must be a non-negative number (got {0})")]
+    InvalidTolerance(f64),
+    #[error("k = {n_clusters} is more than the {n_rows} rows that can be clustered: choose k ≤ {n_rows}")]
+    TooFewRows { n_clusters: usize, n_rows: usize },
+    #[error(
+        "k = {n_clusters} but the rows hold only {distinct} different points: choose k ≤ {distinct}"
+    )]
+    TooFewDistinctRows { n_clusters: usize, distinct: usize },
+    #[error("the matrix has {len} values, not a whole number of rows of {n_features} features")]
+    BadShape { len: usize, n_features: usize },
+    #[error("the matrix holds a value that is not a finite number")]
+    NonFinite,
+}

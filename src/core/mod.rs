@@ -1,0 +1,20 @@
+//! The pure engine: no web dependency, deterministic for a given seed, no panic on user data.
+//!
+//! One module per arrow of the data flow, each with one entry function and one error type:
+//!
+//! | module | entry | from → to |
+//! |---|---|---|
+//! | [`ingest`] | [`ingest::parse_csv`] | bytes → [`ingest::Table`] (every cell's text kept) |
+//! | [`profile`] | [`profile::profile_columns`] | table → a role per column (numeric, identifier, other) |
+//! | [`features`] | [`features::build_features`] | table + chosen columns → scaled matrix, rows left out named |
+//! | [`kmeans`] | [`kmeans::fit`] | matrix → centres, labels, inertia |
+//! | [`export`] | [`export::segmented_csv`] | table + labels → the user's rows with their segment |
+//!
+//! [`pipeline`] strings them together for the worker.
+
+pub mod export;
+pub mod features;
+pub mod ingest;
+pub mod kmeans;
+pub mod pipeline;
+pub mod profile;

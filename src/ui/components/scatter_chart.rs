@@ -1,0 +1,93 @@
+//! The scatter (`chart-scatter`) on a canvas, with a choice of feature on each axis.
+
+use leptos::prelude::*;
+use plotters::prelude::IntoDrawingArea;
+use plotters_canvas::CanvasBackend;
+
+use crate::charts::scatter::{draw_scatter, ScatterData};
+use crate::ui::state::AppState;
+
+/// A `<select>` of the segmentation's features bound to `selected`.
+#[component]
+fn AxisSelect(label: &'static str, test_id: &'static str, selected: RwSignal<usize>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let names = move || {
+        state.report.with(|r| r.as_ref().map(|r| r.segmentation.feature_names.clone()).unwrap_or_default())
+    };
+    view! {
+        <label class="axis-select">
+            {label}
+            <select
+                data-testid=test_id
+                on:change=move |ev| {
+                    if let Ok(i) = event_target_value(&ev).parse::<usize>() {
+                        selected.set(i);
+                    }
+                }
+                prop:value=move || selected.get().to_string()
+            >
+                {move || names().into_iter().enumerate().map(|(i, name)| {
+                    view! { <option value=i.to_string() selected=move || selected.get() == i>{name}</option> }
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+#[component]
+pub fn ScatterChart() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let drawn = RwSignal::new(false);
+
+    Effect::new(move |_| {
+        let Some(canvas) = canvas.get() else { return };
+        let (x, y) = (state.x_feature.get(), state.y_feature.get());
+        state.report.with(|report| {
+            let Some(report) = report else { return };
+            let s = &report.segmentation;
+            let data = ScatterData {
+                values: &s.values,
+                n_features: s.feature_names.len(),
+                labels: &s.labels,
+                centers: &s.centers,
+                n_clusters: s.cluster_sizes.len(),
+                x,
+                y,
+                x_label: s.feature_names.get(x).map_or("", String::as_str),
+                y_label: s.feature_names.get(y).map_or("", String::as_str),
+            };
+            let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
+            let root = backend.into_drawing_area();
+            match draw_scatter(&root, &data) {
+                Ok(()) => drawn.set(true),
+                Err(e) => state.error.set(Some(format!("could not draw the chart: {e:?}"))),
+            }
+        });
+    });
+
+    view! {
+        <div class="chart">
+            <div class="axis-controls">
+                <AxisSelect label="Horizontal axis" test_id="x-select" selected=state.x_feature/>
+                <AxisSelect label="Vertical axis" test_id="y-select" selected=state.y_feature/>
+            </div>
+            <canvas
+                node_ref=canvas
+                width="760"
+                height="480"
+                data-testid="chart-scatter"
+                data-drawn=move || drawn.get().to_string()
+                role="img"
+                aria-label=move || {
+                    let names = state.report.with(|r| r.as_ref().map(|r| r.segmentation.feature_names.clone()).unwrap_or_default());
+                    format!(
+                        "Scatter of {} against {}, coloured by segment, centres marked with crosses",
+                        names.get(state.y_feature.get()).cloned().unwrap_or_default(),
+                        names.get(state.x_feature.get()).cloned().unwrap_or_default()
+                    )
+                }
+            ></canvas>
+        </div>
+    }
+}

@@ -1,0 +1,28 @@
+//! A legend of segments with their size and share.
+
+use leptos::prelude::*;
+
+use crate::charts::palette::segment_css;
+use crate::ui::state::AppState;
+
+#[component]
+pub fn SegmentSizes() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <ul class="segment-sizes" data-testid="segment-sizes">
+            {move || state.report.with(|r| {
+                let sizes = r.as_ref().map(|r| r.segmentation.cluster_sizes.clone()).unwrap_or_default();
+                let total: usize = sizes.iter().sum::<usize>().max(1);
+                sizes.into_iter().enumerate().map(|(i, size)| {
+                    let share = 100.0 * size as f64 / total as f64;
+                    view! {
+                        <li>
+                            <span class="swatch" style:background-color=segment_css(i) aria-hidden="true"></span>
+                            {format!("Segment {}: {size} customers ({share:.1}%)", i + 1)}
+                        </li>
+                    }
+                }).collect_view()
+            })}
+        </ul>
+    }
+}

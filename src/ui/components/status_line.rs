@@ -1,0 +1,31 @@
+//! What happened, with timings (`status`), and what went wrong (`error`).
+
+use leptos::prelude::*;
+
+use crate::ui::state::AppState;
+
+#[component]
+pub fn StatusLine() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <p class="status" data-testid="status" role="status" aria-live="polite"
+            data-busy=move || state.busy.with(|b| b.is_some()).to_string()>
+            {move || state.status_text()}
+        </p>
+        <Show when=move || state.error.with(Option::is_some)>
+            <p class="error" data-testid="error" role="alert">
+                {move || state.error.get().unwrap_or_default()}
+            </p>
+        </Show>
+        {move || {
+            state.report.with(|r| {
+                r.as_ref()
+                    .map(|r| r.segmentation.warnings.clone())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|w| view! { <p class="warning">{w}</p> })
+                    .collect_view()
+            })
+        }}
+    }
+}

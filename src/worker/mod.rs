@@ -1,0 +1,15 @@
+//! The page ↔ Web Worker boundary. All heavy work (reading, profiling, clustering, export)
+//! runs in the worker so the page never freezes; the UI only sends [`protocol::Request`]s
+//! and renders [`protocol::Response`]s.
+//!
+//! - [`protocol`]: the serde messages, plain data (native and wasm).
+//! - [`runner`]: the worker side. [`runner::Runner`] turns a request into a response with
+//!   the core and is tested natively; `runner::start` wires it to the worker's messages.
+//! - `client` (wasm only): the main-thread handle that starts the worker, waits for its
+//!   "ready", queues what is sent before, and hands responses to a callback.
+
+pub mod protocol;
+pub mod runner;
+
+#[cfg(target_arch = "wasm32")]
+pub mod client;
