@@ -31,7 +31,7 @@ pub fn App() -> impl IntoView {
                 "Drop a CSV of customers, get segments. Your data stays in this browser tab: nothing is uploaded."
             </p>
         </header>
-        <main>
+        <main data-testid="app" data-ready=move || state.worker_ready.get().to_string()>
             <section class="panel" aria-labelledby="load-heading">
                 <h2 id="load-heading">"1 · Load"</h2>
                 <FilePicker/>

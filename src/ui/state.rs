@@ -25,6 +25,8 @@ pub struct AppState {
     pub y_feature: RwSignal<usize>,
     /// Id of the request whose answer the page waits for; older answers are ignored.
     pub pending: RwSignal<u64>,
+    /// The worker has loaded and answers requests.
+    pub worker_ready: RwSignal<bool>,
 }
 
 impl AppState {
@@ -38,11 +40,16 @@ impl AppState {
             x_feature: RwSignal::new(0),
             y_feature: RwSignal::new(1),
             pending: RwSignal::new(0),
+            worker_ready: RwSignal::new(false),
         }
     }
 
     /// Applies a worker response.
     pub fn apply(&self, response: Response) {
+        if let ResponseBody::Ready = response.body {
+            self.worker_ready.set(true);
+            return;
+        }
         let expected = self.pending.get_untracked();
         if response.id != 0 && response.id != expected {
             return; // an answer to a request the user has since replaced

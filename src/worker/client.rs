@@ -29,7 +29,8 @@ pub struct WorkerClient {
 }
 
 impl WorkerClient {
-    /// Starts the worker at `url`; `on_response` receives every response but "ready".
+    /// Starts the worker at `url`; `on_response` receives every response, "ready" included
+    /// (after the requests queued before it have been sent).
     pub fn start(url: &str, on_response: impl Fn(Response) + 'static) -> Result<Self, JsValue> {
         let options = WorkerOptions::new();
         options.set_type(WorkerType::Module);
@@ -42,7 +43,7 @@ impl WorkerClient {
         let on_response_for_message = on_response.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             match serde_wasm_bindgen::from_value::<Response>(event.data()) {
-                Ok(Response { body: ResponseBody::Ready, .. }) => {
+                Ok(response @ Response { body: ResponseBody::Ready, .. }) => {
                     let queued = {
                         let mut shared = shared_for_message.borrow_mut();
                         shared.ready = true;
@@ -53,6 +54,7 @@ impl WorkerClient {
                             web_sys::console::error_2(&"could not send to the worker".into(), &e);
                         }
                     }
+                    on_response_for_message(response);
                 }
                 Ok(response) => on_response_for_message(response),
                 Err(e) => on_response_for_message(Response {

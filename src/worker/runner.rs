@@ -55,7 +55,32 @@ impl Runner {
     }
 }
 
-/// Starts the worker: answers every message with [`Runner::handle`], after saying "ready".
+/// Answers one message as the worker receives it: decode, [`Runner::handle`], encode.
+/// Exposed so browser tests can drive the real worker code path with real JS values.
+#[cfg(target_arch = "wasm32")]
+pub fn handle_message(runner: &mut Runner, message: wasm_bindgen::JsValue, now_ms: &dyn Fn() -> f64) -> Result<wasm_bindgen::JsValue, serde_wasm_bindgen::Error> {
+    let response = match serde_wasm_bindgen::from_value::<Request>(message) {
+        Ok(request) => runner.handle(request, now_ms),
+        Err(e) => Response {
+            id: 0,
+            body: ResponseBody::Failed { message: format!("the page sent a message the worker does not understand: {e}") },
+        },
+    };
+    serde_wasm_bindgen::to_value(&response)
+}
+
+/// The worker's clock: `performance.now()`, or `Date.now()` where there is none.
+#[cfg(target_arch = "wasm32")]
+pub fn now_ms() -> f64 {
+    use wasm_bindgen::JsCast;
+    js_sys::global()
+        .dyn_into::<web_sys::WorkerGlobalScope>()
+        .ok()
+        .and_then(|g| g.performance())
+        .map_or_else(js_sys::Date::now, |p| p.now())
+}
+
+/// Starts the worker: answers every message with [`handle_message`], after saying "ready".
 #[cfg(target_arch = "wasm32")]
 pub fn start() {
     use std::cell::RefCell;
@@ -66,15 +91,8 @@ pub fn start() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let runner = RefCell::new(Runner::new());
     let reply_scope = scope.clone();
-    let now = move || {
-        js_sys::global()
-            .dyn_into::<web_sys::WorkerGlobalScope>()
-            .ok()
-            .and_then(|g| g.performance())
-            .map_or_else(js_sys::Date::now, |p| p.now())
-    };
-    let post = move |response: &Response| {
-        match serde_wasm_bindgen::to_value(response) {
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        match handle_message(&mut runner.borrow_mut(), event.data(), &now_ms) {
             Ok(value) => {
                 if let Err(e) = reply_scope.post_message(&value) {
                     web_sys::console::error_2(&"worker: could not post a response".into(), &e);
@@ -82,13 +100,6 @@ pub fn start() {
             }
             Err(e) => web_sys::console::error_1(&format!("worker: could not encode a response: {e}").into()),
         }
-    };
-    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let response = match serde_wasm_bindgen::from_value::<Request>(event.data()) {
-            Ok(request) => runner.borrow_mut().handle(request, &now),
-            Err(e) => Response { id: 0, body: ResponseBody::Failed { message: format!("the page sent a message the worker does not understand: {e}") } },
-        };
-        post(&response);
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The closure lives as long as the worker.

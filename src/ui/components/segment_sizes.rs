@@ -17,7 +17,10 @@ pub fn SegmentSizes() -> impl IntoView {
                     let share = 100.0 * size as f64 / total as f64;
                     view! {
                         <li>
-                            <span class="swatch" style:background-color=segment_css(i) aria-hidden="true"></span>
+                            // An SVG fill, not an inline style: the CSP forbids inline styles.
+                            <svg class="swatch" viewBox="0 0 10 10" aria-hidden="true">
+                                <circle cx="5" cy="5" r="5" fill=segment_css(i)></circle>
+                            </svg>
                             {format!("Segment {}: {size} customers ({share:.1}%)", i + 1)}
                         </li>
                     }

@@ -1,0 +1,125 @@
+// End-to-end harness: serves the built dist/ on 127.0.0.1 and drives Debian's Chromium
+// with playwright-core (no browser download: executablePath is the system one).
+import { createServer } from "node:http";
+import { readFile, stat } from "node:fs/promises";
+import { extname, join, normalize, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const DIST = join(ROOT, "dist");
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+};
+
+/** A static server for dist/ on a free loopback port; resolves to { url, close }. */
+export async function serveDist() {
+  await stat(join(DIST, "index.html")).catch(() => {
+    throw new Error(`no ${DIST}/index.html: build the page first (trunk build --release --offline=true)`);
+  });
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const file = normalize(join(DIST, path === "/" ? "index.html" : path));
+    if (!file.startsWith(DIST)) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end("not found");
+    }
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const { port } = server.address();
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+/** Flags this closed network needs; see ../shared/TOOLCHAIN.md. */
+const CHROMIUM_ARGS = [
+  "--headless=new",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-quic",
+  "--no-first-run",
+];
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: CHROMIUM_ARGS,
+  });
+}
+
+/**
+ * Opens the app in a fresh page and records what the page does: every request, page
+ * errors, console errors. Resolves once the worker has said it is ready.
+ */
+export async function openApp(browser, url, viewport = { width: 1366, height: 768 }) {
+  const context = await browser.newContext({ acceptDownloads: true, viewport });
+  const page = await context.newPage();
+  const record = { requests: [], pageErrors: [], consoleErrors: [], readyAt: null };
+  page.on("request", (request) => record.requests.push({ url: request.url(), at: Date.now() }));
+  page.on("pageerror", (error) => record.pageErrors.push(String(error)));
+  page.on("console", (message) => {
+    if (message.type() === "error") {
+      const { url, lineNumber } = message.location();
+      record.consoleErrors.push(`${message.text()} (at ${url}:${lineNumber})`);
+    }
+  });
+  await page.goto(url, { waitUntil: "load" });
+  await page.locator('[data-testid="app"][data-ready="true"]').waitFor({ timeout: 30_000 });
+  record.readyAt = Date.now();
+  return { context, page, record };
+}
+
+/** Requests the page made that were not to the loopback server (blob:/data: are in-page). */
+export function foreignRequests(record) {
+  return record.requests.filter(({ url }) => {
+    const u = new URL(url);
+    if (u.protocol === "blob:" || u.protocol === "data:") return false;
+    return u.hostname !== "127.0.0.1";
+  });
+}
+
+/** Network requests made after the app was ready. */
+export function requestsAfterReady(record) {
+  return record.requests.filter(
+    ({ url, at }) => at > record.readyAt && !url.startsWith("blob:") && !url.startsWith("data:"),
+  );
+}
+
+/** Minimal RFC 4180 reader for checking downloads (quotes, doubled quotes, CRLF/LF). */
+export function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { row.push(field); field = ""; }
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      row.push(field); rows.push(row); row = []; field = "";
+    } else field += c;
+  }
+  if (field !== "" || row.length) { row.push(field); rows.push(row); }
+  return rows;
+}

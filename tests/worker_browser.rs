@@ -1,0 +1,53 @@
+//! Browser tests that run inside a real dedicated Web Worker in headless Chromium: requests
+//! encoded as the page encodes them go through the worker's own message handler.
+#![cfg(target_arch = "wasm32")]
+
+use segmentation::core::pipeline::SegmentOptions;
+use segmentation::worker::protocol::{Request, RequestBody, Response, ResponseBody};
+use segmentation::worker::runner::{handle_message, now_ms, Runner};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+const CUSTOMERS: &[u8] = include_bytes!("fixtures/customers.csv");
+
+fn round_trip(runner: &mut Runner, request: &Request) -> Response {
+    let message = serde_wasm_bindgen::to_value(request).unwrap();
+    let reply = handle_message(runner, message, &now_ms).unwrap();
+    serde_wasm_bindgen::from_value(reply).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn worker_round_trip_returns_labels() {
+    assert!(js_sys::global().is_instance_of::<web_sys::DedicatedWorkerGlobalScope>(), "runs in a worker");
+    let mut runner = Runner::new();
+    let load = Request { id: 1, body: RequestBody::Load { name: "customers.csv".into(), bytes: CUSTOMERS.to_vec() } };
+    // The file's bytes travel as a Uint8Array, not as an array of numbers.
+    let encoded = serde_wasm_bindgen::to_value(&load).unwrap();
+    let body = js_sys::Reflect::get(&encoded, &"body".into()).unwrap();
+    assert!(js_sys::Reflect::get(&body, &"bytes".into()).unwrap().is_instance_of::<js_sys::Uint8Array>());
+
+    let loaded = round_trip(&mut runner, &load);
+    let ResponseBody::Loaded(summary) = loaded.body else { panic!("{loaded:?}") };
+    assert_eq!((summary.n_rows, summary.default_features.clone()), (200, vec![2, 3, 4]));
+
+    let options = SegmentOptions { n_clusters: 5, seed: 42, features: Some(vec![3, 4]) };
+    let done = round_trip(&mut runner, &Request { id: 2, body: RequestBody::Segment(options) });
+    assert_eq!(done.id, 2);
+    let ResponseBody::Segmented(report) = done.body else { panic!("{done:?}") };
+    let s = report.segmentation;
+    assert_eq!(s.labels.len(), 200);
+    let mut sizes = s.cluster_sizes.clone();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [40; 5], "the five personas of the fixture");
+    assert_eq!(s.csv.iter().filter(|&&b| b == b'\n').count(), 201);
+}
+
+#[wasm_bindgen_test]
+fn a_message_the_worker_cannot_read_gets_an_answer() {
+    let mut runner = Runner::new();
+    let reply = handle_message(&mut runner, "hello".into(), &now_ms).unwrap();
+    let response: Response = serde_wasm_bindgen::from_value(reply).unwrap();
+    assert!(matches!(response.body, ResponseBody::Failed { .. }));
+}
