@@ -4,16 +4,16 @@
 //!
 //! | module | entry | from → to |
 //! |---|---|---|
-//! | [`ingest`] | [`ingest::parse_csv`] | bytes → [`ingest::Table`] (every cell's text kept) |
-//! | [`profile`] | [`profile::profile_columns`] | table → a role per column (numeric, identifier, other) |
-//! | [`features`] | [`features::build_features`] | table + chosen columns → scaled matrix, rows left out named |
+//! | [`ingest`] | [`ingest::parse_csv`] | bytes → [`ingest::Table`] (columnar, every cell's text kept) |
+//! | [`profile`] | [`profile::profile_columns`] | table → a kind, statistics and parsed numbers per column |
+//! | [`clean`] | [`clean::clean_table`] | table + profile + choices → scaled matrix, rows left out named, a report |
 //! | [`kmeans`] | [`kmeans::fit`] | matrix → centres, labels, inertia |
-//! | [`export`] | [`export::segmented_csv`] | table + labels → the user's rows with their segment |
+//! | [`export`] | [`export::segmented_csv`] | table + outcomes → the user's rows with segment and reason |
 //!
 //! [`pipeline`] strings them together for the worker.
 
+pub mod clean;
 pub mod export;
-pub mod features;
 pub mod ingest;
 pub mod kmeans;
 pub mod pipeline;

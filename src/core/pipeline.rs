@@ -1,15 +1,18 @@
-//! The whole flow for one file, as the worker runs it: [`load`] (bytes → table → roles),
-//! then [`segment`] (features → scaling → K-Means → export), each step's error named with
-//! the file it came from.
+//! The whole flow for one file, as the worker runs it: [`load`] (bytes → table → profile),
+//! [`clean`] (choices → matrix and report), [`segment`] (K-Means on the matrix), and
+//! [`export_csv`]. Each step's error names the file it came from.
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::export::{segmented_csv, ExportError};
-use super::features::{build_features, FeatureError, StandardScaler};
-use super::ingest::{parse_csv, IngestError, IngestOptions, Table};
+use super::clean::{clean_table, CleanError, CleanedData, CleaningOptions};
+use super::export::{segmented_csv, ExportError, RowOutcome};
+use super::ingest::{parse_csv_with_progress, IngestError, IngestOptions, Table};
 use super::kmeans::{self, KMeansError, KMeansParams};
-use super::profile::{profile_columns, ColumnProfile, ColumnRole};
+use super::profile::{profile_column, profile_columns, ColumnKind, TableProfile};
+
+/// At most this many points are sent to the page for the scatter; the rest are summarised.
+pub const MAX_CHART_POINTS: usize = 20_000;
 
 /// Any step's failure, with the name of the file it concerns.
 #[derive(Debug, Error)]
@@ -25,7 +28,7 @@ pub enum PipelineErrorKind {
     #[error(transparent)]
     Ingest(#[from] IngestError),
     #[error(transparent)]
-    Features(#[from] FeatureError),
+    Clean(#[from] CleanError),
     #[error(transparent)]
     KMeans(#[from] KMeansError),
     #[error(transparent)]
@@ -38,115 +41,150 @@ fn named<E: Into<PipelineErrorKind>>(file: &str) -> impl FnOnce(E) -> PipelineEr
     move |e| PipelineError { file: file.to_owned(), kind: e.into() }
 }
 
-/// A file read into memory with its column roles.
+/// A file read into memory with its profile.
 #[derive(Debug, Clone)]
 pub struct LoadedFile {
     pub name: String,
     pub table: Table,
-    pub columns: Vec<ColumnProfile>,
+    pub profile: TableProfile,
 }
 
 impl LoadedFile {
-    /// Indices of the columns used as features by default: the numeric ones.
-    pub fn default_features(&self) -> Vec<usize> {
-        self.columns
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.role == ColumnRole::Numeric)
-            .map(|(i, _)| i)
-            .collect()
+    /// Sets (or with `None`, clears) the user's kind for a column and re-profiles only it.
+    pub fn set_kind(&mut self, column: usize, kind: Option<ColumnKind>) -> Result<(), PipelineError> {
+        let n_columns = self.table.n_columns();
+        if column >= n_columns {
+            return Err(named(&self.name)(PipelineErrorKind::NoSuchColumn { index: column, n_columns }));
+        }
+        let (profile, numbers) = profile_column(&self.table, column, kind);
+        if let (Some(p), Some(n)) = (self.profile.columns.get_mut(column), self.profile.numbers.get_mut(column)) {
+            *p = profile;
+            *n = numbers;
+        }
+        Ok(())
     }
 }
 
-/// Reads and profiles a file.
-pub fn load(name: &str, bytes: &[u8]) -> Result<LoadedFile, PipelineError> {
-    let table = parse_csv(bytes, &IngestOptions::default()).map_err(named(name))?;
-    let columns = profile_columns(&table);
-    Ok(LoadedFile { name: name.to_owned(), table, columns })
+/// Reads and profiles a file, reporting progress (0..1) of the reading.
+pub fn load(name: &str, bytes: &[u8], options: &IngestOptions, progress: &mut dyn FnMut(f64)) -> Result<LoadedFile, PipelineError> {
+    let table = parse_csv_with_progress(bytes, options, progress).map_err(named(name))?;
+    let profile = profile_columns(&table);
+    Ok(LoadedFile { name: name.to_owned(), table, profile })
 }
 
-/// What to segment on.
+/// Runs the cleaning steps.
+pub fn clean(file: &LoadedFile, options: &CleaningOptions) -> Result<CleanedData, PipelineError> {
+    clean_table(&file.table, &file.profile, options).map_err(named(&file.name))
+}
+
+/// How to segment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SegmentOptions {
     pub n_clusters: usize,
     pub seed: u64,
-    /// Feature columns; `None` for every numeric column.
-    pub features: Option<Vec<usize>>,
 }
 
-/// The segments of a file, in the data's own units, with the export ready to download.
+/// One segment's numbers in the data's own units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentSummary {
+    pub size: usize,
+    /// Mean of each feature over the segment's rows, in the data's own units.
+    pub means: Vec<f64>,
+}
+
+/// The segments of a file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Segmentation {
-    /// Table columns used as features, and their names.
-    pub feature_columns: Vec<usize>,
     pub feature_names: Vec<String>,
-    /// Clustered rows' feature values, row-major `n_clustered × n_features`, original units.
-    pub values: Vec<f64>,
+    /// Feature values of the rows drawn in the scatter (all rows up to [`MAX_CHART_POINTS`],
+    /// an even sample beyond), row-major, in the data's own units.
+    pub chart_values: Vec<f64>,
+    pub chart_labels: Vec<usize>,
     /// Segment (0-based) of each clustered row.
     pub labels: Vec<usize>,
-    /// Centres, row-major `k × n_features`, original units.
-    pub centers: Vec<f64>,
-    pub cluster_sizes: Vec<usize>,
-    /// Inertia on the standardised features.
+    /// Centres on the scaled features (what K-Means saw), row-major `k × n_features`.
+    pub centers_scaled: Vec<f64>,
+    pub segments: Vec<SegmentSummary>,
+    /// Mean of each feature over all clustered rows, in the data's own units.
+    pub overall_means: Vec<f64>,
+    /// Inertia on the scaled features.
     pub inertia: f64,
     pub n_iterations: usize,
     pub n_rows: usize,
-    pub n_excluded: usize,
+    pub n_clustered: usize,
     pub warnings: Vec<String>,
-    /// The segmented CSV.
-    #[serde(with = "serde_bytes")]
-    pub csv: Vec<u8>,
 }
 
-/// Standardises the features, fits K-Means and writes the export.
-pub fn segment(file: &LoadedFile, options: &SegmentOptions) -> Result<Segmentation, PipelineError> {
-    let name = file.name.as_str();
-    let feature_columns = options.features.clone().unwrap_or_else(|| file.default_features());
-    if let Some(&bad) = feature_columns.iter().find(|&&c| c >= file.table.n_columns()) {
-        return Err(named(name)(PipelineErrorKind::NoSuchColumn {
-            index: bad,
-            n_columns: file.table.n_columns(),
-        }));
+impl Segmentation {
+    pub fn n_clusters(&self) -> usize {
+        self.segments.len()
     }
-    let matrix = build_features(&file.table, &feature_columns).map_err(named(name))?;
-    let scaler = StandardScaler::fit(&matrix.values, matrix.n_features);
-    let scaled = scaler.transform(&matrix.values);
-    let params = KMeansParams::new(options.n_clusters).seed(options.seed);
-    let fit = kmeans::fit(&scaled, matrix.n_features, &params).map_err(named(name))?;
+}
 
-    let mut segments = vec![None; file.table.n_rows()];
-    for (&row, &label) in matrix.row_of.iter().zip(&fit.labels) {
-        if let Some(s) = segments.get_mut(row) {
-            *s = Some(label);
+/// Fits K-Means on the cleaned matrix and summarises the segments in the data's units.
+pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOptions) -> Result<Segmentation, PipelineError> {
+    let params = KMeansParams::new(options.n_clusters).seed(options.seed);
+    let fit = kmeans::fit(&cleaned.scaled, cleaned.n_features, &params).map_err(named(&file.name))?;
+    let d = cleaned.n_features;
+    let k = fit.n_clusters;
+    let mut sums = vec![0.0; k * d];
+    let mut sizes = vec![0usize; k];
+    let mut overall = vec![0.0; d];
+    for (row, &label) in cleaned.original.chunks_exact(d.max(1)).zip(&fit.labels) {
+        if let (Some(sum), Some(size)) = (sums.get_mut(label * d..(label + 1) * d), sizes.get_mut(label)) {
+            sum.iter_mut().zip(row).for_each(|(s, v)| *s += v);
+            *size += 1;
         }
+        overall.iter_mut().zip(row).for_each(|(s, v)| *s += v);
     }
-    let csv = segmented_csv(&file.table, &segments).map_err(named(name))?;
+    let segments = sums
+        .chunks_exact(d.max(1))
+        .zip(&sizes)
+        .map(|(sum, &size)| SegmentSummary {
+            size,
+            means: sum.iter().map(|s| if size > 0 { s / size as f64 } else { f64::NAN }).collect(),
+        })
+        .collect();
+    let n = cleaned.n_rows.max(1) as f64;
+    let stride = cleaned.n_rows.div_ceil(MAX_CHART_POINTS).max(1);
+    let chart_rows: Vec<usize> = (0..cleaned.n_rows).step_by(stride).collect();
+    let chart_values = chart_rows
+        .iter()
+        .flat_map(|&r| cleaned.original.get(r * d..(r + 1) * d).unwrap_or(&[]).iter().copied())
+        .collect();
+    let chart_labels = chart_rows.iter().map(|&r| fit.labels.get(r).copied().unwrap_or(0)).collect();
     let mut warnings = fit.warnings.clone();
-    if !matrix.excluded.is_empty() {
-        let first = matrix.excluded.first().map_or(String::new(), |e| {
-            let line = file.table.row_lines.get(e.row).copied().unwrap_or(0);
-            format!(" (first: line {line}, {})", e.reason)
-        });
-        warnings.push(format!(
-            "{} rows were not clustered and keep an empty segment{first}",
-            matrix.excluded.len()
-        ));
+    if stride > 1 {
+        warnings.push(format!("the scatter shows {} of {} rows (every {stride}th); every row is in the download", chart_rows.len(), cleaned.n_rows));
     }
     Ok(Segmentation {
-        feature_names: feature_columns
-            .iter()
-            .map(|&c| file.table.headers.get(c).cloned().unwrap_or_default())
-            .collect(),
-        feature_columns,
-        values: matrix.values,
-        cluster_sizes: fit.cluster_sizes(),
-        centers: scaler.inverse_transform(&fit.centers),
-        labels: fit.labels,
+        feature_names: cleaned.features.iter().map(|f| f.name.clone()).collect(),
+        chart_values,
+        chart_labels,
+        centers_scaled: fit.centers.clone(),
+        segments,
+        overall_means: overall.iter().map(|s| s / n).collect(),
         inertia: fit.inertia,
         n_iterations: fit.n_iterations,
         n_rows: file.table.n_rows(),
-        n_excluded: matrix.excluded.len(),
+        n_clustered: cleaned.n_rows,
+        labels: fit.labels,
         warnings,
-        csv,
     })
+}
+
+/// The user's rows with their segment and, for rows not clustered, the reason.
+pub fn export_csv(file: &LoadedFile, cleaned: &CleanedData, segmentation: &Segmentation) -> Result<Vec<u8>, PipelineError> {
+    let mut outcomes = vec![RowOutcome::default(); file.table.n_rows()];
+    for (&row, &label) in cleaned.row_of.iter().zip(&segmentation.labels) {
+        if let Some(o) = outcomes.get_mut(row) {
+            o.segment = Some(label);
+        }
+    }
+    for e in &cleaned.excluded {
+        if let Some(o) = outcomes.get_mut(e.row) {
+            o.excluded_reason = Some(e.reason.describe());
+        }
+    }
+    segmented_csv(&file.table, &outcomes).map_err(named(&file.name))
 }

@@ -1,42 +1,421 @@
-//! Table → a role for every column: which columns are numeric features, which identify a
-//! customer, and which are something else (text, categories) that the model leaves out.
+//! Table → a profile of every column: its kind (identifier, numeric, boolean, categorical,
+//! date, constant, text) with the reason, missing and distinct counts, and for numbers the
+//! summary statistics and a histogram, for categories the top values.
 //!
-//! Owns the reading of cell text as numbers and missing values, so every later step agrees
-//! on what a cell means.
+//! Owns the reading of cell text as numbers, so every later step agrees on what a cell
+//! means. Every kind can be overridden by the user; the profile is then recomputed for
+//! that column only.
+
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::ingest::Table;
 
-/// Cell texts that mean "no value" (compared after trimming, case-insensitively).
-pub const MISSING_TOKENS: [&str; 9] = ["", "na", "n/a", "null", "nan", "?", "-", "none", "#n/a"];
+/// Distinct values tracked exactly per column; past this the count is a lower bound.
+const DISTINCT_CAP: usize = 50_000;
+/// Text columns with at most this many distinct values can be categorical.
+const MAX_CATEGORIES: usize = 50;
+/// Whole-number columns with at most this many distinct values may be category codes.
+const MAX_CODES: usize = 10;
+/// Histogram bins.
+const BINS: usize = 20;
 
-/// What a column is for the model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// What a column is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ColumnRole {
-    /// Every non-missing cell is a number: a candidate feature.
-    Numeric,
-    /// Identifies a row (ID-like name, zero-padded codes, or a unique run of integers): kept as text.
+pub enum ColumnKind {
+    /// Identifies a row (ID-like name, zero-padded codes, a run of whole numbers, or
+    /// different text on every row): kept as text, never a feature.
+    #[serde(rename = "id")]
     Identifier,
-    /// Anything else (text, categories, dates): kept in the export, not a feature yet.
-    Other,
+    /// Every filled cell is a number.
+    Numeric,
+    /// Two values such as yes/no, true/false, 0/1.
+    Boolean,
+    /// A few distinct text values.
+    Categorical,
+    /// Dates or date-times.
+    Date,
+    /// One value (or none) on every row: carries no information.
+    Constant,
+    /// Free text: many different values.
+    Text,
 }
 
-/// One column's role and the evidence for it.
+impl ColumnKind {
+    /// Every kind, in the order the UI lists them.
+    pub const ALL: [ColumnKind; 7] = [
+        ColumnKind::Numeric,
+        ColumnKind::Categorical,
+        ColumnKind::Boolean,
+        ColumnKind::Date,
+        ColumnKind::Identifier,
+        ColumnKind::Constant,
+        ColumnKind::Text,
+    ];
+
+    /// The short name used in the UI and in `data-kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ColumnKind::Identifier => "id",
+            ColumnKind::Numeric => "numeric",
+            ColumnKind::Boolean => "boolean",
+            ColumnKind::Categorical => "categorical",
+            ColumnKind::Date => "date",
+            ColumnKind::Constant => "constant",
+            ColumnKind::Text => "text",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// Equal-width histogram of a numeric column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Histogram {
+    pub lo: f64,
+    pub hi: f64,
+    pub counts: Vec<u32>,
+}
+
+/// Summary statistics of a numeric column's filled cells.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumericSummary {
+    pub count: usize,
+    pub min: f64,
+    pub max: f64,
+    pub mean: f64,
+    /// Population standard deviation.
+    pub std: f64,
+    pub q1: f64,
+    pub median: f64,
+    pub q3: f64,
+    /// Fisher–Pearson skewness g1.
+    pub skewness: f64,
+    pub all_integers: bool,
+    pub histogram: Histogram,
+}
+
+/// Everything the page shows about one column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnProfile {
+    pub index: usize,
     pub name: String,
-    pub role: ColumnRole,
-    /// Why the role was chosen, in words for the user.
+    pub kind: ColumnKind,
+    /// Why the kind was chosen, for the user.
     pub reason: String,
+    /// The user chose the kind.
+    pub overridden: bool,
     pub missing: usize,
+    /// Filled cells that do not fit the kind (text in a column forced numeric).
+    pub invalid: usize,
+    pub distinct: usize,
+    /// `distinct` stopped counting at the cap.
+    pub distinct_capped: bool,
+    /// Whole numbers with few values (1/2/3): maybe category codes, not quantities.
+    pub possibly_categorical: bool,
+    /// Numbers were written with a decimal comma (3,75).
+    pub decimal_comma: bool,
+    pub numeric: Option<NumericSummary>,
+    /// The most frequent values with their counts (at most 10).
+    pub top_values: Vec<(String, usize)>,
+    /// Skewed, non-negative, money-like: a log transform is suggested.
+    pub suggest_log: bool,
 }
 
-/// Whether a cell's text is one of the [`MISSING_TOKENS`].
-pub fn is_missing(cell: &str) -> bool {
-    let t = cell.trim();
-    MISSING_TOKENS.iter().any(|m| t.eq_ignore_ascii_case(m))
+impl ColumnProfile {
+    /// Used as a clustering feature unless the user chooses otherwise.
+    pub fn is_default_feature(&self) -> bool {
+        self.kind == ColumnKind::Numeric && !self.possibly_categorical
+    }
+}
+
+/// A column's numbers, parsed once and shared by the profile and the cleaning.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NumericColumn {
+    /// One value per row; NaN where the cell is missing or not a number.
+    pub values: Vec<f64>,
+    /// Rows whose filled cell is not a number.
+    pub invalid_rows: Vec<usize>,
+}
+
+/// The profile of a table: one [`ColumnProfile`] per column and the parsed numbers of
+/// every numeric or boolean column.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TableProfile {
+    pub columns: Vec<ColumnProfile>,
+    pub numbers: Vec<Option<NumericColumn>>,
+}
+
+/// Profiles every column, guessing each kind.
+pub fn profile_columns(table: &Table) -> TableProfile {
+    let (columns, numbers) = (0..table.n_columns()).map(|c| profile_column(table, c, None)).unzip();
+    TableProfile { columns, numbers }
+}
+
+/// Profiles one column; `forced` is the kind the user chose, if any.
+pub fn profile_column(table: &Table, column: usize, forced: Option<ColumnKind>) -> (ColumnProfile, Option<NumericColumn>) {
+    let name = table.headers.get(column).cloned().unwrap_or_default();
+    let n_rows = table.n_rows();
+    let cells = table.columns.get(column);
+    let cell_iter = || cells.into_iter().flat_map(|c| c.iter());
+
+    // One pass: missing, distinct values and their counts, zero padding, numbers.
+    let mut missing = 0usize;
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut distinct_capped = false;
+    let mut zero_padded = false;
+    let mut non_numeric = 0usize;
+    let mut decimal_comma_evidence = 0usize;
+    for cell in cell_iter() {
+        let t = cell.trim();
+        if table.is_missing(t) {
+            missing += 1;
+            continue;
+        }
+        if let Some(n) = counts.get_mut(t) {
+            *n += 1;
+        } else if counts.len() < DISTINCT_CAP {
+            counts.insert(t, 1);
+        } else {
+            distinct_capped = true;
+        }
+        zero_padded |= is_zero_padded(t);
+        if parse_number(t).is_none() {
+            if parse_decimal_comma(t).is_some() {
+                decimal_comma_evidence += 1;
+            } else {
+                non_numeric += 1;
+            }
+        }
+    }
+    let filled = n_rows - missing;
+    let distinct = counts.len();
+    let decimal_comma = decimal_comma_evidence > 0 && non_numeric == 0;
+    let all_numeric = filled > 0 && non_numeric == 0;
+
+    let numbers = if all_numeric || matches!(forced, Some(ColumnKind::Numeric | ColumnKind::Boolean)) {
+        Some(parse_column(table, column, decimal_comma))
+    } else {
+        None
+    };
+    let summary = numbers.as_ref().and_then(|n| summarise(&n.values));
+    let all_integers = summary.as_ref().is_some_and(|s| s.all_integers);
+
+    let (guessed, reason) = guess_kind(&GuessInput {
+        name: &name,
+        n_rows,
+        filled,
+        distinct,
+        distinct_capped,
+        zero_padded,
+        all_numeric,
+        all_integers,
+        numbers: numbers.as_ref(),
+        counts: &counts,
+    });
+    let (kind, reason, overridden) = match forced {
+        Some(kind) if kind != guessed => (kind, format!("chosen by you (guessed {}: {reason})", guessed.as_str()), true),
+        _ => (guessed, reason, false),
+    };
+
+    let possibly_categorical = kind == ColumnKind::Numeric && all_integers && distinct <= MAX_CODES && filled >= 2 * distinct;
+    let mut reason = reason;
+    if possibly_categorical {
+        let mut values: Vec<&str> = counts.keys().copied().collect();
+        values.sort_by(|a, b| parse_number(a).unwrap_or(0.0).total_cmp(&parse_number(b).unwrap_or(0.0)));
+        reason = format!(
+            "whole numbers with only {distinct} values ({}): possibly category codes, not quantities; tick it to use it as a number",
+            values.join(", ")
+        );
+    }
+    let suggest_log = kind == ColumnKind::Numeric
+        && summary.as_ref().is_some_and(|s| s.min >= 0.0 && s.skewness > 1.0 && !possibly_categorical);
+
+    let mut top_values: Vec<(String, usize)> = counts.iter().map(|(v, n)| ((*v).to_owned(), *n)).collect();
+    top_values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    top_values.truncate(10);
+
+    let invalid = numbers.as_ref().map_or(0, |n| n.invalid_rows.len());
+    let keep_numbers = matches!(kind, ColumnKind::Numeric | ColumnKind::Boolean);
+    let profile = ColumnProfile {
+        index: column,
+        name,
+        kind,
+        reason,
+        overridden,
+        missing,
+        invalid,
+        distinct,
+        distinct_capped,
+        possibly_categorical,
+        decimal_comma,
+        numeric: if keep_numbers { summary } else { None },
+        top_values,
+        suggest_log,
+    };
+    (profile, if keep_numbers { numbers.or_else(|| Some(parse_column(table, column, decimal_comma))) } else { None })
+}
+
+struct GuessInput<'a> {
+    name: &'a str,
+    n_rows: usize,
+    filled: usize,
+    distinct: usize,
+    distinct_capped: bool,
+    zero_padded: bool,
+    all_numeric: bool,
+    all_integers: bool,
+    numbers: Option<&'a NumericColumn>,
+    counts: &'a HashMap<&'a str, usize>,
+}
+
+fn guess_kind(g: &GuessInput<'_>) -> (ColumnKind, String) {
+    use ColumnKind::*;
+    if g.filled == 0 {
+        return (Constant, "every cell is empty".to_owned());
+    }
+    if g.distinct == 1 && !g.distinct_capped {
+        let value = g.counts.keys().next().copied().unwrap_or("");
+        return (Constant, format!("the same value ({value}) on every filled row"));
+    }
+    if is_id_like_name(g.name) {
+        return (Identifier, format!("the name “{}” reads as an identifier", g.name));
+    }
+    if g.zero_padded && g.all_numeric {
+        return (Identifier, "zero-padded codes such as 0001 are identifiers, kept as text".to_owned());
+    }
+    if g.distinct <= 6 {
+        if let Some(pair) = boolean_pair(g.counts) {
+            return (Boolean, format!("two values only: {pair}"));
+        }
+    }
+    let unique = g.filled == g.n_rows && g.distinct == g.n_rows && !g.distinct_capped;
+    if g.all_numeric {
+        if unique && g.all_integers && g.n_rows >= 3 {
+            if g.name.trim().is_empty() || g.name.starts_with("column_") {
+                return (Identifier, "a different whole number on every row and no column name: a row number".to_owned());
+            }
+            if g.numbers.is_some_and(|n| is_run(&n.values)) {
+                return (Identifier, "a different whole number on every row, in a run: a row number or ID".to_owned());
+            }
+        }
+        return (Numeric, "every filled cell is a number".to_owned());
+    }
+    if g.distinct <= MAX_CATEGORIES && g.distinct * 2 <= g.filled {
+        return (Categorical, format!("{} distinct values", g.distinct));
+    }
+    if unique {
+        return (Identifier, "a different value on every row".to_owned());
+    }
+    (Text, format!("text with {}{} distinct values", g.distinct, if g.distinct_capped { "+" } else { "" }))
+}
+
+/// The pair of values (case-insensitive) if the column holds exactly yes/no, true/false,
+/// 0/1, y/n, t/f or on/off.
+fn boolean_pair(counts: &HashMap<&str, usize>) -> Option<String> {
+    const PAIRS: [(&str, &str); 6] =
+        [("0", "1"), ("false", "true"), ("no", "yes"), ("n", "y"), ("f", "t"), ("off", "on")];
+    let mut values: Vec<String> = counts.keys().map(|v| v.to_ascii_lowercase()).collect();
+    values.sort_unstable();
+    values.dedup();
+    match values.as_slice() {
+        [a, b] if PAIRS.iter().any(|(x, y)| a == x && b == y) => Some(format!("{a} / {b}")),
+        _ => None,
+    }
+}
+
+/// Whole numbers forming a consecutive range (1, 2, 3, ... in any order).
+fn is_run(values: &[f64]) -> bool {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    sorted.sort_by(f64::total_cmp);
+    sorted.len() >= 3 && sorted.windows(2).all(|w| matches!(w, [a, b] if b - a == 1.0))
+}
+
+/// Parses every cell of a column as a number (NaN for missing or invalid).
+pub fn parse_column(table: &Table, column: usize, decimal_comma: bool) -> NumericColumn {
+    let mut values = Vec::with_capacity(table.n_rows());
+    let mut invalid_rows = Vec::new();
+    let cells = table.columns.get(column);
+    for (row, cell) in cells.into_iter().flat_map(|c| c.iter()).enumerate() {
+        let t = cell.trim();
+        if table.is_missing(t) {
+            values.push(f64::NAN);
+            continue;
+        }
+        let parsed = if decimal_comma { parse_decimal_comma(t) } else { None }.or_else(|| parse_number(t));
+        let parsed = parsed.or_else(|| parse_boolean(t));
+        match parsed {
+            Some(v) => values.push(v),
+            None => {
+                values.push(f64::NAN);
+                invalid_rows.push(row);
+            }
+        }
+    }
+    NumericColumn { values, invalid_rows }
+}
+
+/// yes/no, true/false, y/n, t/f, on/off as 1/0.
+fn parse_boolean(cell: &str) -> Option<f64> {
+    match cell.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "t" | "on" => Some(1.0),
+        "false" | "no" | "n" | "f" | "off" => Some(0.0),
+        _ => None,
+    }
+}
+
+/// Statistics of the finite values; `None` when there are none.
+pub fn summarise(values: &[f64]) -> Option<NumericSummary> {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if sorted.is_empty() {
+        return None;
+    }
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len() as f64;
+    let mean = sorted.iter().sum::<f64>() / n;
+    let (m2, m3) = sorted.iter().fold((0.0, 0.0), |(m2, m3), v| {
+        let d = v - mean;
+        (m2 + d * d, m3 + d * d * d)
+    });
+    let (m2, m3) = (m2 / n, m3 / n);
+    let skewness = if m2 > 0.0 { m3 / m2.powf(1.5) } else { 0.0 };
+    let min = *sorted.first()?;
+    let max = *sorted.last()?;
+    let mut counts = vec![0u32; BINS];
+    let width = (max - min) / BINS as f64;
+    for v in &sorted {
+        let bin = if width > 0.0 { (((v - min) / width) as usize).min(BINS - 1) } else { 0 };
+        if let Some(c) = counts.get_mut(bin) {
+            *c += 1;
+        }
+    }
+    Some(NumericSummary {
+        count: sorted.len(),
+        min,
+        max,
+        mean,
+        std: m2.sqrt(),
+        q1: quantile(&sorted, 0.25),
+        median: quantile(&sorted, 0.5),
+        q3: quantile(&sorted, 0.75),
+        skewness,
+        all_integers: sorted.iter().all(|v| v.fract() == 0.0),
+        histogram: Histogram { lo: min, hi: max, counts },
+    })
+}
+
+/// Quantile of sorted values with linear interpolation (numpy's default).
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let Some(last) = sorted.len().checked_sub(1) else { return f64::NAN };
+    let position = q.clamp(0.0, 1.0) * last as f64;
+    let below = position.floor() as usize;
+    let above = position.ceil() as usize;
+    let (Some(a), Some(b)) = (sorted.get(below), sorted.get(above)) else { return f64::NAN };
+    a + (b - a) * (position - below as f64)
 }
 
 /// Reads a cell as a finite number (`12`, `-3.5`, `1e3`); `None` for anything else.
@@ -49,6 +428,15 @@ pub fn parse_number(cell: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// Reads `3,75` (a decimal comma, no thousands separator) as 3.75.
+fn parse_decimal_comma(cell: &str) -> Option<f64> {
+    let t = cell.trim();
+    if t.matches(',').count() != 1 || t.contains('.') {
+        return None;
+    }
+    parse_number(&t.replacen(',', ".", 1))
+}
+
 /// A digit string with a leading zero (`0001`): a code, never a quantity.
 fn is_zero_padded(cell: &str) -> bool {
     let t = cell.trim();
@@ -57,120 +445,19 @@ fn is_zero_padded(cell: &str) -> bool {
 
 /// Names like `id`, `CustomerID`, `customer_id`, `Client Id`.
 pub fn is_id_like_name(name: &str) -> bool {
-    let lower = name.trim().to_ascii_lowercase();
+    let trimmed = name.trim();
+    let lower = trimmed.to_ascii_lowercase();
     let compact: String = lower.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     compact == "id"
-        || compact.ends_with("id") && (lower.ends_with(" id") || lower.ends_with("_id") || lower.ends_with("-id") || name.trim().ends_with("ID") || name.trim().ends_with("Id"))
-        || lower.starts_with("id ") || lower.starts_with("id_")
-}
-
-/// Decides the role of every column of the table.
-pub fn profile_columns(table: &Table) -> Vec<ColumnProfile> {
-    (0..table.n_columns())
-        .map(|c| profile_column(table, c))
-        .collect()
-}
-
-fn profile_column(table: &Table, column: usize) -> ColumnProfile {
-    let name = table.headers.get(column).cloned().unwrap_or_default();
-    let mut missing = 0usize;
-    let mut numbers = Vec::with_capacity(table.n_rows());
-    let mut non_numeric = 0usize;
-    let mut zero_padded = false;
-    for row in 0..table.n_rows() {
-        let cell = table.cell(row, column);
-        if is_missing(cell) {
-            missing += 1;
-            continue;
-        }
-        zero_padded |= is_zero_padded(cell);
-        match parse_number(cell) {
-            Some(v) => numbers.push(v),
-            None => non_numeric += 1,
-        }
-    }
-    let (role, reason) = if is_id_like_name(&name) {
-        (ColumnRole::Identifier, format!("the name “{name}” reads as an identifier"))
-    } else if zero_padded && non_numeric == 0 {
-        (ColumnRole::Identifier, "zero-padded codes such as 0001 are identifiers, kept as text".to_owned())
-    } else if non_numeric > 0 || numbers.is_empty() {
-        let reason = if numbers.is_empty() {
-            "no cell is a number".to_owned()
-        } else {
-            format!("{non_numeric} cells are not numbers")
-        };
-        (ColumnRole::Other, reason)
-    } else if missing == 0 && is_unique_integer_run(&numbers) {
-        (ColumnRole::Identifier, "a different whole number on every row, in a run: a row number or ID".to_owned())
-    } else {
-        (ColumnRole::Numeric, "every filled cell is a number".to_owned())
-    };
-    ColumnProfile { name, role, reason, missing }
-}
-
-/// Integers, all different, filling a consecutive range (1, 2, 3, ... in any order).
-fn is_unique_integer_run(values: &[f64]) -> bool {
-    if values.len() < 3 || values.iter().any(|v| v.fract() != 0.0) {
-        return false;
-    }
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted.windows(2).all(|w| matches!(w, [a, b] if b - a == 1.0))
+        || (compact.ends_with("id")
+            && (lower.ends_with(" id")
+                || lower.ends_with("_id")
+                || lower.ends_with("-id")
+                || trimmed.ends_with("ID")
+                || trimmed.ends_with("Id")))
+        || lower.starts_with("id ")
+        || lower.starts_with("id_")
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::core::ingest::{parse_csv, IngestOptions};
-
-    fn roles(csv: &str) -> Vec<ColumnRole> {
-        let table = parse_csv(csv.as_bytes(), &IngestOptions::default()).unwrap();
-        profile_columns(&table).into_iter().map(|p| p.role).collect()
-    }
-
-    #[test]
-    fn numbers_are_read_as_people_write_them_in_plain_csv() {
-        assert_eq!(parse_number(" 12 "), Some(12.0));
-        assert_eq!(parse_number("-3.5"), Some(-3.5));
-        assert_eq!(parse_number("1e3"), Some(1000.0));
-        assert_eq!(parse_number("inf"), None);
-        assert_eq!(parse_number("NaN"), None);
-        assert_eq!(parse_number("Male"), None);
-        assert_eq!(parse_number(""), None);
-    }
-
-    #[test]
-    fn mall_like_columns_get_their_roles() {
-        let csv = "CustomerID,Genre,Age,Annual Income (k$),Spending Score (1-100)\r\n\
-                   0001,Male,19,15,39\r\n0002,Male,21,15,81\r\n0003,Female,20,16,6\r\n0004,Female,23,16,77";
-        use ColumnRole::*;
-        assert_eq!(roles(csv), [Identifier, Other, Numeric, Numeric, Numeric]);
-    }
-
-    #[test]
-    fn zero_padded_codes_and_row_numbers_are_identifiers() {
-        use ColumnRole::*;
-        assert_eq!(roles("code,x\n007,1\n008,5\n010,2\n"), [Identifier, Numeric]);
-        assert_eq!(roles("n,x\n3,1\n1,5\n2,2\n"), [Identifier, Numeric]);
-        // Unique values that are not a run are a quantity, not a row number.
-        assert_eq!(roles("spend,x\n3,1\n10,5\n7,2\n"), [Numeric, Numeric]);
-    }
-
-    #[test]
-    fn missing_tokens_do_not_stop_a_column_being_numeric() {
-        let table = parse_csv(b"a,b\n1,x\nNA,y\n3,z\n", &IngestOptions::default()).unwrap();
-        let p = profile_columns(&table);
-        assert_eq!((p[0].role, p[0].missing), (ColumnRole::Numeric, 1));
-        assert_eq!(p[1].role, ColumnRole::Other);
-    }
-
-    #[test]
-    fn id_like_names() {
-        for yes in ["id", "ID", "CustomerID", "customer_id", "Client Id", "user-id"] {
-            assert!(is_id_like_name(yes), "{yes}");
-        }
-        for no in ["Paid", "Valid", "Income", "width"] {
-            assert!(!is_id_like_name(no), "{no}");
-        }
-    }
-}
+mod tests;

@@ -27,12 +27,3 @@ pub fn save_bytes(bytes: &[u8], file_name: &str, mime: &str) -> Result<(), JsVal
     }
     Ok(())
 }
-
-/// `Mall_Customers.csv` → `Mall_Customers-segmented.csv`.
-pub fn segmented_name(input_name: &str) -> String {
-    let stem = input_name
-        .rsplit_once('.')
-        .map_or(input_name, |(stem, _)| stem);
-    let stem = if stem.is_empty() { "customers" } else { stem };
-    format!("{stem}-segmented.csv")
-}

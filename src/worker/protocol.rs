@@ -3,11 +3,16 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::clean::{CleaningOptions, CleaningReport};
+use crate::core::ingest::{IngestOptions, RaggedRow};
 use crate::core::pipeline::{SegmentOptions, Segmentation};
-use crate::core::profile::ColumnProfile;
+use crate::core::profile::{ColumnKind, ColumnProfile};
 
-/// A request from the page. `id` comes back on the response so the page can ignore
-/// answers to requests it has since superseded.
+/// Rows of the file shown in the preview.
+pub const PREVIEW_ROWS: usize = 8;
+
+/// A request from the page. `id` comes back on every message that answers it, so the page
+/// can ignore answers about a file it has since replaced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Request {
     pub id: u64,
@@ -22,9 +27,16 @@ pub enum RequestBody {
         name: String,
         #[serde(with = "serde_bytes")]
         bytes: Vec<u8>,
+        options: IngestOptions,
     },
-    /// Segment the file loaded last.
+    /// The user's kind for a column (`None`: back to the guess).
+    SetKind { column: usize, kind: Option<ColumnKind> },
+    /// Clean with these choices; the worker keeps the matrix.
+    Clean(CleaningOptions),
+    /// Segment the cleaned matrix.
     Segment(SegmentOptions),
+    /// The segmented CSV of the last segmentation.
+    ExportCsv,
 }
 
 /// A message from the worker. `id` is 0 for [`ResponseBody::Ready`].
@@ -39,8 +51,18 @@ pub struct Response {
 pub enum ResponseBody {
     /// The worker's wasm is loaded: messages sent from now on are handled.
     Ready,
-    Loaded(FileSummary),
-    Segmented(SegmentReport),
+    /// Work in progress on the request `id`.
+    Progress { stage: String, fraction: f64 },
+    Loaded(Box<FileSummary>),
+    /// The profile after a kind changed, and the cleaning choices that now make sense.
+    Profiled { columns: Vec<ColumnProfile>, suggested: CleaningOptions },
+    Cleaned(CleanSummary),
+    Segmented(Box<SegmentReport>),
+    Exported {
+        file_name: String,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+    },
     /// The request failed; the message names the file and what to do.
     Failed { message: String },
 }
@@ -49,14 +71,29 @@ pub enum ResponseBody {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileSummary {
     pub name: String,
+    pub size_bytes: usize,
     pub n_rows: usize,
     pub n_columns: usize,
     pub headers: Vec<String>,
-    pub columns: Vec<ColumnProfile>,
-    /// Columns used as features unless the user chooses others.
-    pub default_features: Vec<usize>,
-    pub delimiter: String,
+    pub has_header: bool,
+    pub delimiter: u8,
     pub encoding: String,
+    pub ragged_rows: usize,
+    /// The first ragged rows, for the message.
+    pub ragged_examples: Vec<RaggedRow>,
+    pub columns: Vec<ColumnProfile>,
+    /// The first rows' cell text.
+    pub preview: Vec<Vec<String>>,
+    /// Default cleaning choices for this file.
+    pub suggested: CleaningOptions,
+    pub elapsed_ms: f64,
+}
+
+/// The cleaning's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CleanSummary {
+    pub report: CleaningReport,
+    pub feature_names: Vec<String>,
     pub elapsed_ms: f64,
 }
 
@@ -74,6 +111,7 @@ pub fn delimiter_name(delimiter: u8) -> String {
         b',' => "comma".to_owned(),
         b';' => "semicolon".to_owned(),
         b'|' => "pipe".to_owned(),
+        b' ' => "space".to_owned(),
         other => format!("“{}”", other as char),
     }
 }

@@ -1,66 +1,153 @@
-//! The worker side: keeps the loaded file and answers requests with the core.
+//! The worker side: keeps the loaded file, the cleaned matrix and the last segmentation
+//! between messages, and answers requests with the core.
 
-use crate::core::pipeline::{self, LoadedFile};
+use crate::core::clean::{CleanedData, CleaningOptions};
+use crate::core::export::segmented_file_name;
+use crate::core::pipeline::{self, LoadedFile, Segmentation};
 
-use super::protocol::{delimiter_name, FileSummary, Request, RequestBody, Response, ResponseBody, SegmentReport};
+use super::protocol::{
+    CleanSummary, FileSummary, Request, RequestBody, Response, ResponseBody, SegmentReport, PREVIEW_ROWS,
+};
 
 /// The worker's state between messages, and the dispatch from request to core call.
+/// Each step's result is kept until something it depends on changes, so changing k reruns
+/// only the fit, and changing a cleaning choice reruns cleaning and fit, not the reading.
 #[derive(Debug, Default)]
 pub struct Runner {
     file: Option<LoadedFile>,
+    cleaned: Option<CleanedData>,
+    segmentation: Option<Segmentation>,
 }
+
+/// Progress sink: a stage name and a fraction in 0..=1.
+pub type ProgressSink<'a> = &'a mut dyn FnMut(&str, f64);
 
 impl Runner {
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Answers one request. `now_ms` is the clock (performance.now in the worker).
-    pub fn handle(&mut self, request: Request, now_ms: &dyn Fn() -> f64) -> Response {
+    /// Answers one request. `now_ms` is the clock (performance.now in the worker); progress
+    /// goes to `progress` while the request runs.
+    pub fn handle(&mut self, request: Request, now_ms: &dyn Fn() -> f64, progress: ProgressSink<'_>) -> Response {
         let started = now_ms();
-        let body = match request.body {
-            RequestBody::Load { name, bytes } => {
-                // A new file replaces the old one even if it fails, so no stale segments remain.
-                self.file = None;
-                match pipeline::load(&name, &bytes) {
-                    Ok(file) => {
-                        let summary = FileSummary {
-                            name: file.name.clone(),
-                            n_rows: file.table.n_rows(),
-                            n_columns: file.table.n_columns(),
-                            headers: file.table.headers.clone(),
-                            columns: file.columns.clone(),
-                            default_features: file.default_features(),
-                            delimiter: delimiter_name(file.table.delimiter),
-                            encoding: file.table.encoding.to_owned(),
-                            elapsed_ms: now_ms() - started,
-                        };
-                        self.file = Some(file);
-                        ResponseBody::Loaded(summary)
-                    }
-                    Err(e) => ResponseBody::Failed { message: e.to_string() },
+        let body = match self.dispatch(request.body, progress) {
+            Ok(mut body) => {
+                let elapsed = now_ms() - started;
+                match &mut body {
+                    ResponseBody::Loaded(summary) => summary.elapsed_ms = elapsed,
+                    ResponseBody::Cleaned(summary) => summary.elapsed_ms = elapsed,
+                    ResponseBody::Segmented(report) => report.elapsed_ms = elapsed,
+                    _ => {}
                 }
+                body
             }
-            RequestBody::Segment(options) => match &self.file {
-                None => ResponseBody::Failed { message: "no file is loaded: choose a CSV file first".to_owned() },
-                Some(file) => match pipeline::segment(file, &options) {
-                    Ok(segmentation) => {
-                        ResponseBody::Segmented(SegmentReport { segmentation, elapsed_ms: now_ms() - started })
-                    }
-                    Err(e) => ResponseBody::Failed { message: e.to_string() },
-                },
-            },
+            Err(message) => ResponseBody::Failed { message },
         };
         Response { id: request.id, body }
+    }
+
+    fn dispatch(&mut self, body: RequestBody, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
+        match body {
+            RequestBody::Load { name, bytes, options } => {
+                // A new file replaces the old one even if it fails, so nothing stale remains.
+                self.file = None;
+                self.cleaned = None;
+                self.segmentation = None;
+                let file = pipeline::load(&name, &bytes, &options, &mut |f| progress("Reading", f)).map_err(|e| e.to_string())?;
+                progress("Profiling", 1.0);
+                let summary = summarise(&file, bytes.len());
+                self.file = Some(file);
+                Ok(ResponseBody::Loaded(Box::new(summary)))
+            }
+            RequestBody::SetKind { column, kind } => {
+                let file = self.file.as_mut().ok_or_else(no_file)?;
+                file.set_kind(column, kind).map_err(|e| e.to_string())?;
+                self.cleaned = None;
+                self.segmentation = None;
+                Ok(ResponseBody::Profiled {
+                    columns: file.profile.columns.clone(),
+                    suggested: CleaningOptions::suggested(&file.profile),
+                })
+            }
+            RequestBody::Clean(options) => {
+                let file = self.file.as_ref().ok_or_else(no_file)?;
+                self.cleaned = None;
+                self.segmentation = None;
+                progress("Cleaning", 0.0);
+                let cleaned = pipeline::clean(file, &options).map_err(|e| e.to_string())?;
+                let summary = CleanSummary {
+                    report: cleaned.report.clone(),
+                    feature_names: cleaned.features.iter().map(|f| f.name.clone()).collect(),
+                    elapsed_ms: 0.0,
+                };
+                self.cleaned = Some(cleaned);
+                Ok(ResponseBody::Cleaned(summary))
+            }
+            RequestBody::Segment(options) => {
+                let file = self.file.as_ref().ok_or_else(no_file)?;
+                let cleaned = self.cleaned.as_ref().ok_or_else(|| {
+                    format!("{}: no features are ready: choose at least one column to cluster on", file.name)
+                })?;
+                progress("Clustering", 0.0);
+                self.segmentation = None;
+                let segmentation = pipeline::segment(file, cleaned, &options).map_err(|e| e.to_string())?;
+                self.segmentation = Some(segmentation.clone());
+                Ok(ResponseBody::Segmented(Box::new(SegmentReport { segmentation, elapsed_ms: 0.0 })))
+            }
+            RequestBody::ExportCsv => {
+                let file = self.file.as_ref().ok_or_else(no_file)?;
+                let (Some(cleaned), Some(segmentation)) = (&self.cleaned, &self.segmentation) else {
+                    return Err(format!("{}: run the segmentation first, then download", file.name));
+                };
+                progress("Writing the CSV", 0.0);
+                let bytes = pipeline::export_csv(file, cleaned, segmentation).map_err(|e| e.to_string())?;
+                Ok(ResponseBody::Exported { file_name: segmented_file_name(&file.name), bytes })
+            }
+        }
+    }
+}
+
+fn no_file() -> String {
+    "no file is loaded: choose a CSV file first".to_owned()
+}
+
+fn summarise(file: &LoadedFile, size_bytes: usize) -> FileSummary {
+    let table = &file.table;
+    FileSummary {
+        name: file.name.clone(),
+        size_bytes,
+        n_rows: table.n_rows(),
+        n_columns: table.n_columns(),
+        headers: table.headers.clone(),
+        has_header: table.has_header,
+        delimiter: table.delimiter,
+        encoding: table.encoding.to_owned(),
+        ragged_rows: table.ragged.len(),
+        ragged_examples: table.ragged.iter().take(5).cloned().collect(),
+        columns: file.profile.columns.clone(),
+        preview: (0..table.n_rows().min(PREVIEW_ROWS))
+            .map(|r| (0..table.n_columns()).map(|c| table.cell(r, c).to_owned()).collect())
+            .collect(),
+        suggested: CleaningOptions::suggested(&file.profile),
+        elapsed_ms: 0.0,
     }
 }
 
 /// Answers one message as the worker receives it: decode, [`Runner::handle`], encode.
 /// Exposed so browser tests can drive the real worker code path with real JS values.
 #[cfg(target_arch = "wasm32")]
-pub fn handle_message(runner: &mut Runner, message: wasm_bindgen::JsValue, now_ms: &dyn Fn() -> f64) -> Result<wasm_bindgen::JsValue, serde_wasm_bindgen::Error> {
+pub fn handle_message(
+    runner: &mut Runner,
+    message: wasm_bindgen::JsValue,
+    now_ms: &dyn Fn() -> f64,
+    progress: &mut dyn FnMut(u64, &str, f64),
+) -> Result<wasm_bindgen::JsValue, serde_wasm_bindgen::Error> {
     let response = match serde_wasm_bindgen::from_value::<Request>(message) {
-        Ok(request) => runner.handle(request, now_ms),
+        Ok(request) => {
+            let id = request.id;
+            runner.handle(request, now_ms, &mut |stage, fraction| progress(id, stage, fraction))
+        }
         Err(e) => Response {
             id: 0,
             body: ResponseBody::Failed { message: format!("the page sent a message the worker does not understand: {e}") },
@@ -91,14 +178,35 @@ pub fn start() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let runner = RefCell::new(Runner::new());
     let reply_scope = scope.clone();
+    let reply_scope_for_answers = scope.clone();
+    let post = move |response: &Response| match serde_wasm_bindgen::to_value(response) {
+        Ok(value) => {
+            if let Err(e) = reply_scope.post_message(&value) {
+                web_sys::console::error_2(&"worker: could not post a response".into(), &e);
+            }
+        }
+        Err(e) => web_sys::console::error_1(&format!("worker: could not encode a response: {e}").into()),
+    };
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        match handle_message(&mut runner.borrow_mut(), event.data(), &now_ms) {
+        let mut last_post = f64::NEG_INFINITY;
+        let mut progress = |id: u64, stage: &str, fraction: f64| {
+            // At most one progress message every 50 ms: the page has a frame to draw, not a log.
+            let now = now_ms();
+            if now - last_post >= 50.0 || fraction >= 1.0 {
+                last_post = now;
+                post(&Response { id, body: ResponseBody::Progress { stage: stage.to_owned(), fraction } });
+            }
+        };
+        match handle_message(&mut runner.borrow_mut(), event.data(), &now_ms, &mut progress) {
             Ok(value) => {
-                if let Err(e) = reply_scope.post_message(&value) {
+                if let Err(e) = reply_scope_for_answers.post_message(&value) {
                     web_sys::console::error_2(&"worker: could not post a response".into(), &e);
                 }
             }
-            Err(e) => web_sys::console::error_1(&format!("worker: could not encode a response: {e}").into()),
+            Err(e) => post(&Response {
+                id: 0,
+                body: ResponseBody::Failed { message: format!("the worker could not encode its answer ({e}): please report this") },
+            }),
         }
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

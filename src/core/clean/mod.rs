@@ -1,0 +1,563 @@
+//! Table + profile + choices → the matrix K-Means sees, and a report of everything done.
+//!
+//! Each step is explicit and reported, in this order: ragged rows (optional), missing values
+//! per feature (leave the row out, or impute mean / median / mode / a constant), duplicate
+//! rows (kept or left out), outliers (none, clip to percentiles, IQR clip), log1p for skewed
+//! money-like columns, one-hot encoding of categories (top N + other), scaling.
+//!
+//! Invariant: every table row is either a matrix row (`row_of[i]`) or in `excluded` with a
+//! reason, never neither, never both.
+
+mod duplicates;
+pub mod scaling;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::ingest::Table;
+use super::profile::{parse_column, quantile, ColumnKind, NumericColumn, TableProfile};
+pub use scaling::{Scaler, Scaling};
+
+/// What to do with a missing value in a numeric feature.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(tag = "strategy", content = "value", rename_all = "snake_case")]
+pub enum MissingStrategy {
+    /// Leave the row out of clustering (it keeps an empty segment and its reason in the
+    /// export). The default: an invented value would place the customer by a guess.
+    #[default]
+    Exclude,
+    Mean,
+    Median,
+    Mode,
+    Constant(f64),
+}
+
+/// What to do with rows that repeat another row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicatePolicy {
+    /// Keep them (the default: two customers may well look alike); they are counted.
+    #[default]
+    Keep,
+    /// Leave out rows equal to an earlier row in every column.
+    ExcludeExact,
+    /// Leave out rows equal to an earlier row in every column but the identifiers.
+    ExcludeIgnoringIds,
+}
+
+/// How extreme values are tamed before scaling.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum OutlierPolicy {
+    /// Leave values as they are (the default; the profile shows the extremes).
+    #[default]
+    None,
+    /// Clip each feature to its [lower, upper] percentiles (e.g. 1 and 99).
+    ClipPercentiles { lower: f64, upper: f64 },
+    /// Clip each feature to [Q1 − factor·IQR, Q3 + factor·IQR] (Tukey's fences, factor 1.5).
+    ClipIqr { factor: f64 },
+}
+
+/// One numeric (or boolean) column used as a feature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumericFeature {
+    pub column: usize,
+    pub missing: MissingStrategy,
+    /// Replace x by ln(1 + x) (only for non-negative columns).
+    pub log1p: bool,
+}
+
+/// Every cleaning choice. [`CleaningOptions::suggested`] gives the defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CleaningOptions {
+    pub numeric: Vec<NumericFeature>,
+    /// Categorical (or boolean) columns to one-hot encode.
+    pub categorical: Vec<usize>,
+    /// Categories kept per one-hot column; the rest become "other".
+    pub one_hot_top: usize,
+    pub duplicates: DuplicatePolicy,
+    pub outliers: OutlierPolicy,
+    pub scaling: Scaling,
+    /// Leave out rows with more or fewer fields than the header (default: keep, padded).
+    pub exclude_ragged: bool,
+}
+
+impl CleaningOptions {
+    /// The defaults a careful analyst would choose: every numeric column that is not an
+    /// identifier or a possible category code, rows with a missing value left out, no
+    /// clipping, no log transform (suggested, not applied), duplicates kept and counted,
+    /// standard scaling.
+    pub fn suggested(profile: &TableProfile) -> Self {
+        Self {
+            numeric: profile
+                .columns
+                .iter()
+                .filter(|c| c.is_default_feature())
+                .map(|c| NumericFeature { column: c.index, missing: MissingStrategy::Exclude, log1p: false })
+                .collect(),
+            categorical: Vec::new(),
+            one_hot_top: 10,
+            duplicates: DuplicatePolicy::Keep,
+            outliers: OutlierPolicy::None,
+            scaling: Scaling::Standard,
+            exclude_ragged: false,
+        }
+    }
+}
+
+/// Why a row was left out of clustering.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ExclusionReason {
+    Missing { column: String },
+    NotANumber { column: String, text: String },
+    Duplicate { of_line: u64 },
+    Ragged { fields: usize, expected: usize },
+}
+
+impl ExclusionReason {
+    /// The reason in words, as the export's `excluded_reason` column gives it.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Missing { column } => format!("missing value in {column}"),
+            Self::NotANumber { column, text } => format!("“{text}” in {column} is not a number"),
+            Self::Duplicate { of_line } => format!("duplicate of line {of_line}"),
+            Self::Ragged { fields, expected } => format!("{fields} fields where the header has {expected}"),
+        }
+    }
+
+    /// The group it is counted in, in the report.
+    pub fn group(&self) -> String {
+        match self {
+            Self::Missing { column } => format!("missing value in {column}"),
+            Self::NotANumber { column, .. } => format!("not a number in {column}"),
+            Self::Duplicate { .. } => "duplicate row".to_owned(),
+            Self::Ragged { .. } => "wrong number of fields".to_owned(),
+        }
+    }
+}
+
+/// A row left out of clustering, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExcludedRow {
+    /// 0-based table row.
+    pub row: usize,
+    pub reason: ExclusionReason,
+}
+
+/// Where a feature of the matrix comes from, with what was done to it, so a saved model
+/// can do the same to new rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FeatureSource {
+    Number {
+        /// Value given to missing cells, if imputed.
+        impute: Option<f64>,
+        /// Clip bounds, if outliers were clipped.
+        clip: Option<(f64, f64)>,
+        log1p: bool,
+    },
+    /// 1 when the cell equals `value`; `value: None` is "other" (any value not listed).
+    OneHot { value: Option<String>, listed: Vec<String> },
+}
+
+/// One column of the matrix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Feature {
+    /// As shown: the column's name, or `Genre = Male` for a one-hot feature.
+    pub name: String,
+    /// Table column it comes from.
+    pub column: usize,
+    pub source: FeatureSource,
+}
+
+/// A count per something, for the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Count {
+    pub what: String,
+    pub count: usize,
+}
+
+/// Everything the cleaning did, for the user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CleaningReport {
+    pub rows_read: usize,
+    pub rows_clustered: usize,
+    /// Rows left out, per reason.
+    pub rows_left_out: Vec<Count>,
+    /// Cells imputed per column ("Income (median 51,381.5)").
+    pub imputed: Vec<Count>,
+    /// Values clipped per column.
+    pub clipped: Vec<Count>,
+    pub log_transformed: Vec<String>,
+    /// Columns not used as features, with why.
+    pub columns_left_out: Vec<Count>,
+    pub columns_left_out_reasons: Vec<(String, String)>,
+    /// Rows equal to an earlier row in every column.
+    pub duplicates_exact: usize,
+    /// Rows equal to an earlier row in every column but the identifiers.
+    pub duplicates_ignoring_ids: usize,
+    pub ragged_rows: usize,
+    pub scaling: Scaling,
+    /// Things worth knowing that changed nothing (log refused on negative values, ...).
+    pub notes: Vec<String>,
+}
+
+/// The cleaned data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CleanedData {
+    pub features: Vec<Feature>,
+    /// Row-major `n_rows × n_features` in the data's own units (after imputation, before
+    /// clipping, log and scaling): what the user reads.
+    pub original: Vec<f64>,
+    /// Row-major `n_rows × n_features` after every step: what K-Means sees.
+    pub scaled: Vec<f64>,
+    pub n_rows: usize,
+    pub n_features: usize,
+    /// Table row of each matrix row.
+    pub row_of: Vec<usize>,
+    pub excluded: Vec<ExcludedRow>,
+    pub scaler: Scaler,
+    pub report: CleaningReport,
+}
+
+/// Why no matrix could be built.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CleanError {
+    #[error(
+        "no feature to cluster on: choose at least one numeric column (or a categorical one to \
+         encode); identifier columns such as CustomerID are never used"
+    )]
+    NoFeatures,
+    #[error("column {index} does not exist: the file has {n_columns} columns")]
+    NoSuchColumn { index: usize, n_columns: usize },
+    #[error(
+        "every row was left out of clustering (first: line {line}, {reason}): fill the \
+         missing values, impute them, or choose other columns"
+    )]
+    NoUsableRow { line: u64, reason: String },
+}
+
+/// Runs every cleaning step and returns the matrix with its report.
+pub fn clean_table(table: &Table, profile: &TableProfile, options: &CleaningOptions) -> Result<CleanedData, CleanError> {
+    let n = table.n_rows();
+    let n_columns = table.n_columns();
+    if options.numeric.is_empty() && options.categorical.is_empty() {
+        return Err(CleanError::NoFeatures);
+    }
+    if let Some(&index) = options
+        .numeric
+        .iter()
+        .map(|f| &f.column)
+        .chain(&options.categorical)
+        .find(|&&c| c >= n_columns)
+    {
+        return Err(CleanError::NoSuchColumn { index, n_columns });
+    }
+    let name = |c: usize| table.headers.get(c).cloned().unwrap_or_default();
+    let mut reason: Vec<Option<ExclusionReason>> = vec![None; n];
+    let mut notes = Vec::new();
+
+    // 1. Ragged rows.
+    if options.exclude_ragged {
+        for r in &table.ragged {
+            if let Some(slot) = reason.get_mut(r.row) {
+                *slot = Some(ExclusionReason::Ragged { fields: r.fields, expected: table.expected_width });
+            }
+        }
+    }
+
+    // 2. Numbers of each numeric feature; missing values mark rows to leave out.
+    let parsed: Vec<std::borrow::Cow<'_, NumericColumn>> = options
+        .numeric
+        .iter()
+        .map(|f| match profile.numbers.get(f.column).and_then(Option::as_ref) {
+            Some(numbers) => std::borrow::Cow::Borrowed(numbers),
+            None => std::borrow::Cow::Owned(parse_column(table, f.column, decimal_comma(profile, f.column))),
+        })
+        .collect();
+    for (feature, numbers) in options.numeric.iter().zip(&parsed) {
+        let invalid: std::collections::HashSet<usize> = numbers.invalid_rows.iter().copied().collect();
+        for (row, value) in numbers.values.iter().enumerate() {
+            let Some(slot) = reason.get_mut(row) else { continue };
+            if slot.is_some() || !value.is_nan() {
+                continue;
+            }
+            if invalid.contains(&row) {
+                // Text where a number should be is never guessed away: the row is left out.
+                *slot = Some(ExclusionReason::NotANumber {
+                    column: name(feature.column),
+                    text: table.cell(row, feature.column).trim().to_owned(),
+                });
+            } else if feature.missing == MissingStrategy::Exclude {
+                *slot = Some(ExclusionReason::Missing { column: name(feature.column) });
+            }
+        }
+    }
+
+    // 3. Duplicates: counted under both rules, left out under the chosen one.
+    let id_columns: Vec<bool> = (0..n_columns)
+        .map(|c| profile.columns.get(c).is_some_and(|p| p.kind == ColumnKind::Identifier))
+        .collect();
+    let exact = duplicates::find(table, &vec![false; n_columns]);
+    let ignoring_ids = duplicates::find(table, &id_columns);
+    let chosen = match options.duplicates {
+        DuplicatePolicy::Keep => None,
+        DuplicatePolicy::ExcludeExact => Some(&exact),
+        DuplicatePolicy::ExcludeIgnoringIds => Some(&ignoring_ids),
+    };
+    for &(row, first) in chosen.into_iter().flatten() {
+        if let Some(slot @ None) = reason.get_mut(row) {
+            let of_line = table.row_lines.get(first).copied().unwrap_or(0);
+            *slot = Some(ExclusionReason::Duplicate { of_line });
+        }
+    }
+
+    let row_of: Vec<usize> = (0..n).filter(|&r| reason.get(r).is_some_and(Option::is_none)).collect();
+    let excluded: Vec<ExcludedRow> = reason
+        .iter()
+        .enumerate()
+        .filter_map(|(row, r)| r.clone().map(|reason| ExcludedRow { row, reason }))
+        .collect();
+    if row_of.is_empty() {
+        let (line, why) = excluded
+            .first()
+            .map(|e| (table.row_lines.get(e.row).copied().unwrap_or(0), e.reason.describe()))
+            .unwrap_or((0, String::new()));
+        return Err(CleanError::NoUsableRow { line, reason: why });
+    }
+
+    // 4. Numeric features: impute, clip, log, column by column over the kept rows.
+    let mut features = Vec::new();
+    let mut original_columns: Vec<Vec<f64>> = Vec::new();
+    let mut transformed_columns: Vec<Vec<f64>> = Vec::new();
+    let mut imputed = Vec::new();
+    let mut clipped = Vec::new();
+    let mut log_transformed = Vec::new();
+    for (feature, numbers) in options.numeric.iter().zip(&parsed) {
+        let column_name = name(feature.column);
+        let mut values: Vec<f64> = row_of.iter().map(|&r| numbers.values.get(r).copied().unwrap_or(f64::NAN)).collect();
+        let missing = values.iter().filter(|v| v.is_nan()).count();
+        let impute = if missing > 0 {
+            let fill = impute_value(&values, feature.missing);
+            values.iter_mut().filter(|v| v.is_nan()).for_each(|v| *v = fill);
+            imputed.push(Count { what: format!("{column_name} ({} {})", strategy_name(feature.missing), format_value(fill)), count: missing });
+            Some(fill)
+        } else {
+            None
+        };
+        original_columns.push(values.clone());
+        let clip = clip_bounds(&values, options.outliers);
+        if let Some((lo, hi)) = clip {
+            let mut count = 0;
+            for v in values.iter_mut() {
+                let c = v.clamp(lo, hi);
+                if c != *v {
+                    count += 1;
+                    *v = c;
+                }
+            }
+            clipped.push(Count { what: format!("{column_name} to [{}, {}]", format_value(lo), format_value(hi)), count });
+        }
+        let mut log1p = false;
+        if feature.log1p {
+            if values.iter().all(|v| *v >= 0.0) {
+                values.iter_mut().for_each(|v| *v = v.ln_1p());
+                log_transformed.push(column_name.clone());
+                log1p = true;
+            } else {
+                notes.push(format!("{column_name} has negative values: no log transform applied"));
+            }
+        }
+        transformed_columns.push(values);
+        features.push(Feature { name: column_name, column: feature.column, source: FeatureSource::Number { impute, clip, log1p } });
+    }
+
+    // 5. One-hot encoding: the most frequent values among kept rows, then "other".
+    for &column in &options.categorical {
+        let column_name = name(column);
+        let values: Vec<String> = row_of.iter().map(|&r| category_of(table, r, column)).collect();
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for v in &values {
+            *counts.entry(v.as_str()).or_insert(0) += 1;
+        }
+        let mut ranked: Vec<(&str, usize)> = counts.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let listed: Vec<String> = ranked.iter().take(options.one_hot_top.max(1)).map(|(v, _)| (*v).to_owned()).collect();
+        let has_other = ranked.len() > listed.len();
+        for value in listed.iter().map(|v| Some(v.clone())).chain(has_other.then_some(None)) {
+            let column_values: Vec<f64> = values
+                .iter()
+                .map(|v| match &value {
+                    Some(x) => f64::from(u8::from(v == x)),
+                    None => f64::from(u8::from(!listed.contains(v))),
+                })
+                .collect();
+            original_columns.push(column_values.clone());
+            transformed_columns.push(column_values);
+            features.push(Feature {
+                name: format!("{column_name} = {}", value.as_deref().unwrap_or("other")),
+                column,
+                source: FeatureSource::OneHot { value, listed: listed.clone() },
+            });
+        }
+    }
+
+    // 6. Scaling.
+    let n_rows = row_of.len();
+    let n_features = features.len();
+    let transformed = row_major(&transformed_columns, n_rows);
+    let scaler = Scaler::fit(options.scaling, &transformed, n_features);
+    let scaled = scaler.transform(&transformed);
+
+    let used: std::collections::HashSet<usize> = features.iter().map(|f| f.column).collect();
+    let columns_left_out_reasons: Vec<(String, String)> = profile
+        .columns
+        .iter()
+        .filter(|c| !used.contains(&c.index))
+        .map(|c| (c.name.clone(), left_out_reason(c)))
+        .collect();
+    let mut left_out_counts: BTreeMap<String, usize> = BTreeMap::new();
+    for e in &excluded {
+        *left_out_counts.entry(e.reason.group()).or_insert(0) += 1;
+    }
+    let report = CleaningReport {
+        rows_read: n,
+        rows_clustered: n_rows,
+        rows_left_out: left_out_counts.into_iter().map(|(what, count)| Count { what, count }).collect(),
+        imputed,
+        clipped,
+        log_transformed,
+        columns_left_out: Vec::new(),
+        columns_left_out_reasons,
+        duplicates_exact: exact.len(),
+        duplicates_ignoring_ids: ignoring_ids.len(),
+        ragged_rows: table.ragged.len(),
+        scaling: options.scaling,
+        notes,
+    };
+    Ok(CleanedData {
+        original: row_major(&original_columns, n_rows),
+        scaled,
+        n_rows,
+        n_features,
+        row_of,
+        excluded,
+        scaler,
+        features,
+        report,
+    })
+}
+
+fn decimal_comma(profile: &TableProfile, column: usize) -> bool {
+    profile.columns.get(column).is_some_and(|c| c.decimal_comma)
+}
+
+/// A cell as a category: trimmed, "(missing)" for a missing value.
+pub fn category_of(table: &Table, row: usize, column: usize) -> String {
+    let cell = table.cell(row, column).trim();
+    if table.is_missing(cell) {
+        "(missing)".to_owned()
+    } else {
+        cell.to_owned()
+    }
+}
+
+fn left_out_reason(c: &super::profile::ColumnProfile) -> String {
+    match c.kind {
+        ColumnKind::Identifier => "identifier".to_owned(),
+        ColumnKind::Constant => "constant: no information".to_owned(),
+        ColumnKind::Text => "free text".to_owned(),
+        ColumnKind::Date => "date (not a feature yet)".to_owned(),
+        ColumnKind::Categorical | ColumnKind::Boolean => "category: tick it to one-hot encode".to_owned(),
+        ColumnKind::Numeric if c.possibly_categorical => "possibly category codes: tick it to use".to_owned(),
+        ColumnKind::Numeric => "not chosen".to_owned(),
+    }
+}
+
+fn row_major(columns: &[Vec<f64>], n_rows: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(n_rows * columns.len());
+    for r in 0..n_rows {
+        out.extend(columns.iter().map(|c| c.get(r).copied().unwrap_or(f64::NAN)));
+    }
+    out
+}
+
+fn strategy_name(strategy: MissingStrategy) -> &'static str {
+    match strategy {
+        MissingStrategy::Exclude => "left out",
+        MissingStrategy::Mean => "mean",
+        MissingStrategy::Median => "median",
+        MissingStrategy::Mode => "mode",
+        MissingStrategy::Constant(_) => "constant",
+    }
+}
+
+/// The value that fills missing cells, from the filled ones.
+fn impute_value(values: &[f64], strategy: MissingStrategy) -> f64 {
+    let mut filled: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    if filled.is_empty() {
+        return 0.0;
+    }
+    match strategy {
+        MissingStrategy::Exclude => f64::NAN,
+        MissingStrategy::Constant(c) => c,
+        MissingStrategy::Mean => filled.iter().sum::<f64>() / filled.len() as f64,
+        MissingStrategy::Median => {
+            filled.sort_by(f64::total_cmp);
+            quantile(&filled, 0.5)
+        }
+        MissingStrategy::Mode => {
+            filled.sort_by(f64::total_cmp);
+            let mut best = (0usize, filled.first().copied().unwrap_or(0.0));
+            let mut run = (0usize, f64::NAN);
+            for &v in &filled {
+                run = if v == run.1 { (run.0 + 1, v) } else { (1, v) };
+                if run.0 > best.0 {
+                    best = run;
+                }
+            }
+            best.1
+        }
+    }
+}
+
+/// Clip bounds for a feature under the policy.
+fn clip_bounds(values: &[f64], policy: OutlierPolicy) -> Option<(f64, f64)> {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if sorted.is_empty() {
+        return None;
+    }
+    sorted.sort_by(f64::total_cmp);
+    match policy {
+        OutlierPolicy::None => None,
+        OutlierPolicy::ClipPercentiles { lower, upper } => {
+            Some((quantile(&sorted, lower / 100.0), quantile(&sorted, upper / 100.0)))
+        }
+        OutlierPolicy::ClipIqr { factor } => {
+            let (q1, q3) = (quantile(&sorted, 0.25), quantile(&sorted, 0.75));
+            let iqr = q3 - q1;
+            Some((q1 - factor * iqr, q3 + factor * iqr))
+        }
+    }
+}
+
+/// A number as the report shows it: at most 6 significant digits, no trailing zeros.
+pub fn format_value(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        return format!("{v:.0}");
+    }
+    let digits = (5 - v.abs().log10().floor() as i32).clamp(0, 10) as usize;
+    let s = format!("{v:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests;

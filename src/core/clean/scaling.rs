@@ -1,0 +1,123 @@
+//! Feature scaling: standard (z-score), min-max, robust (median / IQR), or none. The
+//! fitted parameters are kept so centres can be mapped back and a saved model reapplied.
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::profile::quantile;
+
+/// How features are put on a common scale before distances are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scaling {
+    /// (x − mean) / std (population), as scikit-learn's StandardScaler. The default: every
+    /// feature weighs the same whatever its unit.
+    #[default]
+    Standard,
+    /// (x − min) / (max − min).
+    MinMax,
+    /// (x − median) / IQR: outliers pull less.
+    Robust,
+    /// The values as they are.
+    None,
+}
+
+/// A fitted scaler: z = (x − center) / scale, per feature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scaler {
+    pub scaling: Scaling,
+    pub centers: Vec<f64>,
+    /// Never 0: a constant feature gets scale 1.
+    pub scales: Vec<f64>,
+}
+
+impl Scaler {
+    /// Learns the parameters from a row-major matrix.
+    pub fn fit(scaling: Scaling, values: &[f64], n_features: usize) -> Self {
+        let d = n_features.max(1);
+        let n = values.len() / d;
+        let mut centers = vec![0.0; n_features];
+        let mut scales = vec![1.0; n_features];
+        if n > 0 {
+            let mut column = Vec::with_capacity(n);
+            for f in 0..n_features {
+                column.clear();
+                column.extend(values.chunks_exact(d).filter_map(|r| r.get(f).copied()));
+                let (center, scale) = match scaling {
+                    Scaling::Standard => {
+                        let mean = column.iter().sum::<f64>() / n as f64;
+                        let var = column.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64;
+                        (mean, var.sqrt())
+                    }
+                    Scaling::MinMax => {
+                        let (lo, hi) = column.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+                        (lo, hi - lo)
+                    }
+                    Scaling::Robust => {
+                        column.sort_by(f64::total_cmp);
+                        (quantile(&column, 0.5), quantile(&column, 0.75) - quantile(&column, 0.25))
+                    }
+                    Scaling::None => (0.0, 1.0),
+                };
+                if let Some(c) = centers.get_mut(f) {
+                    *c = center;
+                }
+                if let Some(s) = scales.get_mut(f) {
+                    // scikit-learn's rule: a scale too close to zero is replaced by 1.
+                    *s = if scale.is_finite() && scale > 10.0 * f64::EPSILON * center.abs().max(1.0) { scale } else { 1.0 };
+                }
+            }
+        }
+        Self { scaling, centers, scales }
+    }
+
+    /// z = (x − center) / scale, row-major.
+    pub fn transform(&self, values: &[f64]) -> Vec<f64> {
+        let d = self.centers.len().max(1);
+        values
+            .chunks_exact(d)
+            .flat_map(|row| row.iter().zip(&self.centers).zip(&self.scales).map(|((v, c), s)| (v - c) / s))
+            .collect()
+    }
+
+    /// x = z · scale + center, row-major.
+    pub fn inverse_transform(&self, values: &[f64]) -> Vec<f64> {
+        let d = self.centers.len().max(1);
+        values
+            .chunks_exact(d)
+            .flat_map(|row| row.iter().zip(&self.centers).zip(&self.scales).map(|((z, c), s)| z * s + c))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_scaling_matches_hand_computation() {
+        // Column 0: 1,2,3 → mean 2, population std sqrt(2/3). Column 1 constant → scale 1.
+        let x = [1.0, 5.0, 2.0, 5.0, 3.0, 5.0];
+        let s = Scaler::fit(Scaling::Standard, &x, 2);
+        assert_eq!(s.centers, [2.0, 5.0]);
+        assert!((s.scales[0] - (2.0f64 / 3.0).sqrt()).abs() < 1e-15);
+        assert_eq!(s.scales[1], 1.0);
+        let z = s.transform(&x);
+        assert!((z[0] + 1.224_744_871_391_589).abs() < 1e-12);
+        assert_eq!(z[1], 0.0);
+        for (a, b) in s.inverse_transform(&z).iter().zip(&x) {
+            assert!((a - b).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn min_max_and_robust_scaling() {
+        let x = [0.0, 10.0, 5.0, 100.0];
+        let m = Scaler::fit(Scaling::MinMax, &x, 1);
+        assert_eq!(m.transform(&x), [0.0, 0.1, 0.05, 1.0]);
+        // Sorted 0, 5, 10, 100: median 7.5, q1 3.75, q3 32.5 → IQR 28.75.
+        let r = Scaler::fit(Scaling::Robust, &x, 1);
+        assert_eq!((r.centers[0], r.scales[0]), (7.5, 28.75));
+        let n = Scaler::fit(Scaling::None, &x, 1);
+        assert_eq!(n.transform(&x), x);
+    }
+}

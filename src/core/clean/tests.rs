@@ -1,0 +1,142 @@
+use super::*;
+use crate::core::ingest::{parse_csv, IngestOptions};
+use crate::core::profile::profile_columns;
+
+fn setup(csv: &str) -> (Table, TableProfile) {
+    let table = parse_csv(csv.as_bytes(), &IngestOptions::default()).unwrap();
+    let profile = profile_columns(&table);
+    (table, profile)
+}
+
+fn numeric(columns: &[usize], missing: MissingStrategy) -> CleaningOptions {
+    CleaningOptions {
+        numeric: columns.iter().map(|&column| NumericFeature { column, missing, log1p: false }).collect(),
+        categorical: vec![],
+        one_hot_top: 10,
+        duplicates: DuplicatePolicy::Keep,
+        outliers: OutlierPolicy::None,
+        scaling: Scaling::None,
+        exclude_ragged: false,
+    }
+}
+
+const GAPS: &str = "id,income,age\n1,10,20\n2,,30\n3,30,x\n4,40,40\n5,50,50\n";
+
+#[test]
+fn rows_with_missing_income_are_left_out_by_default_and_named() {
+    let (table, profile) = setup(GAPS);
+    let options = CleaningOptions::suggested(&profile);
+    assert_eq!(options.numeric.iter().map(|f| f.column).collect::<Vec<_>>(), [1], "age has text: not numeric");
+    let cleaned = clean_table(&table, &profile, &numeric(&[1, 2], MissingStrategy::Exclude)).unwrap();
+    assert_eq!(cleaned.row_of, [0, 3, 4]);
+    assert_eq!(cleaned.excluded.len(), 2);
+    assert_eq!(cleaned.excluded[0].reason.describe(), "missing value in income");
+    assert_eq!(cleaned.excluded[1].reason.describe(), "“x” in age is not a number");
+    assert_eq!((cleaned.report.rows_read, cleaned.report.rows_clustered), (5, 3));
+    assert_eq!(cleaned.original, [10.0, 20.0, 40.0, 40.0, 50.0, 50.0]);
+}
+
+#[test]
+fn rows_with_missing_income_are_imputed_not_dropped_when_asked() {
+    let (table, profile) = setup(GAPS);
+    let cleaned = clean_table(&table, &profile, &numeric(&[1], MissingStrategy::Median)).unwrap();
+    assert_eq!(cleaned.n_rows, 5);
+    // Median of 10, 30, 40, 50 = 35.
+    assert_eq!(cleaned.original, [10.0, 35.0, 30.0, 40.0, 50.0]);
+    assert_eq!(cleaned.report.imputed, [Count { what: "income (median 35)".into(), count: 1 }]);
+    let mean = clean_table(&table, &profile, &numeric(&[1], MissingStrategy::Mean)).unwrap();
+    assert_eq!(mean.original[1], 32.5);
+    let constant = clean_table(&table, &profile, &numeric(&[1], MissingStrategy::Constant(0.0))).unwrap();
+    assert_eq!(constant.original[1], 0.0);
+}
+
+#[test]
+fn duplicates_are_counted_both_ways_and_left_out_by_choice() {
+    let csv = "ID,a,b\n1,5,x\n2,5,x\n3,6,y\n3,6,y\n";
+    let (table, profile) = setup(csv);
+    let mut options = numeric(&[1], MissingStrategy::Exclude);
+    let kept = clean_table(&table, &profile, &options).unwrap();
+    assert_eq!((kept.report.duplicates_exact, kept.report.duplicates_ignoring_ids), (1, 2));
+    assert_eq!(kept.n_rows, 4);
+    options.duplicates = DuplicatePolicy::ExcludeIgnoringIds;
+    let dropped = clean_table(&table, &profile, &options).unwrap();
+    assert_eq!(dropped.row_of, [0, 2]);
+    assert_eq!(dropped.excluded[0].reason.describe(), "duplicate of line 2");
+    assert_eq!(dropped.report.rows_left_out, [Count { what: "duplicate row".into(), count: 2 }]);
+}
+
+#[test]
+fn outliers_are_clipped_and_counted() {
+    let rows: String = (1..=20).map(|i| format!("{}\n", if i == 20 { 1000 } else { i })).collect();
+    let (table, profile) = setup(&format!("v\n{rows}"));
+    let mut options = numeric(&[0], MissingStrategy::Exclude);
+    options.outliers = OutlierPolicy::ClipIqr { factor: 1.5 };
+    let cleaned = clean_table(&table, &profile, &options).unwrap();
+    // Values 1..19 and 1000: q1 = 5.75, q3 = 15.25, IQR 9.5 → upper fence 29.5.
+    assert_eq!(cleaned.report.clipped[0].count, 1);
+    assert_eq!(cleaned.scaled[19], 29.5);
+    assert_eq!(cleaned.original[19], 1000.0, "the data's own units are kept for display");
+}
+
+#[test]
+fn log1p_applies_to_non_negative_columns_only() {
+    let (table, profile) = setup("a,b\n0,-1\n9,2\n99,3\n");
+    let mut options = numeric(&[0, 1], MissingStrategy::Exclude);
+    options.numeric.iter_mut().for_each(|f| f.log1p = true);
+    let cleaned = clean_table(&table, &profile, &options).unwrap();
+    assert_eq!(cleaned.report.log_transformed, ["a"]);
+    assert!((cleaned.scaled[2] - 10f64.ln()).abs() < 1e-12);
+    assert_eq!(cleaned.scaled[1], -1.0);
+    assert!(cleaned.report.notes[0].contains("negative"));
+}
+
+#[test]
+fn categories_are_one_hot_encoded_with_top_n_and_other() {
+    let (table, profile) = setup("g,v\nM,1\nF,2\nM,3\nX,4\n,5\n");
+    let mut options = numeric(&[1], MissingStrategy::Exclude);
+    options.categorical = vec![0];
+    options.one_hot_top = 2;
+    let cleaned = clean_table(&table, &profile, &options).unwrap();
+    let names: Vec<&str> = cleaned.features.iter().map(|f| f.name.as_str()).collect();
+    // Counts: M 2, then (missing), F, X with 1 each in text order: "(missing)" < "F".
+    assert_eq!(names, ["v", "g = M", "g = (missing)", "g = other"]);
+    assert_eq!(&cleaned.original[0..4], [1.0, 1.0, 0.0, 0.0]);
+    assert_eq!(&cleaned.original[4..8], [2.0, 0.0, 0.0, 1.0]);
+    assert_eq!(&cleaned.original[16..20], [5.0, 0.0, 1.0, 0.0]);
+}
+
+#[test]
+fn standard_scaling_is_the_default_and_reported() {
+    // 2, 4, 6: not a run of whole numbers (that would be a row number), mean 4, std √(8/3).
+    let (table, profile) = setup("a\n2\n4\n6\n");
+    let cleaned = clean_table(&table, &profile, &CleaningOptions::suggested(&profile)).unwrap();
+    assert_eq!(cleaned.report.scaling, Scaling::Standard);
+    assert!((cleaned.scaled[0] + 1.224_744_871_391_589).abs() < 1e-12);
+}
+
+#[test]
+fn ragged_rows_are_kept_unless_asked() {
+    let (table, profile) = setup("a,b\n1,2\n3\n5,6\n");
+    let mut options = numeric(&[0], MissingStrategy::Exclude);
+    assert_eq!(clean_table(&table, &profile, &options).unwrap().n_rows, 3);
+    options.exclude_ragged = true;
+    let cleaned = clean_table(&table, &profile, &options).unwrap();
+    assert_eq!(cleaned.row_of, [0, 2]);
+    assert_eq!(cleaned.excluded[0].reason.describe(), "1 fields where the header has 2");
+}
+
+#[test]
+fn nothing_to_cluster_is_a_clear_error() {
+    let (table, profile) = setup("a,b\n,x\n,y\n");
+    assert_eq!(clean_table(&table, &profile, &numeric(&[], MissingStrategy::Exclude)), Err(CleanError::NoFeatures));
+    let err = clean_table(&table, &profile, &numeric(&[0], MissingStrategy::Exclude)).unwrap_err();
+    assert_eq!(err, CleanError::NoUsableRow { line: 2, reason: "missing value in a".into() });
+    assert!(matches!(clean_table(&table, &profile, &numeric(&[7], MissingStrategy::Exclude)), Err(CleanError::NoSuchColumn { .. })));
+}
+
+#[test]
+fn report_values_are_formatted_for_people() {
+    assert_eq!(format_value(51381.5), "51381.5");
+    assert_eq!(format_value(35.0), "35");
+    assert_eq!(format_value(0.123456789), "0.123457");
+}

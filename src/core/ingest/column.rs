@@ -1,0 +1,81 @@
+//! Columnar cell storage: one text buffer and one offset per cell, not a `String` per cell.
+
+/// The cells of one column, in row order, as their text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TextColumn {
+    text: String,
+    /// End offset of each cell in `text`; cell i spans `ends[i-1]..ends[i]`.
+    ends: Vec<u32>,
+}
+
+/// A column's text grew past what 32-bit offsets address (4 GiB).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnFull;
+
+impl TextColumn {
+    pub fn with_capacity(rows: usize, bytes: usize) -> Self {
+        Self { text: String::with_capacity(bytes), ends: Vec::with_capacity(rows) }
+    }
+
+    /// Appends a cell.
+    pub fn push(&mut self, cell: &str) -> Result<(), ColumnFull> {
+        self.text.push_str(cell);
+        let end = u32::try_from(self.text.len()).map_err(|_| ColumnFull)?;
+        self.ends.push(end);
+        Ok(())
+    }
+
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The text of cell `row`; `None` past the end.
+    pub fn get(&self, row: usize) -> Option<&str> {
+        let end = *self.ends.get(row)? as usize;
+        let start = match row.checked_sub(1) {
+            Some(prev) => *self.ends.get(prev)? as usize,
+            None => 0,
+        };
+        self.text.get(start..end)
+    }
+
+    /// Every cell in row order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        let mut start = 0usize;
+        self.ends.iter().map(move |&end| {
+            let end = end as usize;
+            let cell = self.text.get(start..end).unwrap_or("");
+            start = end;
+            cell
+        })
+    }
+
+    /// Bytes held (text and offsets), for memory figures.
+    pub fn heap_bytes(&self) -> usize {
+        self.text.capacity() + self.ends.capacity() * std::mem::size_of::<u32>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_come_back_as_pushed_including_empty_ones() {
+        let mut c = TextColumn::default();
+        for cell in ["0001", "", "Smith, J", "é"] {
+            c.push(cell).unwrap();
+        }
+        assert_eq!(c.len(), 4);
+        assert_eq!(c.get(0), Some("0001"));
+        assert_eq!(c.get(1), Some(""));
+        assert_eq!(c.get(3), Some("é"));
+        assert_eq!(c.get(4), None);
+        assert_eq!(c.iter().collect::<Vec<_>>(), ["0001", "", "Smith, J", "é"]);
+    }
+}

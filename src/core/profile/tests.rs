@@ -1,0 +1,125 @@
+use super::*;
+use crate::core::ingest::{parse_csv, IngestOptions};
+
+fn table(csv: &str) -> Table {
+    parse_csv(csv.as_bytes(), &IngestOptions::default()).unwrap()
+}
+
+fn kinds(csv: &str) -> Vec<ColumnKind> {
+    profile_columns(&table(csv)).columns.into_iter().map(|p| p.kind).collect()
+}
+
+#[test]
+fn numbers_are_read_as_people_write_them_in_plain_csv() {
+    assert_eq!(parse_number(" 12 "), Some(12.0));
+    assert_eq!(parse_number("-3.5"), Some(-3.5));
+    assert_eq!(parse_number("1e3"), Some(1000.0));
+    assert_eq!(parse_number("inf"), None);
+    assert_eq!(parse_number("NaN"), None);
+    assert_eq!(parse_number("Male"), None);
+    assert_eq!(parse_number(""), None);
+}
+
+#[test]
+fn mall_like_columns_get_their_kinds() {
+    let csv = "CustomerID,Genre,Age,Annual Income (k$),Spending Score (1-100)\r\n\
+               0001,Male,19,15,39\r\n0002,Male,21,15,81\r\n0003,Female,20,16,6\r\n0004,Female,23,16,77";
+    use ColumnKind::*;
+    assert_eq!(kinds(csv), [Identifier, Categorical, Numeric, Numeric, Numeric]);
+}
+
+#[test]
+fn identifiers_constants_booleans_and_text_are_recognised() {
+    use ColumnKind::*;
+    assert_eq!(kinds("code,x\n007,1\n008,5\n010,2\n"), [Identifier, Numeric]);
+    assert_eq!(kinds("n,x\n3,1\n1,5\n2,2\n"), [Identifier, Numeric], "a run of whole numbers is a row number");
+    assert_eq!(kinds("spend,x\n3,1\n10,5\n7,2\n"), [Numeric, Numeric], "unique but not a run: a quantity");
+    assert_eq!(kinds(",x\n428465,1\n223280,5\n10,2\n"), [Identifier, Numeric], "unnamed unique whole numbers");
+    assert_eq!(kinds("z,x\n3,1\n3,5\n3,2\n"), [Constant, Numeric]);
+    assert_eq!(kinds("e,x\n,1\nNA,5\n,2\n"), [Constant, Numeric]);
+    assert_eq!(kinds("flag,x\nyes,1\nno,5\nYes,2\n"), [Boolean, Numeric]);
+    assert_eq!(kinds("r,x\n0,1\n1,5\n1,2\n0,3\n"), [Boolean, Numeric]);
+    assert_eq!(kinds("email,x\na@x,1\nb@x,5\nc@x,2\n"), [Identifier, Numeric]);
+    let many = (0..120).map(|i| format!("word{},{}\n", i % 70, i * 7 % 50)).collect::<String>();
+    assert_eq!(kinds(&format!("note,x\n{many}")), [Text, Numeric]);
+}
+
+#[test]
+fn integer_codes_are_flagged_possibly_categorical_and_not_default_features() {
+    let rows: String = (0..40).map(|i| format!("{},{},{}\n", 1 + i % 2, 1 + i % 3, i * 37 % 101)).collect();
+    let p = profile_columns(&table(&format!("Channel,Region,Fresh\n{rows}")));
+    assert!(p.columns[0].possibly_categorical && p.columns[1].possibly_categorical);
+    assert!(p.columns[1].reason.contains("1, 2, 3"), "{}", p.columns[1].reason);
+    assert!(!p.columns[2].possibly_categorical);
+    let defaults: Vec<bool> = p.columns.iter().map(ColumnProfile::is_default_feature).collect();
+    assert_eq!(defaults, [false, false, true]);
+}
+
+#[test]
+fn missing_tokens_are_counted_and_do_not_stop_a_column_being_numeric() {
+    let p = profile_columns(&table("a,b\n1,x\nNA,y\n3,z\n?,y\n"));
+    assert_eq!((p.columns[0].kind, p.columns[0].missing), (ColumnKind::Numeric, 2));
+    let numbers = p.numbers[0].as_ref().unwrap();
+    assert_eq!(numbers.values[0], 1.0);
+    assert!(numbers.values[1].is_nan());
+    assert!(p.numbers[1].is_none());
+}
+
+#[test]
+fn decimal_commas_are_read() {
+    let t = parse_csv(b"a;b\n3,75;1\n2,5;2\n", &IngestOptions::default()).unwrap();
+    let p = profile_columns(&t);
+    assert!(p.columns[0].decimal_comma);
+    assert_eq!(p.numbers[0].as_ref().unwrap().values, [3.75, 2.5]);
+}
+
+#[test]
+fn summary_statistics_match_hand_computation() {
+    // 1, 2, 3, 4, 10: mean 4, population variance (9+4+1+0+36)/5 = 10, median 3,
+    // numpy quantiles q1 = 2, q3 = 4.
+    let s = summarise(&[4.0, 1.0, f64::NAN, 10.0, 2.0, 3.0]).unwrap();
+    assert_eq!((s.count, s.min, s.max, s.mean, s.median, s.q1, s.q3), (5, 1.0, 10.0, 4.0, 3.0, 2.0, 4.0));
+    assert!((s.std - 10f64.sqrt()).abs() < 1e-12);
+    // m3 = (−27 − 8 − 1 + 0 + 216)/5 = 36; g1 = 36 / 10^1.5
+    assert!((s.skewness - 36.0 / 10f64.powf(1.5)).abs() < 1e-12);
+    assert_eq!(s.histogram.counts.iter().sum::<u32>(), 5);
+    assert_eq!(s.histogram.counts[0], 1);
+    assert_eq!(s.histogram.counts[19], 1);
+    assert!(s.all_integers);
+    assert_eq!(quantile(&[1.0, 2.0], 0.5), 1.5);
+}
+
+#[test]
+fn skewed_non_negative_money_gets_a_log_suggestion() {
+    let rows: String = (0..50).map(|i| format!("{}\n", if i < 45 { i } else { 5000 + i })).collect();
+    let p = profile_columns(&table(&format!("Spend\n{rows}")));
+    assert!(p.columns[0].suggest_log);
+}
+
+#[test]
+fn a_forced_kind_is_kept_with_the_guess_in_the_reason() {
+    let t = table("Channel,x\n1,a\n2,b\n1,c\n");
+    let (p, numbers) = profile_column(&t, 0, Some(ColumnKind::Categorical));
+    assert_eq!(p.kind, ColumnKind::Categorical);
+    assert!(p.overridden && p.reason.contains("guessed"));
+    assert!(numbers.is_none());
+    let (p, numbers) = profile_column(&t, 1, Some(ColumnKind::Numeric));
+    assert_eq!((p.kind, p.invalid), (ColumnKind::Numeric, 3));
+    assert_eq!(numbers.unwrap().invalid_rows, [0, 1, 2]);
+}
+
+#[test]
+fn top_values_are_sorted_by_count() {
+    let p = profile_columns(&table("c\nb\na\nb\nc\nb\n"));
+    assert_eq!(p.columns[0].top_values[0], ("b".to_owned(), 3));
+}
+
+#[test]
+fn id_like_names() {
+    for yes in ["id", "ID", "CustomerID", "customer_id", "Client Id", "user-id"] {
+        assert!(is_id_like_name(yes), "{yes}");
+    }
+    for no in ["Paid", "Valid", "Income", "width"] {
+        assert!(!is_id_like_name(no), "{no}");
+    }
+}
