@@ -3,7 +3,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use leptos::prelude::*;
-use segmentation::core::profile::{ColumnProfile, ColumnRole};
+use segmentation::core::clean::CleaningOptions;
+use segmentation::core::profile::profile_columns;
 use segmentation::ui::components::{run_controls::RunControls, status_line::StatusLine};
 use segmentation::ui::state::{Actions, AppState};
 use segmentation::worker::protocol::{FileSummary, Response, ResponseBody};
@@ -13,18 +14,22 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn summary() -> FileSummary {
+    let table = segmentation::core::ingest::parse_csv(b"a,b\n1,2\n3,5\n", &Default::default()).unwrap();
+    let profile = profile_columns(&table);
     FileSummary {
         name: "customers.csv".into(),
+        size_bytes: 12,
         n_rows: 200,
         n_columns: 2,
         headers: vec!["a".into(), "b".into()],
-        columns: vec![
-            ColumnProfile { name: "a".into(), role: ColumnRole::Numeric, reason: String::new(), missing: 0 },
-            ColumnProfile { name: "b".into(), role: ColumnRole::Numeric, reason: String::new(), missing: 0 },
-        ],
-        default_features: vec![0, 1],
-        delimiter: "comma".into(),
+        has_header: true,
+        delimiter: b',',
         encoding: "UTF-8".into(),
+        ragged_rows: 0,
+        ragged_examples: vec![],
+        suggested: CleaningOptions::suggested(&profile),
+        columns: profile.columns,
+        preview: vec![],
         elapsed_ms: 3.0,
     }
 }
@@ -48,7 +53,7 @@ async fn run_controls_wait_for_a_file_then_report_what_failed() {
     let state = AppState::new();
     let _mounted = leptos::mount::mount_to(root.clone(), move || {
         provide_context(state);
-        provide_context(Actions::new(state, None));
+        provide_context(Actions::new(state));
         view! { <RunControls/><StatusLine/> }
     });
 
@@ -58,7 +63,8 @@ async fn run_controls_wait_for_a_file_then_report_what_failed() {
     assert!(status.text_content().unwrap().contains("Choose a CSV file"));
     assert!(find::<web_sys::HtmlElement>(&root, "error").is_none(), "no error shown at first");
 
-    state.apply(Response { id: 0, body: ResponseBody::Loaded(summary()) });
+    let next = state.apply(Response { id: 0, body: ResponseBody::Loaded(Box::new(summary())) });
+    assert_eq!(next, Some(segmentation::ui::state::FollowUp::Clean), "a loaded file is cleaned next");
     leptos::task::tick().await;
     assert!(!run.disabled(), "Run is enabled once a file is loaded");
     assert!(status.text_content().unwrap().contains("Read 200 rows × 2 columns in 3 ms"));
@@ -86,9 +92,9 @@ async fn run_controls_wait_for_a_file_then_report_what_failed() {
 }
 
 #[wasm_bindgen_test]
-async fn answers_to_superseded_requests_are_ignored() {
+async fn answers_about_a_replaced_file_are_ignored() {
     let state = AppState::new();
-    state.pending.set(2);
+    state.file_request.set(2);
     state.apply(Response { id: 1, body: ResponseBody::Failed { message: "old".into() } });
     assert_eq!(state.error.get_untracked(), None);
     state.apply(Response { id: 2, body: ResponseBody::Failed { message: "new".into() } });

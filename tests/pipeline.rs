@@ -1,77 +1,88 @@
 //! Native end-to-end tests of the core flow and the worker's dispatch, on the project's own
-//! fixture (tests/fixtures/customers.csv, written by make_fixtures.py).
+//! fixtures (tests/fixtures, written by make_fixtures.py).
 
-use segmentation::core::pipeline::{load, segment, SegmentOptions};
-use segmentation::core::profile::ColumnRole;
+use segmentation::core::clean::CleaningOptions;
+use segmentation::core::ingest::IngestOptions;
+use segmentation::core::pipeline::{clean, export_csv, load, segment, LoadedFile, SegmentOptions};
+use segmentation::core::profile::ColumnKind;
 use segmentation::worker::protocol::{Request, RequestBody, ResponseBody};
 use segmentation::worker::runner::Runner;
 
 const CUSTOMERS: &[u8] = include_bytes!("fixtures/customers.csv");
 
-fn options(k: usize, features: Option<Vec<usize>>) -> SegmentOptions {
-    SegmentOptions { n_clusters: k, seed: 42, features }
+fn load_bytes(name: &str, bytes: &[u8]) -> LoadedFile {
+    load(name, bytes, &IngestOptions::default(), &mut |_| {}).unwrap()
+}
+
+fn k(n_clusters: usize) -> SegmentOptions {
+    SegmentOptions { n_clusters, seed: 42 }
 }
 
 #[test]
-fn fixture_columns_get_the_expected_roles() {
-    let file = load("customers.csv", CUSTOMERS).unwrap();
-    let roles: Vec<ColumnRole> = file.columns.iter().map(|c| c.role).collect();
-    use ColumnRole::*;
-    assert_eq!(roles, [Identifier, Other, Numeric, Numeric, Numeric]);
-    assert_eq!(file.default_features(), [2, 3, 4]);
+fn fixture_columns_get_the_expected_kinds() {
+    let file = load_bytes("customers.csv", CUSTOMERS);
+    let kinds: Vec<ColumnKind> = file.profile.columns.iter().map(|c| c.kind).collect();
+    use ColumnKind::*;
+    assert_eq!(kinds, [Identifier, Categorical, Numeric, Numeric, Numeric]);
+    let suggested = CleaningOptions::suggested(&file.profile);
+    assert_eq!(suggested.numeric.iter().map(|f| f.column).collect::<Vec<_>>(), [2, 3, 4]);
     assert_eq!(file.table.n_rows(), 200);
 }
 
 #[test]
 fn five_personas_are_recovered_on_income_and_spending() {
-    let file = load("customers.csv", CUSTOMERS).unwrap();
-    let s = segment(&file, &options(5, Some(vec![3, 4]))).unwrap();
-    let mut sizes = s.cluster_sizes.clone();
+    let file = load_bytes("customers.csv", CUSTOMERS);
+    let mut options = CleaningOptions::suggested(&file.profile);
+    options.numeric.retain(|f| f.column != 2);
+    let cleaned = clean(&file, &options).unwrap();
+    let s = segment(&file, &cleaned, &k(5)).unwrap();
+    let mut sizes: Vec<usize> = s.segments.iter().map(|s| s.size).collect();
     sizes.sort_unstable();
     assert_eq!(sizes, [40; 5]);
     assert_eq!(s.feature_names, ["Annual Income (k$)", "Spending Score (1-100)"]);
-    // Centres come back in the data's own units: one near each persona's (income, spending).
+    // Segment means come back in the data's own units: one near each persona.
     for (income, spending) in [(88.0, 17.0), (86.0, 82.0), (55.0, 50.0), (26.0, 79.0), (26.0, 20.0)] {
-        let near = s
-            .centers
-            .chunks_exact(2)
-            .any(|c| (c[0] - income).abs() < 4.0 && (c[1] - spending).abs() < 4.0);
-        assert!(near, "no centre near ({income}, {spending}): {:?}", s.centers);
+        let near = s.segments.iter().any(|seg| (seg.means[0] - income).abs() < 4.0 && (seg.means[1] - spending).abs() < 4.0);
+        assert!(near, "no segment near ({income}, {spending}): {:?}", s.segments);
     }
 }
 
 #[test]
-fn export_keeps_every_row_and_cell_text_and_adds_the_segment() {
-    let file = load("customers.csv", CUSTOMERS).unwrap();
-    let s = segment(&file, &options(5, None)).unwrap();
-    let text = String::from_utf8(s.csv).unwrap();
+fn export_keeps_every_row_and_cell_text_and_adds_segment_and_reason() {
+    let file = load_bytes("customers.csv", CUSTOMERS);
+    let cleaned = clean(&file, &CleaningOptions::suggested(&file.profile)).unwrap();
+    let s = segment(&file, &cleaned, &k(5)).unwrap();
+    let text = String::from_utf8(export_csv(&file, &cleaned, &s).unwrap()).unwrap();
     let input = String::from_utf8(CUSTOMERS.to_vec()).unwrap();
     let out_lines: Vec<&str> = text.lines().collect();
     let in_lines: Vec<&str> = input.split("\r\n").collect();
     assert_eq!(out_lines.len(), 201);
-    assert_eq!(out_lines[0], format!("{},segment", in_lines[0]));
+    assert_eq!(out_lines[0], format!("{},segment,excluded_reason", in_lines[0]));
     let mut segments = std::collections::BTreeSet::new();
     for (out, original) in out_lines[1..].iter().zip(&in_lines[1..]) {
-        let (cells, segment) = out.rsplit_once(',').unwrap();
+        let (rest, reason) = out.rsplit_once(',').unwrap();
+        let (cells, segment) = rest.rsplit_once(',').unwrap();
         assert_eq!(cells, *original, "input text changed");
+        assert_eq!(reason, "");
         segments.insert(segment.parse::<usize>().unwrap());
     }
     assert_eq!(segments, (1..=5).collect());
-    assert!(out_lines[1].starts_with("0"), "zero-padded IDs stay text");
+    assert!(out_lines[1].starts_with('0'), "zero-padded IDs stay text");
 }
 
 #[test]
-fn rows_with_missing_numbers_keep_an_empty_segment() {
+fn rows_with_missing_numbers_keep_an_empty_segment_and_their_reason() {
     let csv = b"id,a,b\n1,1,1\n2,,2\n3,10,10\n4,11,NA\n5,12,12\n6,2,1\n";
-    let file = load("gaps.csv", csv).unwrap();
-    let s = segment(&file, &options(2, None)).unwrap();
-    assert_eq!((s.n_rows, s.n_excluded, s.labels.len()), (6, 2, 4));
-    let text = String::from_utf8(s.csv).unwrap();
+    let file = load_bytes("gaps.csv", csv);
+    let cleaned = clean(&file, &CleaningOptions::suggested(&file.profile)).unwrap();
+    assert_eq!((cleaned.report.rows_read, cleaned.report.rows_clustered), (6, 4));
+    let s = segment(&file, &cleaned, &k(2)).unwrap();
+    assert_eq!((s.n_rows, s.n_clustered, s.labels.len()), (6, 4, 4));
+    let text = String::from_utf8(export_csv(&file, &cleaned, &s).unwrap()).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 7);
-    assert_eq!(lines[2], "2,,2,");
-    assert_eq!(lines[4], "4,11,NA,");
-    assert!(s.warnings.iter().any(|w| w.contains("2 rows were not clustered") && w.contains("line 3")));
+    assert_eq!(lines[2], "2,,2,,missing value in a");
+    assert_eq!(lines[4], "4,11,NA,,missing value in b");
 }
 
 #[test]
@@ -79,16 +90,19 @@ fn bad_input_gets_a_message_naming_the_file() {
     let cases: [(&str, &[u8], usize, &str); 5] = [
         ("empty.csv", b"", 2, "empty"),
         ("header.csv", b"a,b,c\r\n", 2, "no data rows"),
-        ("words.csv", b"name,city\nAnn,Oslo\nBo,Rome\n", 2, "no numeric column"),
-        ("small.csv", b"x,y\n1,2\n3,4\n5,6\n", 9, "choose k ≤ 3"),
+        ("words.csv", b"name,city\nAnn,Oslo\nBo,Rome\n", 2, "no feature to cluster on"),
+        ("small.csv", b"x,y\n1,2\n3,4\n5,7\n", 9, "choose k ≤ 3"),
         ("image.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 2, "does not look like text"),
     ];
-    for (name, bytes, k, expected) in cases {
-        let message = match load(name, bytes) {
+    for (name, bytes, n_clusters, expected) in cases {
+        let message = match load(name, bytes, &IngestOptions::default(), &mut |_| {}) {
             Err(e) => e.to_string(),
-            Ok(file) => match segment(&file, &options(k, None)) {
+            Ok(file) => match clean(&file, &CleaningOptions::suggested(&file.profile)) {
                 Err(e) => e.to_string(),
-                Ok(_) => panic!("{name} should fail"),
+                Ok(cleaned) => match segment(&file, &cleaned, &k(n_clusters)) {
+                    Err(e) => e.to_string(),
+                    Ok(_) => panic!("{name} should fail"),
+                },
             },
         };
         assert!(message.starts_with(name), "{message}");
@@ -97,28 +111,45 @@ fn bad_input_gets_a_message_naming_the_file() {
 }
 
 #[test]
-fn runner_answers_load_then_segment_and_forgets_a_failed_file() {
+fn runner_answers_each_step_and_forgets_a_failed_file() {
     let mut runner = Runner::new();
     let clock = || 0.0;
-    let segment_request = |id| Request { id, body: RequestBody::Segment(options(5, None)) };
+    let mut stages = Vec::new();
+    let mut handle = |runner: &mut Runner, id: u64, body: RequestBody| {
+        runner.handle(Request { id, body }, &clock, &mut |stage, _| stages.push(stage.to_owned())).body
+    };
 
-    let early = runner.handle(segment_request(1), &clock);
-    assert!(matches!(early.body, ResponseBody::Failed { ref message } if message.contains("choose a CSV file")));
+    let early = handle(&mut runner, 1, RequestBody::Segment(k(5)));
+    assert!(matches!(early, ResponseBody::Failed { ref message } if message.contains("choose a CSV file")));
 
-    let loaded = runner.handle(
-        Request { id: 2, body: RequestBody::Load { name: "customers.csv".into(), bytes: CUSTOMERS.to_vec() } },
-        &clock,
-    );
-    assert_eq!(loaded.id, 2);
-    let ResponseBody::Loaded(summary) = loaded.body else { panic!("{loaded:?}") };
-    assert_eq!((summary.n_rows, summary.n_columns, summary.delimiter.as_str()), (200, 5, "comma"));
+    let load = RequestBody::Load { name: "customers.csv".into(), bytes: CUSTOMERS.to_vec(), options: IngestOptions::default() };
+    let ResponseBody::Loaded(summary) = handle(&mut runner, 2, load) else { panic!("not loaded") };
+    assert_eq!((summary.n_rows, summary.n_columns, summary.delimiter), (200, 5, b','));
+    assert_eq!(summary.preview.len(), 8);
+    assert_eq!(summary.preview[0][0].len(), 4, "zero-padded ID as written");
 
-    let done = runner.handle(segment_request(3), &clock);
-    let ResponseBody::Segmented(report) = done.body else { panic!("{done:?}") };
+    let before_clean = handle(&mut runner, 3, RequestBody::Segment(k(5)));
+    assert!(matches!(before_clean, ResponseBody::Failed { ref message } if message.contains("no features")));
+
+    let ResponseBody::Cleaned(cleaned) = handle(&mut runner, 4, RequestBody::Clean(summary.suggested.clone())) else { panic!() };
+    assert_eq!(cleaned.report.rows_clustered, 200);
+    let ResponseBody::Segmented(report) = handle(&mut runner, 5, RequestBody::Segment(k(5))) else { panic!() };
     assert_eq!(report.segmentation.labels.len(), 200);
+    let ResponseBody::Exported { file_name, bytes } = handle(&mut runner, 6, RequestBody::ExportCsv) else { panic!() };
+    assert_eq!(file_name, "customers-segmented.csv");
+    assert_eq!(bytes.iter().filter(|&&b| b == b'\n').count(), 201);
 
-    let bad = runner.handle(Request { id: 4, body: RequestBody::Load { name: "e.csv".into(), bytes: vec![] } }, &clock);
-    assert!(matches!(bad.body, ResponseBody::Failed { .. }));
-    let after = runner.handle(segment_request(5), &clock);
-    assert!(matches!(after.body, ResponseBody::Failed { .. }), "a failed load leaves no stale file");
+    // Changing a kind re-profiles and asks for cleaning again: the old segmentation is gone.
+    let ResponseBody::Profiled { columns, .. } =
+        handle(&mut runner, 7, RequestBody::SetKind { column: 2, kind: Some(ColumnKind::Categorical) })
+    else {
+        panic!()
+    };
+    assert_eq!(columns[2].kind, ColumnKind::Categorical);
+    assert!(matches!(handle(&mut runner, 8, RequestBody::ExportCsv), ResponseBody::Failed { .. }));
+
+    let bad = RequestBody::Load { name: "e.csv".into(), bytes: vec![], options: IngestOptions::default() };
+    assert!(matches!(handle(&mut runner, 9, bad), ResponseBody::Failed { .. }));
+    assert!(matches!(handle(&mut runner, 10, RequestBody::Clean(summary.suggested)), ResponseBody::Failed { .. }), "no stale file");
+    assert!(stages.contains(&"Reading".to_owned()));
 }

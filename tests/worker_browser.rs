@@ -14,7 +14,7 @@ const CUSTOMERS: &[u8] = include_bytes!("fixtures/customers.csv");
 
 fn round_trip(runner: &mut Runner, request: &Request) -> Response {
     let message = serde_wasm_bindgen::to_value(request).unwrap();
-    let reply = handle_message(runner, message, &now_ms).unwrap();
+    let reply = handle_message(runner, message, &now_ms, &mut |_, _, _| {}).unwrap();
     serde_wasm_bindgen::from_value(reply).unwrap()
 }
 
@@ -22,7 +22,10 @@ fn round_trip(runner: &mut Runner, request: &Request) -> Response {
 fn worker_round_trip_returns_labels() {
     assert!(js_sys::global().is_instance_of::<web_sys::DedicatedWorkerGlobalScope>(), "runs in a worker");
     let mut runner = Runner::new();
-    let load = Request { id: 1, body: RequestBody::Load { name: "customers.csv".into(), bytes: CUSTOMERS.to_vec() } };
+    let load = Request {
+        id: 1,
+        body: RequestBody::Load { name: "customers.csv".into(), bytes: CUSTOMERS.to_vec(), options: Default::default() },
+    };
     // The file's bytes travel as a Uint8Array, not as an array of numbers.
     let encoded = serde_wasm_bindgen::to_value(&load).unwrap();
     let body = js_sys::Reflect::get(&encoded, &"body".into()).unwrap();
@@ -30,24 +33,32 @@ fn worker_round_trip_returns_labels() {
 
     let loaded = round_trip(&mut runner, &load);
     let ResponseBody::Loaded(summary) = loaded.body else { panic!("{loaded:?}") };
-    assert_eq!((summary.n_rows, summary.default_features.clone()), (200, vec![2, 3, 4]));
+    assert_eq!(summary.n_rows, 200);
+    let mut cleaning = summary.suggested.clone();
+    assert_eq!(cleaning.numeric.iter().map(|f| f.column).collect::<Vec<_>>(), [2, 3, 4]);
+    cleaning.numeric.retain(|f| f.column != 2);
+    let cleaned = round_trip(&mut runner, &Request { id: 2, body: RequestBody::Clean(cleaning) });
+    assert!(matches!(cleaned.body, ResponseBody::Cleaned(_)), "{cleaned:?}");
 
-    let options = SegmentOptions { n_clusters: 5, seed: 42, features: Some(vec![3, 4]) };
-    let done = round_trip(&mut runner, &Request { id: 2, body: RequestBody::Segment(options) });
-    assert_eq!(done.id, 2);
+    let options = SegmentOptions { n_clusters: 5, seed: 42 };
+    let done = round_trip(&mut runner, &Request { id: 3, body: RequestBody::Segment(options) });
+    assert_eq!(done.id, 3);
     let ResponseBody::Segmented(report) = done.body else { panic!("{done:?}") };
     let s = report.segmentation;
     assert_eq!(s.labels.len(), 200);
-    let mut sizes = s.cluster_sizes.clone();
+    let mut sizes: Vec<usize> = s.segments.iter().map(|s| s.size).collect();
     sizes.sort_unstable();
     assert_eq!(sizes, [40; 5], "the five personas of the fixture");
-    assert_eq!(s.csv.iter().filter(|&&b| b == b'\n').count(), 201);
+
+    let exported = round_trip(&mut runner, &Request { id: 4, body: RequestBody::ExportCsv });
+    let ResponseBody::Exported { bytes, .. } = exported.body else { panic!("{exported:?}") };
+    assert_eq!(bytes.iter().filter(|&&b| b == b'\n').count(), 201);
 }
 
 #[wasm_bindgen_test]
 fn a_message_the_worker_cannot_read_gets_an_answer() {
     let mut runner = Runner::new();
-    let reply = handle_message(&mut runner, "hello".into(), &now_ms).unwrap();
+    let reply = handle_message(&mut runner, "hello".into(), &now_ms, &mut |_, _, _| {}).unwrap();
     let response: Response = serde_wasm_bindgen::from_value(reply).unwrap();
     assert!(matches!(response.body, ResponseBody::Failed { .. }));
 }

@@ -1,10 +1,12 @@
-//! The page: load a file, choose k, run, see the segments, download them.
+//! The page: load a file, review its columns and the cleaning, choose k, run, see the
+//! segments, download them.
 
 use leptos::prelude::*;
 
 use super::components::{
-    download_button::DownloadButton, file_picker::FilePicker, run_controls::RunControls,
-    scatter_chart::ScatterChart, segment_sizes::SegmentSizes, status_line::StatusLine,
+    cleaning_controls::CleaningControls, cleaning_report::CleaningReportView, download_button::DownloadButton,
+    file_info::FileInfo, file_picker::FilePicker, preview_table::PreviewTable, profile_table::ProfileTable,
+    run_controls::RunControls, scatter_chart::ScatterChart, segment_sizes::SegmentSizes, status_line::StatusLine,
 };
 use super::state::{Actions, AppState};
 use crate::worker::client::{WorkerClient, WORKER_URL};
@@ -13,16 +15,18 @@ use crate::worker::client::{WorkerClient, WORKER_URL};
 #[component]
 pub fn App() -> impl IntoView {
     let state = AppState::new();
-    let client = WorkerClient::start(WORKER_URL, move |response| state.apply(response));
-    let actions = match client {
-        Ok(client) => Actions::new(state, Some(client)),
-        Err(e) => {
-            state.error.set(Some(format!("the background worker could not start ({e:?}): reload the page")));
-            Actions::new(state, None)
+    let actions = Actions::new(state);
+    match WorkerClient::start(WORKER_URL, move |response| {
+        if let Some(next) = state.apply(response) {
+            actions.follow_up(next);
         }
-    };
+    }) {
+        Ok(client) => actions.attach(client),
+        Err(e) => state.error.set(Some(format!("the background worker could not start ({e:?}): reload the page"))),
+    }
     provide_context(state);
     provide_context(actions);
+    let loaded = move || state.file.with(Option::is_some);
 
     view! {
         <header class="masthead">
@@ -35,15 +39,25 @@ pub fn App() -> impl IntoView {
             <section class="panel" aria-labelledby="load-heading">
                 <h2 id="load-heading">"1 · Load"</h2>
                 <FilePicker/>
-            </section>
-            <section class="panel" aria-labelledby="run-heading">
-                <h2 id="run-heading">"2 · Segment"</h2>
-                <RunControls/>
                 <StatusLine/>
+            </section>
+            <Show when=loaded>
+                <section class="panel" aria-labelledby="review-heading">
+                    <h2 id="review-heading">"2 · Review the data"</h2>
+                    <FileInfo/>
+                    <PreviewTable/>
+                    <ProfileTable/>
+                    <CleaningControls/>
+                    <CleaningReportView/>
+                </section>
+            </Show>
+            <section class="panel" aria-labelledby="run-heading">
+                <h2 id="run-heading">"3 · Segment"</h2>
+                <RunControls/>
             </section>
             <Show when=move || state.report.with(Option::is_some)>
                 <section class="panel" aria-labelledby="result-heading">
-                    <h2 id="result-heading">"3 · Segments"</h2>
+                    <h2 id="result-heading">"4 · Segments"</h2>
                     <ScatterChart/>
                     <SegmentSizes/>
                     <DownloadButton/>

@@ -2,29 +2,53 @@
 
 use leptos::prelude::*;
 
+use crate::core::clean::CleaningOptions;
+use crate::core::ingest::IngestOptions;
 use crate::core::kmeans::params::DEFAULT_SEED;
 use crate::core::pipeline::SegmentOptions;
+use crate::core::profile::{ColumnKind, ColumnProfile};
 use crate::worker::client::WorkerClient;
-use crate::worker::protocol::{FileSummary, RequestBody, Response, ResponseBody, SegmentReport};
+use crate::worker::protocol::{CleanSummary, FileSummary, RequestBody, Response, ResponseBody, SegmentReport};
 
 /// Default number of segments offered.
 pub const DEFAULT_K: usize = 5;
+
+/// What the worker is doing, for the progress bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Busy {
+    pub stage: String,
+    /// 0..=1, or `None` when unknown.
+    pub fraction: Option<f64>,
+}
+
+/// A request the page should send next because of a response (kept out of `apply` so that
+/// state changes stay plain data changes).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FollowUp {
+    Clean,
+    Segment,
+    Save { file_name: String, bytes: Vec<u8> },
+}
 
 /// The page's state. Copy: every field is a signal.
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub file: RwSignal<Option<FileSummary>>,
+    /// The user's cleaning choices (starts as the file's suggested ones).
+    pub cleaning: RwSignal<Option<CleaningOptions>>,
+    pub cleaned: RwSignal<Option<CleanSummary>>,
     pub report: RwSignal<Option<SegmentReport>>,
     pub error: RwSignal<Option<String>>,
-    /// What the worker is doing now, for the status line; `None` when idle.
-    pub busy: RwSignal<Option<String>>,
+    pub busy: RwSignal<Option<Busy>>,
     /// The k input's text as typed.
     pub k_text: RwSignal<String>,
     /// Features on the scatter's axes (indices into the segmentation's features).
     pub x_feature: RwSignal<usize>,
     pub y_feature: RwSignal<usize>,
-    /// Id of the request whose answer the page waits for; older answers are ignored.
-    pub pending: RwSignal<u64>,
+    /// Id of the last Load: answers about an older file are ignored.
+    pub file_request: RwSignal<u64>,
+    /// Segment again after the next cleaning (a choice changed after a run).
+    pub resegment: RwSignal<bool>,
     /// The worker has loaded and answers requests.
     pub worker_ready: RwSignal<bool>,
 }
@@ -33,37 +57,59 @@ impl AppState {
     pub fn new() -> Self {
         Self {
             file: RwSignal::new(None),
+            cleaning: RwSignal::new(None),
+            cleaned: RwSignal::new(None),
             report: RwSignal::new(None),
             error: RwSignal::new(None),
             busy: RwSignal::new(None),
             k_text: RwSignal::new(DEFAULT_K.to_string()),
             x_feature: RwSignal::new(0),
             y_feature: RwSignal::new(1),
-            pending: RwSignal::new(0),
+            file_request: RwSignal::new(0),
+            resegment: RwSignal::new(false),
             worker_ready: RwSignal::new(false),
         }
     }
 
-    /// Applies a worker response.
-    pub fn apply(&self, response: Response) {
+    /// Applies a worker response; returns what the page should send next, if anything.
+    pub fn apply(&self, response: Response) -> Option<FollowUp> {
         if let ResponseBody::Ready = response.body {
             self.worker_ready.set(true);
-            return;
+            return None;
         }
-        let expected = self.pending.get_untracked();
-        if response.id != 0 && response.id != expected {
-            return; // an answer to a request the user has since replaced
+        if response.id != 0 && response.id < self.file_request.get_untracked() {
+            return None; // about a file the user has since replaced
+        }
+        if let ResponseBody::Progress { stage, fraction } = response.body {
+            self.busy.set(Some(Busy { stage, fraction: Some(fraction) }));
+            return None;
         }
         self.busy.set(None);
         match response.body {
-            ResponseBody::Ready => {}
+            ResponseBody::Ready | ResponseBody::Progress { .. } => None,
             ResponseBody::Loaded(summary) => {
-                let n = summary.default_features.len();
-                self.x_feature.set(0);
-                self.y_feature.set(if n > 1 { 1 } else { 0 });
                 self.report.set(None);
+                self.cleaned.set(None);
                 self.error.set(None);
-                self.file.set(Some(summary));
+                self.resegment.set(false);
+                self.cleaning.set(Some(summary.suggested.clone()));
+                self.file.set(Some(*summary));
+                Some(FollowUp::Clean)
+            }
+            ResponseBody::Profiled { columns, suggested } => {
+                let merged = self.cleaning.get_untracked().map(|c| merge_choices(c, &columns, suggested.clone()));
+                self.cleaning.set(merged.or(Some(suggested)));
+                self.file.update(|f| {
+                    if let Some(f) = f {
+                        f.columns = columns;
+                    }
+                });
+                Some(FollowUp::Clean)
+            }
+            ResponseBody::Cleaned(summary) => {
+                self.error.set(None);
+                self.cleaned.set(Some(summary));
+                self.resegment.get_untracked().then_some(FollowUp::Segment)
             }
             ResponseBody::Segmented(report) => {
                 let n = report.segmentation.feature_names.len();
@@ -72,16 +118,22 @@ impl AppState {
                     self.y_feature.set(if n > 1 { 1 } else { 0 });
                 }
                 self.error.set(None);
-                self.report.set(Some(report));
+                self.resegment.set(true);
+                self.report.set(Some(*report));
+                None
             }
-            ResponseBody::Failed { message } => self.error.set(Some(message)),
+            ResponseBody::Exported { file_name, bytes } => Some(FollowUp::Save { file_name, bytes }),
+            ResponseBody::Failed { message } => {
+                self.error.set(Some(message));
+                None
+            }
         }
     }
 
     /// The status line: what was read and what was found, with timings.
     pub fn status_text(&self) -> String {
-        if let Some(stage) = self.busy.get() {
-            return stage;
+        if let Some(busy) = self.busy.get() {
+            return format!("{}…", busy.stage);
         }
         let Some(file) = self.file.get() else {
             return "Choose a CSV file of customers to begin. It is read here, in your browser, and never uploaded.".to_owned();
@@ -91,7 +143,7 @@ impl AppState {
             file.n_rows,
             file.n_columns,
             format_ms(file.elapsed_ms),
-            file.delimiter,
+            crate::worker::protocol::delimiter_name(file.delimiter),
             file.encoding
         );
         match self.report.get() {
@@ -99,18 +151,33 @@ impl AppState {
                 let s = &report.segmentation;
                 let mut text = format!(
                     "{read} · {} segments in {} · {} rows clustered",
-                    s.cluster_sizes.len(),
+                    s.n_clusters(),
                     format_ms(report.elapsed_ms),
-                    s.labels.len()
+                    s.n_clustered
                 );
-                if s.n_excluded > 0 {
-                    text.push_str(&format!(", {} left out (empty segment in the download)", s.n_excluded));
+                if s.n_rows > s.n_clustered {
+                    text.push_str(&format!(", {} left out (empty segment and the reason in the download)", s.n_rows - s.n_clustered));
                 }
                 text
             }
-            None => format!("{read}. Choose k and press Run."),
+            None => format!("{read}. Review the columns, choose k and press Run."),
         }
     }
+}
+
+/// Keeps the user's choices after a column's kind changed: features whose column can no
+/// longer be one are dropped; a column that became a default feature is added.
+fn merge_choices(mut current: CleaningOptions, columns: &[ColumnProfile], suggested: CleaningOptions) -> CleaningOptions {
+    let kind = |c: usize| columns.get(c).map(|p| p.kind);
+    current.numeric.retain(|f| matches!(kind(f.column), Some(ColumnKind::Numeric | ColumnKind::Boolean)));
+    current.categorical.retain(|&c| matches!(kind(c), Some(ColumnKind::Categorical | ColumnKind::Boolean)));
+    for f in suggested.numeric {
+        if !current.numeric.iter().any(|g| g.column == f.column) {
+            current.numeric.push(f);
+        }
+    }
+    current.numeric.sort_by_key(|f| f.column);
+    current
 }
 
 impl Default for AppState {
@@ -128,42 +195,109 @@ pub fn format_ms(ms: f64) -> String {
     }
 }
 
-/// What the user can do; each action sends one request to the worker.
+/// What the user can do; each action sends requests to the worker.
 #[derive(Clone, Copy)]
 pub struct Actions {
     state: AppState,
     client: StoredValue<Option<WorkerClient>, LocalStorage>,
+    /// The last file's name and bytes, to read it again with other options.
+    last_file: StoredValue<Option<(String, Vec<u8>)>, LocalStorage>,
+    ingest: StoredValue<IngestOptions, LocalStorage>,
 }
 
 impl Actions {
-    pub fn new(state: AppState, client: Option<WorkerClient>) -> Self {
-        Self { state, client: StoredValue::new_local(client) }
+    /// Actions with no worker yet: [`Actions::attach`] gives it one (the worker's callback
+    /// needs the actions, so they exist first).
+    pub fn new(state: AppState) -> Self {
+        Self {
+            state,
+            client: StoredValue::new_local(None),
+            last_file: StoredValue::new_local(None),
+            ingest: StoredValue::new_local(IngestOptions::default()),
+        }
     }
 
-    fn send(&self, body: RequestBody, stage: String) {
+    pub fn attach(&self, client: WorkerClient) {
+        self.client.set_value(Some(client));
+    }
+
+    fn send(&self, body: RequestBody, stage: &str) -> Option<u64> {
         let sent = self.client.with_value(|client| match client {
             Some(client) => client.send(body).map_err(|e| format!("{e:?}")),
             None => Err("the background worker could not start: reload the page".to_owned()),
         });
         match sent {
             Ok(id) => {
-                self.state.pending.set(id);
-                self.state.error.set(None);
-                self.state.busy.set(Some(stage));
+                self.state.busy.set(Some(Busy { stage: stage.to_owned(), fraction: None }));
+                Some(id)
             }
-            Err(message) => self.state.error.set(Some(message)),
+            Err(message) => {
+                self.state.error.set(Some(message));
+                None
+            }
+        }
+    }
+
+    /// Does what a response asked for.
+    pub fn follow_up(&self, follow_up: FollowUp) {
+        match follow_up {
+            FollowUp::Clean => self.clean(),
+            FollowUp::Segment => self.run(),
+            FollowUp::Save { file_name, bytes } => {
+                if let Err(e) = super::download::save_bytes(&bytes, &file_name, "text/csv;charset=utf-8") {
+                    self.show_error(format!("could not save {file_name}: {e:?}"));
+                }
+            }
         }
     }
 
     /// Sends a file's bytes to be read and profiled.
     pub fn load(&self, name: String, bytes: Vec<u8>) {
+        self.last_file.set_value(Some((name.clone(), bytes.clone())));
         self.state.file.set(None);
         self.state.report.set(None);
-        let stage = format!("Reading {name}…");
-        self.send(RequestBody::Load { name, bytes }, stage);
+        self.state.cleaned.set(None);
+        self.state.error.set(None);
+        let options = self.ingest.get_value();
+        if let Some(id) = self.send(RequestBody::Load { name: name.clone(), bytes, options }, &format!("Reading {name}")) {
+            self.state.file_request.set(id);
+        }
     }
 
-    /// Segments the loaded file with the k typed in.
+    /// Reads the last file again with a forced delimiter or header choice.
+    pub fn reload_with(&self, change: impl FnOnce(&mut IngestOptions)) {
+        self.ingest.update_value(change);
+        if let Some((name, bytes)) = self.last_file.get_value() {
+            self.load(name, bytes);
+        }
+    }
+
+    pub fn ingest_options(&self) -> IngestOptions {
+        self.ingest.get_value()
+    }
+
+    /// The user's kind for a column.
+    pub fn set_kind(&self, column: usize, kind: Option<ColumnKind>) {
+        self.send(RequestBody::SetKind { column, kind }, "Profiling");
+    }
+
+    /// Changes a cleaning choice and cleans again (and segments again after a run).
+    pub fn update_cleaning(&self, change: impl FnOnce(&mut CleaningOptions)) {
+        self.state.cleaning.update(|c| {
+            if let Some(c) = c {
+                change(c);
+            }
+        });
+        self.clean();
+    }
+
+    fn clean(&self) {
+        if let Some(options) = self.state.cleaning.get_untracked() {
+            self.send(RequestBody::Clean(options), "Cleaning");
+        }
+    }
+
+    /// Segments the cleaned data with the k typed in.
     pub fn run(&self) {
         let text = self.state.k_text.get_untracked();
         let k = match text.trim().parse::<usize>() {
@@ -180,10 +314,12 @@ impl Actions {
             self.state.error.set(Some("choose a CSV file first".to_owned()));
             return;
         }
-        self.send(
-            RequestBody::Segment(SegmentOptions { n_clusters: k, seed: DEFAULT_SEED, features: None }),
-            format!("Finding {k} segments…"),
-        );
+        self.send(RequestBody::Segment(SegmentOptions { n_clusters: k, seed: DEFAULT_SEED }), &format!("Finding {k} segments"));
+    }
+
+    /// Asks the worker for the segmented CSV; it is saved when it arrives.
+    pub fn download_csv(&self) {
+        self.send(RequestBody::ExportCsv, "Writing the CSV");
     }
 
     pub fn show_error(&self, message: String) {

@@ -40,6 +40,20 @@ describe("the journey from a CSV to a segmented download", () => {
     try {
       await loadFile(page, FIXTURE);
       await waitForStatus(page, "Read 200 rows × 5 columns");
+      // The profile names every column's kind; the cleaning report counts the rows.
+      const kinds = await page.locator('[data-testid="profile-row"]').evaluateAll((rows) =>
+        rows.map((r) => [r.dataset.column, r.dataset.kind, r.dataset.missing]));
+      assert.deepEqual(kinds, [
+        ["CustomerID", "id", "0"],
+        ["Genre", "categorical", "0"],
+        ["Age", "numeric", "0"],
+        ["Annual Income (k$)", "numeric", "0"],
+        ["Spending Score (1-100)", "numeric", "0"],
+      ]);
+      const report = page.locator('[data-testid="cleaning-report"]');
+      await report.waitFor();
+      assert.equal(await report.getAttribute("data-rows-read"), "200");
+      assert.equal(await report.getAttribute("data-rows-clustered"), "200");
       await byTestId(page, "k-input").fill("5");
       await byTestId(page, "run").click();
       await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 30_000 });
@@ -71,9 +85,10 @@ describe("the journey from a CSV to a segmented download", () => {
       const rows = parseCsv(await readFile(saved, "utf8"));
       const input = parseCsv(await readFile(FIXTURE, "utf8"));
       assert.equal(rows.length, 201, "header + 200 rows");
-      assert.deepEqual(rows[0], [...input[0], "segment"]);
+      assert.deepEqual(rows[0], [...input[0], "segment", "excluded_reason"]);
       for (let i = 1; i < rows.length; i++) {
         assert.deepEqual(rows[i].slice(0, 5), input[i], `row ${i} unchanged`);
+        assert.equal(rows[i][6], "", `row ${i} was clustered`);
       }
       assert.equal(rows[1][0].length, 4, "zero-padded IDs stay as written");
       const segments = new Set(rows.slice(1).map((r) => r[5]));
@@ -105,10 +120,8 @@ describe("the journey from a CSV to a segmented download", () => {
 
       // A file with no numeric column loads, then says why it cannot be segmented.
       await loadFile(page, { name: "words.csv", mimeType: "text/csv", buffer: Buffer.from("name,city\nAnn,Oslo\nBo,Rome\n") });
-      await waitForStatus(page, "Read 2 rows");
-      await byTestId(page, "run").click();
       await error.waitFor();
-      assert.match(await error.textContent(), /words\.csv: no numeric column/);
+      assert.match(await error.textContent(), /words\.csv: no feature to cluster on/);
 
       // k larger than the number of rows.
       await loadFile(page, { name: "small.csv", mimeType: "text/csv", buffer: Buffer.from("x,y\n1,2\n3,4\n5,7\n") });

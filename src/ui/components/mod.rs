@@ -1,9 +1,15 @@
 //! One component a file. Each reads [`super::state::AppState`] from context and acts only
 //! through [`super::state::Actions`].
 
+pub mod cleaning_controls;
+pub mod cleaning_report;
 pub mod download_button;
+pub mod file_info;
 pub mod file_picker;
+pub mod preview_table;
+pub mod profile_table;
 pub mod run_controls;
 pub mod scatter_chart;
 pub mod segment_sizes;
+pub mod sparkline;
 pub mod status_line;

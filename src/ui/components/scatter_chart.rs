@@ -46,12 +46,13 @@ pub fn ScatterChart() -> impl IntoView {
         state.report.with(|report| {
             let Some(report) = report else { return };
             let s = &report.segmentation;
+            let centers: Vec<f64> = s.segments.iter().flat_map(|seg| seg.means.iter().copied()).collect();
             let data = ScatterData {
-                values: &s.values,
+                values: &s.chart_values,
                 n_features: s.feature_names.len(),
-                labels: &s.labels,
-                centers: &s.centers,
-                n_clusters: s.cluster_sizes.len(),
+                labels: &s.chart_labels,
+                centers: &centers,
+                n_clusters: s.n_clusters(),
                 x,
                 y,
                 x_label: s.feature_names.get(x).map_or("", String::as_str),

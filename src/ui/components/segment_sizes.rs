@@ -11,7 +11,7 @@ pub fn SegmentSizes() -> impl IntoView {
     view! {
         <ul class="segment-sizes" data-testid="segment-sizes">
             {move || state.report.with(|r| {
-                let sizes = r.as_ref().map(|r| r.segmentation.cluster_sizes.clone()).unwrap_or_default();
+                let sizes: Vec<usize> = r.as_ref().map(|r| r.segmentation.segments.iter().map(|s| s.size).collect()).unwrap_or_default();
                 let total: usize = sizes.iter().sum::<usize>().max(1);
                 sizes.into_iter().enumerate().map(|(i, size)| {
                     let share = 100.0 * size as f64 / total as f64;

@@ -1,4 +1,5 @@
-//! What happened, with timings (`status`), and what went wrong (`error`).
+//! What happened, with timings (`status`), a progress bar while the worker is busy
+//! (`progress`), and what went wrong (`error`).
 
 use leptos::prelude::*;
 
@@ -12,6 +13,15 @@ pub fn StatusLine() -> impl IntoView {
             data-busy=move || state.busy.with(|b| b.is_some()).to_string()>
             {move || state.status_text()}
         </p>
+        <Show when=move || state.busy.with(|b| b.as_ref().is_some_and(|b| b.fraction.is_some()))>
+            <progress
+                class="progress"
+                data-testid="progress"
+                max="1"
+                aria-label=move || state.busy.with(|b| b.as_ref().map(|b| b.stage.clone()).unwrap_or_default())
+                prop:value=move || state.busy.with(|b| b.as_ref().and_then(|b| b.fraction).unwrap_or(0.0))
+            ></progress>
+        </Show>
         <Show when=move || state.error.with(Option::is_some)>
             <p class="error" data-testid="error" role="alert">
                 {move || state.error.get().unwrap_or_default()}
