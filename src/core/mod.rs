@@ -9,9 +9,11 @@
 //! | [`features`] | [`features::build_features`] | table + chosen columns → scaled matrix, rows left out named |
 //! | [`kmeans`] | [`kmeans::fit`] | matrix → centres, labels, inertia |
 //! | [`export`] | [`export::segmented_csv`] | table + labels → the user's rows with their segment |
+//! | [`cells`] | [`cells::numbers::parse_number`], [`cells::dates::parse_datetime`] | one cell's text → number or timestamp, as people write them; a column sample → its convention, with a reason |
 //!
 //! [`pipeline`] strings them together for the worker.
 
+pub mod cells;
 pub mod export;
 pub mod features;
 pub mod ingest;
