@@ -9,4 +9,5 @@
 //! return the convention with a short reason for the UI. Ingest and profile decide which
 //! cells are missing; these functions only read text.
 
+pub mod dates;
 pub mod numbers;

@@ -75,7 +75,11 @@ pub fn detect_decimal_separator<'a>(
 ) -> (DecimalSeparator, String) {
     let mut point_only = Evidence::default();
     let mut comma_only = Evidence::default();
-    let sample = cells.into_iter().map(str::trim).filter(|c| !c.is_empty()).take(DECIMAL_SAMPLE);
+    let sample = cells
+        .into_iter()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .take(DECIMAL_SAMPLE);
     for cell in sample {
         let as_point = parse_number(cell, DecimalSeparator::Point).is_some();
         let as_comma = parse_number(cell, DecimalSeparator::Comma).is_some();
@@ -87,12 +91,14 @@ pub fn detect_decimal_separator<'a>(
     }
     let semicolon = delimiter == b';';
     match (point_only.example, comma_only.example) {
-        (None, Some(comma)) => {
-            (DecimalSeparator::Comma, format!("decimal comma: values such as {comma}"))
-        }
-        (Some(point), None) => {
-            (DecimalSeparator::Point, format!("decimal point: values such as {point}"))
-        }
+        (None, Some(comma)) => (
+            DecimalSeparator::Comma,
+            format!("decimal comma: values such as {comma}"),
+        ),
+        (Some(point), None) => (
+            DecimalSeparator::Point,
+            format!("decimal point: values such as {point}"),
+        ),
         (Some(point), Some(comma)) => {
             let comma_wins = comma_only.count > point_only.count
                 || comma_only.count == point_only.count && semicolon;
@@ -243,7 +249,10 @@ fn parse_numeral(numeral: &str, decimal: DecimalSeparator, negative: bool) -> Op
         DecimalSeparator::Point => '.',
         DecimalSeparator::Comma => ',',
     };
-    let mut out = Normalised { bytes: [0; MAX_NUMERAL], len: 0 };
+    let mut out = Normalised {
+        bytes: [0; MAX_NUMERAL],
+        len: 0,
+    };
     if negative {
         out.push(b'-')?;
     }
@@ -283,7 +292,11 @@ fn parse_numeral(numeral: &str, decimal: DecimalSeparator, negative: bool) -> Op
                 group_len = 0;
             }
             Part::Integer | Part::Fraction if c == 'e' || c == 'E' => {
-                let mantissa = if part == Part::Integer { integer_digits } else { fraction_digits };
+                let mantissa = if part == Part::Integer {
+                    integer_digits
+                } else {
+                    fraction_digits
+                };
                 if mantissa == 0 || group_separator.is_some() {
                     return None;
                 }
