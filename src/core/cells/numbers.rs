@@ -162,7 +162,7 @@ fn strip_affixes(cell: &str) -> Option<(bool, &str)> {
         (negative, signed, s) = (minus, true, rest);
     }
     let mut currency = false;
-    if let Some(rest) = CURRENCY_MARKS.iter().find_map(|m| s.strip_prefix(m)) {
+    if let Some(rest) = strip_currency_prefix(s) {
         (currency, s) = (true, trim(rest));
     }
     if !signed {
@@ -171,7 +171,7 @@ fn strip_affixes(cell: &str) -> Option<(bool, &str)> {
         }
     }
     if !currency {
-        if let Some(rest) = CURRENCY_MARKS.iter().find_map(|m| s.strip_suffix(m)) {
+        if let Some(rest) = strip_currency_suffix(s) {
             (currency, s) = (true, trim(rest));
         }
     }
@@ -185,24 +185,59 @@ fn strip_affixes(cell: &str) -> Option<(bool, &str)> {
         return None;
     }
     if !currency {
-        if let Some(rest) = s.strip_suffix('%') {
+        if let Some(rest) = strip_last_byte(s, b'%') {
             s = trim(rest);
         }
     }
     Some((negative, s))
 }
 
+// The byte checks skip the mark comparisons for the usual cell, which starts and ends
+// with a digit: comparing every cell with seven marks at both ends was most of the time.
+fn strip_currency_prefix(s: &str) -> Option<&str> {
+    let first = *s.as_bytes().first()?;
+    // `$`, the first letters of the codes, and the lead bytes of `€` (E2) and `£ ¥` (C2).
+    if !matches!(first, b'$' | b'U' | b'E' | b'G' | 0xC2 | 0xE2) {
+        return None;
+    }
+    CURRENCY_MARKS.iter().find_map(|m| s.strip_prefix(m))
+}
+
+fn strip_currency_suffix(s: &str) -> Option<&str> {
+    let last = *s.as_bytes().last()?;
+    // `$`, the last letters of the codes, and the last bytes of `€` (AC), `£` (A3), `¥` (A5).
+    if !matches!(last, b'$' | b'D' | b'R' | b'P' | 0xAC | 0xA3 | 0xA5) {
+        return None;
+    }
+    CURRENCY_MARKS.iter().find_map(|m| s.strip_suffix(m))
+}
+
 fn strip_parentheses(s: &str) -> Option<&str> {
-    s.strip_prefix('(')?.strip_suffix(')')
+    strip_last_byte(strip_first_byte(s, b'(')?, b')')
 }
 
 /// A leading sign: `Some(true)` for minus (`-` or U+2212), `Some(false)` for plus.
 fn strip_sign(s: &str) -> Option<(bool, &str)> {
-    if let Some(rest) = s.strip_prefix('-').or_else(|| s.strip_prefix('\u{2212}')) {
-        Some((true, rest))
-    } else {
-        s.strip_prefix('+').map(|rest| (false, rest))
+    match s.as_bytes().first()? {
+        b'-' => s.get(1..).map(|rest| (true, rest)),
+        b'+' => s.get(1..).map(|rest| (false, rest)),
+        0xE2 => s.strip_prefix("\u{2212}").map(|rest| (true, rest)),
+        _ => None,
     }
+}
+
+// Byte comparisons rather than `strip_prefix(char)`, which encodes the char and calls
+// memcmp: on a million cells that was most of the time.
+fn strip_first_byte(s: &str, byte: u8) -> Option<&str> {
+    (s.as_bytes().first() == Some(&byte))
+        .then(|| s.get(1..))
+        .flatten()
+}
+
+fn strip_last_byte(s: &str, byte: u8) -> Option<&str> {
+    (s.as_bytes().last() == Some(&byte))
+        .then(|| s.get(..s.len() - 1))
+        .flatten()
 }
 
 fn is_group_separator(c: char, decimal: DecimalSeparator) -> bool {
