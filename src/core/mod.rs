@@ -9,9 +9,11 @@
 //! | [`clean`] | [`clean::clean_table`] | table + profile + choices → scaled matrix, rows left out named, a report |
 //! | [`kmeans`] | [`kmeans::fit`] | matrix → centres, labels, inertia |
 //! | [`export`] | [`export::segmented_csv`] | table + outcomes → the user's rows with segment and reason |
+//! | [`cells`] | [`cells::numbers::parse_number`], [`cells::dates::parse_datetime`] | one cell's text → number or timestamp, as people write them; a column sample → its convention, with a reason |
 //!
 //! [`pipeline`] strings them together for the worker.
 
+pub mod cells;
 pub mod clean;
 pub mod export;
 pub mod ingest;

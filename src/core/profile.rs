@@ -10,6 +10,8 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::cells::dates::{detect_date_format, DateFormat, DATE_SAMPLE};
+use super::cells::numbers::{detect_decimal_separator, is_zero_padded, parse_number, DecimalSeparator};
 use super::ingest::Table;
 
 /// Distinct values tracked exactly per column; past this the count is a lower bound.
@@ -119,6 +121,8 @@ pub struct ColumnProfile {
     pub possibly_categorical: bool,
     /// Numbers were written with a decimal comma (3,75).
     pub decimal_comma: bool,
+    /// How the column's dates are written, for a date column.
+    pub date_format: Option<DateFormat>,
     pub numeric: Option<NumericSummary>,
     /// The most frequent values with their counts (at most 10).
     pub top_values: Vec<(String, usize)>,
@@ -163,13 +167,11 @@ pub fn profile_column(table: &Table, column: usize, forced: Option<ColumnKind>) 
     let cells = table.columns.get(column);
     let cell_iter = || cells.into_iter().flat_map(|c| c.iter());
 
-    // One pass: missing, distinct values and their counts, zero padding, numbers.
+    // One pass: missing, distinct values and their counts, zero padding.
     let mut missing = 0usize;
     let mut counts: HashMap<&str, usize> = HashMap::new();
     let mut distinct_capped = false;
     let mut zero_padded = false;
-    let mut non_numeric = 0usize;
-    let mut decimal_comma_evidence = 0usize;
     for cell in cell_iter() {
         let t = cell.trim();
         if table.is_missing(t) {
@@ -184,26 +186,30 @@ pub fn profile_column(table: &Table, column: usize, forced: Option<ColumnKind>) 
             distinct_capped = true;
         }
         zero_padded |= is_zero_padded(t);
-        if parse_number(t).is_none() {
-            if parse_decimal_comma(t).is_some() {
-                decimal_comma_evidence += 1;
-            } else {
-                non_numeric += 1;
-            }
-        }
     }
     let filled = n_rows - missing;
     let distinct = counts.len();
-    let decimal_comma = decimal_comma_evidence > 0 && non_numeric == 0;
-    let all_numeric = filled > 0 && non_numeric == 0;
+    let filled_cells = || cell_iter().map(str::trim).filter(|t| !table.is_missing(t));
 
-    let numbers = if all_numeric || matches!(forced, Some(ColumnKind::Numeric | ColumnKind::Boolean)) {
-        Some(parse_column(table, column, decimal_comma))
+    // Numbers: the decimal convention from the evidence, then every filled cell must read.
+    let (decimal, _decimal_reason) = detect_decimal_separator(filled_cells(), table.delimiter);
+    let decimal_comma = decimal == DecimalSeparator::Comma;
+    let looks_numeric = filled > 0 && filled_cells().take(1000).all(|t| parse_number(t, decimal).is_some());
+    let parsed = (looks_numeric || matches!(forced, Some(ColumnKind::Numeric | ColumnKind::Boolean)))
+        .then(|| parse_column(table, column, decimal_comma));
+    let all_numeric = looks_numeric && parsed.as_ref().is_some_and(|n| n.invalid_rows.is_empty());
+    let numbers = parsed;
+    let summary = numbers.as_ref().and_then(|n| summarise(&n.values));
+    let all_integers = summary.as_ref().is_some_and(|s| s.all_integers);
+
+    // Dates: a format that reads every sampled filled cell (compact and Unix forms need
+    // evidence beyond digits, so plain numbers are not taken for dates).
+    let sample: Vec<&str> = filled_cells().take(DATE_SAMPLE).collect();
+    let date = if forced.is_none() || forced == Some(ColumnKind::Date) {
+        detect_date_format(&sample, &name)
     } else {
         None
     };
-    let summary = numbers.as_ref().and_then(|n| summarise(&n.values));
-    let all_integers = summary.as_ref().is_some_and(|s| s.all_integers);
 
     let (guessed, reason) = guess_kind(&GuessInput {
         name: &name,
@@ -216,6 +222,7 @@ pub fn profile_column(table: &Table, column: usize, forced: Option<ColumnKind>) 
         all_integers,
         numbers: numbers.as_ref(),
         counts: &counts,
+        date: date.as_ref(),
     });
     let (kind, reason, overridden) = match forced {
         Some(kind) if kind != guessed => (kind, format!("chosen by you (guessed {}: {reason})", guessed.as_str()), true),
@@ -226,7 +233,8 @@ pub fn profile_column(table: &Table, column: usize, forced: Option<ColumnKind>) 
     let mut reason = reason;
     if possibly_categorical {
         let mut values: Vec<&str> = counts.keys().copied().collect();
-        values.sort_by(|a, b| parse_number(a).unwrap_or(0.0).total_cmp(&parse_number(b).unwrap_or(0.0)));
+        let key = |v: &str| parse_number(v, DecimalSeparator::Point).unwrap_or(0.0);
+        values.sort_by(|a, b| key(a).total_cmp(&key(b)));
         reason = format!(
             "whole numbers with only {distinct} values ({}): possibly category codes, not quantities; tick it to use it as a number",
             values.join(", ")
@@ -252,7 +260,8 @@ pub fn profile_column(table: &Table, column: usize, forced: Option<ColumnKind>) 
         distinct,
         distinct_capped,
         possibly_categorical,
-        decimal_comma,
+        decimal_comma: decimal_comma && keep_numbers,
+        date_format: if kind == ColumnKind::Date { date.map(|(f, _)| f) } else { None },
         numeric: if keep_numbers { summary } else { None },
         top_values,
         suggest_log,
@@ -271,6 +280,7 @@ struct GuessInput<'a> {
     all_integers: bool,
     numbers: Option<&'a NumericColumn>,
     counts: &'a HashMap<&'a str, usize>,
+    date: Option<&'a (DateFormat, String)>,
 }
 
 fn guess_kind(g: &GuessInput<'_>) -> (ColumnKind, String) {
@@ -284,6 +294,9 @@ fn guess_kind(g: &GuessInput<'_>) -> (ColumnKind, String) {
     }
     if is_id_like_name(g.name) {
         return (Identifier, format!("the name “{}” reads as an identifier", g.name));
+    }
+    if let Some((_, reason)) = g.date {
+        return (Date, reason.clone());
     }
     if g.zero_padded && g.all_numeric {
         return (Identifier, "zero-padded codes such as 0001 are identifiers, kept as text".to_owned());
@@ -335,8 +348,10 @@ fn is_run(values: &[f64]) -> bool {
     sorted.len() >= 3 && sorted.windows(2).all(|w| matches!(w, [a, b] if b - a == 1.0))
 }
 
-/// Parses every cell of a column as a number (NaN for missing or invalid).
+/// Parses every cell of a column as a number (NaN for missing or invalid); yes/no and
+/// true/false read as 1/0.
 pub fn parse_column(table: &Table, column: usize, decimal_comma: bool) -> NumericColumn {
+    let decimal = if decimal_comma { DecimalSeparator::Comma } else { DecimalSeparator::Point };
     let mut values = Vec::with_capacity(table.n_rows());
     let mut invalid_rows = Vec::new();
     let cells = table.columns.get(column);
@@ -346,9 +361,7 @@ pub fn parse_column(table: &Table, column: usize, decimal_comma: bool) -> Numeri
             values.push(f64::NAN);
             continue;
         }
-        let parsed = if decimal_comma { parse_decimal_comma(t) } else { None }.or_else(|| parse_number(t));
-        let parsed = parsed.or_else(|| parse_boolean(t));
-        match parsed {
+        match parse_number(t, decimal).or_else(|| parse_boolean(t)) {
             Some(v) => values.push(v),
             None => {
                 values.push(f64::NAN);
@@ -416,31 +429,6 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     let above = position.ceil() as usize;
     let (Some(a), Some(b)) = (sorted.get(below), sorted.get(above)) else { return f64::NAN };
     a + (b - a) * (position - below as f64)
-}
-
-/// Reads a cell as a finite number (`12`, `-3.5`, `1e3`); `None` for anything else.
-pub fn parse_number(cell: &str) -> Option<f64> {
-    let t = cell.trim();
-    // Rust accepts "inf", "nan" and "infinity": no spreadsheet means a number by those.
-    if t.is_empty() || t.bytes().any(|b| b.is_ascii_alphabetic() && b != b'e' && b != b'E') {
-        return None;
-    }
-    t.parse::<f64>().ok().filter(|v| v.is_finite())
-}
-
-/// Reads `3,75` (a decimal comma, no thousands separator) as 3.75.
-fn parse_decimal_comma(cell: &str) -> Option<f64> {
-    let t = cell.trim();
-    if t.matches(',').count() != 1 || t.contains('.') {
-        return None;
-    }
-    parse_number(&t.replacen(',', ".", 1))
-}
-
-/// A digit string with a leading zero (`0001`): a code, never a quantity.
-fn is_zero_padded(cell: &str) -> bool {
-    let t = cell.trim();
-    t.len() > 1 && t.starts_with('0') && t.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Names like `id`, `CustomerID`, `customer_id`, `Client Id`.

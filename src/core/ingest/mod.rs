@@ -269,9 +269,10 @@ impl<'a> LineCounter<'a> {
 
 /// A first row is a header unless one of its cells is a number (data, not a name).
 fn looks_like_header(first: &[String]) -> bool {
+    use super::cells::numbers::{parse_number, DecimalSeparator};
     !first
         .iter()
-        .any(|cell| super::profile::parse_number(cell).is_some())
+        .any(|cell| parse_number(cell, DecimalSeparator::Point).is_some() || parse_number(cell, DecimalSeparator::Comma).is_some())
 }
 
 /// Names for every column: empty names become `column_N`, repeats get `_2`, `_3`, ...

@@ -10,17 +10,6 @@ fn kinds(csv: &str) -> Vec<ColumnKind> {
 }
 
 #[test]
-fn numbers_are_read_as_people_write_them_in_plain_csv() {
-    assert_eq!(parse_number(" 12 "), Some(12.0));
-    assert_eq!(parse_number("-3.5"), Some(-3.5));
-    assert_eq!(parse_number("1e3"), Some(1000.0));
-    assert_eq!(parse_number("inf"), None);
-    assert_eq!(parse_number("NaN"), None);
-    assert_eq!(parse_number("Male"), None);
-    assert_eq!(parse_number(""), None);
-}
-
-#[test]
 fn mall_like_columns_get_their_kinds() {
     let csv = "CustomerID,Genre,Age,Annual Income (k$),Spending Score (1-100)\r\n\
                0001,Male,19,15,39\r\n0002,Male,21,15,81\r\n0003,Female,20,16,6\r\n0004,Female,23,16,77";
@@ -63,6 +52,31 @@ fn missing_tokens_are_counted_and_do_not_stop_a_column_being_numeric() {
     assert_eq!(numbers.values[0], 1.0);
     assert!(numbers.values[1].is_nan());
     assert!(p.numbers[1].is_none());
+}
+
+#[test]
+fn dates_are_recognised_with_their_day_month_order() {
+    let t = table("Dt_Customer,InvoiceDate,Spending Score (1-100)\n04/09/2012,10/31/2011 10:42,1-10\n21/08/2013,6/12/2011 12:34,11-20\n");
+    let p = profile_columns(&t);
+    assert_eq!(p.columns[0].kind, ColumnKind::Date);
+    assert!(matches!(
+        p.columns[0].date_format,
+        Some(DateFormat::Separated { order: crate::core::cells::dates::DateOrder::DayMonthYear, .. })
+    ));
+    assert_eq!(p.columns[1].kind, ColumnKind::Date);
+    assert!(matches!(
+        p.columns[1].date_format,
+        Some(DateFormat::Separated { order: crate::core::cells::dates::DateOrder::MonthDayYear, .. })
+    ));
+    assert_ne!(p.columns[2].kind, ColumnKind::Date, "1-10 is a range, not a date");
+}
+
+#[test]
+fn numbers_with_thousands_separators_and_currency_are_numeric() {
+    let p = profile_columns(&table("Spend,Balance\n\"$1,234.50\",(12.50)\n\"$99.00\",3.25\n\"$5.10\",7\n"));
+    assert_eq!(p.columns[0].kind, ColumnKind::Numeric);
+    assert_eq!(p.numbers[0].as_ref().unwrap().values, [1234.5, 99.0, 5.1]);
+    assert_eq!(p.numbers[1].as_ref().unwrap().values, [-12.5, 3.25, 7.0]);
 }
 
 #[test]
