@@ -1,5 +1,6 @@
 //! Prints how the app reads a CSV file: delimiter, encoding, each column's kind and why,
 //! and the default cleaning report. `cargo run --release --example profile_file -- FILE.csv`
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use segmentation::core::clean::CleaningOptions;
 use segmentation::core::ingest::IngestOptions;

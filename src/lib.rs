@@ -12,6 +12,9 @@
 //!   comes back, plus the chart drawing in [`charts`], which is written against plotters'
 //!   `DrawingBackend` so the same code draws to a canvas or to SVG.
 
+// Unit tests may unwrap: a failing test should stop loudly.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
 pub mod charts;
 pub mod core;
 pub mod worker;

@@ -1,6 +1,7 @@
 //! Browser tests (wasm-bindgen-test in headless Chromium): components mount and react.
 //! Run with `cargo test --target wasm32-unknown-unknown --test browser` (scripts/test does).
 #![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use leptos::prelude::*;
 use segmentation::core::clean::CleaningOptions;

@@ -1,5 +1,6 @@
 //! Native end-to-end tests of the core flow and the worker's dispatch, on the project's own
 //! fixtures (tests/fixtures, written by make_fixtures.py).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use segmentation::core::clean::CleaningOptions;
 use segmentation::core::ingest::IngestOptions;

@@ -1,6 +1,7 @@
 //! Browser tests that run inside a real dedicated Web Worker in headless Chromium: requests
 //! encoded as the page encodes them go through the worker's own message handler.
 #![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use segmentation::core::pipeline::SegmentOptions;
 use segmentation::worker::protocol::{Request, RequestBody, Response, ResponseBody};

@@ -13,6 +13,11 @@
 //!
 //! [`pipeline`] strings them together for the worker.
 
+// Nothing reachable from user data may panic (a panic in wasm kills the page): besides the
+// crate-wide unwrap/expect/panic denials, no unchecked indexing in the core. Tests may.
+#![deny(clippy::indexing_slicing)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
 pub mod cells;
 pub mod clean;
 pub mod export;
