@@ -31,6 +31,7 @@ fn summary() -> FileSummary {
         suggested: CleaningOptions::suggested(&profile),
         columns: profile.columns,
         preview: vec![],
+        read_ms: 2.0,
         elapsed_ms: 3.0,
     }
 }

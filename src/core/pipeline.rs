@@ -67,9 +67,19 @@ impl LoadedFile {
 
 /// Reads and profiles a file, reporting progress (0..1) of the reading.
 pub fn load(name: &str, bytes: &[u8], options: &IngestOptions, progress: &mut dyn FnMut(f64)) -> Result<LoadedFile, PipelineError> {
-    let table = parse_csv_with_progress(bytes, options, progress).map_err(named(name))?;
+    let table = read(name, bytes, options, progress)?;
+    Ok(profile(name, table))
+}
+
+/// The first half of [`load`]: bytes → table.
+pub fn read(name: &str, bytes: &[u8], options: &IngestOptions, progress: &mut dyn FnMut(f64)) -> Result<Table, PipelineError> {
+    parse_csv_with_progress(bytes, options, progress).map_err(named(name))
+}
+
+/// The second half of [`load`]: table → profiled file.
+pub fn profile(name: &str, table: Table) -> LoadedFile {
     let profile = profile_columns(&table);
-    Ok(LoadedFile { name: name.to_owned(), table, profile })
+    LoadedFile { name: name.to_owned(), table, profile }
 }
 
 /// Runs the cleaning steps.

@@ -200,8 +200,8 @@ pub fn format_ms(ms: f64) -> String {
 pub struct Actions {
     state: AppState,
     client: StoredValue<Option<WorkerClient>, LocalStorage>,
-    /// The last file's name and bytes, to read it again with other options.
-    last_file: StoredValue<Option<(String, Vec<u8>)>, LocalStorage>,
+    /// The last file chosen, to read it again with other options.
+    last_file: StoredValue<Option<web_sys::File>, LocalStorage>,
     ingest: StoredValue<IngestOptions, LocalStorage>,
 }
 
@@ -222,9 +222,14 @@ impl Actions {
     }
 
     fn send(&self, body: RequestBody, stage: &str) -> Option<u64> {
-        let sent = self.client.with_value(|client| match client {
-            Some(client) => client.send(body).map_err(|e| format!("{e:?}")),
-            None => Err("the background worker could not start: reload the page".to_owned()),
+        self.send_with(body, None, stage)
+    }
+
+    fn send_with(&self, body: RequestBody, file: Option<&web_sys::File>, stage: &str) -> Option<u64> {
+        let sent = self.client.with_value(|client| match (client, file) {
+            (Some(client), Some(file)) => client.send_with_file(body, file).map_err(|e| format!("{e:?}")),
+            (Some(client), None) => client.send(body).map_err(|e| format!("{e:?}")),
+            (None, _) => Err("the background worker could not start: reload the page".to_owned()),
         });
         match sent {
             Ok(id) => {
@@ -251,24 +256,26 @@ impl Actions {
         }
     }
 
-    /// Sends a file's bytes to be read and profiled.
-    pub fn load(&self, name: String, bytes: Vec<u8>) {
-        self.last_file.set_value(Some((name.clone(), bytes.clone())));
+    /// Sends a file to the worker to be read and profiled (the page never reads it).
+    pub fn load(&self, file: web_sys::File) {
+        let name = file.name();
         self.state.file.set(None);
         self.state.report.set(None);
         self.state.cleaned.set(None);
         self.state.error.set(None);
         let options = self.ingest.get_value();
-        if let Some(id) = self.send(RequestBody::Load { name: name.clone(), bytes, options }, &format!("Reading {name}")) {
+        let body = RequestBody::LoadAttached { name: name.clone(), options };
+        if let Some(id) = self.send_with(body, Some(&file), &format!("Reading {name}")) {
             self.state.file_request.set(id);
         }
+        self.last_file.set_value(Some(file));
     }
 
     /// Reads the last file again with a forced delimiter or header choice.
     pub fn reload_with(&self, change: impl FnOnce(&mut IngestOptions)) {
         self.ingest.update_value(change);
-        if let Some((name, bytes)) = self.last_file.get_value() {
-            self.load(name, bytes);
+        if let Some(file) = self.last_file.get_value() {
+            self.load(file);
         }
     }
 

@@ -82,6 +82,16 @@ impl WorkerClient {
 
     /// Sends a request; returns its id (responses carry it back).
     pub fn send(&self, body: RequestBody) -> Result<u64, JsValue> {
+        self.send_with(body, None)
+    }
+
+    /// Sends a request with a `File` attached (structured-cloned as a handle: the page never
+    /// reads or copies the bytes; the worker does).
+    pub fn send_with_file(&self, body: RequestBody, file: &web_sys::File) -> Result<u64, JsValue> {
+        self.send_with(body, Some(file))
+    }
+
+    fn send_with(&self, body: RequestBody, file: Option<&web_sys::File>) -> Result<u64, JsValue> {
         let id = {
             let mut shared = self.shared.borrow_mut();
             let id = shared.next_id;
@@ -89,6 +99,9 @@ impl WorkerClient {
             id
         };
         let message = serde_wasm_bindgen::to_value(&Request { id, body })?;
+        if let Some(file) = file {
+            js_sys::Reflect::set(&message, &"file".into(), file)?;
+        }
         let mut shared = self.shared.borrow_mut();
         if shared.ready {
             drop(shared);

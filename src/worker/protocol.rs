@@ -29,6 +29,9 @@ pub enum RequestBody {
         bytes: Vec<u8>,
         options: IngestOptions,
     },
+    /// Read and profile the file attached to the message as its `file` property (a `File`
+    /// the worker reads itself: the page never copies the bytes).
+    LoadAttached { name: String, options: IngestOptions },
     /// The user's kind for a column (`None`: back to the guess).
     SetKind { column: usize, kind: Option<ColumnKind> },
     /// Clean with these choices; the worker keeps the matrix.
@@ -86,6 +89,8 @@ pub struct FileSummary {
     pub preview: Vec<Vec<String>>,
     /// Default cleaning choices for this file.
     pub suggested: CleaningOptions,
+    /// Time to read the bytes into a table; `elapsed_ms` adds the profiling.
+    pub read_ms: f64,
     pub elapsed_ms: f64,
 }
 

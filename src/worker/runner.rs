@@ -31,7 +31,7 @@ impl Runner {
     /// goes to `progress` while the request runs.
     pub fn handle(&mut self, request: Request, now_ms: &dyn Fn() -> f64, progress: ProgressSink<'_>) -> Response {
         let started = now_ms();
-        let body = match self.dispatch(request.body, progress) {
+        let body = match self.dispatch(request.body, now_ms, progress) {
             Ok(mut body) => {
                 let elapsed = now_ms() - started;
                 match &mut body {
@@ -47,16 +47,23 @@ impl Runner {
         Response { id: request.id, body }
     }
 
-    fn dispatch(&mut self, body: RequestBody, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
+    fn dispatch(&mut self, body: RequestBody, now_ms: &dyn Fn() -> f64, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
         match body {
+            RequestBody::LoadAttached { name, .. } => {
+                Err(format!("{name}: the file did not reach the background worker: choose it again"))
+            }
             RequestBody::Load { name, bytes, options } => {
                 // A new file replaces the old one even if it fails, so nothing stale remains.
                 self.file = None;
                 self.cleaned = None;
                 self.segmentation = None;
-                let file = pipeline::load(&name, &bytes, &options, &mut |f| progress("Reading", f)).map_err(|e| e.to_string())?;
+                let started = now_ms();
+                let table = pipeline::read(&name, &bytes, &options, &mut |f| progress("Reading", f)).map_err(|e| e.to_string())?;
+                let read_ms = now_ms() - started;
                 progress("Profiling", 1.0);
-                let summary = summarise(&file, bytes.len());
+                let file = pipeline::profile(&name, table);
+                let mut summary = summarise(&file, bytes.len());
+                summary.read_ms = read_ms;
                 self.file = Some(file);
                 Ok(ResponseBody::Loaded(Box::new(summary)))
             }
@@ -130,6 +137,7 @@ fn summarise(file: &LoadedFile, size_bytes: usize) -> FileSummary {
             .map(|r| (0..table.n_columns()).map(|c| table.cell(r, c).to_owned()).collect())
             .collect(),
         suggested: CleaningOptions::suggested(&file.profile),
+        read_ms: 0.0,
         elapsed_ms: 0.0,
     }
 }
@@ -143,9 +151,22 @@ pub fn handle_message(
     now_ms: &dyn Fn() -> f64,
     progress: &mut dyn FnMut(u64, &str, f64),
 ) -> Result<wasm_bindgen::JsValue, serde_wasm_bindgen::Error> {
+    let attached = attached_file_bytes(&message);
     let response = match serde_wasm_bindgen::from_value::<Request>(message) {
-        Ok(request) => {
+        Ok(mut request) => {
             let id = request.id;
+            if let RequestBody::LoadAttached { name, options } = &request.body {
+                match attached {
+                    Some(Ok(bytes)) => {
+                        request.body = RequestBody::Load { name: name.clone(), bytes, options: options.clone() };
+                    }
+                    Some(Err(e)) => {
+                        let message = format!("{name}: the browser could not read the file ({e}): check it still exists and choose it again");
+                        return serde_wasm_bindgen::to_value(&Response { id, body: ResponseBody::Failed { message } });
+                    }
+                    None => {}
+                }
+            }
             runner.handle(request, now_ms, &mut |stage, fraction| progress(id, stage, fraction))
         }
         Err(e) => Response {
@@ -154,6 +175,19 @@ pub fn handle_message(
         },
     };
     serde_wasm_bindgen::to_value(&response)
+}
+
+/// The bytes of a `File` attached to a message as its `file` property, read synchronously
+/// (the worker may block; the page may not).
+#[cfg(target_arch = "wasm32")]
+fn attached_file_bytes(message: &wasm_bindgen::JsValue) -> Option<Result<Vec<u8>, String>> {
+    use wasm_bindgen::JsCast;
+    let file = js_sys::Reflect::get(message, &"file".into()).ok()?.dyn_into::<web_sys::Blob>().ok()?;
+    let read = web_sys::FileReaderSync::new()
+        .and_then(|reader| reader.read_as_array_buffer(&file))
+        .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
+        .map_err(|e| format!("{e:?}"));
+    Some(read)
 }
 
 /// The worker's clock: `performance.now()`, or `Date.now()` where there is none.

@@ -50,8 +50,40 @@ pub const DECIMAL_SAMPLE: usize = 10_000;
 /// not three digits (`1,23.4` with Point), two decimal marks, a trailing decimal mark (`5.`),
 /// a currency mark alone, and values that overflow `f64`.
 pub fn parse_number(cell: &str, decimal: DecimalSeparator) -> Option<f64> {
+    if let Some(v) = parse_plain(cell.as_bytes(), decimal) {
+        return Some(v);
+    }
     let (negative, numeral) = strip_affixes(cell)?;
     parse_numeral(numeral, decimal, negative)
+}
+
+/// The common case first: `-?digits` (and `-?digits.digits` with a decimal point), with
+/// no spaces, signs, groups or exponent. Whole numbers of up to 15 digits are accumulated
+/// exactly; decimals go to the standard library's correctly rounded parser. `None` sends
+/// the cell to the full reader, which accepts everything this accepts, with the same value.
+fn parse_plain(bytes: &[u8], decimal: DecimalSeparator) -> Option<f64> {
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    let mut integer: u64 = 0;
+    let mut point = None;
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' if i < 15 => integer = integer * 10 + u64::from(b - b'0'),
+            b'0'..=b'9' => {}
+            b'.' if decimal == DecimalSeparator::Point && point.is_none() && i > 0 => point = Some(i),
+            _ => return None,
+        }
+    }
+    match point {
+        None if !digits.is_empty() && digits.len() <= 15 => {
+            let v = integer as f64;
+            Some(if negative { -v } else { v })
+        }
+        Some(p) if p + 1 < digits.len() => std::str::from_utf8(bytes).ok()?.parse::<f64>().ok(),
+        _ => None,
+    }
 }
 
 /// A run of digits with a leading zero (`0001`, `007`): a code, never a quantity. `0`,

@@ -12,6 +12,57 @@ pub struct TextColumn {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ColumnFull;
 
+/// Builds a [`TextColumn`] from byte fields, validating the text once at the end (one
+/// tight pass per column instead of one call per cell).
+#[derive(Debug, Default)]
+pub struct TextColumnBuilder {
+    bytes: Vec<u8>,
+    ends: Vec<u32>,
+}
+
+impl TextColumnBuilder {
+    pub fn with_capacity(rows: usize) -> Self {
+        Self { bytes: Vec::new(), ends: Vec::with_capacity(rows) }
+    }
+
+    /// Appends a cell.
+    pub fn push(&mut self, cell: &[u8]) -> Result<(), ColumnFull> {
+        self.bytes.extend_from_slice(cell);
+        let end = u32::try_from(self.bytes.len()).map_err(|_| ColumnFull)?;
+        self.ends.push(end);
+        Ok(())
+    }
+
+    /// Reserves room for about `rows` more cells of `bytes` more bytes.
+    pub fn reserve(&mut self, rows: usize, bytes: usize) {
+        self.ends.reserve(rows);
+        self.bytes.reserve(bytes);
+    }
+
+    /// Bytes so far.
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Appends `n` empty cells.
+    pub fn push_empty(&mut self, n: usize) -> Result<(), ColumnFull> {
+        let end = u32::try_from(self.bytes.len()).map_err(|_| ColumnFull)?;
+        self.ends.extend(std::iter::repeat_n(end, n));
+        Ok(())
+    }
+
+    /// The column, if its bytes are UTF-8 (they are when the fields were cut from a `str`
+    /// at ASCII delimiters and quotes; `None` means that invariant broke).
+    pub fn finish(self) -> Option<TextColumn> {
+        let text = String::from_utf8(self.bytes).ok()?;
+        // Every end falls on a char boundary: fields were cut at ASCII bytes.
+        if self.ends.iter().any(|&e| !text.is_char_boundary(e as usize)) {
+            return None;
+        }
+        Some(TextColumn { text, ends: self.ends })
+    }
+}
+
 impl TextColumn {
     pub fn with_capacity(rows: usize, bytes: usize) -> Self {
         Self { text: String::with_capacity(bytes), ends: Vec::with_capacity(rows) }

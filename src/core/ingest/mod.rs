@@ -14,7 +14,7 @@ mod sniff;
 
 use thiserror::Error;
 
-pub use column::TextColumn;
+pub use column::{TextColumn, TextColumnBuilder};
 pub use decode::decode;
 pub use sniff::{sniff_delimiter, DELIMITERS};
 
@@ -54,6 +54,8 @@ pub struct Table {
     pub encoding: &'static str,
     /// Lower-cased texts that mean "missing".
     pub missing_tokens: Vec<String>,
+    /// Length of the longest missing token, a fast path for [`Table::is_missing`].
+    pub longest_missing_token: usize,
 }
 
 impl Table {
@@ -75,7 +77,8 @@ impl Table {
     /// Whether a cell's text is one of the table's missing-value tokens.
     pub fn is_missing(&self, cell: &str) -> bool {
         let t = cell.trim();
-        t.is_empty() || self.missing_tokens.iter().any(|m| t.eq_ignore_ascii_case(m))
+        // Most cells are longer than every token: skip the comparisons for them.
+        t.is_empty() || (t.len() <= self.longest_missing_token && self.missing_tokens.iter().any(|m| t.eq_ignore_ascii_case(m)))
     }
 
     /// Bytes held by the cell storage, for memory figures.
@@ -129,6 +132,9 @@ pub fn parse_csv(bytes: &[u8], options: &IngestOptions) -> Result<Table, IngestE
     parse_csv_with_progress(bytes, options, &mut |_| {})
 }
 
+/// Rows read before the buffers are sized for the whole file.
+const SIZE_SAMPLE_ROWS: usize = 4096;
+
 /// Rows between two progress reports.
 const PROGRESS_EVERY: usize = 1 << 16;
 
@@ -154,7 +160,7 @@ pub fn parse_csv_with_progress(
     let mut has_header = false;
     let mut seen_first = false;
     let mut expected_width = 0usize;
-    let mut columns: Vec<TextColumn> = Vec::new();
+    let mut columns: Vec<TextColumnBuilder> = Vec::new();
     let mut row_lines: Vec<u64> = Vec::new();
     let mut ragged = Vec::new();
     let total = text.len().max(1) as f64;
@@ -167,7 +173,7 @@ pub fn parse_csv_with_progress(
         if !more {
             break;
         }
-        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+        if record.as_slice().iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         let line = lines.line_at(record.position().map_or(0, |p| p.byte()) as usize);
@@ -184,20 +190,27 @@ pub fn parse_csv_with_progress(
         let row = row_lines.len();
         while columns.len() < record.len() {
             // A row wider than any before: a new column, empty for the rows already read.
-            let mut column = TextColumn::with_capacity(row + 1, 0);
-            for _ in 0..row {
-                column.push("").map_err(|_| IngestError::TooLarge { column: columns.len() })?;
-            }
+            let mut column = TextColumnBuilder::with_capacity(row + 1);
+            column.push_empty(row).map_err(|_| IngestError::TooLarge { column: columns.len() })?;
             columns.push(column);
         }
         for (c, column) in columns.iter_mut().enumerate() {
-            let cell = record.get(c).map_or("", field_text);
-            column.push(cell).map_err(|_| IngestError::TooLarge { column: c })?;
+            column.push(record.get(c).unwrap_or(&[])).map_err(|_| IngestError::TooLarge { column: c })?;
         }
         if record.len() != expected_width {
             ragged.push(RaggedRow { row, line, fields: record.len() });
         }
         row_lines.push(line);
+        if row == SIZE_SAMPLE_ROWS {
+            // Size the buffers from the rows so far: no regrowth copies on a big file.
+            let read = record.position().map_or(0, |p| p.byte()).max(1) as f64;
+            let factor = (text.len() as f64 / read - 1.0).max(0.0) * 1.05;
+            let more_rows = (row as f64 * factor) as usize;
+            row_lines.reserve(more_rows);
+            for column in &mut columns {
+                column.reserve(more_rows, (column.byte_len() as f64 * factor) as usize);
+            }
+        }
         if row % PROGRESS_EVERY == PROGRESS_EVERY - 1 {
             progress(record.position().map_or(0, |p| p.byte()) as f64 / total);
         }
@@ -207,12 +220,20 @@ pub fn parse_csv_with_progress(
     }
     // A header wider than every row still names its columns.
     while columns.len() < raw_headers.len() {
-        let mut column = TextColumn::with_capacity(row_lines.len(), 0);
-        for _ in 0..row_lines.len() {
-            column.push("").map_err(|_| IngestError::TooLarge { column: columns.len() })?;
-        }
+        let mut column = TextColumnBuilder::with_capacity(row_lines.len());
+        column.push_empty(row_lines.len()).map_err(|_| IngestError::TooLarge { column: columns.len() })?;
         columns.push(column);
     }
+    let columns = columns
+        .into_iter()
+        .enumerate()
+        .map(|(c, b)| {
+            b.finish().ok_or_else(|| IngestError::Malformed {
+                line: 0,
+                message: format!("column {} is not valid text after decoding: please report this file", c + 1),
+            })
+        })
+        .collect::<Result<Vec<TextColumn>, _>>()?;
     progress(1.0);
     Ok(Table {
         headers: unique_headers(&raw_headers, columns.len()),
@@ -225,6 +246,7 @@ pub fn parse_csv_with_progress(
         delimiter,
         encoding,
         missing_tokens: options.missing_tokens.iter().map(|t| t.trim().to_lowercase()).collect(),
+        longest_missing_token: options.missing_tokens.iter().map(|t| t.trim().len()).max().unwrap_or(0),
     })
 }
 
@@ -241,11 +263,15 @@ struct LineCounter<'a> {
     bytes: &'a [u8],
     offset: usize,
     line: u64,
+    /// Every CR is part of a CRLF: counting LFs counts lines (the common case, vectorised).
+    /// Otherwise a lone CR also ends a line (old Mac files, or a mix).
+    lf_only: bool,
 }
 
 impl<'a> LineCounter<'a> {
     fn new(bytes: &'a [u8]) -> Self {
-        Self { bytes, offset: 0, line: 1 }
+        let lone_cr = memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'));
+        Self { bytes, offset: 0, line: 1, lf_only: !lone_cr }
     }
 
     fn line_at(&mut self, byte: usize) -> u64 {
@@ -256,9 +282,13 @@ impl<'a> LineCounter<'a> {
         }
         let end = target.min(self.bytes.len());
         if let Some(chunk) = self.bytes.get(self.offset..end) {
-            for (i, &b) in chunk.iter().enumerate() {
-                if b == b'\n' || (b == b'\r' && self.bytes.get(self.offset + i + 1) != Some(&b'\n')) {
-                    self.line += 1;
+            if self.lf_only {
+                self.line += memchr::memchr_iter(b'\n', chunk).count() as u64;
+            } else {
+                for (i, &b) in chunk.iter().enumerate() {
+                    if b == b'\n' || (b == b'\r' && self.bytes.get(self.offset + i + 1) != Some(&b'\n')) {
+                        self.line += 1;
+                    }
                 }
             }
             self.offset = end;

@@ -1,23 +1,10 @@
-//! The drop zone and the file picker (`data-testid="file-input"`).
+//! The drop zone and the file picker (`data-testid="file-input"`). The file goes to the
+//! worker as a handle: the page never reads or copies its bytes.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::ui::state::Actions;
-
-/// Reads a dropped or chosen file's bytes and hands them to the worker.
-fn read_and_load(actions: Actions, file: web_sys::File) {
-    let name = file.name();
-    leptos::task::spawn_local(async move {
-        match JsFuture::from(file.array_buffer()).await {
-            Ok(buffer) => actions.load(name, js_sys::Uint8Array::new(&buffer).to_vec()),
-            Err(e) => actions.show_error(format!(
-                "{name}: the browser could not read the file ({e:?}): check it is not open elsewhere and try again"
-            )),
-        }
-    });
-}
 
 /// A drop zone wrapping a file input; either way the file goes to the worker.
 #[component]
@@ -30,7 +17,7 @@ pub fn FilePicker() -> impl IntoView {
             return;
         };
         if let Some(file) = input.files().and_then(|files| files.get(0)) {
-            read_and_load(actions, file);
+            actions.load(file);
         }
         // Let the same file be chosen again after the user fixes it.
         input.set_value("");
@@ -39,7 +26,7 @@ pub fn FilePicker() -> impl IntoView {
         ev.prevent_default();
         dragging.set(false);
         if let Some(file) = ev.data_transfer().and_then(|dt| dt.files()).and_then(|files| files.get(0)) {
-            read_and_load(actions, file);
+            actions.load(file);
         }
     };
 

@@ -10,7 +10,10 @@ pub fn StatusLine() -> impl IntoView {
     let state = expect_context::<AppState>();
     view! {
         <p class="status" data-testid="status" role="status" aria-live="polite"
-            data-busy=move || state.busy.with(|b| b.is_some()).to_string()>
+            data-busy=move || state.busy.with(|b| b.is_some()).to_string()
+            data-load-ms=move || state.file.with(|f| f.as_ref().map(|f| format!("{:.1}", f.elapsed_ms)))
+            data-read-ms=move || state.file.with(|f| f.as_ref().map(|f| format!("{:.1}", f.read_ms)))
+            data-segment-ms=move || state.report.with(|r| r.as_ref().map(|r| format!("{:.1}", r.elapsed_ms)))>
             {move || state.status_text()}
         </p>
         <Show when=move || state.busy.with(|b| b.as_ref().is_some_and(|b| b.fraction.is_some()))>
