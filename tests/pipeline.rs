@@ -43,8 +43,19 @@ fn five_personas_are_recovered_on_income_and_spending() {
     assert_eq!(s.feature_names, ["Annual Income (k$)", "Spending Score (1-100)"]);
     // Segment means come back in the data's own units: one near each persona.
     for (income, spending) in [(88.0, 17.0), (86.0, 82.0), (55.0, 50.0), (26.0, 79.0), (26.0, 20.0)] {
-        let near = s.segments.iter().any(|seg| (seg.means[0] - income).abs() < 4.0 && (seg.means[1] - spending).abs() < 4.0);
+        let near = s.segments.iter().any(|seg| (seg.features[0].mean - income).abs() < 4.0 && (seg.features[1].mean - spending).abs() < 4.0);
         assert!(near, "no segment near ({income}, {spending}): {:?}", s.segments);
+    }
+    // The personas of the fixture come back as named segments.
+    let names: Vec<&str> = s.segments.iter().map(|seg| seg.name.as_str()).collect();
+    for expected in [
+        "High income · high spending → High-value customers",
+        "High income · low spending → Careful high earners",
+        "Low income · high spending → Big spenders on a budget",
+        "Low income · low spending → Budget-conscious customers",
+        "Typical customers",
+    ] {
+        assert!(names.contains(&expected), "{expected} not in {names:?}");
     }
 }
 

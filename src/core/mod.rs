@@ -25,3 +25,4 @@ pub mod ingest;
 pub mod kmeans;
 pub mod pipeline;
 pub mod profile;
+pub mod segments;

@@ -9,7 +9,8 @@ use super::clean::{clean_table, CleanError, CleanedData, CleaningOptions};
 use super::export::{segmented_csv, ExportError, RowOutcome};
 use super::ingest::{parse_csv_with_progress, IngestError, IngestOptions, Table};
 use super::kmeans::{self, KMeansError, KMeansParams};
-use super::profile::{profile_column, profile_columns, ColumnKind, TableProfile};
+use super::profile::{profile_column, profile_columns, select_quantile, ColumnKind, TableProfile};
+use super::segments::{describe_segments, OverallFeature, SegmentDescription};
 
 /// At most this many points are sent to the page for the scatter; the rest are summarised.
 pub const MAX_CHART_POINTS: usize = 20_000;
@@ -94,14 +95,6 @@ pub struct SegmentOptions {
     pub seed: u64,
 }
 
-/// One segment's numbers in the data's own units.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SegmentSummary {
-    pub size: usize,
-    /// Mean of each feature over the segment's rows, in the data's own units.
-    pub means: Vec<f64>,
-}
-
 /// The segments of a file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Segmentation {
@@ -114,9 +107,10 @@ pub struct Segmentation {
     pub labels: Vec<usize>,
     /// Centres on the scaled features (what K-Means saw), row-major `k × n_features`.
     pub centers_scaled: Vec<f64>,
-    pub segments: Vec<SegmentSummary>,
-    /// Mean of each feature over all clustered rows, in the data's own units.
-    pub overall_means: Vec<f64>,
+    /// Each segment named and described, with its numbers in the data's own units.
+    pub segments: Vec<SegmentDescription>,
+    /// Each feature over all clustered rows, in the data's own units.
+    pub overall: Vec<OverallFeature>,
     /// Inertia on the scaled features.
     pub inertia: f64,
     pub n_iterations: usize,
@@ -137,25 +131,45 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
     let fit = kmeans::fit(&cleaned.scaled, cleaned.n_features, &params).map_err(named(&file.name))?;
     let d = cleaned.n_features;
     let k = fit.n_clusters;
-    let mut sums = vec![0.0; k * d];
+    let names: Vec<String> = cleaned.features.iter().map(|f| f.name.clone()).collect();
+    // Per feature: the values of each segment, for means and medians in the data's units.
+    let mut means = vec![vec![f64::NAN; d]; k];
+    let mut medians = vec![vec![f64::NAN; d]; k];
+    let mut overall = Vec::with_capacity(d);
     let mut sizes = vec![0usize; k];
-    let mut overall = vec![0.0; d];
-    for (row, &label) in cleaned.original.chunks_exact(d.max(1)).zip(&fit.labels) {
-        if let (Some(sum), Some(size)) = (sums.get_mut(label * d..(label + 1) * d), sizes.get_mut(label)) {
-            sum.iter_mut().zip(row).for_each(|(s, v)| *s += v);
-            *size += 1;
+    for &label in &fit.labels {
+        if let Some(s) = sizes.get_mut(label) {
+            *s += 1;
         }
-        overall.iter_mut().zip(row).for_each(|(s, v)| *s += v);
     }
-    let segments = sums
-        .chunks_exact(d.max(1))
-        .zip(&sizes)
-        .map(|(sum, &size)| SegmentSummary {
-            size,
-            means: sum.iter().map(|s| if size > 0 { s / size as f64 } else { f64::NAN }).collect(),
-        })
-        .collect();
-    let n = cleaned.n_rows.max(1) as f64;
+    let mut by_segment: Vec<Vec<f64>> = sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
+    let mut all = Vec::with_capacity(cleaned.n_rows);
+    for (f, name) in names.iter().enumerate() {
+        by_segment.iter_mut().for_each(Vec::clear);
+        all.clear();
+        for (row, &label) in cleaned.original.chunks_exact(d.max(1)).zip(&fit.labels) {
+            let v = row.get(f).copied().unwrap_or(f64::NAN);
+            if let Some(values) = by_segment.get_mut(label) {
+                values.push(v);
+            }
+            all.push(v);
+        }
+        for (s, values) in by_segment.iter_mut().enumerate() {
+            if values.is_empty() {
+                continue;
+            }
+            let mean = values.iter().sum::<f64>() / values.len() as f64;
+            if let (Some(m), Some(md)) = (means.get_mut(s).and_then(|m| m.get_mut(f)), medians.get_mut(s).and_then(|m| m.get_mut(f))) {
+                *m = mean;
+                *md = select_quantile(values, 0.5);
+            }
+        }
+        let n = all.len().max(1) as f64;
+        let mean = all.iter().sum::<f64>() / n;
+        let std = (all.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
+        overall.push(OverallFeature { name: name.clone(), mean, median: select_quantile(&mut all, 0.5), std });
+    }
+    let segments = describe_segments(&overall, &means, &medians, &sizes);
     let stride = cleaned.n_rows.div_ceil(MAX_CHART_POINTS).max(1);
     let chart_rows: Vec<usize> = (0..cleaned.n_rows).step_by(stride).collect();
     let chart_values = chart_rows
@@ -168,12 +182,12 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
         warnings.push(format!("the scatter shows {} of {} rows (every {stride}th); every row is in the download", chart_rows.len(), cleaned.n_rows));
     }
     Ok(Segmentation {
-        feature_names: cleaned.features.iter().map(|f| f.name.clone()).collect(),
+        feature_names: names,
         chart_values,
         chart_labels,
         centers_scaled: fit.centers.clone(),
         segments,
-        overall_means: overall.iter().map(|s| s / n).collect(),
+        overall,
         inertia: fit.inertia,
         n_iterations: fit.n_iterations,
         n_rows: file.table.n_rows(),

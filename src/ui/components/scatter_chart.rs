@@ -46,7 +46,7 @@ pub fn ScatterChart() -> impl IntoView {
         state.report.with(|report| {
             let Some(report) = report else { return };
             let s = &report.segmentation;
-            let centers: Vec<f64> = s.segments.iter().flat_map(|seg| seg.means.iter().copied()).collect();
+            let centers: Vec<f64> = s.segments.iter().flat_map(|seg| seg.features.iter().map(|f| f.mean)).collect();
             let data = ScatterData {
                 values: &s.chart_values,
                 n_features: s.feature_names.len(),

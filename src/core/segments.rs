@@ -1,0 +1,306 @@
+//! Clusters → segments a marketer can use: a plain-words name built from how each centre
+//! differs from the whole ("High income · high spending → High-value customers"), and the
+//! numbers in the data's own units.
+//!
+//! Owns the wording. A feature's level in a segment is its segment mean's distance from the
+//! overall mean in overall standard deviations (z): below 0.5 in size it is "average" and
+//! not named; beyond, "high" or "low" (the card gives the numbers). The two features
+//! that stand out most name the segment; a few recognisable patterns (money and frequency,
+//! income and spending, recency) add a persona after the arrow.
+
+use serde::{Deserialize, Serialize};
+
+/// One feature's statistics in one segment, in the data's own units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureInSegment {
+    pub mean: f64,
+    pub median: f64,
+    /// (segment mean − overall mean) / overall standard deviation.
+    pub z: f64,
+}
+
+/// A named, described segment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentDescription {
+    /// 0-based cluster.
+    pub index: usize,
+    /// "High income · high spending → High-value customers".
+    pub name: String,
+    /// The words before the arrow: how the segment differs.
+    pub traits: String,
+    /// The persona after the arrow, when a pattern fits.
+    pub persona: Option<String>,
+    pub size: usize,
+    /// Share of the clustered rows, 0..=1.
+    pub share: f64,
+    pub features: Vec<FeatureInSegment>,
+    /// One or two sentences for the card.
+    pub summary: String,
+}
+
+/// The whole's statistics per feature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OverallFeature {
+    pub name: String,
+    pub mean: f64,
+    pub median: f64,
+    pub std: f64,
+}
+
+/// What a feature measures, guessed from its name, for the personas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Money,
+    Frequency,
+    Recency,
+    Income,
+    Other,
+}
+
+fn role(name: &str) -> Role {
+    let n = name.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| n.contains(w));
+    if has(&["recency", "days since", "since last", "last purchase", "days_since"]) {
+        Role::Recency
+    } else if has(&["income", "salary", "earning"]) {
+        Role::Income
+    } else if has(&["spend", "monetary", "amount", "revenue", "sales", "mnt", "basket", "value", "total", "price"]) {
+        Role::Money
+    } else if has(&["frequency", "visit", "purchases", "orders", "num", "count", "transactions"]) {
+        Role::Frequency
+    } else {
+        Role::Other
+    }
+}
+
+/// `Annual Income (k$)` → (`annual income`, `k$`).
+pub fn short_name_and_unit(name: &str) -> (String, Option<String>) {
+    let trimmed = name.trim();
+    let (base, unit) = match (trimmed.rfind('('), trimmed.ends_with(')')) {
+        (Some(open), true) => (
+            trimmed.get(..open).unwrap_or(trimmed).trim(),
+            trimmed.get(open + 1..trimmed.len() - 1).map(|u| u.trim().to_owned()),
+        ),
+        _ => (trimmed, None),
+    };
+    let words = base.replace(['_', '-'], " ");
+    // `MntWines` → `mnt wines`: split camel case so names read as words.
+    let mut spaced = String::with_capacity(words.len() + 4);
+    let mut previous_lower = false;
+    for c in words.chars() {
+        if c.is_uppercase() && previous_lower {
+            spaced.push(' ');
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        spaced.extend(c.to_lowercase());
+    }
+    let unit = unit.filter(|u| !u.is_empty() && !u.chars().all(|c| c.is_ascii_digit() || c == '-'));
+    let words: Vec<&str> = spaced.split_whitespace().collect();
+    // "Annual Income" → "income", "Spending Score" → "spending", "MntWines" → "wines":
+    // qualifiers that say nothing about what differs are dropped (unless nothing is left).
+    let kept: Vec<&str> = words.iter().copied().filter(|w| !FILLER_WORDS.contains(w)).collect();
+    let words = if kept.is_empty() { words } else { kept };
+    (words.join(" "), unit)
+}
+
+/// Words left out of a feature's short name.
+const FILLER_WORDS: [&str; 10] = ["annual", "score", "amount", "total", "avg", "average", "number", "num", "mnt", "of"];
+
+/// The word for a feature's level in a name; the summary gives the numbers.
+fn level(z: f64) -> Option<&'static str> {
+    match z {
+        z if z >= 0.5 => Some("high"),
+        z if z <= -0.5 => Some("low"),
+        _ => None,
+    }
+}
+
+/// How a role stands in a segment: +1 high, −1 low, 0 average or absent.
+fn direction(features: &[FeatureInSegment], roles: &[Role], role: Role) -> i8 {
+    let zs: Vec<f64> = features.iter().zip(roles).filter(|(_, r)| **r == role).map(|(f, _)| f.z).collect();
+    if zs.is_empty() {
+        return 0;
+    }
+    let mean = zs.iter().sum::<f64>() / zs.len() as f64;
+    if mean >= 0.5 {
+        1
+    } else if mean <= -0.5 {
+        -1
+    } else {
+        0
+    }
+}
+
+fn persona(features: &[FeatureInSegment], roles: &[Role]) -> Option<&'static str> {
+    let money = direction(features, roles, Role::Money);
+    let frequency = direction(features, roles, Role::Frequency);
+    let recency = direction(features, roles, Role::Recency);
+    let income = direction(features, roles, Role::Income);
+    match (money, frequency, recency, income) {
+        (1, _, -1 | 0, 1) | (1, 1, -1 | 0, _) => Some("High-value customers"),
+        (1, _, _, -1) => Some("Big spenders on a budget"),
+        (_, _, 1, _) if frequency <= 0 => Some("Lapsed customers"),
+        (-1 | 0, -1, _, _) => Some("Occasional shoppers"),
+        (-1, _, _, 1) => Some("Careful high earners"),
+        (-1, _, _, -1) => Some("Budget-conscious customers"),
+        (1, _, _, _) => Some("Big spenders"),
+        (0, 1, _, _) => Some("Frequent visitors"),
+        _ => None,
+    }
+}
+
+fn format_number(v: f64) -> String {
+    super::clean::format_value((v * 100.0).round() / 100.0)
+}
+
+/// Names and describes every segment. `means[s][f]` and `medians[s][f]` are segment `s`'s
+/// statistics of feature `f` in the data's own units; `sizes[s]` its rows.
+pub fn describe_segments(
+    overall: &[OverallFeature],
+    means: &[Vec<f64>],
+    medians: &[Vec<f64>],
+    sizes: &[usize],
+) -> Vec<SegmentDescription> {
+    let roles: Vec<Role> = overall.iter().map(|f| role(&f.name)).collect();
+    let total: usize = sizes.iter().sum::<usize>().max(1);
+    let mut out: Vec<SegmentDescription> = Vec::with_capacity(sizes.len());
+    for (index, &size) in sizes.iter().enumerate() {
+        let features: Vec<FeatureInSegment> = overall
+            .iter()
+            .enumerate()
+            .map(|(f, o)| {
+                let mean = means.get(index).and_then(|m| m.get(f)).copied().unwrap_or(f64::NAN);
+                let median = medians.get(index).and_then(|m| m.get(f)).copied().unwrap_or(f64::NAN);
+                let z = if o.std > 0.0 && mean.is_finite() { (mean - o.mean) / o.std } else { 0.0 };
+                FeatureInSegment { mean, median, z }
+            })
+            .collect();
+        let mut ranked: Vec<usize> = (0..features.len()).filter(|&f| features.get(f).is_some_and(|x| level(x.z).is_some())).collect();
+        ranked.sort_by(|&a, &b| {
+            let za = features.get(a).map_or(0.0, |x| x.z.abs());
+            let zb = features.get(b).map_or(0.0, |x| x.z.abs());
+            zb.total_cmp(&za)
+        });
+        // The two features that stand out most, named in the file's column order.
+        let mut chosen: Vec<usize> = ranked.iter().take(2).copied().collect();
+        chosen.sort_unstable();
+        let trait_words: Vec<String> = chosen
+            .iter()
+            .filter_map(|&f| {
+                let word = level(features.get(f)?.z)?;
+                let (short, _) = short_name_and_unit(&overall.get(f)?.name);
+                Some(format!("{word} {short}"))
+            })
+            .collect();
+        let traits = if trait_words.is_empty() {
+            "Close to average on every feature".to_owned()
+        } else {
+            let joined = trait_words.join(" · ");
+            let mut chars = joined.chars();
+            chars.next().map_or(String::new(), |c| c.to_uppercase().collect::<String>() + chars.as_str())
+        };
+        let persona = if trait_words.is_empty() { Some("Typical customers") } else { persona(&features, &roles) };
+        let name = match persona {
+            Some(p) if !trait_words.is_empty() => format!("{traits} → {p}"),
+            Some(p) => p.to_owned(),
+            None => traits.clone(),
+        };
+        let share = size as f64 / total as f64;
+        let numbers: Vec<String> = ranked
+            .iter()
+            .take(3)
+            .filter_map(|&f| {
+                let x = features.get(f)?;
+                let o = overall.get(f)?;
+                let (short, unit) = short_name_and_unit(&o.name);
+                let unit = unit.map(|u| format!(" {u}")).unwrap_or_default();
+                Some(format!("{short} averages {}{unit} (all customers: {}{unit})", format_number(x.mean), format_number(o.mean)))
+            })
+            .collect();
+        let summary = if numbers.is_empty() {
+            format!("{size} customers ({:.1}%), close to the average on every feature.", share * 100.0)
+        } else {
+            format!("{size} customers ({:.1}%). Here {}.", share * 100.0, numbers.join("; "))
+        };
+        out.push(SegmentDescription {
+            index,
+            name,
+            traits,
+            persona: persona.map(str::to_owned),
+            size,
+            share,
+            features,
+            summary,
+        });
+    }
+    // Two segments with the same name are told apart by number.
+    for i in 0..out.len() {
+        let name = out.get(i).map(|s| s.name.clone()).unwrap_or_default();
+        let same: Vec<usize> = (0..out.len()).filter(|&j| out.get(j).is_some_and(|s| s.name == name)).collect();
+        if same.len() > 1 {
+            for (n, &j) in same.iter().enumerate() {
+                if let Some(s) = out.get_mut(j) {
+                    s.name = format!("{name} ({})", n + 1);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn overall() -> Vec<OverallFeature> {
+        vec![
+            OverallFeature { name: "Annual Income (k$)".into(), mean: 60.0, median: 60.0, std: 26.0 },
+            OverallFeature { name: "Spending Score (1-100)".into(), mean: 50.0, median: 50.0, std: 25.0 },
+        ]
+    }
+
+    #[test]
+    fn names_come_from_how_the_centre_differs_from_the_whole() {
+        let means = vec![vec![87.0, 82.0], vec![26.0, 79.0], vec![55.0, 49.0], vec![88.0, 17.0], vec![26.0, 20.0]];
+        let medians = means.clone();
+        let d = describe_segments(&overall(), &means, &medians, &[39, 22, 81, 35, 23]);
+        assert_eq!(d[0].name, "High income · high spending → High-value customers");
+        assert_eq!(d[1].name, "Low income · high spending → Big spenders on a budget");
+        assert_eq!(d[2].name, "Typical customers");
+        assert_eq!(d[3].name, "High income · low spending → Careful high earners");
+        assert_eq!(d[4].persona.as_deref(), Some("Budget-conscious customers"));
+        assert!((d[0].features[0].z - 27.0 / 26.0).abs() < 1e-12);
+        assert_eq!(d[0].summary, "39 customers (19.5%). Here spending averages 82 (all customers: 50); income averages 87 k$ (all customers: 60 k$).");
+    }
+
+    #[test]
+    fn units_come_from_the_header_and_ranges_are_not_units() {
+        assert_eq!(short_name_and_unit("Annual Income (k$)"), ("income".into(), Some("k$".into())));
+        assert_eq!(short_name_and_unit("Spending Score (1-100)"), ("spending".into(), None));
+        assert_eq!(short_name_and_unit("MntWines"), ("wines".into(), None));
+        assert_eq!(short_name_and_unit("NumWebPurchases"), ("web purchases".into(), None));
+        assert_eq!(short_name_and_unit("Score"), ("score".into(), None));
+        assert_eq!(short_name_and_unit("Detergents_Paper"), ("detergents paper".into(), None));
+    }
+
+    #[test]
+    fn rfm_like_features_get_rfm_personas() {
+        let overall = vec![
+            OverallFeature { name: "Recency".into(), mean: 90.0, median: 50.0, std: 100.0 },
+            OverallFeature { name: "Frequency".into(), mean: 4.0, median: 2.0, std: 5.0 },
+            OverallFeature { name: "Monetary".into(), mean: 1500.0, median: 600.0, std: 3000.0 },
+        ];
+        let means = vec![vec![250.0, 1.2, 300.0], vec![15.0, 14.0, 7000.0], vec![80.0, 1.0, 400.0]];
+        let d = describe_segments(&overall, &means, &means, &[100, 20, 200]);
+        assert_eq!(d[0].persona.as_deref(), Some("Lapsed customers"));
+        assert_eq!(d[1].persona.as_deref(), Some("High-value customers"));
+        assert_eq!(d[2].persona.as_deref(), Some("Occasional shoppers"));
+    }
+
+    #[test]
+    fn equal_names_are_numbered() {
+        let means = vec![vec![60.0, 50.0], vec![61.0, 51.0]];
+        let d = describe_segments(&overall(), &means, &means, &[5, 5]);
+        assert_eq!((d[0].name.as_str(), d[1].name.as_str()), ("Typical customers (1)", "Typical customers (2)"));
+    }
+}
