@@ -6,7 +6,7 @@ use segmentation::core::clean::CleaningOptions;
 use segmentation::core::ingest::IngestOptions;
 use segmentation::core::pipeline::{clean, export_csv, load, segment, LoadedFile, SegmentOptions};
 use segmentation::core::profile::ColumnKind;
-use segmentation::worker::protocol::{Request, RequestBody, ResponseBody};
+use segmentation::worker::protocol::{ExportKind, Request, RequestBody, ResponseBody};
 use segmentation::worker::runner::Runner;
 
 const CUSTOMERS: &[u8] = include_bytes!("fixtures/customers.csv");
@@ -64,15 +64,17 @@ fn export_keeps_every_row_and_cell_text_and_adds_segment_and_reason() {
     let file = load_bytes("customers.csv", CUSTOMERS);
     let cleaned = clean(&file, &CleaningOptions::suggested(&file.profile)).unwrap();
     let s = segment(&file, &cleaned, &k(5)).unwrap();
-    let text = String::from_utf8(export_csv(&file, &cleaned, &s).unwrap()).unwrap();
+    let text = String::from_utf8(export_csv(&file, &cleaned, &s, &[]).unwrap()).unwrap();
     let input = String::from_utf8(CUSTOMERS.to_vec()).unwrap();
     let out_lines: Vec<&str> = text.lines().collect();
     let in_lines: Vec<&str> = input.split("\r\n").collect();
     assert_eq!(out_lines.len(), 201);
-    assert_eq!(out_lines[0], format!("{},segment,excluded_reason", in_lines[0]));
+    assert_eq!(out_lines[0], format!("{},segment,segment_name,excluded_reason", in_lines[0]));
     let mut segments = std::collections::BTreeSet::new();
     for (out, original) in out_lines[1..].iter().zip(&in_lines[1..]) {
         let (rest, reason) = out.rsplit_once(',').unwrap();
+        let (rest, name) = rest.rsplit_once(',').unwrap();
+        assert!(!name.is_empty());
         let (cells, segment) = rest.rsplit_once(',').unwrap();
         assert_eq!(cells, *original, "input text changed");
         assert_eq!(reason, "");
@@ -90,11 +92,11 @@ fn rows_with_missing_numbers_keep_an_empty_segment_and_their_reason() {
     assert_eq!((cleaned.report.rows_read, cleaned.report.rows_clustered), (6, 4));
     let s = segment(&file, &cleaned, &k(2)).unwrap();
     assert_eq!((s.n_rows, s.n_clustered, s.labels.len()), (6, 4, 4));
-    let text = String::from_utf8(export_csv(&file, &cleaned, &s).unwrap()).unwrap();
+    let text = String::from_utf8(export_csv(&file, &cleaned, &s, &[]).unwrap()).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 7);
-    assert_eq!(lines[2], "2,,2,,missing value in a");
-    assert_eq!(lines[4], "4,11,NA,,missing value in b");
+    assert_eq!(lines[2], "2,,2,,,missing value in a");
+    assert_eq!(lines[4], "4,11,NA,,,missing value in b");
 }
 
 #[test]
@@ -147,18 +149,27 @@ fn runner_answers_each_step_and_forgets_a_failed_file() {
     assert_eq!(cleaned.report.rows_clustered, 200);
     let ResponseBody::Segmented(report) = handle(&mut runner, 5, RequestBody::Segment(k(5))) else { panic!() };
     assert_eq!(report.segmentation.labels.len(), 200);
-    let ResponseBody::Exported { file_name, bytes } = handle(&mut runner, 6, RequestBody::ExportCsv) else { panic!() };
+    let export = |what| RequestBody::Export { what, names: vec!["VIP".into()] };
+    let ResponseBody::Exported { file_name, bytes, .. } = handle(&mut runner, 6, export(ExportKind::SegmentedCsv)) else { panic!() };
     assert_eq!(file_name, "customers-segmented.csv");
     assert_eq!(bytes.iter().filter(|&&b| b == b'\n').count(), 201);
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.lines().skip(1).any(|l| l.contains(",1,VIP,")), "the user's name for segment 1 is in the export");
+    let ResponseBody::Exported { file_name, bytes, .. } = handle(&mut runner, 7, export(ExportKind::SummaryCsv)) else { panic!() };
+    assert_eq!(file_name, "customers-summary.csv");
+    let summary_csv = String::from_utf8(bytes).unwrap();
+    assert_eq!(summary_csv.lines().count(), 7, "header, 5 segments, all customers");
+    assert!(summary_csv.starts_with("segment,segment_name,customers,share,Age mean,Age median,"));
+    assert!(summary_csv.lines().nth(1).unwrap().starts_with("1,VIP,"));
 
     // Changing a kind re-profiles and asks for cleaning again: the old segmentation is gone.
     let ResponseBody::Profiled { columns, .. } =
-        handle(&mut runner, 7, RequestBody::SetKind { column: 2, kind: Some(ColumnKind::Categorical) })
+        handle(&mut runner, 8, RequestBody::SetKind { column: 2, kind: Some(ColumnKind::Categorical) })
     else {
         panic!()
     };
     assert_eq!(columns[2].kind, ColumnKind::Categorical);
-    assert!(matches!(handle(&mut runner, 8, RequestBody::ExportCsv), ResponseBody::Failed { .. }));
+    assert!(matches!(handle(&mut runner, 9, export(ExportKind::SegmentedCsv)), ResponseBody::Failed { .. }));
 
     let bad = RequestBody::Load { name: "e.csv".into(), bytes: vec![], options: IngestOptions::default() };
     assert!(matches!(handle(&mut runner, 9, bad), ResponseBody::Failed { .. }));

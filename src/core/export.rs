@@ -1,6 +1,10 @@
 //! Table + segment of each row → the CSV the user downloads: every input row, every input
-//! column with its text as it was, then `segment` (1..k, empty for a row not clustered) and
-//! `excluded_reason` (why a row was not clustered, empty otherwise).
+//! column with its text as it was, then `segment` (1..k, empty for a row not clustered),
+//! `segment_name` and `excluded_reason` (why a row was not clustered, empty otherwise).
+//!
+//! Every CSV written here is safe to open in a spreadsheet: a text cell that starts with
+//! `=`, `+`, `-`, `@`, TAB or CR would be run as a formula, so it gets a leading `'`
+//! ([`neutralise`]); a number is never altered (`-12.5` stays `-12.5`).
 
 use thiserror::Error;
 
@@ -17,6 +21,18 @@ pub enum ExportError {
     LengthMismatch { labels: usize, rows: usize },
 }
 
+/// A cell as written to a CSV export: formula-like text neutralised, numbers untouched.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    use super::cells::numbers::{parse_number, DecimalSeparator};
+    let risky = matches!(cell.as_bytes().first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'));
+    let number = || parse_number(cell, DecimalSeparator::Point).is_some() || parse_number(cell, DecimalSeparator::Comma).is_some();
+    if risky && !number() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 /// What the export adds to each row.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RowOutcome {
@@ -26,8 +42,9 @@ pub struct RowOutcome {
     pub excluded_reason: Option<String>,
 }
 
-/// Writes the table back as comma-separated CSV with `segment` and `excluded_reason` added.
-pub fn segmented_csv(table: &Table, outcomes: &[RowOutcome]) -> Result<Vec<u8>, ExportError> {
+/// Writes the table back as comma-separated CSV with `segment`, `segment_name` and
+/// `excluded_reason` added. `names[s]` is segment `s`'s name.
+pub fn segmented_csv(table: &Table, outcomes: &[RowOutcome], names: &[String]) -> Result<Vec<u8>, ExportError> {
     if outcomes.len() != table.n_rows() {
         return Err(ExportError::LengthMismatch { labels: outcomes.len(), rows: table.n_rows() });
     }
@@ -42,18 +59,21 @@ pub fn segmented_csv(table: &Table, outcomes: &[RowOutcome]) -> Result<Vec<u8>, 
         }
     }
     header.push("segment");
+    header.push("segment_name");
     header.push("excluded_reason");
-    writer.write_record(&header)?;
+    writer.write_record(header.iter().map(|h| neutralise(h)).collect::<Vec<_>>().iter().map(|h| h.as_ref()))?;
     let mut segment_text = String::new();
     for (row, outcome) in outcomes.iter().enumerate() {
         for c in 0..width {
-            writer.write_field(table.cell(row, c))?;
+            writer.write_field(neutralise(table.cell(row, c)).as_ref())?;
         }
         segment_text.clear();
         if let Some(s) = outcome.segment {
             segment_text.push_str(&(s + 1).to_string());
         }
         writer.write_field(&segment_text)?;
+        let name = outcome.segment.and_then(|s| names.get(s)).map_or("", String::as_str);
+        writer.write_field(neutralise(name).as_ref())?;
         writer.write_field(outcome.excluded_reason.as_deref().unwrap_or(""))?;
         writer.write_record(None::<&[u8]>)?;
     }
@@ -77,19 +97,78 @@ mod tests {
             RowOutcome { segment: None, excluded_reason: Some("missing value in Spend".into()) },
             RowOutcome { segment: Some(1), excluded_reason: None },
         ];
-        let text = String::from_utf8(segmented_csv(&table, &outcomes).unwrap()).unwrap();
+        let names = ["Big spenders".to_owned(), "Careful".to_owned()];
+        let text = String::from_utf8(segmented_csv(&table, &outcomes, &names).unwrap()).unwrap();
         assert_eq!(
             text,
-            "CustomerID,Name,Spend,segment,excluded_reason\n0001,\"Smith, J\",\"1,5\",1,\n\
-             0002,Ann,,,missing value in Spend\n0003,Bo,2,2,\n"
+            "CustomerID,Name,Spend,segment,segment_name,excluded_reason\n0001,\"Smith, J\",\"1,5\",1,Big spenders,\n\
+             0002,Ann,,,,missing value in Spend\n0003,Bo,2,2,Careful,\n"
         );
+    }
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_are_not() {
+        for (cell, out) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+cmd", "'+cmd"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("-12.5", "-12.5"),
+            ("+3", "+3"),
+            ("-1.234,50", "-1.234,50"),
+            ("Ann", "Ann"),
+        ] {
+            assert_eq!(neutralise(cell), out, "{cell}");
+        }
+        let table = parse_csv(b"name,v\n=1+1,-3\n", &IngestOptions::default()).unwrap();
+        let text = String::from_utf8(segmented_csv(&table, &[RowOutcome::default()], &[]).unwrap()).unwrap();
+        assert_eq!(text.lines().nth(1), Some("'=1+1,-3,,,"));
     }
 
     #[test]
     fn wrong_number_of_outcomes_is_an_error() {
         let table = parse_csv(b"a\n1\n2\n", &IngestOptions::default()).unwrap();
-        assert!(matches!(segmented_csv(&table, &[RowOutcome::default()]), Err(ExportError::LengthMismatch { .. })));
+        assert!(matches!(segmented_csv(&table, &[RowOutcome::default()], &[]), Err(ExportError::LengthMismatch { .. })));
     }
+}
+
+/// The segment summary: one row per segment and one for all clustered customers, with the
+/// size, share, and each feature's mean and median in the data's own units.
+pub fn summary_csv(segmentation: &super::pipeline::Segmentation, names: &[String]) -> Result<Vec<u8>, ExportError> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["segment".to_owned(), "segment_name".to_owned(), "customers".to_owned(), "share".to_owned()];
+    for f in &segmentation.overall {
+        header.push(format!("{} mean", f.name));
+        header.push(format!("{} median", f.name));
+    }
+    writer.write_record(header.iter().map(|h| neutralise(h).into_owned()))?;
+    let number = |v: f64| if v.is_finite() { format!("{}", (v * 1e6).round() / 1e6) } else { String::new() };
+    for s in &segmentation.segments {
+        let mut row = vec![
+            (s.index + 1).to_string(),
+            neutralise(names.get(s.index).map_or(s.name.as_str(), String::as_str)).into_owned(),
+            s.size.to_string(),
+            number(s.share),
+        ];
+        for f in &s.features {
+            row.push(number(f.mean));
+            row.push(number(f.median));
+        }
+        writer.write_record(&row)?;
+    }
+    let mut all = vec![String::new(), "All customers".to_owned(), segmentation.n_clustered.to_string(), "1".to_owned()];
+    for f in &segmentation.overall {
+        all.push(number(f.mean));
+        all.push(number(f.median));
+    }
+    writer.write_record(&all)?;
+    writer.into_inner().map_err(|e| ExportError::Io(e.to_string()))
+}
+
+/// `Mall_Customers.csv` → `Mall_Customers-summary.csv`.
+pub fn summary_file_name(input_name: &str) -> String {
+    segmented_file_name(input_name).replace("-segmented.csv", "-summary.csv")
 }
 
 /// `Mall_Customers.csv` → `Mall_Customers-segmented.csv`.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::clean::{clean_table, CleanError, CleanedData, CleaningOptions};
-use super::export::{segmented_csv, ExportError, RowOutcome};
+use super::export::{segmented_csv, summary_csv, ExportError, RowOutcome};
 use super::ingest::{parse_csv_with_progress, IngestError, IngestOptions, Table};
 use super::kmeans::{self, KMeansError, KMeansParams};
 use super::profile::{profile_column, profile_columns, select_quantile, ColumnKind, TableProfile};
@@ -197,8 +197,18 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
     })
 }
 
+/// The segments' names: the user's where given (non-empty), else the generated ones.
+pub fn segment_names(segmentation: &Segmentation, overrides: &[String]) -> Vec<String> {
+    segmentation
+        .segments
+        .iter()
+        .enumerate()
+        .map(|(i, s)| overrides.get(i).filter(|n| !n.trim().is_empty()).map_or_else(|| s.name.clone(), |n| n.trim().to_owned()))
+        .collect()
+}
+
 /// The user's rows with their segment and, for rows not clustered, the reason.
-pub fn export_csv(file: &LoadedFile, cleaned: &CleanedData, segmentation: &Segmentation) -> Result<Vec<u8>, PipelineError> {
+pub fn export_csv(file: &LoadedFile, cleaned: &CleanedData, segmentation: &Segmentation, names: &[String]) -> Result<Vec<u8>, PipelineError> {
     let mut outcomes = vec![RowOutcome::default(); file.table.n_rows()];
     for (&row, &label) in cleaned.row_of.iter().zip(&segmentation.labels) {
         if let Some(o) = outcomes.get_mut(row) {
@@ -210,5 +220,11 @@ pub fn export_csv(file: &LoadedFile, cleaned: &CleanedData, segmentation: &Segme
             o.excluded_reason = Some(e.reason.describe());
         }
     }
-    segmented_csv(&file.table, &outcomes).map_err(named(&file.name))
+    segmented_csv(&file.table, &outcomes, &segment_names(segmentation, names)).map_err(named(&file.name))
+}
+
+/// One row per segment (and one for all customers): size, share, and each feature's mean
+/// and median in the data's own units.
+pub fn export_summary(file: &LoadedFile, segmentation: &Segmentation, names: &[String]) -> Result<Vec<u8>, PipelineError> {
+    summary_csv(segmentation, &segment_names(segmentation, names)).map_err(named(&file.name))
 }

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use super::components::{
     cleaning_controls::CleaningControls, cleaning_report::CleaningReportView, download_button::DownloadButton,
     file_info::FileInfo, file_picker::FilePicker, preview_table::PreviewTable, profile_table::ProfileTable,
-    run_controls::RunControls, scatter_chart::ScatterChart, segment_sizes::SegmentSizes, status_line::StatusLine,
+    run_controls::RunControls, scatter_chart::ScatterChart, segment_cards::SegmentCards, segment_sizes::SegmentSizes,
+    status_line::StatusLine,
 };
 use super::state::{Actions, AppState};
 use crate::worker::client::{WorkerClient, WORKER_URL};
@@ -58,6 +59,7 @@ pub fn App() -> impl IntoView {
             <Show when=move || state.report.with(Option::is_some)>
                 <section class="panel" aria-labelledby="result-heading">
                     <h2 id="result-heading">"4 · Segments"</h2>
+                    <SegmentCards/>
                     <ScatterChart/>
                     <SegmentSizes/>
                     <DownloadButton/>

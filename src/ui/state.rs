@@ -8,7 +8,7 @@ use crate::core::kmeans::params::DEFAULT_SEED;
 use crate::core::pipeline::SegmentOptions;
 use crate::core::profile::{ColumnKind, ColumnProfile};
 use crate::worker::client::WorkerClient;
-use crate::worker::protocol::{CleanSummary, FileSummary, RequestBody, Response, ResponseBody, SegmentReport};
+use crate::worker::protocol::{CleanSummary, ExportKind, FileSummary, RequestBody, Response, ResponseBody, SegmentReport};
 
 /// Default number of segments offered.
 pub const DEFAULT_K: usize = 5;
@@ -27,7 +27,7 @@ pub struct Busy {
 pub enum FollowUp {
     Clean,
     Segment,
-    Save { file_name: String, bytes: Vec<u8> },
+    Save { file_name: String, mime: String, bytes: Vec<u8> },
 }
 
 /// The page's state. Copy: every field is a signal.
@@ -51,6 +51,8 @@ pub struct AppState {
     pub resegment: RwSignal<bool>,
     /// The worker has loaded and answers requests.
     pub worker_ready: RwSignal<bool>,
+    /// The user's names for the segments (empty: the generated name).
+    pub segment_names: RwSignal<Vec<String>>,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             file_request: RwSignal::new(0),
             resegment: RwSignal::new(false),
             worker_ready: RwSignal::new(false),
+            segment_names: RwSignal::new(Vec::new()),
         }
     }
 
@@ -119,10 +122,11 @@ impl AppState {
                 }
                 self.error.set(None);
                 self.resegment.set(true);
+                self.segment_names.set(vec![String::new(); report.segmentation.n_clusters()]);
                 self.report.set(Some(*report));
                 None
             }
-            ResponseBody::Exported { file_name, bytes } => Some(FollowUp::Save { file_name, bytes }),
+            ResponseBody::Exported { file_name, mime, bytes } => Some(FollowUp::Save { file_name, mime, bytes }),
             ResponseBody::Failed { message } => {
                 self.error.set(Some(message));
                 None
@@ -248,8 +252,8 @@ impl Actions {
         match follow_up {
             FollowUp::Clean => self.clean(),
             FollowUp::Segment => self.run(),
-            FollowUp::Save { file_name, bytes } => {
-                if let Err(e) = super::download::save_bytes(&bytes, &file_name, "text/csv;charset=utf-8") {
+            FollowUp::Save { file_name, mime, bytes } => {
+                if let Err(e) = super::download::save_bytes(&bytes, &file_name, &mime) {
                     self.show_error(format!("could not save {file_name}: {e:?}"));
                 }
             }
@@ -324,9 +328,10 @@ impl Actions {
         self.send(RequestBody::Segment(SegmentOptions { n_clusters: k, seed: DEFAULT_SEED }), &format!("Finding {k} segments"));
     }
 
-    /// Asks the worker for the segmented CSV; it is saved when it arrives.
-    pub fn download_csv(&self) {
-        self.send(RequestBody::ExportCsv, "Writing the CSV");
+    /// Asks the worker for a download; it is saved when it arrives.
+    pub fn download(&self, what: ExportKind) {
+        let names = self.state.segment_names.get_untracked();
+        self.send(RequestBody::Export { what, names }, "Writing the file");
     }
 
     pub fn show_error(&self, message: String) {

@@ -38,8 +38,9 @@ pub enum RequestBody {
     Clean(CleaningOptions),
     /// Segment the cleaned matrix.
     Segment(SegmentOptions),
-    /// The segmented CSV of the last segmentation.
-    ExportCsv,
+    /// A file to download from the last segmentation; `names` are the user's segment names
+    /// (empty entries keep the generated ones).
+    Export { what: ExportKind, names: Vec<String> },
 }
 
 /// A message from the worker. `id` is 0 for [`ResponseBody::Ready`].
@@ -63,11 +64,22 @@ pub enum ResponseBody {
     Segmented(Box<SegmentReport>),
     Exported {
         file_name: String,
+        mime: String,
         #[serde(with = "serde_bytes")]
         bytes: Vec<u8>,
     },
     /// The request failed; the message names the file and what to do.
     Failed { message: String },
+}
+
+/// Which download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportKind {
+    /// Every input row with `segment`, `segment_name`, `excluded_reason`.
+    SegmentedCsv,
+    /// One row per segment with sizes and each feature's mean and median.
+    SummaryCsv,
 }
 
 /// What the page shows about a loaded file.

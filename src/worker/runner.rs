@@ -2,11 +2,11 @@
 //! between messages, and answers requests with the core.
 
 use crate::core::clean::{CleanedData, CleaningOptions};
-use crate::core::export::segmented_file_name;
+use crate::core::export::{segmented_file_name, summary_file_name};
 use crate::core::pipeline::{self, LoadedFile, Segmentation};
 
 use super::protocol::{
-    CleanSummary, FileSummary, Request, RequestBody, Response, ResponseBody, SegmentReport, PREVIEW_ROWS,
+    CleanSummary, ExportKind, FileSummary, Request, RequestBody, Response, ResponseBody, SegmentReport, PREVIEW_ROWS,
 };
 
 /// The worker's state between messages, and the dispatch from request to core call.
@@ -102,18 +102,31 @@ impl Runner {
                 self.segmentation = Some(segmentation.clone());
                 Ok(ResponseBody::Segmented(Box::new(SegmentReport { segmentation, elapsed_ms: 0.0 })))
             }
-            RequestBody::ExportCsv => {
+            RequestBody::Export { what, names } => {
                 let file = self.file.as_ref().ok_or_else(no_file)?;
                 let (Some(cleaned), Some(segmentation)) = (&self.cleaned, &self.segmentation) else {
                     return Err(format!("{}: run the segmentation first, then download", file.name));
                 };
-                progress("Writing the CSV", 0.0);
-                let bytes = pipeline::export_csv(file, cleaned, segmentation).map_err(|e| e.to_string())?;
-                Ok(ResponseBody::Exported { file_name: segmented_file_name(&file.name), bytes })
+                progress("Writing the file", 0.0);
+                let (file_name, mime, bytes) = match what {
+                    ExportKind::SegmentedCsv => (
+                        segmented_file_name(&file.name),
+                        CSV_MIME,
+                        pipeline::export_csv(file, cleaned, segmentation, &names).map_err(|e| e.to_string())?,
+                    ),
+                    ExportKind::SummaryCsv => (
+                        summary_file_name(&file.name),
+                        CSV_MIME,
+                        pipeline::export_summary(file, segmentation, &names).map_err(|e| e.to_string())?,
+                    ),
+                };
+                Ok(ResponseBody::Exported { file_name, mime: mime.to_owned(), bytes })
             }
         }
     }
 }
+
+const CSV_MIME: &str = "text/csv;charset=utf-8";
 
 fn no_file() -> String {
     "no file is loaded: choose a CSV file first".to_owned()

@@ -85,10 +85,11 @@ describe("the journey from a CSV to a segmented download", () => {
       const rows = parseCsv(await readFile(saved, "utf8"));
       const input = parseCsv(await readFile(FIXTURE, "utf8"));
       assert.equal(rows.length, 201, "header + 200 rows");
-      assert.deepEqual(rows[0], [...input[0], "segment", "excluded_reason"]);
+      assert.deepEqual(rows[0], [...input[0], "segment", "segment_name", "excluded_reason"]);
       for (let i = 1; i < rows.length; i++) {
         assert.deepEqual(rows[i].slice(0, 5), input[i], `row ${i} unchanged`);
-        assert.equal(rows[i][6], "", `row ${i} was clustered`);
+        assert.notEqual(rows[i][6], "", `row ${i} has its segment's name`);
+        assert.equal(rows[i][7], "", `row ${i} was clustered`);
       }
       assert.equal(rows[1][0].length, 4, "zero-padded IDs stay as written");
       const segments = new Set(rows.slice(1).map((r) => r[5]));

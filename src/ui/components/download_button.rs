@@ -1,15 +1,22 @@
-//! Saves `<input name>-segmented.csv` (`download-csv`); the worker writes it.
+//! The downloads: the segmented CSV (`download-csv`) and the segment summary
+//! (`download-summary`); the worker writes them.
 
 use leptos::prelude::*;
 
 use crate::ui::state::Actions;
+use crate::worker::protocol::ExportKind;
 
 #[component]
 pub fn DownloadButton() -> impl IntoView {
     let actions = expect_context::<Actions>();
     view! {
-        <button class="download" data-testid="download-csv" on:click=move |_| actions.download_csv()>
-            "Download segmented CSV"
-        </button>
+        <div class="downloads">
+            <button class="download" data-testid="download-csv" on:click=move |_| actions.download(ExportKind::SegmentedCsv)>
+                "Download segmented CSV"
+            </button>
+            <button class="download" data-testid="download-summary" on:click=move |_| actions.download(ExportKind::SummaryCsv)>
+                "Download segment summary"
+            </button>
+        </div>
     }
 }

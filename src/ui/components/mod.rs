@@ -10,6 +10,7 @@ pub mod preview_table;
 pub mod profile_table;
 pub mod run_controls;
 pub mod scatter_chart;
+pub mod segment_cards;
 pub mod segment_sizes;
 pub mod sparkline;
 pub mod status_line;

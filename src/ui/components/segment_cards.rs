@@ -1,0 +1,90 @@
+//! A card per segment (`segment-card`): its name (editable, `segment-name`; the name flows
+//! into every export), size and share, a sentence on what sets it apart, and each feature's
+//! mean and median beside the whole's, in the data's own units.
+
+use leptos::prelude::*;
+
+use crate::charts::palette::segment_css;
+use crate::core::clean::format_value;
+use crate::core::pipeline::Segmentation;
+use crate::ui::state::AppState;
+
+fn number(v: f64) -> String {
+    if v.is_finite() { format_value((v * 100.0).round() / 100.0) } else { "–".to_owned() }
+}
+
+#[component]
+fn SegmentCard(segmentation: Segmentation, index: usize) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let Some(segment) = segmentation.segments.get(index).cloned() else {
+        return ().into_any();
+    };
+    let generated = segment.name.clone();
+    let label = format!("Name of segment {}", index + 1);
+    let rows = segmentation
+        .overall
+        .iter()
+        .zip(&segment.features)
+        .map(|(o, f)| {
+            let class = if f.z >= 0.5 { "above" } else if f.z <= -0.5 { "below" } else { "" };
+            view! {
+                <tr class=class>
+                    <th scope="row">{o.name.clone()}</th>
+                    <td class="num">{number(f.mean)}</td>
+                    <td class="num">{number(f.median)}</td>
+                    <td class="num muted">{number(o.mean)}</td>
+                    <td class="num muted">{number(o.median)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <article class="segment-card" data-testid="segment-card" data-segment=(index + 1).to_string()
+            data-size=segment.size.to_string() data-name=segment.name.clone()>
+            <header>
+                <svg class="swatch" viewBox="0 0 10 10" aria-hidden="true">
+                    <circle cx="5" cy="5" r="5" fill=segment_css(index)></circle>
+                </svg>
+                <span class="segment-number">{format!("Segment {}", index + 1)}</span>
+                <span class="segment-size">{format!("{} customers · {:.1}%", segment.size, segment.share * 100.0)}</span>
+            </header>
+            <input class="segment-name" data-testid="segment-name" aria-label=label
+                prop:value=move || state.segment_names.with(|n| n.get(index).filter(|s| !s.is_empty()).cloned()).unwrap_or_else(|| generated.clone())
+                on:change=move |ev| {
+                    let name = event_target_value(&ev);
+                    state.segment_names.update(|names| {
+                        if let Some(slot) = names.get_mut(index) {
+                            *slot = name;
+                        }
+                    });
+                }/>
+            <p class="segment-summary">{segment.summary.clone()}</p>
+            <table class="segment-numbers">
+                <thead>
+                    <tr>
+                        <th scope="col">"Feature"</th>
+                        <th scope="col">"Mean"</th>
+                        <th scope="col">"Median"</th>
+                        <th scope="col">"All: mean"</th>
+                        <th scope="col">"All: median"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </article>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn SegmentCards() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <div class="segment-cards" data-testid="segment-cards">
+            {move || state.report.with(|r| r.as_ref().map(|r| {
+                let s = r.segmentation.clone();
+                (0..s.n_clusters()).map(|i| view! { <SegmentCard segmentation=s.clone() index=i/> }).collect_view()
+            }))}
+        </div>
+    }
+}
