@@ -187,8 +187,13 @@ pub fn describe_segments(
         let trait_words: Vec<String> = chosen
             .iter()
             .filter_map(|&f| {
-                let word = level(features.get(f)?.z)?;
+                let z = features.get(f)?.z;
+                let word = level(z)?;
                 let (short, _) = short_name_and_unit(&overall.get(f)?.name);
+                // People are "older" or "younger", not "high age".
+                if short == "age" {
+                    return Some(if z > 0.0 { "older".to_owned() } else { "younger".to_owned() });
+                }
                 Some(format!("{word} {short}"))
             })
             .collect();
@@ -295,6 +300,18 @@ mod tests {
         assert_eq!(d[0].persona.as_deref(), Some("Lapsed customers"));
         assert_eq!(d[1].persona.as_deref(), Some("High-value customers"));
         assert_eq!(d[2].persona.as_deref(), Some("Occasional shoppers"));
+    }
+
+    #[test]
+    fn age_reads_as_older_or_younger() {
+        let overall = vec![
+            OverallFeature { name: "Age".into(), mean: 40.0, median: 40.0, std: 10.0 },
+            OverallFeature { name: "Annual Income (k$)".into(), mean: 60.0, median: 60.0, std: 26.0 },
+        ];
+        let means = vec![vec![25.0, 40.0], vec![56.0, 60.0]];
+        let d = describe_segments(&overall, &means, &means, &[5, 5]);
+        assert_eq!(d[0].traits, "Younger · low income");
+        assert_eq!(d[1].traits, "Older");
     }
 
     #[test]
