@@ -176,3 +176,36 @@ fn runner_answers_each_step_and_forgets_a_failed_file() {
     assert!(matches!(handle(&mut runner, 10, RequestBody::Clean(summary.suggested)), ResponseBody::Failed { .. }), "no stale file");
     assert!(stages.contains(&"Reading".to_owned()));
 }
+
+#[test]
+fn a_downloaded_model_applied_to_the_same_file_gives_the_same_segments() {
+    let mut runner = Runner::new();
+    let clock = || 0.0;
+    let mut handle = |runner: &mut Runner, id: u64, body: RequestBody| runner.handle(Request { id, body }, &clock, &mut |_, _| {}).body;
+    let load = RequestBody::Load { name: "customers.csv".into(), bytes: CUSTOMERS.to_vec(), options: IngestOptions::default() };
+    let ResponseBody::Loaded(summary) = handle(&mut runner, 1, load) else { panic!() };
+    let mut cleaning = summary.suggested.clone();
+    cleaning.numeric[0].log1p = true;
+    assert!(matches!(handle(&mut runner, 2, RequestBody::Clean(cleaning)), ResponseBody::Cleaned(_)));
+    assert!(matches!(handle(&mut runner, 3, RequestBody::Segment(k(5))), ResponseBody::Segmented(_)));
+    let names = vec![String::new(), "Renamed".to_owned()];
+    let export = RequestBody::Export { what: ExportKind::SegmentedCsv, names: names.clone() };
+    let ResponseBody::Exported { bytes: segmented, .. } = handle(&mut runner, 4, export) else { panic!() };
+    let model = RequestBody::ExportModel { names, file_bytes: CUSTOMERS.to_vec() };
+    let ResponseBody::Exported { file_name, mime, bytes: json } = handle(&mut runner, 5, model) else { panic!() };
+    assert_eq!((file_name.as_str(), mime.as_str()), ("customers-model.json", "application/json"));
+    let parsed: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(parsed["schema_version"], 1);
+    assert_eq!(parsed["source"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(parsed["segment_names"][1], "Renamed");
+
+    let apply = RequestBody::ApplyModel { model_json: json, name: "customers.csv".into(), bytes: CUSTOMERS.to_vec(), options: IngestOptions::default() };
+    let ResponseBody::Applied(applied) = handle(&mut runner, 6, apply) else { panic!() };
+    assert_eq!((applied.n_rows, applied.unplaced), (200, 0));
+    let ResponseBody::Exported { bytes: applied_csv, .. } =
+        handle(&mut runner, 7, RequestBody::Export { what: ExportKind::AppliedCsv, names: vec![] })
+    else {
+        panic!()
+    };
+    assert_eq!(String::from_utf8(applied_csv).unwrap(), String::from_utf8(segmented).unwrap(), "same rows, segments and names");
+}

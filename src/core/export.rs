@@ -166,6 +166,11 @@ pub fn summary_csv(segmentation: &super::pipeline::Segmentation, names: &[String
     writer.into_inner().map_err(|e| ExportError::Io(e.to_string()))
 }
 
+/// `Mall_Customers.csv` → `Mall_Customers-model.json`.
+pub fn model_file_name(input_name: &str) -> String {
+    segmented_file_name(input_name).replace("-segmented.csv", "-model.json")
+}
+
 /// `Mall_Customers.csv` → `Mall_Customers-summary.csv`.
 pub fn summary_file_name(input_name: &str) -> String {
     segmented_file_name(input_name).replace("-segmented.csv", "-summary.csv")

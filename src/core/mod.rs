@@ -23,6 +23,7 @@ pub mod clean;
 pub mod export;
 pub mod ingest;
 pub mod kmeans;
+pub mod model;
 pub mod pipeline;
 pub mod profile;
 pub mod segments;

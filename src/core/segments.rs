@@ -175,7 +175,14 @@ pub fn describe_segments(
                 FeatureInSegment { mean, median, z }
             })
             .collect();
-        let mut ranked: Vec<usize> = (0..features.len()).filter(|&f| features.get(f).is_some_and(|x| level(x.z).is_some())).collect();
+        // A one-hot feature ("Genre = Female") is a trait only when the segment has more of
+        // that category than the whole: "few Male" would say the same as "mostly Female".
+        let counts = |f: usize| {
+            let Some(x) = features.get(f) else { return false };
+            let one_hot = overall.get(f).is_some_and(|o| o.name.contains(" = "));
+            level(x.z).is_some() && (!one_hot || x.z > 0.0)
+        };
+        let mut ranked: Vec<usize> = (0..features.len()).filter(|&f| counts(f)).collect();
         ranked.sort_by(|&a, &b| {
             let za = features.get(a).map_or(0.0, |x| x.z.abs());
             let zb = features.get(b).map_or(0.0, |x| x.z.abs());
@@ -189,7 +196,11 @@ pub fn describe_segments(
             .filter_map(|&f| {
                 let z = features.get(f)?.z;
                 let word = level(z)?;
-                let (short, _) = short_name_and_unit(&overall.get(f)?.name);
+                let name = &overall.get(f)?.name;
+                if let Some((_, value)) = name.split_once(" = ") {
+                    return Some(format!("mostly {value}"));
+                }
+                let (short, _) = short_name_and_unit(name);
                 // People are "older" or "younger", not "high age".
                 if short == "age" {
                     return Some(if z > 0.0 { "older".to_owned() } else { "younger".to_owned() });
@@ -312,6 +323,17 @@ mod tests {
         let d = describe_segments(&overall, &means, &means, &[5, 5]);
         assert_eq!(d[0].traits, "Younger · low income");
         assert_eq!(d[1].traits, "Older");
+    }
+
+    #[test]
+    fn one_hot_categories_read_as_mostly() {
+        let overall = vec![
+            OverallFeature { name: "Genre = Male".into(), mean: 0.5, median: 0.5, std: 0.5 },
+            OverallFeature { name: "Genre = Female".into(), mean: 0.5, median: 0.5, std: 0.5 },
+        ];
+        let means = vec![vec![0.0, 1.0]];
+        let d = describe_segments(&overall, &means, &means, &[5]);
+        assert_eq!(d[0].traits, "Mostly Female");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::components::{
+    apply_model::ApplyModel,
     cleaning_controls::CleaningControls, cleaning_report::CleaningReportView, download_button::DownloadButton,
     file_info::FileInfo, file_picker::FilePicker, preview_table::PreviewTable, profile_table::ProfileTable,
     run_controls::RunControls, scatter_chart::ScatterChart, segment_cards::SegmentCards, segment_sizes::SegmentSizes,
@@ -41,6 +42,7 @@ pub fn App() -> impl IntoView {
                 <h2 id="load-heading">"1 · Load"</h2>
                 <FilePicker/>
                 <StatusLine/>
+                <ApplyModel/>
             </section>
             <Show when=loaded>
                 <section class="panel" aria-labelledby="review-heading">

@@ -8,7 +8,9 @@ use crate::core::kmeans::params::DEFAULT_SEED;
 use crate::core::pipeline::SegmentOptions;
 use crate::core::profile::{ColumnKind, ColumnProfile};
 use crate::worker::client::WorkerClient;
-use crate::worker::protocol::{CleanSummary, ExportKind, FileSummary, RequestBody, Response, ResponseBody, SegmentReport};
+use crate::worker::protocol::{
+    AppliedSummary, CleanSummary, ExportKind, FileSummary, RequestBody, Response, ResponseBody, SegmentReport,
+};
 
 /// Default number of segments offered.
 pub const DEFAULT_K: usize = 5;
@@ -53,6 +55,8 @@ pub struct AppState {
     pub worker_ready: RwSignal<bool>,
     /// The user's names for the segments (empty: the generated name).
     pub segment_names: RwSignal<Vec<String>>,
+    /// A saved model applied to a file.
+    pub applied: RwSignal<Option<AppliedSummary>>,
 }
 
 impl AppState {
@@ -71,6 +75,7 @@ impl AppState {
             resegment: RwSignal::new(false),
             worker_ready: RwSignal::new(false),
             segment_names: RwSignal::new(Vec::new()),
+            applied: RwSignal::new(None),
         }
     }
 
@@ -127,6 +132,14 @@ impl AppState {
                 None
             }
             ResponseBody::Exported { file_name, mime, bytes } => Some(FollowUp::Save { file_name, mime, bytes }),
+            ResponseBody::Applied(summary) => {
+                self.error.set(None);
+                self.file.set(None);
+                self.report.set(None);
+                self.cleaned.set(None);
+                self.applied.set(Some(summary));
+                None
+            }
             ResponseBody::Failed { message } => {
                 self.error.set(Some(message));
                 None
@@ -263,6 +276,7 @@ impl Actions {
     /// Sends a file to the worker to be read and profiled (the page never reads it).
     pub fn load(&self, file: web_sys::File) {
         let name = file.name();
+        self.state.applied.set(None);
         self.state.file.set(None);
         self.state.report.set(None);
         self.state.cleaned.set(None);
@@ -332,6 +346,28 @@ impl Actions {
     pub fn download(&self, what: ExportKind) {
         let names = self.state.segment_names.get_untracked();
         self.send(RequestBody::Export { what, names }, "Writing the file");
+    }
+
+    /// Asks for the model JSON; the loaded file goes along for its SHA-256.
+    pub fn download_model(&self) {
+        let names = self.state.segment_names.get_untracked();
+        let file = self.last_file.get_value();
+        self.send_with(RequestBody::ExportModel { names, file_bytes: Vec::new() }, file.as_ref(), "Writing the model");
+    }
+
+    /// Applies a saved model (its JSON text) to a new file.
+    pub fn apply_model(&self, model_json: Vec<u8>, file: web_sys::File) {
+        let name = file.name();
+        self.state.file.set(None);
+        self.state.report.set(None);
+        self.state.cleaned.set(None);
+        self.state.applied.set(None);
+        self.state.error.set(None);
+        let body = RequestBody::ApplyModel { model_json, name: name.clone(), bytes: Vec::new(), options: self.ingest.get_value() };
+        if let Some(id) = self.send_with(body, Some(&file), &format!("Applying the model to {name}")) {
+            self.state.file_request.set(id);
+        }
+        self.last_file.set_value(Some(file));
     }
 
     pub fn show_error(&self, message: String) {

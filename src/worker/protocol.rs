@@ -41,6 +41,23 @@ pub enum RequestBody {
     /// A file to download from the last segmentation; `names` are the user's segment names
     /// (empty entries keep the generated ones).
     Export { what: ExportKind, names: Vec<String> },
+    /// The model as JSON. The page attaches the loaded `File` (for its SHA-256); the worker
+    /// puts its bytes in `file_bytes`.
+    ExportModel {
+        names: Vec<String>,
+        #[serde(with = "serde_bytes", default)]
+        file_bytes: Vec<u8>,
+    },
+    /// Read a saved model and a new file with the same columns (the `File` attached; its
+    /// bytes land in `bytes`) and give every row the nearest saved centre.
+    ApplyModel {
+        #[serde(with = "serde_bytes")]
+        model_json: Vec<u8>,
+        name: String,
+        #[serde(with = "serde_bytes", default)]
+        bytes: Vec<u8>,
+        options: IngestOptions,
+    },
 }
 
 /// A message from the worker. `id` is 0 for [`ResponseBody::Ready`].
@@ -62,6 +79,7 @@ pub enum ResponseBody {
     Profiled { columns: Vec<ColumnProfile>, suggested: CleaningOptions },
     Cleaned(CleanSummary),
     Segmented(Box<SegmentReport>),
+    Applied(AppliedSummary),
     Exported {
         file_name: String,
         mime: String,
@@ -80,6 +98,21 @@ pub enum ExportKind {
     SegmentedCsv,
     /// One row per segment with sizes and each feature's mean and median.
     SummaryCsv,
+    /// The file a saved model was applied to, with each row's segment.
+    AppliedCsv,
+}
+
+/// A saved model applied to a file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppliedSummary {
+    pub file_name: String,
+    pub n_rows: usize,
+    /// Rows that could not be placed (missing or invalid values): empty segment, a reason.
+    pub unplaced: usize,
+    pub segment_names: Vec<String>,
+    pub sizes: Vec<usize>,
+    /// The file the model was made from.
+    pub model_source: String,
 }
 
 /// What the page shows about a loaded file.

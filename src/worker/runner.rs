@@ -2,11 +2,12 @@
 //! between messages, and answers requests with the core.
 
 use crate::core::clean::{CleanedData, CleaningOptions};
-use crate::core::export::{segmented_file_name, summary_file_name};
-use crate::core::pipeline::{self, LoadedFile, Segmentation};
+use crate::core::export::{model_file_name, segmented_csv, segmented_file_name, summary_file_name, RowOutcome};
+use crate::core::model::{apply_model, read_model, save_model, sha256_hex};
+use crate::core::pipeline::{self, LoadedFile, SegmentOptions, Segmentation};
 
 use super::protocol::{
-    CleanSummary, ExportKind, FileSummary, Request, RequestBody, Response, ResponseBody, SegmentReport, PREVIEW_ROWS,
+    AppliedSummary, CleanSummary, ExportKind, FileSummary, Request, RequestBody, Response, ResponseBody, SegmentReport, PREVIEW_ROWS,
 };
 
 /// The worker's state between messages, and the dispatch from request to core call.
@@ -15,8 +16,12 @@ use super::protocol::{
 #[derive(Debug, Default)]
 pub struct Runner {
     file: Option<LoadedFile>,
-    cleaned: Option<CleanedData>,
-    segmentation: Option<Segmentation>,
+    /// The cleaning choices and their result.
+    cleaned: Option<(CleaningOptions, CleanedData)>,
+    /// The segmentation and the options it was made with.
+    segmentation: Option<(SegmentOptions, Segmentation)>,
+    /// A saved model applied to the loaded file: each row's outcome, and the names.
+    applied: Option<(Vec<RowOutcome>, Vec<String>)>,
 }
 
 /// Progress sink: a stage name and a fraction in 0..=1.
@@ -57,6 +62,7 @@ impl Runner {
                 self.file = None;
                 self.cleaned = None;
                 self.segmentation = None;
+                self.applied = None;
                 let started = now_ms();
                 let table = pipeline::read(&name, &bytes, &options, &mut |f| progress("Reading", f)).map_err(|e| e.to_string())?;
                 let read_ms = now_ms() - started;
@@ -88,28 +94,34 @@ impl Runner {
                     feature_names: cleaned.features.iter().map(|f| f.name.clone()).collect(),
                     elapsed_ms: 0.0,
                 };
-                self.cleaned = Some(cleaned);
+                self.cleaned = Some((options, cleaned));
                 Ok(ResponseBody::Cleaned(summary))
             }
             RequestBody::Segment(options) => {
                 let file = self.file.as_ref().ok_or_else(no_file)?;
-                let cleaned = self.cleaned.as_ref().ok_or_else(|| {
+                let (_, cleaned) = self.cleaned.as_ref().ok_or_else(|| {
                     format!("{}: no features are ready: choose at least one column to cluster on", file.name)
                 })?;
                 progress("Clustering", 0.0);
                 self.segmentation = None;
                 let segmentation = pipeline::segment(file, cleaned, &options).map_err(|e| e.to_string())?;
-                self.segmentation = Some(segmentation.clone());
+                self.segmentation = Some((options, segmentation.clone()));
                 Ok(ResponseBody::Segmented(Box::new(SegmentReport { segmentation, elapsed_ms: 0.0 })))
             }
             RequestBody::Export { what, names } => {
                 let file = self.file.as_ref().ok_or_else(no_file)?;
-                let (Some(cleaned), Some(segmentation)) = (&self.cleaned, &self.segmentation) else {
+                progress("Writing the file", 0.0);
+                if what == ExportKind::AppliedCsv {
+                    let (outcomes, model_names) = self.applied.as_ref().ok_or_else(|| format!("{}: apply a model first", file.name))?;
+                    let names = if names.iter().any(|n| !n.is_empty()) { names } else { model_names.clone() };
+                    let bytes = segmented_csv(&file.table, outcomes, &names).map_err(|e| format!("{}: {e}", file.name))?;
+                    return Ok(ResponseBody::Exported { file_name: segmented_file_name(&file.name), mime: CSV_MIME.to_owned(), bytes });
+                }
+                let (Some((_, cleaned)), Some((_, segmentation))) = (&self.cleaned, &self.segmentation) else {
                     return Err(format!("{}: run the segmentation first, then download", file.name));
                 };
-                progress("Writing the file", 0.0);
                 let (file_name, mime, bytes) = match what {
-                    ExportKind::SegmentedCsv => (
+                    ExportKind::SegmentedCsv | ExportKind::AppliedCsv => (
                         segmented_file_name(&file.name),
                         CSV_MIME,
                         pipeline::export_csv(file, cleaned, segmentation, &names).map_err(|e| e.to_string())?,
@@ -121,6 +133,45 @@ impl Runner {
                     ),
                 };
                 Ok(ResponseBody::Exported { file_name, mime: mime.to_owned(), bytes })
+            }
+            RequestBody::ExportModel { names, file_bytes } => {
+                let file = self.file.as_ref().ok_or_else(no_file)?;
+                let (Some((cleaning, cleaned)), Some((options, segmentation))) = (&self.cleaned, &self.segmentation) else {
+                    return Err(format!("{}: run the segmentation first, then download the model", file.name));
+                };
+                progress("Writing the model", 0.0);
+                let names = pipeline::segment_names(segmentation, &names);
+                let model = save_model(file, sha256_hex(&file_bytes), cleaning, cleaned, segmentation, &names, options.seed);
+                let bytes = serde_json::to_vec_pretty(&model).map_err(|e| format!("{}: could not write the model: {e}", file.name))?;
+                Ok(ResponseBody::Exported { file_name: model_file_name(&file.name), mime: "application/json".to_owned(), bytes })
+            }
+            RequestBody::ApplyModel { model_json, name, bytes, options } => {
+                self.file = None;
+                self.cleaned = None;
+                self.segmentation = None;
+                self.applied = None;
+                let model = read_model(&model_json).map_err(|e| format!("the model: {e}"))?;
+                let table = pipeline::read(&name, &bytes, &options, &mut |f| progress("Reading", f)).map_err(|e| e.to_string())?;
+                progress("Applying the model", 1.0);
+                let outcomes = apply_model(&table, &model).map_err(|e| format!("{name}: {e}"))?;
+                let mut sizes = vec![0usize; model.n_clusters];
+                for o in &outcomes {
+                    if let Some(size) = o.segment.and_then(|s| sizes.get_mut(s)) {
+                        *size += 1;
+                    }
+                }
+                let unplaced = outcomes.iter().filter(|o| o.segment.is_none()).count();
+                let applied = AppliedSummary {
+                    file_name: name.clone(),
+                    n_rows: table.n_rows(),
+                    unplaced,
+                    segment_names: model.segment_names.clone(),
+                    sizes,
+                    model_source: model.source.file_name.clone(),
+                };
+                self.file = Some(pipeline::profile(&name, table));
+                self.applied = Some((outcomes, model.segment_names));
+                Ok(ResponseBody::Applied(applied))
             }
         }
     }
@@ -168,17 +219,21 @@ pub fn handle_message(
     let response = match serde_wasm_bindgen::from_value::<Request>(message) {
         Ok(mut request) => {
             let id = request.id;
-            if let RequestBody::LoadAttached { name, options } = &request.body {
-                match attached {
-                    Some(Ok(bytes)) => {
-                        request.body = RequestBody::Load { name: name.clone(), bytes, options: options.clone() };
+            match attached {
+                Some(Ok(file)) => match &mut request.body {
+                    RequestBody::LoadAttached { name, options } => {
+                        request.body = RequestBody::Load { name: name.clone(), bytes: file, options: options.clone() };
                     }
-                    Some(Err(e)) => {
-                        let message = format!("{name}: the browser could not read the file ({e}): check it still exists and choose it again");
-                        return serde_wasm_bindgen::to_value(&Response { id, body: ResponseBody::Failed { message } });
+                    RequestBody::ExportModel { file_bytes, .. } | RequestBody::ApplyModel { bytes: file_bytes, .. } => {
+                        *file_bytes = file;
                     }
-                    None => {}
+                    _ => {}
+                },
+                Some(Err(e)) => {
+                    let message = format!("the browser could not read the file ({e}): check it still exists and choose it again");
+                    return serde_wasm_bindgen::to_value(&Response { id, body: ResponseBody::Failed { message } });
                 }
+                None => {}
             }
             runner.handle(request, now_ms, &mut |stage, fraction| progress(id, stage, fraction))
         }

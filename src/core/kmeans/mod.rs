@@ -113,7 +113,7 @@ pub fn fit(data: &[f64], n_features: usize, params: &KMeansParams) -> Result<KMe
 
 /// Squared Euclidean distance.
 #[inline]
-pub(crate) fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
+pub fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
 }
 

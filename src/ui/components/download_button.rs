@@ -1,5 +1,5 @@
 //! The downloads: the segmented CSV (`download-csv`) and the segment summary
-//! (`download-summary`); the worker writes them.
+//! (`download-summary`), the model as JSON (`download-model`); the worker writes them.
 
 use leptos::prelude::*;
 
@@ -16,6 +16,9 @@ pub fn DownloadButton() -> impl IntoView {
             </button>
             <button class="download" data-testid="download-summary" on:click=move |_| actions.download(ExportKind::SummaryCsv)>
                 "Download segment summary"
+            </button>
+            <button class="download" data-testid="download-model" on:click=move |_| actions.download_model()>
+                "Download model (JSON)"
             </button>
         </div>
     }

@@ -1,6 +1,7 @@
 //! One component a file. Each reads [`super::state::AppState`] from context and acts only
 //! through [`super::state::Actions`].
 
+pub mod apply_model;
 pub mod cleaning_controls;
 pub mod cleaning_report;
 pub mod download_button;
