@@ -181,7 +181,7 @@ fn runner_answers_each_step_and_forgets_a_failed_file() {
 fn a_downloaded_model_applied_to_the_same_file_gives_the_same_segments() {
     let mut runner = Runner::new();
     let clock = || 0.0;
-    let mut handle = |runner: &mut Runner, id: u64, body: RequestBody| runner.handle(Request { id, body }, &clock, &mut |_, _| {}).body;
+    let handle = |runner: &mut Runner, id: u64, body: RequestBody| runner.handle(Request { id, body }, &clock, &mut |_, _| {}).body;
     let load = RequestBody::Load { name: "customers.csv".into(), bytes: CUSTOMERS.to_vec(), options: IngestOptions::default() };
     let ResponseBody::Loaded(summary) = handle(&mut runner, 1, load) else { panic!() };
     let mut cleaning = summary.suggested.clone();

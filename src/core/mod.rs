@@ -26,4 +26,5 @@ pub mod kmeans;
 pub mod model;
 pub mod pipeline;
 pub mod profile;
+pub mod sample;
 pub mod segments;

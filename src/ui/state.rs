@@ -217,8 +217,10 @@ pub fn format_ms(ms: f64) -> String {
 pub struct Actions {
     state: AppState,
     client: StoredValue<Option<WorkerClient>, LocalStorage>,
-    /// The last file chosen, to read it again with other options.
+    /// The last file chosen, to read it again with other options (`None` with
+    /// `sample_loaded` for the sample).
     last_file: StoredValue<Option<web_sys::File>, LocalStorage>,
+    sample_loaded: StoredValue<bool, LocalStorage>,
     ingest: StoredValue<IngestOptions, LocalStorage>,
 }
 
@@ -230,6 +232,7 @@ impl Actions {
             state,
             client: StoredValue::new_local(None),
             last_file: StoredValue::new_local(None),
+            sample_loaded: StoredValue::new_local(false),
             ingest: StoredValue::new_local(IngestOptions::default()),
         }
     }
@@ -287,6 +290,22 @@ impl Actions {
             self.state.file_request.set(id);
         }
         self.last_file.set_value(Some(file));
+        self.sample_loaded.set_value(false);
+    }
+
+    /// Loads the built-in sample customers (made in the worker).
+    pub fn load_sample(&self) {
+        self.state.applied.set(None);
+        self.state.file.set(None);
+        self.state.report.set(None);
+        self.state.cleaned.set(None);
+        self.state.error.set(None);
+        let options = self.ingest.get_value();
+        if let Some(id) = self.send(RequestBody::LoadSample { options }, "Making the sample customers") {
+            self.state.file_request.set(id);
+        }
+        self.last_file.set_value(None);
+        self.sample_loaded.set_value(true);
     }
 
     /// Reads the last file again with a forced delimiter or header choice.
@@ -294,6 +313,8 @@ impl Actions {
         self.ingest.update_value(change);
         if let Some(file) = self.last_file.get_value() {
             self.load(file);
+        } else if self.sample_loaded.get_value() {
+            self.load_sample();
         }
     }
 

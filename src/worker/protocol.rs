@@ -32,6 +32,8 @@ pub enum RequestBody {
     /// Read and profile the file attached to the message as its `file` property (a `File`
     /// the worker reads itself: the page never copies the bytes).
     LoadAttached { name: String, options: IngestOptions },
+    /// Read the built-in sample file (see `core::sample`).
+    LoadSample { options: IngestOptions },
     /// The user's kind for a column (`None`: back to the guess).
     SetKind { column: usize, kind: Option<ColumnKind> },
     /// Clean with these choices; the worker keeps the matrix.

@@ -54,6 +54,11 @@ impl Runner {
 
     fn dispatch(&mut self, body: RequestBody, now_ms: &dyn Fn() -> f64, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
         match body {
+            RequestBody::LoadSample { options } => {
+                let bytes = crate::core::sample::sample_customers_csv().into_bytes();
+                let name = crate::core::sample::SAMPLE_FILE_NAME.to_owned();
+                self.dispatch(RequestBody::Load { name, bytes, options }, now_ms, progress)
+            }
             RequestBody::LoadAttached { name, .. } => {
                 Err(format!("{name}: the file did not reach the background worker: choose it again"))
             }

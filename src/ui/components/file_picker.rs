@@ -31,24 +31,30 @@ pub fn FilePicker() -> impl IntoView {
     };
 
     view! {
-        <label
-            class="drop-zone"
-            class:dragging=move || dragging.get()
-            on:dragover=move |ev: web_sys::DragEvent| {
-                ev.prevent_default();
-                dragging.set(true);
-            }
-            on:dragleave=move |_| dragging.set(false)
-            on:drop=on_drop
-        >
-            <span class="drop-title">"Drop a CSV file here, or choose one"</span>
-            <span class="drop-hint">"Comma, semicolon, tab or pipe separated; a header row; one customer a row."</span>
-            <input
-                type="file"
-                accept=".csv,.tsv,.txt,text/csv,text/plain"
-                data-testid="file-input"
-                on:change=on_change
-            />
-        </label>
+        <div class="load-choices">
+            <label
+                class="drop-zone"
+                class:dragging=move || dragging.get()
+                on:dragover=move |ev: web_sys::DragEvent| {
+                    ev.prevent_default();
+                    dragging.set(true);
+                }
+                on:dragleave=move |_| dragging.set(false)
+                on:drop=on_drop
+            >
+                <span class="drop-title">"Drop a CSV file here, or choose one"</span>
+                <span class="drop-hint">"Comma, semicolon, tab or pipe separated; one customer a row, or one purchase a row."</span>
+                <input
+                    id="file-input"
+                    type="file"
+                    accept=".csv,.tsv,.txt,text/csv,text/plain"
+                    data-testid="file-input"
+                    on:change=on_change
+                />
+            </label>
+            <button type="button" class="secondary" data-testid="sample-data" on:click=move |_| actions.load_sample()>
+                "Try it with sample data"
+            </button>
+        </div>
     }
 }
