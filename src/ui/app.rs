@@ -11,31 +11,40 @@ use super::components::{
     status_line::StatusLine,
 };
 use super::state::{Actions, AppState};
-use crate::worker::client::{WorkerClient, WORKER_URL};
+use super::settings;
 
 /// The whole app. Starts the worker and provides [`AppState`] and [`Actions`] to components.
 #[component]
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     let actions = Actions::new(state);
-    match WorkerClient::start(WORKER_URL, move |response| {
-        if let Some(next) = state.apply(response) {
-            actions.follow_up(next);
-        }
-    }) {
-        Ok(client) => actions.attach(client),
-        Err(e) => state.error.set(Some(format!("the background worker could not start ({e:?}): reload the page"))),
-    }
+    actions.start_worker();
     provide_context(state);
     provide_context(actions);
+    // Settings (never data) are kept for the next visit.
+    Effect::new(move |_| {
+        let k = state.k_text.get();
+        state.cleaning.with(|c| {
+            if let Some(s) = settings::Settings::from_choices(k, c.as_ref()) {
+                settings::save(&s);
+            }
+        });
+    });
     let loaded = move || state.file.with(Option::is_some);
 
     view! {
         <header class="masthead">
             <h1>"Customer Segmentation"</h1>
-            <p class="tagline">
-                "Drop a CSV of customers, get segments. Your data stays in this browser tab: nothing is uploaded."
+            <p class="tagline">"Drop a CSV of customers, get named segments you can act on."</p>
+            <p class="privacy" data-testid="privacy">
+                "Your data never leaves this page: the file is read and clustered inside your browser, "
+                "and the page is only allowed to talk to the server it came from (its Content-Security-Policy). "
+                "To check: open your browser's developer tools, Network tab, and watch: no request is made "
+                "while you load, segment and download. After the first visit it also works offline."
             </p>
+            <button type="button" class="secondary start-over" data-testid="start-over" on:click=move |_| actions.start_over()>
+                "Start over"
+            </button>
         </header>
         <main data-testid="app" data-ready=move || state.worker_ready.get().to_string()>
             <section class="panel" aria-labelledby="load-heading">

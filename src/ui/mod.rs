@@ -4,6 +4,7 @@
 pub mod app;
 pub mod components;
 pub mod download;
+pub mod settings;
 pub mod state;
 
 /// Mounts the app on `<body>`.

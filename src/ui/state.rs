@@ -68,7 +68,7 @@ impl AppState {
             report: RwSignal::new(None),
             error: RwSignal::new(None),
             busy: RwSignal::new(None),
-            k_text: RwSignal::new(DEFAULT_K.to_string()),
+            k_text: RwSignal::new(super::settings::load().map_or_else(|| DEFAULT_K.to_string(), |s| s.k)),
             x_feature: RwSignal::new(0),
             y_feature: RwSignal::new(1),
             file_request: RwSignal::new(0),
@@ -100,7 +100,11 @@ impl AppState {
                 self.cleaned.set(None);
                 self.error.set(None);
                 self.resegment.set(false);
-                self.cleaning.set(Some(summary.suggested.clone()));
+                let mut cleaning = summary.suggested.clone();
+                if let Some(saved) = super::settings::load() {
+                    saved.apply_to(&mut cleaning);
+                }
+                self.cleaning.set(Some(cleaning));
                 self.file.set(Some(*summary));
                 Some(FollowUp::Clean)
             }
@@ -237,8 +241,62 @@ impl Actions {
         }
     }
 
-    pub fn attach(&self, client: WorkerClient) {
-        self.client.set_value(Some(client));
+    /// Starts the worker; its answers go through [`AppState::apply`] and [`Actions::follow_up`].
+    pub fn start_worker(&self) {
+        let (state, actions) = (self.state, *self);
+        match WorkerClient::start(crate::worker::client::WORKER_URL, move |response| {
+            if let Some(next) = state.apply(response) {
+                actions.follow_up(next);
+            }
+        }) {
+            Ok(client) => self.client.set_value(Some(client)),
+            Err(e) => state.error.set(Some(format!("the background worker could not start ({e:?}): reload the page"))),
+        }
+    }
+
+    /// Stops the worker mid-task and starts a fresh one (what it held is gone).
+    fn restart_worker(&self) {
+        self.client.with_value(|c| {
+            if let Some(c) = c {
+                c.terminate();
+            }
+        });
+        self.client.set_value(None);
+        self.state.worker_ready.set(false);
+        self.start_worker();
+    }
+
+    /// Cancels what the worker is doing. The file is read again so the page can go on.
+    pub fn cancel(&self) {
+        self.restart_worker();
+        self.state.busy.set(None);
+        self.state.report.set(None);
+        self.state.error.set(Some("cancelled: the file is read again; change a choice or press Run when ready".to_owned()));
+        if let Some(file) = self.last_file.get_value() {
+            self.load(file);
+        } else if self.sample_loaded.get_value() {
+            self.load_sample();
+        }
+    }
+
+    /// Forgets everything: the file, the results, the saved settings.
+    pub fn start_over(&self) {
+        self.restart_worker();
+        super::settings::clear();
+        let s = self.state;
+        s.file.set(None);
+        s.cleaning.set(None);
+        s.cleaned.set(None);
+        s.report.set(None);
+        s.applied.set(None);
+        s.error.set(None);
+        s.busy.set(None);
+        s.resegment.set(false);
+        s.segment_names.set(Vec::new());
+        s.k_text.set(DEFAULT_K.to_string());
+        self.last_file.set_value(None);
+        self.sample_loaded.set_value(false);
+        self.ingest.set_value(IngestOptions::default());
     }
 
     fn send(&self, body: RequestBody, stage: &str) -> Option<u64> {

@@ -80,6 +80,11 @@ impl WorkerClient {
         Ok(Self { worker, shared, _on_message: Rc::new(on_message), _on_error: Rc::new(on_error) })
     }
 
+    /// Stops the worker at once (a cancel, or starting over); its state is gone.
+    pub fn terminate(&self) {
+        self.worker.terminate();
+    }
+
     /// Sends a request; returns its id (responses carry it back).
     pub fn send(&self, body: RequestBody) -> Result<u64, JsValue> {
         self.send_with(body, None)

@@ -3,11 +3,12 @@
 
 use leptos::prelude::*;
 
-use crate::ui::state::AppState;
+use crate::ui::state::{Actions, AppState};
 
 #[component]
 pub fn StatusLine() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let actions = expect_context::<Actions>();
     view! {
         <p class="status" data-testid="status" role="status" aria-live="polite"
             data-busy=move || state.busy.with(|b| b.is_some()).to_string()
@@ -16,6 +17,9 @@ pub fn StatusLine() -> impl IntoView {
             data-segment-ms=move || state.report.with(|r| r.as_ref().map(|r| format!("{:.1}", r.elapsed_ms)))>
             {move || state.status_text()}
         </p>
+        <Show when=move || state.busy.with(Option::is_some)>
+            <button type="button" class="secondary cancel" data-testid="cancel" on:click=move |_| actions.cancel()>"Cancel"</button>
+        </Show>
         <Show when=move || state.busy.with(|b| b.as_ref().is_some_and(|b| b.fraction.is_some()))>
             <progress
                 class="progress"

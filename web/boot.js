@@ -5,3 +5,11 @@ const params = new URL(import.meta.url).searchParams;
 const base = new URL("./", import.meta.url);
 const { default: init } = await import(new URL(params.get("js"), base).href);
 await init({ module_or_path: new URL(params.get("wasm"), base) });
+
+// Offline after the first visit: the service worker caches the app shell (see web/sw.js,
+// completed at build time by scripts/sw-manifest.mjs with the hashed file names).
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register(new URL("sw.js", base), { scope: base.pathname }).catch((error) => {
+    console.warn("offline cache unavailable:", error);
+  });
+}
