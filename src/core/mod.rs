@@ -12,6 +12,7 @@
 //!
 //! [`pipeline`] strings them together for the worker.
 
+pub mod bench;
 pub mod export;
 pub mod features;
 pub mod ingest;

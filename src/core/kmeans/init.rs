@@ -74,3 +74,19 @@ pub(crate) fn kmeans_plusplus(data: &[f64], d: usize, k: usize, rng: &mut impl R
     }
     centers
 }
+
+/// `k` distinct rows drawn uniformly (a partial Fisher–Yates shuffle of the row indices),
+/// as scikit-learn's `init="random"`. Rows may repeat in value; an empty cluster is then
+/// relocated by the first update.
+pub(crate) fn random_rows(data: &[f64], d: usize, k: usize, rng: &mut impl RngCore) -> Vec<f64> {
+    let n = data.len() / d;
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut centers = Vec::with_capacity(k * d);
+    for i in 0..k.min(n) {
+        let j = i + uniform_index(rng, n - i);
+        order.swap(i, j);
+        let id = order.get(i).copied().unwrap_or(0);
+        centers.extend_from_slice(data.get(id * d..(id + 1) * d).unwrap_or(&[]));
+    }
+    centers
+}
