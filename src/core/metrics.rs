@@ -13,6 +13,7 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::kmeans::init::uniform_index;
+use super::kmeans::{dispatch_dim, squared_distance};
 
 /// Labels renumbered 0..m over the clusters that hold rows, with m.
 fn dense_labels(labels: &[usize]) -> (Vec<usize>, usize) {
@@ -50,20 +51,8 @@ pub fn silhouette(data: &[f64], d: usize, labels: &[usize]) -> Option<f64> {
             *c += 1;
         }
     }
-    // sums[i·k + c]: sum of distances from row i to the rows of cluster c.
     let mut sums = vec![0.0; n * k];
-    for (i, (x, &li)) in data.chunks_exact(d).zip(&labels).enumerate() {
-        let later = data.get((i + 1) * d..).unwrap_or(&[]);
-        for (j, (y, &lj)) in later.chunks_exact(d).zip(labels.get(i + 1..).unwrap_or(&[])).enumerate() {
-            let dist = x.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
-            if let Some(s) = sums.get_mut(i * k + lj) {
-                *s += dist;
-            }
-            if let Some(s) = sums.get_mut((i + 1 + j) * k + li) {
-                *s += dist;
-            }
-        }
-    }
+    dispatch_dim!(d, distance_sums, (data, d, &labels, k, &mut sums));
     let mut total = 0.0;
     for (row, &l) in sums.chunks_exact(k).zip(&labels) {
         let own = counts.get(l).copied().unwrap_or(0);
@@ -84,6 +73,26 @@ pub fn silhouette(data: &[f64], d: usize, labels: &[usize]) -> Option<f64> {
         }
     }
     Some(total / n as f64)
+}
+
+/// `sums[i·k + c]`: the sum of distances from row i to the rows of cluster c, each pair
+/// computed once. `D` as in the k-means kernels (0: width read at run time).
+fn distance_sums<const D: usize>(data: &[f64], d: usize, labels: &[usize], k: usize, sums: &mut [f64]) {
+    let step = if D == 0 { d } else { D };
+    for (i, (x, &li)) in data.chunks_exact(step).zip(labels).enumerate() {
+        let later = data.get((i + 1) * step..).unwrap_or(&[]);
+        let (head, tail) = sums.split_at_mut(((i + 1) * k).min(sums.len()));
+        let own = head.get_mut(i * k..).unwrap_or(&mut []);
+        for ((y, &lj), other) in later.chunks_exact(step).zip(labels.get(i + 1..).unwrap_or(&[])).zip(tail.chunks_exact_mut(k)) {
+            let dist = squared_distance(x, y).sqrt();
+            if let Some(s) = own.get_mut(lj) {
+                *s += dist;
+            }
+            if let Some(s) = other.get_mut(li) {
+                *s += dist;
+            }
+        }
+    }
 }
 
 /// The silhouette of a deterministic sample of `sample_size` rows stratified by cluster

@@ -37,7 +37,16 @@ impl Assigner for Lloyd {
 fn assign_all<const D: usize>(data: &[f64], d: usize, centers: &[f64], labels: &mut [usize]) {
     let step = if D == 0 { d } else { D };
     for (x, label) in data.chunks_exact(step).zip(labels.iter_mut()) {
-        *label = nearest(x, centers, step).0;
+        // Selects rather than branches: which centre wins is unpredictable on real data.
+        let mut best = 0;
+        let mut best_distance = f64::INFINITY;
+        for (j, c) in centers.chunks_exact(step).enumerate() {
+            let dist = squared_distance(x, c);
+            let closer = dist < best_distance;
+            best = if closer { j } else { best };
+            best_distance = if closer { dist } else { best_distance };
+        }
+        *label = best;
     }
 }
 
@@ -48,15 +57,13 @@ pub(crate) fn nearest(x: &[f64], centers: &[f64], step: usize) -> (usize, f64, f
     let mut best = 0;
     let mut best_distance = f64::INFINITY;
     let mut second = f64::INFINITY;
+    // Selects rather than branches: which centre wins is unpredictable on real data.
     for (j, c) in centers.chunks_exact(step).enumerate() {
         let dist = squared_distance(x, c);
-        if dist < best_distance {
-            second = best_distance;
-            best_distance = dist;
-            best = j;
-        } else if dist < second {
-            second = dist;
-        }
+        let closer = dist < best_distance;
+        second = if closer { best_distance } else { second.min(dist) };
+        best = if closer { j } else { best };
+        best_distance = if closer { dist } else { best_distance };
     }
     (best, best_distance, second)
 }

@@ -48,6 +48,7 @@ macro_rules! dispatch_dim {
 }
 pub(crate) use dispatch_dim;
 
+
 /// Where a fit is, told to the progress hook after every iteration of every run.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct FitProgress {
