@@ -13,7 +13,7 @@
 //! Lloyd, with the same tie rule. The labels therefore equal Lloyd's, and since the update
 //! step is shared, so do the centres and the iteration count.
 
-use super::lloyd::{nearest, Assigner};
+use super::lloyd::{add_row, nearest, Assigner};
 use super::{dispatch_dim, squared_distance};
 
 /// Relative safety margin of the skip test. Rounding in the bounds is ~1e-14 relative
@@ -47,13 +47,8 @@ impl Hamerly {
     }
 }
 
-impl Assigner for Hamerly {
-    fn assign(&mut self, data: &[f64], d: usize, centers: &[f64], labels: &mut [usize]) {
-        if !self.initialised {
-            dispatch_dim!(d, full_scan, (data, d, centers, labels, &mut self.upper, &mut self.lower));
-            self.initialised = true;
-            return;
-        }
+impl Hamerly {
+    fn compute_half_gaps(&mut self, d: usize, centers: &[f64]) {
         for (j, (gap, c)) in self.half_gap.iter_mut().zip(centers.chunks_exact(d)).enumerate() {
             let closest = centers
                 .chunks_exact(d)
@@ -63,10 +58,47 @@ impl Assigner for Hamerly {
                 .fold(f64::INFINITY, f64::min);
             *gap = 0.5 * closest.sqrt();
         }
+    }
+}
+
+impl Assigner for Hamerly {
+    fn assign(&mut self, data: &[f64], d: usize, centers: &[f64], labels: &mut [usize]) {
+        if !self.initialised {
+            dispatch_dim!(d, full_scan, (data, d, centers, labels, &mut self.upper, &mut self.lower));
+            self.initialised = true;
+            return;
+        }
+        self.compute_half_gaps(d, centers);
         dispatch_dim!(
             d,
             bounded_scan,
-            (data, d, centers, labels, &mut self.upper, &mut self.lower, &self.half_gap)
+            (data, d, centers, labels, &mut self.upper, &mut self.lower, &self.half_gap, None)
+        );
+    }
+
+    fn assign_and_sum(
+        &mut self,
+        data: &[f64],
+        d: usize,
+        centers: &[f64],
+        labels: &mut [usize],
+        sums: &mut [f64],
+        counts: &mut [usize],
+    ) {
+        if !self.initialised {
+            self.assign(data, d, centers, labels);
+            counts.iter_mut().for_each(|c| *c = 0);
+            sums.iter_mut().for_each(|v| *v = 0.0);
+            for (x, &l) in data.chunks_exact(d).zip(labels.iter()) {
+                add_row(sums, counts, x, l, d);
+            }
+            return;
+        }
+        self.compute_half_gaps(d, centers);
+        dispatch_dim!(
+            d,
+            bounded_scan,
+            (data, d, centers, labels, &mut self.upper, &mut self.lower, &self.half_gap, Some((sums, counts)))
         );
     }
 
@@ -119,23 +151,30 @@ fn bounded_scan<const D: usize>(
     upper: &mut [f64],
     lower: &mut [f64],
     half_gap: &[f64],
+    mut sums: Option<(&mut [f64], &mut [usize])>,
 ) {
     let step = if D == 0 { d } else { D };
+    if let Some((s, c)) = sums.as_mut() {
+        s.iter_mut().for_each(|v| *v = 0.0);
+        c.iter_mut().for_each(|v| *v = 0);
+    }
     let rows = data.chunks_exact(step).zip(labels.iter_mut());
     for ((x, label), (u, l)) in rows.zip(upper.iter_mut().zip(lower.iter_mut())) {
         let own = *label;
         let bound = half_gap.get(own).copied().unwrap_or(0.0).max(*l) * (1.0 - MARGIN);
-        if *u * (1.0 + MARGIN) < bound {
-            continue;
+        if *u * (1.0 + MARGIN) >= bound {
+            if let Some(c) = centers.get(own * step..(own + 1) * step) {
+                *u = squared_distance(x, c).sqrt();
+            }
+            if *u * (1.0 + MARGIN) >= bound {
+                let (best, best_distance, second) = nearest(x, centers, step);
+                *label = best;
+                *u = best_distance.sqrt();
+                *l = second.sqrt();
+            }
         }
-        let Some(c) = centers.get(own * step..(own + 1) * step) else { continue };
-        *u = squared_distance(x, c).sqrt();
-        if *u * (1.0 + MARGIN) < bound {
-            continue;
+        if let Some((s, c)) = sums.as_mut() {
+            add_row(s, c, x, *label, step);
         }
-        let (best, best_distance, second) = nearest(x, centers, step);
-        *label = best;
-        *u = best_distance.sqrt();
-        *l = second.sqrt();
     }
 }

@@ -19,6 +19,20 @@ pub(crate) struct Run {
 /// The step that gives every row its nearest centre (the first one on a tie, as `argmin`).
 pub(crate) trait Assigner {
     fn assign(&mut self, data: &[f64], d: usize, centers: &[f64], labels: &mut [usize]);
+    /// [`Assigner::assign`], and the per-cluster sums of rows (in row order) and counts for
+    /// the update, in the same pass over the data where the algorithm can.
+    fn assign_and_sum(
+        &mut self,
+        data: &[f64],
+        d: usize,
+        centers: &[f64],
+        labels: &mut [usize],
+        sums: &mut [f64],
+        counts: &mut [usize],
+    ) {
+        self.assign(data, d, centers, labels);
+        accumulate(data, d, labels, sums, counts);
+    }
     /// Told after every update how the centres moved (for bounds kept between iterations).
     fn centers_moved(&mut self, _d: usize, _old: &[f64], _new: &[f64], _labels: &[usize]) {}
 }
@@ -28,14 +42,38 @@ pub(crate) struct Lloyd;
 
 impl Assigner for Lloyd {
     fn assign(&mut self, data: &[f64], d: usize, centers: &[f64], labels: &mut [usize]) {
-        dispatch_dim!(d, assign_all, (data, d, centers, labels));
+        dispatch_dim!(d, assign_all, (data, d, centers, labels, None));
+    }
+
+    fn assign_and_sum(
+        &mut self,
+        data: &[f64],
+        d: usize,
+        centers: &[f64],
+        labels: &mut [usize],
+        sums: &mut [f64],
+        counts: &mut [usize],
+    ) {
+        dispatch_dim!(d, assign_all, (data, d, centers, labels, Some((sums, counts))));
     }
 }
 
 /// `D` is the row width when known at compile time (so the distance loop unrolls), 0 for
 /// any other width `d`.
-fn assign_all<const D: usize>(data: &[f64], d: usize, centers: &[f64], labels: &mut [usize]) {
+/// With `sums`, also adds every row to its cluster's sum (one pass over the data: at 1M rows
+/// the data no longer fit in cache and the pass is what costs).
+fn assign_all<const D: usize>(
+    data: &[f64],
+    d: usize,
+    centers: &[f64],
+    labels: &mut [usize],
+    mut sums: Option<(&mut [f64], &mut [usize])>,
+) {
     let step = if D == 0 { d } else { D };
+    if let Some((s, c)) = sums.as_mut() {
+        s.iter_mut().for_each(|v| *v = 0.0);
+        c.iter_mut().for_each(|v| *v = 0);
+    }
     for (x, label) in data.chunks_exact(step).zip(labels.iter_mut()) {
         // Selects rather than branches: which centre wins is unpredictable on real data.
         let mut best = 0;
@@ -47,6 +85,27 @@ fn assign_all<const D: usize>(data: &[f64], d: usize, centers: &[f64], labels: &
             best_distance = if closer { dist } else { best_distance };
         }
         *label = best;
+        if let Some((s, c)) = sums.as_mut() {
+            add_row(s, c, x, best, step);
+        }
+    }
+}
+
+/// Adds row `x` to cluster `l`'s sum and count.
+#[inline(always)]
+pub(crate) fn add_row(sums: &mut [f64], counts: &mut [usize], x: &[f64], l: usize, step: usize) {
+    if let (Some(sum), Some(count)) = (sums.get_mut(l * step..(l + 1) * step), counts.get_mut(l)) {
+        sum.iter_mut().zip(x).for_each(|(s, v)| *s += v);
+        *count += 1;
+    }
+}
+
+/// Per-cluster sums of rows, in row order, and counts.
+fn accumulate(data: &[f64], d: usize, labels: &[usize], sums: &mut [f64], counts: &mut [usize]) {
+    counts.iter_mut().for_each(|c| *c = 0);
+    sums.iter_mut().for_each(|v| *v = 0.0);
+    for (x, &l) in data.chunks_exact(d).zip(labels) {
+        add_row(sums, counts, x, l, d);
     }
 }
 
@@ -101,7 +160,7 @@ pub(crate) fn run(
     let mut strict_convergence = false;
 
     for i in 0..max_iterations {
-        assigner.assign(data, d, &centers, &mut labels);
+        assigner.assign_and_sum(data, d, &centers, &mut labels, &mut buffers.new_centers, &mut buffers.counts);
         update(data, d, &labels, &centers, &mut buffers.new_centers, &mut buffers.counts);
         let shift: f64 = centers
             .chunks_exact(d)
@@ -138,9 +197,10 @@ pub(crate) fn inertia(data: &[f64], d: usize, centers: &[f64], labels: &[usize])
         .sum()
 }
 
-/// New centres as the means of their rows. A cluster left empty takes the row farthest
-/// from its current centre (the farthest for the first empty cluster, and so on), which
-/// leaves the cluster it came from.
+/// New centres as the means of their rows, from the sums and counts of
+/// [`Assigner::assign_and_sum`]. A cluster left empty takes the row farthest from its
+/// current centre (the farthest for the first empty cluster, and so on), which leaves the
+/// cluster it came from.
 fn update(
     data: &[f64],
     d: usize,
@@ -150,14 +210,6 @@ fn update(
     counts: &mut [usize],
 ) {
     let k = new_centers.len() / d;
-    counts.iter_mut().for_each(|c| *c = 0);
-    new_centers.iter_mut().for_each(|v| *v = 0.0);
-    for (x, &l) in data.chunks_exact(d).zip(labels) {
-        if let (Some(sum), Some(count)) = (new_centers.get_mut(l * d..(l + 1) * d), counts.get_mut(l)) {
-            sum.iter_mut().zip(x).for_each(|(s, v)| *s += v);
-            *count += 1;
-        }
-    }
     let empty: Vec<usize> = (0..k).filter(|&j| counts.get(j) == Some(&0)).collect();
     if !empty.is_empty() {
         let mut by_distance: Vec<(f64, usize)> = data
