@@ -10,6 +10,9 @@
 //! which `scripts/compare_sklearn.py` reads to time scikit-learn on the same data.
 //! `BENCH_SIZES=100000` limits the sizes.
 
+// A benchmark program, not user-facing: a failed write or fit should stop it loudly.
+#![allow(clippy::expect_used)]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
 use std::path::PathBuf;

@@ -2,6 +2,9 @@
 //! by make_sklearn_fixtures.py): K-Means inertia and labels, the three cluster scores for
 //! the same labels, and PCA.
 
+// Test helpers read the committed fixtures: a missing file should fail loudly.
+#![allow(clippy::unwrap_used)]
+
 use segmentation::core::kmeans::{fit, Algorithm, KMeansParams};
 use segmentation::core::metrics::{calinski_harabasz, davies_bouldin, silhouette};
 use segmentation::core::projection::pca_2d;

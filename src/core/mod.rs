@@ -8,9 +8,12 @@
 //! | [`profile`] | [`profile::profile_columns`] | table → a role per column (numeric, identifier, other) |
 //! | [`features`] | [`features::build_features`] | table + chosen columns → scaled matrix, rows left out named |
 //! | [`kmeans`] | [`kmeans::fit`] | matrix → centres, labels, inertia |
+//! | [`k_selection`] | [`k_selection::sweep`] | matrix + range of k → scores per k, knee, a recommended k |
+//! | [`projection`] | [`projection::pca_2d`] | matrix → 2-D points for the chart |
 //! | [`export`] | [`export::segmented_csv`] | table + labels → the user's rows with their segment |
 //!
-//! [`pipeline`] strings them together for the worker.
+//! [`pipeline`] strings them together for the worker. [`metrics`] scores clusterings (for
+//! [`k_selection`]); [`bench`](mod@bench) holds benchmark workloads shared by native and wasm runs.
 
 pub mod bench;
 pub mod export;

@@ -143,6 +143,7 @@ fn full_scan<const D: usize>(
     }
 }
 
+#[allow(clippy::too_many_arguments)] // the state of the scan, passed apart so each is borrowed once
 fn bounded_scan<const D: usize>(
     data: &[f64],
     d: usize,

@@ -4,8 +4,8 @@
 //! farthest points, a final assignment so labels match the centres), so the two agree on
 //! the same data; the random stream is our own (ChaCha8), identical natively and in wasm.
 //!
-//! Layout: [`params`] validates parameters once, [`init`] seeds centres, [`lloyd`] owns the
-//! iteration loop and Lloyd's assignment step, [`hamerly`] the accelerated (and exact)
+//! Layout: [`params`] validates parameters once, `init` seeds centres, `lloyd` owns the
+//! iteration loop and Lloyd's assignment step, `hamerly` the accelerated (and exact)
 //! assignment step. Distance loops are compiled once per row width 1..=16 so they unroll.
 
 mod hamerly;
