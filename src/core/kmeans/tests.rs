@@ -135,7 +135,7 @@ fn hamerly_gives_exactly_lloyds_labels_centres_and_iterations() {
 
 #[test]
 fn hamerly_matches_lloyd_when_stopped_early_by_the_iteration_cap() {
-    let x = crate::core::bench::blobs(3000, 4, 10, 9).iter().map(|v| v * 0.2).collect::<Vec<_>>();
+    let x = crate::core::bench::bench_data(3000, 4, 8, 9);
     for max_iterations in [1, 2, 3, 5] {
         let base = KMeansParams::new(8).seed(3).n_runs(2).max_iterations(max_iterations).tolerance(0.0);
         let lloyd = fit(&x, 4, &base.clone().algorithm(Algorithm::Lloyd)).unwrap();
