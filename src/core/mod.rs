@@ -8,23 +8,30 @@
 //! | [`profile`] | [`profile::profile_columns`] | table → a kind, statistics and parsed numbers per column |
 //! | [`clean`] | [`clean::clean_table`] | table + profile + choices → scaled matrix, rows left out named, a report |
 //! | [`kmeans`] | [`kmeans::fit`] | matrix → centres, labels, inertia |
+//! | [`k_selection`] | [`k_selection::sweep`] | matrix + range of k → scores per k, knee, a recommended k |
+//! | [`projection`] | [`projection::pca_2d`] | matrix → 2-D points for the chart |
 //! | [`export`] | [`export::segmented_csv`] | table + outcomes → the user's rows with segment and reason |
 //! | [`cells`] | [`cells::numbers::parse_number`], [`cells::dates::parse_datetime`] | one cell's text → number or timestamp, as people write them; a column sample → its convention, with a reason |
 //!
-//! [`pipeline`] strings them together for the worker.
+//! [`pipeline`] strings them together for the worker. [`metrics`] scores clusterings (for
+//! [`k_selection`]); [`bench`](mod@bench) holds benchmark workloads shared by native and wasm runs.
 
 // Nothing reachable from user data may panic (a panic in wasm kills the page): besides the
 // crate-wide unwrap/expect/panic denials, no unchecked indexing in the core. Tests may.
 #![deny(clippy::indexing_slicing)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
+pub mod bench;
 pub mod cells;
 pub mod clean;
 pub mod export;
 pub mod ingest;
+pub mod k_selection;
 pub mod kmeans;
+pub mod metrics;
 pub mod model;
 pub mod pipeline;
 pub mod profile;
+pub mod projection;
 pub mod sample;
 pub mod segments;

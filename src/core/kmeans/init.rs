@@ -4,7 +4,7 @@
 
 use rand_chacha::rand_core::RngCore;
 
-use super::squared_distance;
+use super::{dispatch_dim, squared_distance};
 
 /// A uniform draw in [0, 1) from 53 random bits: the same on every platform.
 pub(crate) fn uniform(rng: &mut impl RngCore) -> f64 {
@@ -19,6 +19,12 @@ pub(crate) fn uniform_index(rng: &mut impl RngCore, n: usize) -> usize {
 /// Picks `k` initial centres (row-major `k × d`) from the rows of `data`.
 /// The caller guarantees at least `k` distinct rows.
 pub(crate) fn kmeans_plusplus(data: &[f64], d: usize, k: usize, rng: &mut impl RngCore) -> Vec<f64> {
+    dispatch_dim!(d, kmeans_plusplus_rows, (data, d, k, rng))
+}
+
+/// `D` as in the iteration kernels: the row width when 1..=16, else 0 and `d` is read.
+fn kmeans_plusplus_rows<const D: usize>(data: &[f64], d: usize, k: usize, rng: &mut impl RngCore) -> Vec<f64> {
+    let d = if D == 0 { d } else { D };
     let n = data.len() / d;
     let n_local_trials = 2 + (k as f64).ln().floor() as usize;
     let row = |i: usize| data.get(i * d..(i + 1) * d).unwrap_or(&[]);
@@ -71,6 +77,22 @@ pub(crate) fn kmeans_plusplus(data: &[f64], d: usize, k: usize, rng: &mut impl R
             *c = c.min(squared_distance(x, chosen_row));
         }
         centers.extend_from_slice(chosen_row);
+    }
+    centers
+}
+
+/// `k` distinct rows drawn uniformly (a partial Fisher–Yates shuffle of the row indices),
+/// as scikit-learn's `init="random"`. Rows may repeat in value; an empty cluster is then
+/// relocated by the first update.
+pub(crate) fn random_rows(data: &[f64], d: usize, k: usize, rng: &mut impl RngCore) -> Vec<f64> {
+    let n = data.len() / d;
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut centers = Vec::with_capacity(k * d);
+    for i in 0..k.min(n) {
+        let j = i + uniform_index(rng, n - i);
+        order.swap(i, j);
+        let id = order.get(i).copied().unwrap_or(0);
+        centers.extend_from_slice(data.get(id * d..(id + 1) * d).unwrap_or(&[]));
     }
     centers
 }

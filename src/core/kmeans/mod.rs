@@ -4,9 +4,12 @@
 //! farthest points, a final assignment so labels match the centres), so the two agree on
 //! the same data; the random stream is our own (ChaCha8), identical natively and in wasm.
 //!
-//! Layout: [`params`] validates parameters once, [`init`] seeds centres, [`lloyd`] iterates.
+//! Layout: [`params`] validates parameters once, `init` seeds centres, `lloyd` owns the
+//! iteration loop and Lloyd's assignment step, `hamerly` the accelerated (and exact)
+//! assignment step. Distance loops are compiled once per row width 1..=16 so they unroll.
 
-mod init;
+mod hamerly;
+pub(crate) mod init;
 mod lloyd;
 pub mod params;
 
@@ -16,7 +19,49 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-pub use params::{KMeansError, KMeansParams, ValidParams};
+pub use params::{Algorithm, Init, KMeansError, KMeansParams, ValidParams};
+
+/// Calls `$f::<D>(args)` with `D` the row width when it is 1..=16 (so distance loops unroll
+/// and vectorise), else `$f::<0>(args)`, which reads the width at run time.
+macro_rules! dispatch_dim {
+    ($d:expr, $f:ident, ($($arg:expr),* $(,)?)) => {
+        match $d {
+            1 => $f::<1>($($arg),*),
+            2 => $f::<2>($($arg),*),
+            3 => $f::<3>($($arg),*),
+            4 => $f::<4>($($arg),*),
+            5 => $f::<5>($($arg),*),
+            6 => $f::<6>($($arg),*),
+            7 => $f::<7>($($arg),*),
+            8 => $f::<8>($($arg),*),
+            9 => $f::<9>($($arg),*),
+            10 => $f::<10>($($arg),*),
+            11 => $f::<11>($($arg),*),
+            12 => $f::<12>($($arg),*),
+            13 => $f::<13>($($arg),*),
+            14 => $f::<14>($($arg),*),
+            15 => $f::<15>($($arg),*),
+            16 => $f::<16>($($arg),*),
+            _ => $f::<0>($($arg),*),
+        }
+    };
+}
+pub(crate) use dispatch_dim;
+
+
+/// Where a fit is, told to the progress hook after every iteration of every run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FitProgress {
+    /// The run under way, 0-based, of `n_runs`.
+    pub run: usize,
+    pub n_runs: usize,
+    /// Iterations done in this run (0 right after the initial centres are chosen).
+    pub iteration: usize,
+    pub max_iterations: usize,
+    /// Total squared centre shift of the last iteration (0 at iteration 0), in the units
+    /// of the centred data.
+    pub center_shift: f64,
+}
 
 /// The outcome of a fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,8 +72,10 @@ pub struct KMeansFit {
     pub labels: Vec<usize>,
     /// Sum of squared distances of rows to their centre.
     pub inertia: f64,
-    /// Lloyd iterations of the best run.
+    /// Iterations of the best run.
     pub n_iterations: usize,
+    /// The iteration kernel used (never [`Algorithm::Auto`]).
+    pub algorithm: Algorithm,
     pub n_clusters: usize,
     pub n_features: usize,
     /// Problems that did not stop the fit (fewer distinct clusters than asked, ...).
@@ -50,6 +97,18 @@ impl KMeansFit {
 
 /// Fits K-Means to a row-major `n × n_features` matrix.
 pub fn fit(data: &[f64], n_features: usize, params: &KMeansParams) -> Result<KMeansFit, KMeansError> {
+    fit_with_progress(data, n_features, params, &mut |_| true)
+}
+
+/// [`fit`], telling `progress` where it is after the initial centres and every iteration
+/// of every run; when `progress` returns `false` the fit stops with
+/// [`KMeansError::Cancelled`].
+pub fn fit_with_progress(
+    data: &[f64],
+    n_features: usize,
+    params: &KMeansParams,
+    progress: &mut dyn FnMut(FitProgress) -> bool,
+) -> Result<KMeansFit, KMeansError> {
     let valid = params.check()?;
     if n_features == 0 || data.is_empty() || data.len() % n_features != 0 {
         return Err(KMeansError::BadShape { len: data.len(), n_features });
@@ -77,9 +136,39 @@ pub fn fit(data: &[f64], n_features: usize, params: &KMeansParams) -> Result<KMe
 
     let mut rng = ChaCha8Rng::seed_from_u64(valid.seed);
     let mut best: Option<lloyd::Run> = None;
-    for _ in 0..valid.n_runs {
-        let initial = init::kmeans_plusplus(&centred, n_features, k, &mut rng);
-        let run = lloyd::run(&centred, n_features, initial, valid.max_iterations, tolerance);
+    let mut buffers = lloyd::Buffers::new(n_rows, n_features, k);
+    let mut lloyd_step = lloyd::Lloyd;
+    let mut hamerly_step = hamerly::Hamerly::new(if valid.algorithm == Algorithm::Hamerly { n_rows } else { 0 }, k);
+    let (n_runs, max_iterations) = (valid.n_runs, valid.max_iterations);
+    for run_index in 0..n_runs {
+        let initial = match valid.init {
+            Init::KMeansPlusPlus => init::kmeans_plusplus(&centred, n_features, k, &mut rng),
+            Init::Random => init::random_rows(&centred, n_features, k, &mut rng),
+        };
+        let at = |iteration, center_shift| FitProgress { run: run_index, n_runs, iteration, max_iterations, center_shift };
+        if !progress(at(0, 0.0)) {
+            return Err(KMeansError::Cancelled);
+        }
+        let assigner: &mut dyn lloyd::Assigner = match valid.algorithm {
+            Algorithm::Lloyd | Algorithm::Auto => &mut lloyd_step,
+            Algorithm::Hamerly => {
+                hamerly_step.reset();
+                &mut hamerly_step
+            }
+        };
+        let mut on_iteration = |iteration, shift| progress(at(iteration, shift));
+        let Some(run) = lloyd::run(
+            &centred,
+            n_features,
+            initial,
+            max_iterations,
+            tolerance,
+            assigner,
+            &mut buffers,
+            &mut on_iteration,
+        ) else {
+            return Err(KMeansError::Cancelled);
+        };
         if best.as_ref().is_none_or(|b| run.inertia < b.inertia) {
             best = Some(run);
         }
@@ -98,6 +187,7 @@ pub fn fit(data: &[f64], n_features: usize, params: &KMeansParams) -> Result<KMe
         labels: best.labels,
         inertia: best.inertia,
         n_iterations: best.n_iterations,
+        algorithm: valid.algorithm,
         n_clusters: k,
         n_features,
         warnings: Vec::new(),
@@ -111,10 +201,26 @@ pub fn fit(data: &[f64], n_features: usize, params: &KMeansParams) -> Result<KMe
     Ok(fit)
 }
 
-/// Squared Euclidean distance.
-#[inline]
+/// Squared Euclidean distance, summed in two interleaved lanes (even and odd coordinates)
+/// added at the end. The order is fixed, so results are the same natively and in wasm,
+/// and it maps onto one `f64x2` register (SSE2, wasm simd128) once the width is known.
+#[inline(always)]
 pub fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+    let (mut even, mut odd) = (0.0, 0.0);
+    let (pairs_a, pairs_b) = (a.chunks_exact(2), b.chunks_exact(2));
+    let (rest_a, rest_b) = (pairs_a.remainder(), pairs_b.remainder());
+    for (p, q) in pairs_a.zip(pairs_b) {
+        if let ([p0, p1], [q0, q1]) = (p, q) {
+            let (d0, d1) = (p0 - q0, p1 - q1);
+            even += d0 * d0;
+            odd += d1 * d1;
+        }
+    }
+    if let ([p0], [q0]) = (rest_a, rest_b) {
+        let d0 = p0 - q0;
+        even += d0 * d0;
+    }
+    even + odd
 }
 
 fn column_means(data: &[f64], d: usize) -> Vec<f64> {

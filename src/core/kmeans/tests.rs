@@ -92,3 +92,133 @@ fn invalid_parameters_are_named() {
     assert!(matches!(fit(&[1.0, f64::NAN], 1, &KMeansParams::new(1)), Err(KMeansError::NonFinite)));
     assert!(matches!(fit(&[1.0, 2.0, 3.0], 2, &KMeansParams::new(1)), Err(KMeansError::BadShape { .. })));
 }
+
+/// Data sets for the exactness checks: blobs, overlapping blobs, integer grids full of
+/// exact distance ties and duplicates, a stretched set, and widths handled by the
+/// unrolled kernels (2, 8, 16) and by the run-time one (17).
+fn exactness_sets() -> Vec<(&'static str, Vec<f64>, usize, usize)> {
+    use crate::core::bench::blobs;
+    let grid: Vec<f64> = (0..900).flat_map(|i| [(i % 7) as f64, ((i / 7) % 5) as f64]).collect();
+    let stretched: Vec<f64> = blobs(1500, 2, 4, 3).chunks_exact(2).flat_map(|r| [r[0] * 10.0, r[0] + 0.1 * r[1]]).collect();
+    vec![
+        ("separated blobs d=2", blobs(2000, 2, 5, 1), 2, 5),
+        ("overlapping blobs d=8", blobs(3000, 8, 12, 2).iter().map(|v| v * 0.1).collect(), 8, 6),
+        ("integer grid with ties", grid, 2, 4),
+        ("stretched", stretched, 2, 7),
+        ("blobs d=16", blobs(1200, 16, 3, 4), 16, 5),
+        ("blobs d=17", blobs(1200, 17, 9, 5), 17, 9),
+        ("blobs d=3 k=1", blobs(500, 3, 2, 6), 3, 1),
+    ]
+}
+
+#[test]
+fn hamerly_gives_exactly_lloyds_labels_centres_and_iterations() {
+    for (name, x, d, k) in exactness_sets() {
+        for seed in [0, 1, 42] {
+            for init in [Init::KMeansPlusPlus, Init::Random] {
+                let base = KMeansParams::new(k).seed(seed).n_runs(3).init(init);
+                let lloyd = fit(&x, d, &base.clone().algorithm(Algorithm::Lloyd)).unwrap();
+                let hamerly = fit(&x, d, &base.clone().algorithm(Algorithm::Hamerly)).unwrap();
+                let case = format!("{name}, seed {seed}, {init:?}");
+                assert_eq!(lloyd.algorithm, Algorithm::Lloyd);
+                assert_eq!(hamerly.algorithm, Algorithm::Hamerly);
+                assert_eq!(lloyd.labels, hamerly.labels, "{case}");
+                assert_eq!(lloyd.n_iterations, hamerly.n_iterations, "{case}");
+                for (a, b) in lloyd.centers.iter().zip(&hamerly.centers) {
+                    assert!((a - b).abs() <= 1e-12, "{case}: {a} vs {b}");
+                }
+                assert!((lloyd.inertia - hamerly.inertia).abs() <= 1e-12 * lloyd.inertia.max(1.0), "{case}");
+            }
+        }
+    }
+}
+
+#[test]
+fn hamerly_matches_lloyd_when_stopped_early_by_the_iteration_cap() {
+    let x = crate::core::bench::bench_data(3000, 4, 8, 9);
+    for max_iterations in [1, 2, 3, 5] {
+        let base = KMeansParams::new(8).seed(3).n_runs(2).max_iterations(max_iterations).tolerance(0.0);
+        let lloyd = fit(&x, 4, &base.clone().algorithm(Algorithm::Lloyd)).unwrap();
+        let hamerly = fit(&x, 4, &base.algorithm(Algorithm::Hamerly)).unwrap();
+        assert_eq!(lloyd.n_iterations, max_iterations);
+        assert_eq!(lloyd.labels, hamerly.labels);
+        assert_eq!(lloyd.centers, hamerly.centers);
+    }
+}
+
+#[test]
+fn auto_uses_hamerly() {
+    let x = crate::core::bench::blobs(300, 2, 3, 1);
+    assert_eq!(fit(&x, 2, &KMeansParams::new(3)).unwrap().algorithm, Algorithm::Hamerly);
+    assert_eq!(KMeansParams::new(3).check().unwrap().algorithm, Algorithm::Hamerly);
+}
+
+#[test]
+fn random_init_finds_the_four_corners_over_ten_runs() {
+    let mut x = Vec::new();
+    for (cx, cy) in [(0.0, 0.0), (10.0, 0.0), (0.0, 10.0), (10.0, 10.0)] {
+        for (dx, dy) in [(-0.5, 0.0), (0.5, 0.0), (0.0, 0.5)] {
+            x.extend_from_slice(&[cx + dx, cy + dy]);
+        }
+    }
+    let fit = fit(&x, 2, &KMeansParams::new(4).init(Init::Random).seed(5)).unwrap();
+    assert!((fit.inertia - 8.0 / 3.0).abs() < 1e-9, "{}", fit.inertia);
+}
+
+#[test]
+fn random_init_draws_distinct_rows() {
+    use rand_chacha::rand_core::SeedableRng;
+    let x: Vec<f64> = (0..10).map(|i| i as f64).collect();
+    for seed in 0..50 {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut c = init::random_rows(&x, 1, 10, &mut rng);
+        c.sort_by(f64::total_cmp);
+        assert_eq!(c, x, "seed {seed}");
+    }
+}
+
+#[test]
+fn progress_reports_every_iteration_of_every_run() {
+    let x = crate::core::bench::blobs(500, 2, 3, 1);
+    let mut seen = Vec::new();
+    let fit = fit_with_progress(&x, 2, &KMeansParams::new(3).n_runs(2), &mut |p| {
+        seen.push((p.run, p.iteration));
+        true
+    })
+    .unwrap();
+    assert_eq!(seen.first(), Some(&(0, 0)));
+    assert!(seen.contains(&(1, 0)));
+    // Within a run, iterations count up by one from 0.
+    for w in seen.windows(2) {
+        assert!(w[1] == (w[0].0, w[0].1 + 1) || w[1] == (w[0].0 + 1, 0), "{w:?}");
+    }
+    assert!(seen.iter().any(|&(_, i)| i == fit.n_iterations));
+}
+
+#[test]
+fn returning_false_from_progress_cancels_the_fit() {
+    let x = crate::core::bench::blobs(500, 2, 3, 1);
+    let mut calls = 0;
+    let result = fit_with_progress(&x, 2, &KMeansParams::new(3), &mut |p| {
+        calls += 1;
+        p.iteration < 2
+    });
+    assert_eq!(result, Err(KMeansError::Cancelled));
+    assert_eq!(calls, 3);
+    let mut calls = 0;
+    let at_start = fit_with_progress(&x, 2, &KMeansParams::new(3), &mut |_| {
+        calls += 1;
+        false
+    });
+    assert_eq!((at_start, calls), (Err(KMeansError::Cancelled), 1));
+}
+
+#[test]
+fn distance_is_the_same_for_every_width_and_order() {
+    // Unrolled and run-time kernels share one summation order: even lanes, odd lanes, sum.
+    let a = [1.0, 2.0, 3.0, 4.0, 5.0];
+    let b = [0.5, 0.0, 1.0, 1.0, 1.0];
+    // even: 0.25 + 4 + 16 = 20.25, odd: 4 + 9 = 13
+    assert_eq!(squared_distance(&a, &b), 33.25);
+    assert_eq!(squared_distance(&a[..1], &b[..1]), 0.25);
+}

@@ -1,0 +1,224 @@
+//! Choosing k: fit every k of a range, score each fit, find the elbow, recommend one k.
+//!
+//! For each k, [`sweep`] records the inertia, the silhouette, the Calinski–Harabasz and
+//! Davies–Bouldin scores ([`super::metrics`]) and the iterations. The silhouette is exact
+//! up to [`EXACT_SILHOUETTE_MAX_ROWS`] rows, else computed on a sample of that many rows
+//! stratified by cluster and drawn from the fit's seed; the sample size is reported.
+//!
+//! **The knee** ([`knee`]) is found with Kneedle (Satopää et al. 2011) for a convex
+//! decreasing curve: k and inertia are scaled to [0, 1], the difference curve is
+//! `D = (1 − inertia) − k`, and its maximum is the knee if it exceeds the mean spacing of
+//! the scaled k (Kneedle's threshold with sensitivity S = 1); otherwise (a straight or
+//! concave curve, or fewer than 3 points) there is no knee.
+//!
+//! **The rule** ([`recommend`]): take the knee when its silhouette is at least
+//! [`SILHOUETTE_SHARE`] of the best silhouette; otherwise take the k of the best silhouette.
+//! Without a knee, the best silhouette; without any silhouette, the knee. Why: the knee
+//! says where more clusters stop paying off, but can sit on a k whose clusters cut
+//! through groups; the silhouette catches that, yet on its own tends to favour k = 2 on
+//! data with nested structure, so it only overrules a knee it clearly disagrees with.
+
+use std::ops::RangeInclusive;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::kmeans::{fit_with_progress, FitProgress, KMeansError, KMeansParams};
+use super::metrics::{calinski_harabasz, davies_bouldin, silhouette_sampled};
+
+/// Above this many rows the silhouette is computed on a stratified sample of this size.
+pub const EXACT_SILHOUETTE_MAX_ROWS: usize = 10_000;
+
+/// The knee is kept when its silhouette is at least this share of the best.
+pub const SILHOUETTE_SHARE: f64 = 0.9;
+
+/// The scores of one k.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KScore {
+    pub k: usize,
+    pub inertia: f64,
+    /// `None` where undefined (k = 1, or one row per cluster).
+    pub silhouette: Option<f64>,
+    pub calinski_harabasz: Option<f64>,
+    pub davies_bouldin: Option<f64>,
+    pub n_iterations: usize,
+}
+
+/// Why this k.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recommendation {
+    pub k: usize,
+    /// One plain-English sentence.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sweep {
+    pub scores: Vec<KScore>,
+    /// Rows the silhouette was computed on (all rows, or the stratified sample).
+    pub silhouette_rows: usize,
+    pub silhouette_exact: bool,
+    pub knee: Option<usize>,
+    pub recommendation: Option<Recommendation>,
+    /// Problems that did not stop the sweep (k beyond the distinct rows, ...).
+    pub warnings: Vec<String>,
+}
+
+/// Where a sweep is: the k being fitted (the `index`-th of `n_k`) and that fit's progress.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SweepProgress {
+    pub k: usize,
+    pub index: usize,
+    pub n_k: usize,
+    pub fit: FitProgress,
+}
+
+#[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum KSelectionError {
+    #[error("the range of k is empty or starts at 0 ({start}..={end}): give k from 1 up")]
+    EmptyRange { start: usize, end: usize },
+    #[error("k = {k}: {source}")]
+    Fit { k: usize, source: KMeansError },
+    #[error("the search for k was cancelled")]
+    Cancelled,
+}
+
+/// Fits every k in `k_range` with `base`'s other parameters and scores it.
+/// `progress` returning `false` cancels.
+pub fn sweep(
+    data: &[f64],
+    d: usize,
+    k_range: RangeInclusive<usize>,
+    base: &KMeansParams,
+    progress: &mut dyn FnMut(SweepProgress) -> bool,
+) -> Result<Sweep, KSelectionError> {
+    sweep_with_limit(data, d, k_range, base, progress, EXACT_SILHOUETTE_MAX_ROWS)
+}
+
+/// [`sweep`] with the exact-silhouette threshold as a parameter.
+pub(crate) fn sweep_with_limit(
+    data: &[f64],
+    d: usize,
+    k_range: RangeInclusive<usize>,
+    base: &KMeansParams,
+    progress: &mut dyn FnMut(SweepProgress) -> bool,
+    exact_max_rows: usize,
+) -> Result<Sweep, KSelectionError> {
+    let (start, end) = (*k_range.start(), *k_range.end());
+    if start == 0 || start > end {
+        return Err(KSelectionError::EmptyRange { start, end });
+    }
+    let n_k = end - start + 1;
+    let mut scores = Vec::with_capacity(n_k);
+    let mut warnings = Vec::new();
+    let mut silhouette_rows = 0;
+    for (index, k) in k_range.enumerate() {
+        let params = KMeansParams { n_clusters: k, ..base.clone() };
+        let mut hook = |fit: FitProgress| progress(SweepProgress { k, index, n_k, fit });
+        let fit = match fit_with_progress(data, d, &params, &mut hook) {
+            Ok(fit) => fit,
+            Err(KMeansError::Cancelled) => return Err(KSelectionError::Cancelled),
+            Err(e @ (KMeansError::TooFewRows { .. } | KMeansError::TooFewDistinctRows { .. })) if index > 0 => {
+                warnings.push(format!("the search stopped before k = {k}: {e}"));
+                break;
+            }
+            Err(source) => return Err(KSelectionError::Fit { k, source }),
+        };
+        let (silhouette, rows) = silhouette_sampled(data, d, &fit.labels, exact_max_rows, base.seed);
+        silhouette_rows = rows;
+        scores.push(KScore {
+            k,
+            inertia: fit.inertia,
+            silhouette,
+            calinski_harabasz: calinski_harabasz(data, d, &fit.labels),
+            davies_bouldin: davies_bouldin(data, d, &fit.labels),
+            n_iterations: fit.n_iterations,
+        });
+    }
+    let ks: Vec<usize> = scores.iter().map(|s| s.k).collect();
+    let inertia: Vec<f64> = scores.iter().map(|s| s.inertia).collect();
+    let knee = knee(&ks, &inertia);
+    let recommendation = recommend(&scores, knee);
+    let n = data.len().checked_div(d).unwrap_or(0);
+    Ok(Sweep {
+        scores,
+        silhouette_rows,
+        silhouette_exact: silhouette_rows == n,
+        knee,
+        recommendation,
+        warnings,
+    })
+}
+
+/// The knee of a convex decreasing curve `y(k)` by Kneedle (see the module docs), or
+/// `None` when the curve has none.
+pub fn knee(ks: &[usize], y: &[f64]) -> Option<usize> {
+    let m = ks.len().min(y.len());
+    if m < 3 {
+        return None;
+    }
+    let (k_min, k_max) = (ks.iter().copied().min()? as f64, ks.iter().copied().max()? as f64);
+    let y_min = y.iter().copied().fold(f64::INFINITY, f64::min);
+    let y_max = y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if k_max <= k_min || y_max.partial_cmp(&y_min) != Some(std::cmp::Ordering::Greater) {
+        return None;
+    }
+    let mut best: Option<(usize, f64)> = None;
+    for (&k, &v) in ks.iter().zip(y) {
+        let x_n = (k as f64 - k_min) / (k_max - k_min);
+        let y_n = (v - y_min) / (y_max - y_min);
+        let diff = (1.0 - y_n) - x_n;
+        if best.is_none_or(|(_, b)| diff > b) {
+            best = Some((k, diff));
+        }
+    }
+    let threshold = 1.0 / (m - 1) as f64;
+    best.filter(|&(_, diff)| diff > threshold).map(|(k, _)| k)
+}
+
+/// One k and a sentence saying why, by the rule in the module docs.
+pub fn recommend(scores: &[KScore], knee: Option<usize>) -> Option<Recommendation> {
+    let with_silhouette: Vec<(usize, f64)> = scores.iter().filter_map(|s| s.silhouette.map(|v| (s.k, v))).collect();
+    let best = with_silhouette
+        .iter()
+        .copied()
+        .fold(None, |acc: Option<(usize, f64)>, (k, v)| match acc {
+            Some((_, b)) if b >= v => acc,
+            _ => Some((k, v)),
+        });
+    let range = match (with_silhouette.first(), with_silhouette.last()) {
+        (Some(&(a, _)), Some(&(b, _))) => format!("k = {a}..{b}"),
+        _ => String::new(),
+    };
+    let silhouette_of = |k: usize| with_silhouette.iter().find(|&&(j, _)| j == k).map(|&(_, v)| v);
+    let (k, reason) = match (knee, best) {
+        (Some(e), Some((s, best_value))) if e == s => {
+            (e, format!("the elbow of the inertia curve, and the best silhouette ({best_value:.2}) among {range}"))
+        }
+        (Some(e), Some((s, best_value))) => match silhouette_of(e) {
+            Some(v) if v > 0.0 && v >= SILHOUETTE_SHARE * best_value => (
+                e,
+                format!(
+                    "the elbow of the inertia curve, with a silhouette ({v:.2}) close to the best ({best_value:.2}, at k = {s}) among {range}"
+                ),
+            ),
+            Some(v) => (
+                s,
+                format!(
+                    "the best silhouette ({best_value:.2}) among {range}; the elbow of the inertia curve, k = {e}, has a clearly lower silhouette ({v:.2})"
+                ),
+            ),
+            None => (s, format!("the best silhouette ({best_value:.2}) among {range}; the elbow of the inertia curve, k = {e}, has no silhouette")),
+        },
+        (None, Some((s, best_value))) => {
+            (s, format!("the best silhouette ({best_value:.2}) among {range}; the inertia curve has no clear elbow"))
+        }
+        (Some(e), None) => (e, "the elbow of the inertia curve (the silhouette is not defined for these k)".to_string()),
+        (None, None) => return None,
+    };
+    Some(Recommendation { k, reason: format!("k = {k}: {reason}.") })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,143 @@
+use super::*;
+use crate::core::bench::gaussian;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+fn score(k: usize, silhouette: Option<f64>) -> KScore {
+    KScore { k, inertia: 0.0, silhouette, calinski_harabasz: None, davies_bouldin: None, n_iterations: 1 }
+}
+
+#[test]
+fn knee_of_a_sharp_elbow_worked_out_by_hand() {
+    // x = 0, .25, .5, .75, 1; y scaled = 1, .2045, .0909, .0341, 0;
+    // D = 0, .545, .409, .216, 0 → k = 2, above the threshold 1/4.
+    assert_eq!(knee(&[1, 2, 3, 4, 5], &[100.0, 30.0, 20.0, 15.0, 12.0]), Some(2));
+}
+
+#[test]
+fn knee_of_a_halving_curve_worked_out_by_hand() {
+    // y = 8, 4, 2, 1, 0.5 → scaled 1, .4667, .2, .0667, 0; D = 0, .2833, .3, .1833, 0.
+    assert_eq!(knee(&[1, 2, 3, 4, 5], &[8.0, 4.0, 2.0, 1.0, 0.5]), Some(3));
+}
+
+#[test]
+fn straight_concave_flat_or_short_curves_have_no_knee() {
+    assert_eq!(knee(&[1, 2, 3, 4, 5], &[10.0, 9.0, 8.0, 7.0, 6.0]), None);
+    // Concave: y scaled 1, .9, .7, .4, 0 → D = 0, −.15, −.2, −.15, 0.
+    assert_eq!(knee(&[1, 2, 3, 4, 5], &[10.0, 9.5, 8.5, 7.0, 5.0]), None);
+    assert_eq!(knee(&[1, 2, 3], &[4.0, 4.0, 4.0]), None);
+    assert_eq!(knee(&[1, 2], &[10.0, 1.0]), None);
+    // A mild bend: y scaled 1, .6, .3, .1, 0 → D max .15 at k = 2, 3, under 1/4.
+    assert_eq!(knee(&[1, 2, 3, 4, 5], &[10.0, 6.0, 3.0, 1.0, 0.0]), None);
+}
+
+#[test]
+fn the_knee_is_kept_when_its_silhouette_is_close_to_the_best() {
+    let scores = [score(2, Some(0.60)), score(3, Some(0.58)), score(4, Some(0.40))];
+    let r = recommend(&scores, Some(3)).unwrap();
+    assert_eq!(r.k, 3);
+    assert_eq!(
+        r.reason,
+        "k = 3: the elbow of the inertia curve, with a silhouette (0.58) close to the best (0.60, at k = 2) among k = 2..4."
+    );
+}
+
+#[test]
+fn the_best_silhouette_overrules_a_knee_it_clearly_disagrees_with() {
+    let scores = [score(2, Some(0.30)), score(3, Some(0.70)), score(4, Some(0.50))];
+    let r = recommend(&scores, Some(4)).unwrap();
+    assert_eq!(r.k, 3);
+    assert_eq!(
+        r.reason,
+        "k = 3: the best silhouette (0.70) among k = 2..4; the elbow of the inertia curve, k = 4, has a clearly lower silhouette (0.50)."
+    );
+    let agree = recommend(&scores, Some(3)).unwrap();
+    assert_eq!(agree.reason, "k = 3: the elbow of the inertia curve, and the best silhouette (0.70) among k = 2..4.");
+}
+
+#[test]
+fn without_a_knee_or_a_silhouette_the_other_decides() {
+    let scores = [score(1, None), score(2, Some(0.3)), score(3, Some(0.5))];
+    assert_eq!(
+        recommend(&scores, None).unwrap().reason,
+        "k = 3: the best silhouette (0.50) among k = 2..3; the inertia curve has no clear elbow."
+    );
+    let none = [score(1, None)];
+    assert_eq!(recommend(&none, Some(1)).unwrap().k, 1);
+    assert_eq!(recommend(&none, None), None);
+}
+
+/// `per` points around each of five centres far apart (σ = 0.5, gaps ≥ 10).
+fn five_blobs(per: usize) -> Vec<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let centres = [(0.0, 0.0), (10.0, 0.0), (0.0, 10.0), (10.0, 10.0), (20.0, 5.0)];
+    let mut x = Vec::new();
+    for _ in 0..per {
+        for (cx, cy) in centres {
+            x.push(cx + 0.5 * gaussian(&mut rng));
+            x.push(cy + 0.5 * gaussian(&mut rng));
+        }
+    }
+    x
+}
+
+#[test]
+fn five_well_separated_blobs_recommend_five() {
+    let x = five_blobs(100);
+    let sweep = sweep(&x, 2, 2..=10, &KMeansParams::new(2).n_runs(3).seed(1), &mut |_| true).unwrap();
+    assert_eq!(sweep.scores.iter().map(|s| s.k).collect::<Vec<_>>(), (2..=10).collect::<Vec<_>>());
+    assert_eq!(sweep.knee, Some(5));
+    let r = sweep.recommendation.unwrap();
+    assert_eq!(r.k, 5, "{}", r.reason);
+    assert!(r.reason.starts_with("k = 5: the elbow of the inertia curve, and the best silhouette (0."), "{}", r.reason);
+    assert!(r.reason.ends_with("among k = 2..10."), "{}", r.reason);
+    assert!(sweep.silhouette_exact && sweep.silhouette_rows == 500);
+    // Inertia falls with k; CH is highest and DB lowest at the true k.
+    for w in sweep.scores.windows(2) {
+        assert!(w[1].inertia <= w[0].inertia);
+    }
+    let at5 = &sweep.scores[3];
+    assert!(sweep.scores.iter().all(|s| s.calinski_harabasz <= at5.calinski_harabasz));
+    assert!(sweep.scores.iter().all(|s| s.davies_bouldin >= at5.davies_bouldin));
+}
+
+#[test]
+fn large_inputs_get_a_sampled_silhouette_whose_size_is_reported() {
+    let x = five_blobs(100);
+    let base = KMeansParams::new(2).n_runs(1).seed(1);
+    let sampled = sweep_with_limit(&x, 2, 4..=6, &base, &mut |_| true, 120).unwrap();
+    assert_eq!((sampled.silhouette_rows, sampled.silhouette_exact), (120, false));
+    let exact = sweep_with_limit(&x, 2, 4..=6, &base, &mut |_| true, 1000).unwrap();
+    for (a, b) in sampled.scores.iter().zip(&exact.scores) {
+        assert_eq!(a.inertia, b.inertia);
+        assert!((a.silhouette.unwrap() - b.silhouette.unwrap()).abs() < 0.05);
+    }
+}
+
+#[test]
+fn the_sweep_reports_progress_and_can_be_cancelled() {
+    let x = five_blobs(20);
+    let mut ks = Vec::new();
+    let result = sweep(&x, 2, 2..=6, &KMeansParams::new(2).n_runs(1), &mut |p| {
+        ks.push(p.k);
+        assert_eq!(p.n_k, 5);
+        p.k < 4
+    });
+    assert_eq!(result, Err(KSelectionError::Cancelled));
+    assert_eq!(ks.last(), Some(&4));
+    assert!(ks.contains(&2) && ks.contains(&3));
+}
+
+#[test]
+fn an_empty_range_or_too_large_k_is_reported() {
+    let x = [0.0, 1.0, 2.0, 10.0];
+    let base = KMeansParams::new(2);
+    #[allow(clippy::reversed_empty_ranges)] // an empty range is the case under test
+    let empty = 3..=2;
+    assert_eq!(sweep(&x, 1, empty, &base, &mut |_| true), Err(KSelectionError::EmptyRange { start: 3, end: 2 }));
+    assert_eq!(sweep(&x, 1, 0..=2, &base, &mut |_| true), Err(KSelectionError::EmptyRange { start: 0, end: 2 }));
+    let s = sweep(&x, 1, 1..=6, &base, &mut |_| true).unwrap();
+    assert_eq!(s.scores.len(), 4);
+    assert_eq!(s.warnings.len(), 1);
+    assert!(matches!(sweep(&x, 1, 5..=6, &base, &mut |_| true), Err(KSelectionError::Fit { k: 5, .. })));
+}

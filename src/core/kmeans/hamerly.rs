@@ -1,0 +1,181 @@
+//! Hamerly's assignment step (G. Hamerly, "Making k-means even faster", SDM 2010).
+//!
+//! Each row keeps an upper bound `u` on the distance to its own centre and one lower bound
+//! `l` on the distance to every other centre. After the centres move by `p(j)`, `u += p(own)`
+//! and `l -= max p(other)` keep the bounds valid. A row whose `u` is below both `l` and half
+//! the distance from its centre to the nearest other centre `s(own)` cannot change cluster,
+//! and is skipped; otherwise `u` is recomputed and, if the test still fails, the row is
+//! compared with every centre exactly as Lloyd's step does.
+//!
+//! **Exactness.** A row is skipped only when its own centre wins by a margin far above the
+//! rounding of the bounds (relative [`MARGIN`]), so it is then also the strict winner of
+//! Lloyd's computed squared distances; every other row goes through the same `nearest` as
+//! Lloyd, with the same tie rule. The labels therefore equal Lloyd's, and since the update
+//! step is shared, so do the centres and the iteration count.
+
+use super::lloyd::{add_row, nearest, Assigner};
+use super::{dispatch_dim, squared_distance};
+
+/// Relative safety margin of the skip test. Rounding in the bounds is ~1e-14 relative
+/// after hundreds of iterations; a margin this size costs almost no extra recomputations.
+const MARGIN: f64 = 1e-9;
+
+pub(crate) struct Hamerly {
+    upper: Vec<f64>,
+    lower: Vec<f64>,
+    /// Half the distance from each centre to its nearest other centre.
+    half_gap: Vec<f64>,
+    /// How far each centre moved in the last update.
+    moved: Vec<f64>,
+    initialised: bool,
+}
+
+impl Hamerly {
+    pub(crate) fn new(n: usize, k: usize) -> Self {
+        Self {
+            upper: vec![0.0; n],
+            lower: vec![0.0; n],
+            half_gap: vec![0.0; k],
+            moved: vec![0.0; k],
+            initialised: false,
+        }
+    }
+
+    /// Forgets the bounds, for a new run on the same data.
+    pub(crate) fn reset(&mut self) {
+        self.initialised = false;
+    }
+}
+
+impl Hamerly {
+    fn compute_half_gaps(&mut self, d: usize, centers: &[f64]) {
+        for (j, (gap, c)) in self.half_gap.iter_mut().zip(centers.chunks_exact(d)).enumerate() {
+            let closest = centers
+                .chunks_exact(d)
+                .enumerate()
+                .filter(|&(i, _)| i != j)
+                .map(|(_, o)| squared_distance(c, o))
+                .fold(f64::INFINITY, f64::min);
+            *gap = 0.5 * closest.sqrt();
+        }
+    }
+}
+
+impl Assigner for Hamerly {
+    fn assign(&mut self, data: &[f64], d: usize, centers: &[f64], labels: &mut [usize]) {
+        if !self.initialised {
+            dispatch_dim!(d, full_scan, (data, d, centers, labels, &mut self.upper, &mut self.lower));
+            self.initialised = true;
+            return;
+        }
+        self.compute_half_gaps(d, centers);
+        dispatch_dim!(
+            d,
+            bounded_scan,
+            (data, d, centers, labels, &mut self.upper, &mut self.lower, &self.half_gap, None)
+        );
+    }
+
+    fn assign_and_sum(
+        &mut self,
+        data: &[f64],
+        d: usize,
+        centers: &[f64],
+        labels: &mut [usize],
+        sums: &mut [f64],
+        counts: &mut [usize],
+    ) {
+        if !self.initialised {
+            self.assign(data, d, centers, labels);
+            counts.iter_mut().for_each(|c| *c = 0);
+            sums.iter_mut().for_each(|v| *v = 0.0);
+            for (x, &l) in data.chunks_exact(d).zip(labels.iter()) {
+                add_row(sums, counts, x, l, d);
+            }
+            return;
+        }
+        self.compute_half_gaps(d, centers);
+        dispatch_dim!(
+            d,
+            bounded_scan,
+            (data, d, centers, labels, &mut self.upper, &mut self.lower, &self.half_gap, Some((sums, counts)))
+        );
+    }
+
+    fn centers_moved(&mut self, d: usize, old: &[f64], new: &[f64], labels: &[usize]) {
+        for (p, (a, b)) in self.moved.iter_mut().zip(old.chunks_exact(d).zip(new.chunks_exact(d))) {
+            *p = squared_distance(a, b).sqrt();
+        }
+        // The largest move, and the largest among the other centres for the centre that made it.
+        let (mut first, mut first_at, mut second) = (0.0f64, usize::MAX, 0.0f64);
+        for (j, &p) in self.moved.iter().enumerate() {
+            if p > first {
+                second = first;
+                first = p;
+                first_at = j;
+            } else if p > second {
+                second = p;
+            }
+        }
+        for ((u, l), &a) in self.upper.iter_mut().zip(self.lower.iter_mut()).zip(labels) {
+            *u += self.moved.get(a).copied().unwrap_or(f64::INFINITY);
+            *l -= if a == first_at { second } else { first };
+        }
+    }
+}
+
+/// Every row against every centre; sets the bounds exactly.
+fn full_scan<const D: usize>(
+    data: &[f64],
+    d: usize,
+    centers: &[f64],
+    labels: &mut [usize],
+    upper: &mut [f64],
+    lower: &mut [f64],
+) {
+    let step = if D == 0 { d } else { D };
+    let rows = data.chunks_exact(step).zip(labels.iter_mut());
+    for ((x, label), (u, l)) in rows.zip(upper.iter_mut().zip(lower.iter_mut())) {
+        let (best, best_distance, second) = nearest(x, centers, step);
+        *label = best;
+        *u = best_distance.sqrt();
+        *l = second.sqrt();
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // the state of the scan, passed apart so each is borrowed once
+fn bounded_scan<const D: usize>(
+    data: &[f64],
+    d: usize,
+    centers: &[f64],
+    labels: &mut [usize],
+    upper: &mut [f64],
+    lower: &mut [f64],
+    half_gap: &[f64],
+    mut sums: Option<(&mut [f64], &mut [usize])>,
+) {
+    let step = if D == 0 { d } else { D };
+    if let Some((s, c)) = sums.as_mut() {
+        s.iter_mut().for_each(|v| *v = 0.0);
+        c.iter_mut().for_each(|v| *v = 0);
+    }
+    let rows = data.chunks_exact(step).zip(labels.iter_mut());
+    for ((x, label), (u, l)) in rows.zip(upper.iter_mut().zip(lower.iter_mut())) {
+        let own = *label;
+        let bound = half_gap.get(own).copied().unwrap_or(0.0).max(*l) * (1.0 - MARGIN);
+        if *u * (1.0 + MARGIN) >= bound {
+            if let Some(c) = centers.get(own * step..(own + 1) * step) {
+                *u = squared_distance(x, c).sqrt();
+            }
+            if *u * (1.0 + MARGIN) >= bound {
+                let (best, best_distance, second) = nearest(x, centers, step);
+                *label = best;
+                *u = best_distance.sqrt();
+                *l = second.sqrt();
+            }
+        }
+        if let Some((s, c)) = sums.as_mut() {
+            add_row(s, c, x, *label, step);
+        }
+    }
+}
