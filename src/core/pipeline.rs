@@ -8,7 +8,9 @@ use thiserror::Error;
 use super::clean::{clean_table, CleanError, CleanedData, CleaningOptions};
 use super::export::{segmented_csv, summary_csv, ExportError, RowOutcome};
 use super::ingest::{parse_csv_with_progress, IngestError, IngestOptions, Table};
+use super::k_selection::{self, KSelectionError, Sweep};
 use super::kmeans::{self, KMeansError, KMeansParams};
+use super::projection::pca_2d;
 use super::profile::{profile_column, profile_columns, select_quantile, ColumnKind, TableProfile};
 use super::segments::{describe_segments, OverallFeature, SegmentDescription};
 
@@ -32,6 +34,8 @@ pub enum PipelineErrorKind {
     Clean(#[from] CleanError),
     #[error(transparent)]
     KMeans(#[from] KMeansError),
+    #[error(transparent)]
+    KSelection(#[from] KSelectionError),
     #[error(transparent)]
     Export(#[from] ExportError),
     #[error("column {index} does not exist: the file has {n_columns} columns")]
@@ -95,6 +99,18 @@ pub struct SegmentOptions {
     pub seed: u64,
 }
 
+/// The clusters on the first two principal components of the scaled features: a map of
+/// the segments when there are more than two features.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PcaMap {
+    /// The chart's rows projected, row-major `n × 2` (same rows as `chart_values`).
+    pub points: Vec<f64>,
+    /// Segment centres projected, row-major `k × 2`.
+    pub centers: Vec<f64>,
+    /// Share of the variance along each axis.
+    pub explained_ratio: Vec<f64>,
+}
+
 /// The segments of a file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Segmentation {
@@ -111,6 +127,8 @@ pub struct Segmentation {
     pub segments: Vec<SegmentDescription>,
     /// Each feature over all clustered rows, in the data's own units.
     pub overall: Vec<OverallFeature>,
+    /// The PCA map, when there are more than two features.
+    pub pca: Option<PcaMap>,
     /// Inertia on the scaled features.
     pub inertia: f64,
     pub n_iterations: usize,
@@ -177,6 +195,26 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
         .flat_map(|&r| cleaned.original.get(r * d..(r + 1) * d).unwrap_or(&[]).iter().copied())
         .collect();
     let chart_labels = chart_rows.iter().map(|&r| fit.labels.get(r).copied().unwrap_or(0)).collect();
+    let pca = (d > 2).then(|| pca_2d(&cleaned.scaled, d).ok()).flatten().map(|p| {
+        let components = &p.components;
+        let project = |row: &[f64]| -> [f64; 2] {
+            let mut out = [0.0; 2];
+            for (c, slot) in out.iter_mut().enumerate() {
+                *slot = row
+                    .iter()
+                    .zip(&p.mean)
+                    .zip(components.get(c * d..(c + 1) * d).unwrap_or(&[]))
+                    .map(|((x, m), w)| (x - m) * w)
+                    .sum();
+            }
+            out
+        };
+        PcaMap {
+            points: chart_rows.iter().flat_map(|&r| p.points.get(r * 2..r * 2 + 2).unwrap_or(&[0.0, 0.0]).to_vec()).collect(),
+            centers: fit.centers.chunks_exact(d).flat_map(project).collect(),
+            explained_ratio: p.explained_variance_ratio.clone(),
+        }
+    });
     let mut warnings = fit.warnings.clone();
     if stride > 1 {
         warnings.push(format!("the scatter shows {} of {} rows (every {stride}th); every row is in the download", chart_rows.len(), cleaned.n_rows));
@@ -188,6 +226,7 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
         centers_scaled: fit.centers.clone(),
         segments,
         overall,
+        pca,
         inertia: fit.inertia,
         n_iterations: fit.n_iterations,
         n_rows: file.table.n_rows(),
@@ -195,6 +234,28 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
         labels: fit.labels,
         warnings,
     })
+}
+
+/// Runs per k in the sweep: fewer on big files, where each fit costs more and varies less.
+pub fn sweep_runs(n_rows: usize) -> usize {
+    match n_rows {
+        0..=50_000 => 10,
+        50_001..=200_000 => 3,
+        _ => 1,
+    }
+}
+
+/// Fits k = 2..=k_max and scores each (elbow, silhouette, Calinski–Harabasz, Davies–Bouldin),
+/// with a recommended k; `progress` gets the fraction done and returns false to cancel.
+pub fn sweep_k(file: &LoadedFile, cleaned: &CleanedData, k_max: usize, seed: u64, progress: &mut dyn FnMut(usize, f64) -> bool) -> Result<Sweep, PipelineError> {
+    let base = KMeansParams::new(2).seed(seed).n_runs(sweep_runs(cleaned.n_rows));
+    let k_max = k_max.max(2).min(cleaned.n_rows.max(2));
+    k_selection::sweep(&cleaned.scaled, cleaned.n_features, 2..=k_max, &base, &mut |p| {
+        let runs = p.fit.n_runs.max(1) as f64;
+        let within = (p.fit.run as f64 + p.fit.iteration as f64 / p.fit.max_iterations.max(1) as f64) / runs;
+        progress(p.k, (p.index as f64 + within.min(1.0)) / p.n_k.max(1) as f64)
+    })
+    .map_err(named(&file.name))
 }
 
 /// The segments' names: the user's where given (non-empty), else the generated ones.

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::components::{
     apply_model::ApplyModel,
     cleaning_controls::CleaningControls, cleaning_report::CleaningReportView, download_button::DownloadButton,
-    file_info::FileInfo, file_picker::FilePicker, preview_table::PreviewTable, profile_table::ProfileTable,
+    file_info::FileInfo, file_picker::FilePicker, k_choice::KChoice, pca_chart::PcaChart, preview_table::PreviewTable, profile_table::ProfileTable,
     run_controls::RunControls, scatter_chart::ScatterChart, segment_cards::SegmentCards, segment_sizes::SegmentSizes,
     status_line::StatusLine,
 };
@@ -64,7 +64,8 @@ pub fn App() -> impl IntoView {
                 </section>
             </Show>
             <section class="panel" aria-labelledby="run-heading">
-                <h2 id="run-heading">"3 · Segment"</h2>
+                <h2 id="run-heading">"3 · Choose k"</h2>
+                <KChoice/>
                 <RunControls/>
             </section>
             <Show when=move || state.report.with(Option::is_some)>
@@ -72,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <h2 id="result-heading">"4 · Segments"</h2>
                     <SegmentCards/>
                     <ScatterChart/>
+                    <PcaChart/>
                     <SegmentSizes/>
                     <DownloadButton/>
                 </section>

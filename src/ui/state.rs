@@ -9,11 +9,14 @@ use crate::core::pipeline::SegmentOptions;
 use crate::core::profile::{ColumnKind, ColumnProfile};
 use crate::worker::client::WorkerClient;
 use crate::worker::protocol::{
-    AppliedSummary, CleanSummary, ExportKind, FileSummary, RequestBody, Response, ResponseBody, SegmentReport,
+    AppliedSummary, CleanSummary, ExportKind, FileSummary, RequestBody, Response, ResponseBody, SegmentReport, SweepReport,
 };
 
-/// Default number of segments offered.
+/// Default number of segments offered (until the sweep recommends one).
 pub const DEFAULT_K: usize = 5;
+
+/// The sweep tries k = 2 up to this.
+pub const SWEEP_K_MAX: usize = 10;
 
 /// What the worker is doing, for the progress bar.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +31,7 @@ pub struct Busy {
 #[derive(Debug, Clone, PartialEq)]
 pub enum FollowUp {
     Clean,
+    Sweep,
     Segment,
     Save { file_name: String, mime: String, bytes: Vec<u8> },
 }
@@ -57,6 +61,10 @@ pub struct AppState {
     pub segment_names: RwSignal<Vec<String>>,
     /// A saved model applied to a file.
     pub applied: RwSignal<Option<AppliedSummary>>,
+    /// The scores of k = 2..10 and the recommended k.
+    pub sweep: RwSignal<Option<SweepReport>>,
+    /// The user typed a k: a new sweep does not overwrite it.
+    pub k_from_user: RwSignal<bool>,
 }
 
 impl AppState {
@@ -76,6 +84,8 @@ impl AppState {
             worker_ready: RwSignal::new(false),
             segment_names: RwSignal::new(Vec::new()),
             applied: RwSignal::new(None),
+            sweep: RwSignal::new(None),
+            k_from_user: RwSignal::new(false),
         }
     }
 
@@ -98,6 +108,8 @@ impl AppState {
             ResponseBody::Loaded(summary) => {
                 self.report.set(None);
                 self.cleaned.set(None);
+                self.sweep.set(None);
+                self.k_from_user.set(false);
                 self.error.set(None);
                 self.resegment.set(false);
                 let mut cleaning = summary.suggested.clone();
@@ -121,6 +133,16 @@ impl AppState {
             ResponseBody::Cleaned(summary) => {
                 self.error.set(None);
                 self.cleaned.set(Some(summary));
+                self.sweep.set(None);
+                Some(FollowUp::Sweep)
+            }
+            ResponseBody::Swept(report) => {
+                if !self.k_from_user.get_untracked() {
+                    if let Some(r) = &report.sweep.recommendation {
+                        self.k_text.set(r.k.to_string());
+                    }
+                }
+                self.sweep.set(Some(*report));
                 self.resegment.get_untracked().then_some(FollowUp::Segment)
             }
             ResponseBody::Segmented(report) => {
@@ -293,6 +315,8 @@ impl Actions {
         s.busy.set(None);
         s.resegment.set(false);
         s.segment_names.set(Vec::new());
+        s.sweep.set(None);
+        s.k_from_user.set(false);
         s.k_text.set(DEFAULT_K.to_string());
         self.last_file.set_value(None);
         self.sample_loaded.set_value(false);
@@ -325,6 +349,7 @@ impl Actions {
     pub fn follow_up(&self, follow_up: FollowUp) {
         match follow_up {
             FollowUp::Clean => self.clean(),
+            FollowUp::Sweep => self.sweep(),
             FollowUp::Segment => self.run(),
             FollowUp::Save { file_name, mime, bytes } => {
                 if let Err(e) = super::download::save_bytes(&bytes, &file_name, &mime) {
@@ -399,6 +424,11 @@ impl Actions {
         if let Some(options) = self.state.cleaning.get_untracked() {
             self.send(RequestBody::Clean(options), "Cleaning");
         }
+    }
+
+    /// Tries k = 2..=10 and recommends one.
+    fn sweep(&self) {
+        self.send(RequestBody::Sweep { k_max: SWEEP_K_MAX, seed: DEFAULT_SEED }, "Trying k = 2 to 10");
     }
 
     /// Segments the cleaned data with the k typed in.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::clean::{CleaningOptions, CleaningReport};
 use crate::core::ingest::{IngestOptions, RaggedRow};
+use crate::core::k_selection::Sweep;
 use crate::core::pipeline::{SegmentOptions, Segmentation};
 use crate::core::profile::{ColumnKind, ColumnProfile};
 
@@ -38,6 +39,8 @@ pub enum RequestBody {
     SetKind { column: usize, kind: Option<ColumnKind> },
     /// Clean with these choices; the worker keeps the matrix.
     Clean(CleaningOptions),
+    /// Try k = 2..=k_max on the cleaned matrix and recommend one.
+    Sweep { k_max: usize, seed: u64 },
     /// Segment the cleaned matrix.
     Segment(SegmentOptions),
     /// A file to download from the last segmentation; `names` are the user's segment names
@@ -80,6 +83,7 @@ pub enum ResponseBody {
     /// The profile after a kind changed, and the cleaning choices that now make sense.
     Profiled { columns: Vec<ColumnProfile>, suggested: CleaningOptions },
     Cleaned(CleanSummary),
+    Swept(Box<SweepReport>),
     Segmented(Box<SegmentReport>),
     Applied(AppliedSummary),
     Exported {
@@ -146,6 +150,15 @@ pub struct FileSummary {
 pub struct CleanSummary {
     pub report: CleaningReport,
     pub feature_names: Vec<String>,
+    pub elapsed_ms: f64,
+}
+
+/// A sweep over k and how long it took.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepReport {
+    pub sweep: Sweep,
+    /// Runs per k (fewer on big files).
+    pub n_runs: usize,
     pub elapsed_ms: f64,
 }
 

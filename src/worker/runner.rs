@@ -7,7 +7,7 @@ use crate::core::model::{apply_model, read_model, save_model, sha256_hex};
 use crate::core::pipeline::{self, LoadedFile, SegmentOptions, Segmentation};
 
 use super::protocol::{
-    AppliedSummary, CleanSummary, ExportKind, FileSummary, Request, RequestBody, Response, ResponseBody, SegmentReport, PREVIEW_ROWS,
+    AppliedSummary, CleanSummary, ExportKind, FileSummary, Request, SweepReport, RequestBody, Response, ResponseBody, SegmentReport, PREVIEW_ROWS,
 };
 
 /// The worker's state between messages, and the dispatch from request to core call.
@@ -43,6 +43,7 @@ impl Runner {
                     ResponseBody::Loaded(summary) => summary.elapsed_ms = elapsed,
                     ResponseBody::Cleaned(summary) => summary.elapsed_ms = elapsed,
                     ResponseBody::Segmented(report) => report.elapsed_ms = elapsed,
+                    ResponseBody::Swept(report) => report.elapsed_ms = elapsed,
                     _ => {}
                 }
                 body
@@ -101,6 +102,19 @@ impl Runner {
                 };
                 self.cleaned = Some((options, cleaned));
                 Ok(ResponseBody::Cleaned(summary))
+            }
+            RequestBody::Sweep { k_max, seed } => {
+                let file = self.file.as_ref().ok_or_else(no_file)?;
+                let (_, cleaned) = self.cleaned.as_ref().ok_or_else(|| {
+                    format!("{}: no features are ready: choose at least one column to cluster on", file.name)
+                })?;
+                progress("Trying k = 2", 0.0);
+                let sweep = pipeline::sweep_k(file, cleaned, k_max, seed, &mut |k, fraction| {
+                    progress(&format!("Trying k = {k}"), fraction);
+                    true
+                })
+                .map_err(|e| e.to_string())?;
+                Ok(ResponseBody::Swept(Box::new(SweepReport { sweep, n_runs: pipeline::sweep_runs(cleaned.n_rows), elapsed_ms: 0.0 })))
             }
             RequestBody::Segment(options) => {
                 let file = self.file.as_ref().ok_or_else(no_file)?;

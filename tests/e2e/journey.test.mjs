@@ -54,9 +54,16 @@ describe("the journey from a CSV to a segmented download", () => {
       await report.waitFor();
       assert.equal(await report.getAttribute("data-rows-read"), "200");
       assert.equal(await report.getAttribute("data-rows-clustered"), "200");
+      // The sweep over k draws the elbow, fills the metrics and recommends a k.
+      await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 60_000 });
+      assert.equal(await page.locator('[data-testid="k-metrics"] tbody tr').count(), 9, "k = 2..10");
+      const recommended = await byTestId(page, "k-reason").getAttribute("data-k");
+      assert.equal(await byTestId(page, "k-input").inputValue(), recommended, "the recommended k is preselected");
       await byTestId(page, "k-input").fill("5");
       await byTestId(page, "run").click();
       await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 30_000 });
+      await page.locator('[data-testid="chart-pca"][data-drawn="true"]').waitFor({ timeout: 30_000 });
+      assert.equal(await page.locator('[data-testid="segment-card"]').count(), 5);
       const status = await byTestId(page, "status").textContent();
       assert.match(status, /Read 200 rows × 5 columns in \d+ ms .* · 5 segments in \d+ ms/);
       assert.equal(await byTestId(page, "error").count(), 0, "no error shown");

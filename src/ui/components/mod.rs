@@ -7,6 +7,8 @@ pub mod cleaning_report;
 pub mod download_button;
 pub mod file_info;
 pub mod file_picker;
+pub mod k_choice;
+pub mod pca_chart;
 pub mod preview_table;
 pub mod profile_table;
 pub mod run_controls;

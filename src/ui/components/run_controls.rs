@@ -25,7 +25,10 @@ pub fn RunControls() -> impl IntoView {
                 inputmode="numeric"
                 data-testid="k-input"
                 prop:value=move || state.k_text.get()
-                on:input=move |ev| state.k_text.set(event_target_value(&ev))
+                on:input=move |ev| {
+                    state.k_from_user.set(true);
+                    state.k_text.set(event_target_value(&ev));
+                }
             />
             <button type="submit" data-testid="run" disabled=disabled>"Run"</button>
         </form>

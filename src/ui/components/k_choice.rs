@@ -1,0 +1,102 @@
+//! Choosing k: the elbow chart with the knee marked (`chart-elbow`), the scores per k in a
+//! table (`k-metrics`), and the recommended k with its reason (`k-reason`).
+
+use leptos::prelude::*;
+use plotters::prelude::IntoDrawingArea;
+use plotters_canvas::CanvasBackend;
+
+use crate::charts::elbow::{draw_elbow, ElbowData};
+use crate::ui::state::AppState;
+
+fn fixed(v: Option<f64>, digits: usize) -> String {
+    v.filter(|v| v.is_finite()).map_or_else(|| "–".to_owned(), |v| format!("{v:.digits$}"))
+}
+
+#[component]
+pub fn KChoice() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let drawn = RwSignal::new(false);
+
+    Effect::new(move |_| {
+        let Some(canvas) = canvas.get() else { return };
+        state.sweep.with(|sweep| {
+            let Some(report) = sweep else { return };
+            let s = &report.sweep;
+            let ks: Vec<usize> = s.scores.iter().map(|x| x.k).collect();
+            let inertia: Vec<f64> = s.scores.iter().map(|x| x.inertia).collect();
+            let silhouette: Vec<f64> = s.scores.iter().map(|x| x.silhouette.unwrap_or(f64::NAN)).collect();
+            let data = ElbowData {
+                ks: &ks,
+                inertia: &inertia,
+                silhouette: &silhouette,
+                knee: s.knee,
+                recommended: s.recommendation.as_ref().map(|r| r.k),
+            };
+            let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
+            match draw_elbow(&backend.into_drawing_area(), &data) {
+                Ok(()) => drawn.set(true),
+                Err(e) => state.error.set(Some(format!("could not draw the elbow chart: {e:?}"))),
+            }
+        });
+    });
+
+    view! {
+        <Show when=move || state.sweep.with(Option::is_some)>
+            <div class="k-choice">
+                {move || state.sweep.with(|s| s.as_ref().map(|r| {
+                    let reason = r.sweep.recommendation.as_ref().map_or_else(
+                        || "No clear recommendation: pick the k that gives segments you can act on.".to_owned(),
+                        |rec| rec.reason.clone(),
+                    );
+                    let k = r.sweep.recommendation.as_ref().map(|rec| rec.k);
+                    view! {
+                        <p class="k-reason" data-testid="k-reason" data-k=k.map(|k| k.to_string())>
+                            <strong>{k.map_or_else(String::new, |k| format!("Recommended: k = {k}. "))}</strong>
+                            {reason}
+                        </p>
+                    }
+                }))}
+                <canvas node_ref=canvas width="720" height="360" data-testid="chart-elbow"
+                    data-drawn=move || drawn.get().to_string() role="img"
+                    aria-label=move || state.sweep.with(|s| s.as_ref().map_or_else(String::new, |r| format!(
+                        "Elbow chart of inertia and silhouette for k = 2 to {}{}",
+                        r.sweep.scores.last().map_or(0, |x| x.k),
+                        r.sweep.knee.map_or_else(String::new, |k| format!("; the knee is at k = {k}"))
+                    )))></canvas>
+                <div class="table-scroll" tabindex="0" aria-label="Scores for each k">
+                    <table data-testid="k-metrics" class="k-metrics">
+                        <caption>{move || state.sweep.with(|s| s.as_ref().map_or_else(String::new, |r| format!(
+                            "Scores for each k ({} run{} each; silhouette on {} rows{}). Higher silhouette and Calinski–Harabasz, lower Davies–Bouldin are better.",
+                            r.n_runs, if r.n_runs == 1 { "" } else { "s" }, r.sweep.silhouette_rows,
+                            if r.sweep.silhouette_exact { "" } else { ", a sample stratified by segment" }
+                        )))}</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"k"</th>
+                                <th scope="col">"Inertia"</th>
+                                <th scope="col">"Silhouette"</th>
+                                <th scope="col">"Calinski–Harabasz"</th>
+                                <th scope="col">"Davies–Bouldin"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {move || state.sweep.with(|s| s.as_ref().map(|r| {
+                                let recommended = r.sweep.recommendation.as_ref().map(|x| x.k);
+                                r.sweep.scores.iter().map(|x| view! {
+                                    <tr class:recommended=recommended == Some(x.k) data-k=x.k.to_string()>
+                                        <th scope="row">{x.k}</th>
+                                        <td class="num">{fixed(Some(x.inertia), 1)}</td>
+                                        <td class="num">{fixed(x.silhouette, 3)}</td>
+                                        <td class="num">{fixed(x.calinski_harabasz, 1)}</td>
+                                        <td class="num">{fixed(x.davies_bouldin, 3)}</td>
+                                    </tr>
+                                }).collect_view()
+                            }))}
+                        </tbody>
+                    </table>
+                </div>
+            </div>
+        </Show>
+    }
+}
