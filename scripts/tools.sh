@@ -22,6 +22,13 @@ ensure_wasm_target() {
   fi
 }
 
+ensure_clippy() {
+  if ! cargo clippy --version >/dev/null 2>&1; then
+    log "adding clippy"
+    rustup component add clippy
+  fi
+}
+
 ensure_trunk() {
   if [[ "$(trunk --version 2>/dev/null || true)" != "trunk $TRUNK_VERSION" ]]; then
     log "installing trunk $TRUNK_VERSION with cargo (about a quarter of an hour on 2 cores)"
@@ -55,4 +62,4 @@ ensure_chromium() {
 }
 
 ensure_build_tools() { ensure_wasm_target; ensure_node_packages; ensure_wasm_bindgen; ensure_trunk; }
-ensure_test_tools() { ensure_build_tools; ensure_chromium; }
+ensure_test_tools() { ensure_build_tools; ensure_clippy; ensure_chromium; }

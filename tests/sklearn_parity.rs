@@ -1,14 +1,36 @@
 //! Our engine against scikit-learn 1.9 on fixed data sets (tests/fixtures/sklearn, written
 //! by make_sklearn_fixtures.py): K-Means inertia and labels, the three cluster scores for
-//! the same labels, and PCA.
+//! the same labels, and PCA. Runs natively and, compiled for wasm32, in headless Chromium
+//! (`cargo test --target wasm32-unknown-unknown --test sklearn_parity`).
 
 // Test helpers read the committed fixtures: a missing file should fail loudly.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
 use segmentation::core::kmeans::{fit, Algorithm, KMeansParams};
 use segmentation::core::metrics::{calinski_harabasz, davies_bouldin, silhouette};
 use segmentation::core::projection::pca_2d;
 use serde_json::Value;
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+/// The fixtures, built into the test so it runs where there is no file system (the browser).
+fn fixture_text(name: &str) -> (&'static str, &'static str) {
+    macro_rules! sets {
+        ($($n:literal),*) => {
+            match name {
+                $($n => (
+                    include_str!(concat!("fixtures/sklearn/", $n, ".csv")),
+                    include_str!(concat!("fixtures/sklearn/", $n, ".json")),
+                ),)*
+                other => panic!("no fixture {other}"),
+            }
+        };
+    }
+    sets!("blobs", "blobs_5d", "anisotropic", "duplicates", "one_feature")
+}
 
 const SETS: [&str; 5] = ["blobs", "blobs_5d", "anisotropic", "duplicates", "one_feature"];
 
@@ -20,9 +42,8 @@ struct Fixture {
 }
 
 fn load(name: &'static str) -> Fixture {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sklearn/");
-    let csv = std::fs::read_to_string(format!("{dir}{name}.csv")).unwrap();
-    let json: Value = serde_json::from_str(&std::fs::read_to_string(format!("{dir}{name}.json")).unwrap()).unwrap();
+    let (csv, json) = fixture_text(name);
+    let json: Value = serde_json::from_str(json).unwrap();
     let d = csv.lines().next().unwrap().split(',').count();
     let data: Vec<f64> = csv.lines().flat_map(|l| l.split(',').map(|v| v.parse::<f64>().unwrap())).collect();
     assert_eq!(data.len(), d * json["n_rows"].as_u64().unwrap() as usize);
