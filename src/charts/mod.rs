@@ -4,3 +4,4 @@
 pub mod elbow;
 pub mod palette;
 pub mod scatter;
+pub mod segments;

@@ -152,7 +152,7 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
     let names: Vec<String> = cleaned.features.iter().map(|f| f.name.clone()).collect();
     // Per feature: the values of each segment, for means and medians in the data's units.
     let mut means = vec![vec![f64::NAN; d]; k];
-    let mut medians = vec![vec![f64::NAN; d]; k];
+    let mut fives = vec![vec![[f64::NAN; 5]; d]; k];
     let mut overall = Vec::with_capacity(d);
     let mut sizes = vec![0usize; k];
     for &label in &fit.labels {
@@ -177,9 +177,11 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
                 continue;
             }
             let mean = values.iter().sum::<f64>() / values.len() as f64;
-            if let (Some(m), Some(md)) = (means.get_mut(s).and_then(|m| m.get_mut(f)), medians.get_mut(s).and_then(|m| m.get_mut(f))) {
+            if let (Some(m), Some(five)) = (means.get_mut(s).and_then(|m| m.get_mut(f)), fives.get_mut(s).and_then(|m| m.get_mut(f))) {
                 *m = mean;
-                *md = select_quantile(values, 0.5);
+                let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+                let median = select_quantile(values, 0.5);
+                *five = [lo, select_quantile(values, 0.25), median, select_quantile(values, 0.75), hi];
             }
         }
         let n = all.len().max(1) as f64;
@@ -187,7 +189,7 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
         let std = (all.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
         overall.push(OverallFeature { name: name.clone(), mean, median: select_quantile(&mut all, 0.5), std });
     }
-    let segments = describe_segments(&overall, &means, &medians, &sizes);
+    let segments = describe_segments(&overall, &means, &fives, &sizes);
     let stride = cleaned.n_rows.div_ceil(MAX_CHART_POINTS).max(1);
     let chart_rows: Vec<usize> = (0..cleaned.n_rows).step_by(stride).collect();
     let chart_values = chart_rows

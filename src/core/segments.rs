@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 pub struct FeatureInSegment {
     pub mean: f64,
     pub median: f64,
+    /// Five-number summary for the distribution chart: min, q1, median, q3, max.
+    #[serde(default)]
+    pub five: [f64; 5],
     /// (segment mean − overall mean) / overall standard deviation.
     pub z: f64,
 }
@@ -158,7 +161,7 @@ fn format_number(v: f64) -> String {
 pub fn describe_segments(
     overall: &[OverallFeature],
     means: &[Vec<f64>],
-    medians: &[Vec<f64>],
+    fives: &[Vec<[f64; 5]>],
     sizes: &[usize],
 ) -> Vec<SegmentDescription> {
     let roles: Vec<Role> = overall.iter().map(|f| role(&f.name)).collect();
@@ -170,9 +173,9 @@ pub fn describe_segments(
             .enumerate()
             .map(|(f, o)| {
                 let mean = means.get(index).and_then(|m| m.get(f)).copied().unwrap_or(f64::NAN);
-                let median = medians.get(index).and_then(|m| m.get(f)).copied().unwrap_or(f64::NAN);
+                let five = fives.get(index).and_then(|m| m.get(f)).copied().unwrap_or([f64::NAN; 5]);
                 let z = if o.std > 0.0 && mean.is_finite() { (mean - o.mean) / o.std } else { 0.0 };
-                FeatureInSegment { mean, median, z }
+                FeatureInSegment { mean, median: five[2], five, z }
             })
             .collect();
         // A one-hot feature ("Genre = Female") is a trait only when the segment has more of
@@ -268,6 +271,10 @@ pub fn describe_segments(
 mod tests {
     use super::*;
 
+    fn fives(medians: &[Vec<f64>]) -> Vec<Vec<[f64; 5]>> {
+        medians.iter().map(|m| m.iter().map(|&v| [v, v, v, v, v]).collect()).collect()
+    }
+
     fn overall() -> Vec<OverallFeature> {
         vec![
             OverallFeature { name: "Annual Income (k$)".into(), mean: 60.0, median: 60.0, std: 26.0 },
@@ -279,7 +286,7 @@ mod tests {
     fn names_come_from_how_the_centre_differs_from_the_whole() {
         let means = vec![vec![87.0, 82.0], vec![26.0, 79.0], vec![55.0, 49.0], vec![88.0, 17.0], vec![26.0, 20.0]];
         let medians = means.clone();
-        let d = describe_segments(&overall(), &means, &medians, &[39, 22, 81, 35, 23]);
+        let d = describe_segments(&overall(), &means, &fives(&medians), &[39, 22, 81, 35, 23]);
         assert_eq!(d[0].name, "High income · high spending → High-value customers");
         assert_eq!(d[1].name, "Low income · high spending → Big spenders on a budget");
         assert_eq!(d[2].name, "Typical customers");
@@ -307,7 +314,7 @@ mod tests {
             OverallFeature { name: "Monetary".into(), mean: 1500.0, median: 600.0, std: 3000.0 },
         ];
         let means = vec![vec![250.0, 1.2, 300.0], vec![15.0, 14.0, 7000.0], vec![80.0, 1.0, 400.0]];
-        let d = describe_segments(&overall, &means, &means, &[100, 20, 200]);
+        let d = describe_segments(&overall, &means, &fives(&means), &[100, 20, 200]);
         assert_eq!(d[0].persona.as_deref(), Some("Lapsed customers"));
         assert_eq!(d[1].persona.as_deref(), Some("High-value customers"));
         assert_eq!(d[2].persona.as_deref(), Some("Occasional shoppers"));
@@ -320,7 +327,7 @@ mod tests {
             OverallFeature { name: "Annual Income (k$)".into(), mean: 60.0, median: 60.0, std: 26.0 },
         ];
         let means = vec![vec![25.0, 40.0], vec![56.0, 60.0]];
-        let d = describe_segments(&overall, &means, &means, &[5, 5]);
+        let d = describe_segments(&overall, &means, &fives(&means), &[5, 5]);
         assert_eq!(d[0].traits, "Younger · low income");
         assert_eq!(d[1].traits, "Older");
     }
@@ -332,14 +339,14 @@ mod tests {
             OverallFeature { name: "Genre = Female".into(), mean: 0.5, median: 0.5, std: 0.5 },
         ];
         let means = vec![vec![0.0, 1.0]];
-        let d = describe_segments(&overall, &means, &means, &[5]);
+        let d = describe_segments(&overall, &means, &fives(&means), &[5]);
         assert_eq!(d[0].traits, "Mostly Female");
     }
 
     #[test]
     fn equal_names_are_numbered() {
         let means = vec![vec![60.0, 50.0], vec![61.0, 51.0]];
-        let d = describe_segments(&overall(), &means, &means, &[5, 5]);
+        let d = describe_segments(&overall(), &means, &fives(&means), &[5, 5]);
         assert_eq!((d[0].name.as_str(), d[1].name.as_str()), ("Typical customers (1)", "Typical customers (2)"));
     }
 }

@@ -7,7 +7,7 @@ use super::components::{
     apply_model::ApplyModel,
     cleaning_controls::CleaningControls, cleaning_report::CleaningReportView, download_button::DownloadButton,
     file_info::FileInfo, file_picker::FilePicker, k_choice::KChoice, pca_chart::PcaChart, preview_table::PreviewTable, profile_table::ProfileTable,
-    run_controls::RunControls, scatter_chart::ScatterChart, segment_cards::SegmentCards, segment_sizes::SegmentSizes,
+    run_controls::RunControls, scatter_chart::ScatterChart, segment_cards::SegmentCards, segment_charts::SegmentCharts, segment_sizes::SegmentSizes,
     status_line::StatusLine,
 };
 use super::state::{Actions, AppState};
@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <ScatterChart/>
                     <PcaChart/>
                     <SegmentSizes/>
+                    <SegmentCharts/>
                     <DownloadButton/>
                 </section>
             </Show>

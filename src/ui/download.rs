@@ -27,3 +27,16 @@ pub fn save_bytes(bytes: &[u8], file_name: &str, mime: &str) -> Result<(), JsVal
     }
     Ok(())
 }
+
+/// Offers a canvas as a PNG download.
+pub fn save_canvas_png(canvas: &web_sys::HtmlCanvasElement, file_name: &str) -> Result<(), JsValue> {
+    let url = canvas.to_data_url_with_type("image/png")?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let link: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    link.set_href(&url);
+    link.set_download(file_name);
+    link.click();
+    Ok(())
+}

@@ -5,11 +5,34 @@ use leptos::prelude::*;
 use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
 
+use super::chart_export::{to_svg, ChartExport};
 use crate::charts::elbow::{draw_elbow, ElbowData};
 use crate::ui::state::AppState;
 
 fn fixed(v: Option<f64>, digits: usize) -> String {
     v.filter(|v| v.is_finite()).map_or_else(|| "–".to_owned(), |v| format!("{v:.digits$}"))
+}
+
+/// Draws the elbow chart of the current sweep on any backend (canvas or SVG).
+fn draw_current<DB: plotters::prelude::DrawingBackend>(
+    root: &plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
+    state: AppState,
+) -> Result<(), String> {
+    state.sweep.with_untracked(|sweep| {
+        let Some(report) = sweep else { return Err("no sweep yet".to_owned()) };
+        let s = &report.sweep;
+        let ks: Vec<usize> = s.scores.iter().map(|x| x.k).collect();
+        let inertia: Vec<f64> = s.scores.iter().map(|x| x.inertia).collect();
+        let silhouette: Vec<f64> = s.scores.iter().map(|x| x.silhouette.unwrap_or(f64::NAN)).collect();
+        let data = ElbowData {
+            ks: &ks,
+            inertia: &inertia,
+            silhouette: &silhouette,
+            knee: s.knee,
+            recommended: s.recommendation.as_ref().map(|r| r.k),
+        };
+        draw_elbow(root, &data).map_err(|e| format!("{e:?}"))
+    })
 }
 
 #[component]
@@ -20,26 +43,14 @@ pub fn KChoice() -> impl IntoView {
 
     Effect::new(move |_| {
         let Some(canvas) = canvas.get() else { return };
-        state.sweep.with(|sweep| {
-            let Some(report) = sweep else { return };
-            let s = &report.sweep;
-            let ks: Vec<usize> = s.scores.iter().map(|x| x.k).collect();
-            let inertia: Vec<f64> = s.scores.iter().map(|x| x.inertia).collect();
-            let silhouette: Vec<f64> = s.scores.iter().map(|x| x.silhouette.unwrap_or(f64::NAN)).collect();
-            let data = ElbowData {
-                ks: &ks,
-                inertia: &inertia,
-                silhouette: &silhouette,
-                knee: s.knee,
-                recommended: s.recommendation.as_ref().map(|r| r.k),
-            };
-            let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
-            match draw_elbow(&backend.into_drawing_area(), &data) {
-                Ok(()) => drawn.set(true),
-                Err(e) => state.error.set(Some(format!("could not draw the elbow chart: {e:?}"))),
-            }
-        });
+        state.sweep.track();
+        let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
+        match draw_current(&backend.into_drawing_area(), state) {
+            Ok(()) => drawn.set(true),
+            Err(e) => state.error.set(Some(format!("could not draw the elbow chart: {e}"))),
+        }
     });
+    let svg = Callback::new(move |()| to_svg((720, 360), |root| draw_current(root, state)));
 
     view! {
         <Show when=move || state.sweep.with(Option::is_some)>
@@ -57,6 +68,7 @@ pub fn KChoice() -> impl IntoView {
                         </p>
                     }
                 }))}
+                <ChartExport name="elbow" canvas=canvas svg=svg/>
                 <canvas node_ref=canvas width="720" height="360" data-testid="chart-elbow"
                     data-drawn=move || drawn.get().to_string() role="img"
                     aria-label=move || state.sweep.with(|s| s.as_ref().map_or_else(String::new, |r| format!(

@@ -2,6 +2,7 @@
 //! through [`super::state::Actions`].
 
 pub mod apply_model;
+pub mod chart_export;
 pub mod cleaning_controls;
 pub mod cleaning_report;
 pub mod download_button;
@@ -14,6 +15,7 @@ pub mod profile_table;
 pub mod run_controls;
 pub mod scatter_chart;
 pub mod segment_cards;
+pub mod segment_charts;
 pub mod segment_sizes;
 pub mod sparkline;
 pub mod status_line;

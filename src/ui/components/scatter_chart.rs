@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
 
+use super::chart_export::{to_svg, ChartExport};
 use crate::charts::scatter::{draw_scatter, ScatterData};
 use crate::ui::state::AppState;
 
@@ -34,6 +35,32 @@ fn AxisSelect(label: &'static str, test_id: &'static str, selected: RwSignal<usi
     }
 }
 
+/// Draws the scatter of the current segmentation and axes on any backend: the canvas, or
+/// SVG for the download.
+fn draw_current<DB: plotters::prelude::DrawingBackend>(
+    root: &plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
+    state: AppState,
+) -> Result<(), String> {
+    let (x, y) = (state.x_feature.get_untracked(), state.y_feature.get_untracked());
+    state.report.with_untracked(|report| {
+        let Some(report) = report else { return Err("no segments yet".to_owned()) };
+        let s = &report.segmentation;
+        let centers: Vec<f64> = s.segments.iter().flat_map(|seg| seg.features.iter().map(|f| f.mean)).collect();
+        let data = ScatterData {
+            values: &s.chart_values,
+            n_features: s.feature_names.len(),
+            labels: &s.chart_labels,
+            centers: &centers,
+            n_clusters: s.n_clusters(),
+            x,
+            y,
+            x_label: s.feature_names.get(x).map_or("", String::as_str),
+            y_label: s.feature_names.get(y).map_or("", String::as_str),
+        };
+        draw_scatter(root, &data).map_err(|e| format!("{e:?}"))
+    })
+}
+
 #[component]
 pub fn ScatterChart() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -42,36 +69,23 @@ pub fn ScatterChart() -> impl IntoView {
 
     Effect::new(move |_| {
         let Some(canvas) = canvas.get() else { return };
-        let (x, y) = (state.x_feature.get(), state.y_feature.get());
-        state.report.with(|report| {
-            let Some(report) = report else { return };
-            let s = &report.segmentation;
-            let centers: Vec<f64> = s.segments.iter().flat_map(|seg| seg.features.iter().map(|f| f.mean)).collect();
-            let data = ScatterData {
-                values: &s.chart_values,
-                n_features: s.feature_names.len(),
-                labels: &s.chart_labels,
-                centers: &centers,
-                n_clusters: s.n_clusters(),
-                x,
-                y,
-                x_label: s.feature_names.get(x).map_or("", String::as_str),
-                y_label: s.feature_names.get(y).map_or("", String::as_str),
-            };
-            let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
-            let root = backend.into_drawing_area();
-            match draw_scatter(&root, &data) {
-                Ok(()) => drawn.set(true),
-                Err(e) => state.error.set(Some(format!("could not draw the chart: {e:?}"))),
-            }
-        });
+        state.x_feature.track();
+        state.y_feature.track();
+        state.report.track();
+        let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
+        match draw_current(&backend.into_drawing_area(), state) {
+            Ok(()) => drawn.set(true),
+            Err(e) => state.error.set(Some(format!("could not draw the chart: {e}"))),
+        }
     });
+    let svg = Callback::new(move |()| to_svg((760, 480), |root| draw_current(root, state)));
 
     view! {
         <div class="chart">
             <div class="axis-controls">
                 <AxisSelect label="Horizontal axis" test_id="x-select" selected=state.x_feature/>
                 <AxisSelect label="Vertical axis" test_id="y-select" selected=state.y_feature/>
+                <ChartExport name="scatter" canvas=canvas svg=svg/>
             </div>
             <canvas
                 node_ref=canvas
