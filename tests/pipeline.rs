@@ -148,7 +148,7 @@ fn runner_answers_each_step_and_forgets_a_failed_file() {
     let ResponseBody::Cleaned(cleaned) = handle(&mut runner, 4, RequestBody::Clean(summary.suggested.clone())) else { panic!() };
     assert_eq!(cleaned.report.rows_clustered, 200);
     let ResponseBody::Segmented(report) = handle(&mut runner, 5, RequestBody::Segment(k(5))) else { panic!() };
-    assert_eq!(report.segmentation.labels.len(), 200);
+    assert_eq!(report.segmentation.segments.iter().map(|s| s.size).sum::<usize>(), 200);
     let export = |what| RequestBody::Export { what, names: vec!["VIP".into()] };
     let ResponseBody::Exported { file_name, bytes, .. } = handle(&mut runner, 6, export(ExportKind::SegmentedCsv)) else { panic!() };
     assert_eq!(file_name, "customers-segmented.csv");

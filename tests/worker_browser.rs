@@ -46,7 +46,8 @@ fn worker_round_trip_returns_labels() {
     assert_eq!(done.id, 3);
     let ResponseBody::Segmented(report) = done.body else { panic!("{done:?}") };
     let s = report.segmentation;
-    assert_eq!(s.labels.len(), 200);
+    assert_eq!(s.n_clustered, 200);
+    assert_eq!(s.chart_labels.len(), 200, "every row drawn, labels carried as bytes");
     let mut sizes: Vec<usize> = s.segments.iter().map(|s| s.size).collect();
     sizes.sort_unstable();
     assert_eq!(sizes, [40; 5], "the five personas of the fixture");

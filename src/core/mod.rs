@@ -30,6 +30,7 @@ pub mod k_selection;
 pub mod kmeans;
 pub mod metrics;
 pub mod model;
+pub mod packed;
 pub mod pipeline;
 pub mod profile;
 pub mod projection;

@@ -15,7 +15,7 @@ use super::profile::{profile_column, profile_columns, select_quantile, ColumnKin
 use super::segments::{describe_segments, OverallFeature, SegmentDescription};
 
 /// At most this many points are sent to the page for the scatter; the rest are summarised.
-pub const MAX_CHART_POINTS: usize = 20_000;
+pub const MAX_CHART_POINTS: usize = 5_000;
 
 /// Any step's failure, with the name of the file it concerns.
 #[derive(Debug, Error)]
@@ -104,6 +104,7 @@ pub struct SegmentOptions {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PcaMap {
     /// The chart's rows projected, row-major `n × 2` (same rows as `chart_values`).
+    #[serde(with = "super::packed::f64s")]
     pub points: Vec<f64>,
     /// Segment centres projected, row-major `k × 2`.
     pub centers: Vec<f64>,
@@ -117,9 +118,13 @@ pub struct Segmentation {
     pub feature_names: Vec<String>,
     /// Feature values of the rows drawn in the scatter (all rows up to [`MAX_CHART_POINTS`],
     /// an even sample beyond), row-major, in the data's own units.
+    #[serde(with = "super::packed::f64s")]
     pub chart_values: Vec<f64>,
+    #[serde(with = "super::packed::indices")]
     pub chart_labels: Vec<usize>,
-    /// Segment (0-based) of each clustered row.
+    /// Segment (0-based) of each clustered row. Kept in the worker for the exports; not
+    /// sent to the page (a million labels would cost the main thread for nothing).
+    #[serde(skip)]
     pub labels: Vec<usize>,
     /// Centres on the scaled features (what K-Means saw), row-major `k × n_features`.
     pub centers_scaled: Vec<f64>,

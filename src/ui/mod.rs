@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod components;
+pub mod defer;
 pub mod download;
 pub mod settings;
 pub mod state;

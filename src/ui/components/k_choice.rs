@@ -2,6 +2,8 @@
 //! table (`k-metrics`), and the recommended k with its reason (`k-reason`).
 
 use leptos::prelude::*;
+
+use crate::ui::defer::defer;
 use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
 
@@ -44,11 +46,13 @@ pub fn KChoice() -> impl IntoView {
     Effect::new(move |_| {
         let Some(canvas) = canvas.get() else { return };
         state.sweep.track();
-        let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
-        match draw_current(&backend.into_drawing_area(), state) {
-            Ok(()) => drawn.set(true),
-            Err(e) => state.error.set(Some(format!("could not draw the elbow chart: {e}"))),
-        }
+        defer(move || {
+            let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
+            match draw_current(&backend.into_drawing_area(), state) {
+                Ok(()) => drawn.set(true),
+                Err(e) => state.error.set(Some(format!("could not draw the elbow chart: {e}"))),
+            }
+        });
     });
     let svg = Callback::new(move |()| to_svg((720, 360), |root| draw_current(root, state)));
 

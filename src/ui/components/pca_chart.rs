@@ -2,6 +2,8 @@
 //! scaled features, when there are more than two features.
 
 use leptos::prelude::*;
+
+use crate::ui::defer::defer;
 use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
 
@@ -57,10 +59,12 @@ pub fn PcaChart() -> impl IntoView {
     Effect::new(move |_| {
         let Some(canvas) = canvas.get() else { return };
         state.report.track();
-        let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
-        if draw_current(&backend.into_drawing_area(), state).is_ok() {
-            drawn.set(true);
-        }
+        defer(move || {
+            let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
+            if draw_current(&backend.into_drawing_area(), state).is_ok() {
+                drawn.set(true);
+            }
+        });
     });
     let svg = Callback::new(move |()| to_svg((760, 480), |root| draw_current(root, state)));
 

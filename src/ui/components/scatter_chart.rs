@@ -1,6 +1,8 @@
 //! The scatter (`chart-scatter`) on a canvas, with a choice of feature on each axis.
 
 use leptos::prelude::*;
+
+use crate::ui::defer::defer;
 use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
 
@@ -72,11 +74,13 @@ pub fn ScatterChart() -> impl IntoView {
         state.x_feature.track();
         state.y_feature.track();
         state.report.track();
-        let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
-        match draw_current(&backend.into_drawing_area(), state) {
-            Ok(()) => drawn.set(true),
-            Err(e) => state.error.set(Some(format!("could not draw the chart: {e}"))),
-        }
+        defer(move || {
+            let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
+            match draw_current(&backend.into_drawing_area(), state) {
+                Ok(()) => drawn.set(true),
+                Err(e) => state.error.set(Some(format!("could not draw the chart: {e}"))),
+            }
+        });
     });
     let svg = Callback::new(move |()| to_svg((760, 480), |root| draw_current(root, state)));
 

@@ -3,6 +3,8 @@
 //! (`chart-distribution`, feature chosen with `distribution-select`).
 
 use leptos::prelude::*;
+
+use crate::ui::defer::defer;
 use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
 
@@ -49,11 +51,13 @@ fn SegmentChart(which: Which, name: &'static str, caption: &'static str, feature
         state.report.track();
         state.segment_names.track();
         let f = feature.get();
-        let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
-        match draw_into(&backend.into_drawing_area(), which, state, f) {
-            Ok(()) => drawn.set(true),
-            Err(e) => state.error.set(Some(format!("could not draw the {name} chart: {e}"))),
-        }
+        defer(move || {
+            let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
+            match draw_into(&backend.into_drawing_area(), which, state, f) {
+                Ok(()) => drawn.set(true),
+                Err(e) => state.error.set(Some(format!("could not draw the {name} chart: {e}"))),
+            }
+        });
     });
     let svg = Callback::new(move |()| to_svg(SIZE, |root| draw_into(root, which, state, feature.get_untracked())));
     view! {
