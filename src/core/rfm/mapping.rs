@@ -56,10 +56,10 @@ pub fn guess_mapping(table: &Table, profile: &TableProfile) -> Option<(Transacti
             (0..n_columns).find(|&c| has_any(name(c), &["date", "time"]) && date_format_of(table, profile, c).is_some())
         })?;
 
-    let amount = (0..n_columns).find(|&c| numeric(c) && has_any(name(c), &AMOUNT_WORDS));
-    let quantity = (0..n_columns).find(|&c| numeric(c) && has_any(name(c), &QUANTITY_WORDS));
+    let amount = (0..n_columns).find(|&c| has_any(name(c), &AMOUNT_WORDS) && numeric(c));
+    let quantity = (0..n_columns).find(|&c| has_any(name(c), &QUANTITY_WORDS) && numeric(c));
     let unit_price =
-        (0..n_columns).find(|&c| numeric(c) && Some(c) != amount && has_any(name(c), &PRICE_WORDS));
+        (0..n_columns).find(|&c| Some(c) != amount && has_any(name(c), &PRICE_WORDS) && numeric(c));
     if amount.is_none() && (quantity.is_none() || unit_price.is_none()) {
         return None;
     }
