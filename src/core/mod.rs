@@ -10,6 +10,7 @@
 //! | [`kmeans`] | [`kmeans::fit`] | matrix → centres, labels, inertia |
 //! | [`k_selection`] | [`k_selection::sweep`] | matrix + range of k → scores per k, knee, a recommended k |
 //! | [`projection`] | [`projection::pca_2d`] | matrix → 2-D points for the chart |
+//! | [`rfm`] | [`rfm::aggregate`] | a transaction log (one row per order line) → one row per customer with Recency, Frequency, Monetary, quintile scores and RFM segment; [`rfm::customers_table`] feeds it back as a table |
 //! | [`export`] | [`export::segmented_csv`] | table + outcomes → the user's rows with segment and reason |
 //! | [`cells`] | [`cells::numbers::parse_number`], [`cells::dates::parse_datetime`] | one cell's text → number or timestamp, as people write them; a column sample → its convention, with a reason |
 //!
@@ -34,5 +35,6 @@ pub mod packed;
 pub mod pipeline;
 pub mod profile;
 pub mod projection;
+pub mod rfm;
 pub mod sample;
 pub mod segments;

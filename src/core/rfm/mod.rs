@@ -1,0 +1,409 @@
+//! Transaction log → one row per customer with Recency, Frequency and Monetary.
+//!
+//! Most shops can export only their order history: one row per order line (invoice,
+//! product, quantity, price, date, customer). This module recognises such a log
+//! ([`guess_mapping`]), aggregates it per customer in one pass ([`aggregate`]), scores each
+//! customer with the classic RFM quintiles and names its RFM segment ([`scores`]), and turns
+//! the customers into a [`Table`] the rest of the pipeline reads unchanged
+//! ([`customers_table`]).
+//!
+//! Definitions (pandas equivalents in `tests/fixtures/rfm/make_rfm_fixture.py`):
+//! - A **cancellation line** is a line whose invoice starts with `C` (any case) or whose
+//!   quantity is negative (with no quantity column: whose amount is negative). Under the
+//!   default [`CancellationRule::NetFromSpend`] it is not an order, but its value is netted
+//!   from the customer's spend; every other line is a **purchase line** (zero-price lines
+//!   included: they are counted and kept).
+//! - **Frequency**: distinct invoices among the customer's purchase lines; without an
+//!   invoice column, distinct calendar days with a purchase line.
+//! - **Monetary**: net spend, the sum of quantity × unit price (or the amount) over all the
+//!   customer's used lines, cancellations included (so it can be negative).
+//! - **Average order value**: gross spend of the purchase lines ÷ frequency (cancellations
+//!   do not lower it: it describes the orders the customer placed).
+//! - **Recency** and **tenure**: whole days from the last and the first purchase line to
+//!   the reference date, as pandas `(reference - date).days` (floor of the difference).
+//! - **Reference date**: [`RfmOptions::reference_date`], by default midnight after the
+//!   latest readable date in the date column (every row of the file).
+//!
+//! Invariant: every input row is used or has a reason in [`RfmResult::row_reasons`]; a
+//! customer with no purchase line (only cancellations) is not a customer of the output, and
+//! its rows say why.
+
+mod mapping;
+pub mod scores;
+mod table;
+
+use std::borrow::Cow;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::cells::dates::{detect_date_format, parse_datetime, DateFormat, DateOrder, DATE_SAMPLE};
+use super::ingest::Table;
+use super::profile::{parse_column, NumericColumn, TableProfile};
+pub use mapping::guess_mapping;
+pub use scores::{quintile_scores, rfm_segment, RfmSegment};
+pub use table::{customers_table, suggested_cleaning, CUSTOMER_COLUMNS, SUGGESTED_FEATURES};
+
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// Which column holds what in a transaction log (0-based column indices).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionMapping {
+    pub customer: usize,
+    pub date: usize,
+    /// The order (invoice) id; without it, frequency counts purchase days.
+    pub invoice: Option<usize>,
+    /// The value of a line; when absent, quantity × unit price.
+    pub amount: Option<usize>,
+    pub quantity: Option<usize>,
+    pub unit_price: Option<usize>,
+}
+
+/// What to do with cancellation lines (see the module docs for what they are).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancellationRule {
+    /// Not an order; the value is netted from the customer's spend (the default).
+    #[default]
+    NetFromSpend,
+    /// Left out entirely, with a reason.
+    Exclude,
+}
+
+/// Options of [`aggregate`]. `Default`: reference date from the data, cancellations netted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RfmOptions {
+    /// Seconds since 1970 (naive local time, as [`parse_datetime`]); by default midnight
+    /// after the latest date in the file.
+    pub reference_date: Option<i64>,
+    pub cancellations: CancellationRule,
+}
+
+/// One customer's RFM figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerRfm {
+    /// The id as written (trimmed).
+    pub customer: String,
+    pub recency_days: i64,
+    pub frequency: usize,
+    pub monetary: f64,
+    pub tenure_days: i64,
+    pub average_order_value: f64,
+    /// Seconds since 1970 of the first and the last purchase line.
+    pub first_purchase: i64,
+    pub last_purchase: i64,
+    /// Quintile scores 1..=5 (R: 5 = most recent).
+    pub r: u8,
+    pub f: u8,
+    pub m: u8,
+    pub segment: RfmSegment,
+}
+
+/// What happened to the rows, for the page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RfmReport {
+    pub rows_read: usize,
+    /// Rows counted in a customer's figures.
+    pub rows_used: usize,
+    /// Left out: no customer id.
+    pub rows_without_customer: usize,
+    /// Distinct invoices starting with `C`, over every row of the file.
+    pub cancelled_invoices: usize,
+    /// Cancellation lines (invoice `C…` or negative quantity), over every row of the file.
+    pub cancellation_lines: usize,
+    /// Lines with a negative quantity, over every row (most are cancellation lines).
+    pub negative_quantity_lines: usize,
+    /// Lines with a price (or amount) of zero, over every row: reported, kept.
+    pub zero_price_lines: usize,
+    /// Left out: the date is missing or does not read.
+    pub unreadable_date_rows: usize,
+    /// Left out: the quantity, price or amount is missing or not a number.
+    pub unreadable_amount_rows: usize,
+    /// Left out under [`CancellationRule::Exclude`].
+    pub excluded_cancellation_rows: usize,
+    /// Left out: rows of ids whose every line is a cancellation (no purchase).
+    pub rows_of_customers_without_purchase: usize,
+    pub customers: usize,
+    /// The reference date used, seconds since 1970.
+    pub reference_date: i64,
+    /// How the dates were read, for the page.
+    pub date_format: DateFormat,
+}
+
+/// The customers (sorted by id text), the report, and for every input row `None` (used)
+/// or why it was left out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RfmResult {
+    pub customers: Vec<CustomerRfm>,
+    pub report: RfmReport,
+    pub row_reasons: Vec<Option<String>>,
+}
+
+/// Why a log could not be aggregated. Each message says what to do.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum RfmError {
+    #[error("column {column} does not exist (the file has {columns} columns): choose the columns again")]
+    NoSuchColumn { column: usize, columns: usize },
+    #[error("no amount column and no quantity and unit price columns: choose how a line's value is given")]
+    NoAmount,
+    #[error("the dates in {column} do not read in any known format (such as 10/31/2011 10:42 or 2011-10-31): choose the date column again")]
+    UnreadableDates { column: String },
+    #[error("no customer has a usable purchase: {rows_without_customer} rows have no customer id, {unreadable} have an unreadable date or amount, the rest are cancellations")]
+    NoCustomers { rows_without_customer: usize, unreadable: usize },
+}
+
+/// Per-customer running figures.
+struct Running<'a> {
+    id: &'a str,
+    first: i64,
+    last: i64,
+    net: f64,
+    gross: f64,
+    orders: usize,
+    purchases: usize,
+}
+
+/// Aggregates a transaction log per customer (see the module docs for the definitions).
+pub fn aggregate(
+    table: &Table,
+    profile: &TableProfile,
+    mapping: &TransactionMapping,
+    options: &RfmOptions,
+) -> Result<RfmResult, RfmError> {
+    let columns = table.n_columns();
+    let check = |c: usize| if c < columns { Ok(c) } else { Err(RfmError::NoSuchColumn { column: c, columns }) };
+    check(mapping.customer)?;
+    check(mapping.date)?;
+    for c in [mapping.invoice, mapping.amount, mapping.quantity, mapping.unit_price].into_iter().flatten() {
+        check(c)?;
+    }
+    let date_name = table.headers.get(mapping.date).cloned().unwrap_or_default();
+    let date_format = date_format_of(table, profile, mapping.date)
+        .ok_or(RfmError::UnreadableDates { column: date_name.clone() })?;
+    let quantity = mapping.quantity.map(|c| numbers_of(table, profile, c));
+    let price = mapping.unit_price.map(|c| numbers_of(table, profile, c));
+    let amount = mapping.amount.map(|c| numbers_of(table, profile, c));
+    if amount.is_none() && (quantity.is_none() || price.is_none()) {
+        return Err(RfmError::NoAmount);
+    }
+    let value_at = |row: usize| -> Option<f64> {
+        let v = match &amount {
+            Some(a) => a.values.get(row).copied()?,
+            None => quantity.as_ref()?.values.get(row).copied()? * price.as_ref()?.values.get(row).copied()?,
+        };
+        v.is_finite().then_some(v)
+    };
+    let quantity_at = |row: usize| quantity.as_ref().and_then(|q| q.values.get(row).copied()).filter(|v| v.is_finite());
+    let name = |c: Option<usize>| c.and_then(|c| table.headers.get(c)).map_or("", String::as_str);
+    let amount_names = match mapping.amount {
+        Some(_) => name(mapping.amount).to_owned(),
+        None => format!("{} or {}", name(mapping.quantity), name(mapping.unit_price)),
+    };
+
+    let n = table.n_rows();
+    let mut report = RfmReport {
+        rows_read: n,
+        rows_used: 0,
+        rows_without_customer: 0,
+        cancelled_invoices: 0,
+        cancellation_lines: 0,
+        negative_quantity_lines: 0,
+        zero_price_lines: 0,
+        unreadable_date_rows: 0,
+        unreadable_amount_rows: 0,
+        excluded_cancellation_rows: 0,
+        rows_of_customers_without_purchase: 0,
+        customers: 0,
+        reference_date: 0,
+        date_format,
+    };
+    let mut row_reasons: Vec<Option<String>> = vec![None; n];
+    // The customer slot of each used row (u32::MAX: not used), to name rows of ids left out
+    // after the pass.
+    let mut row_customer: Vec<u32> = vec![u32::MAX; n];
+    let mut index: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut running: Vec<Running<'_>> = Vec::new();
+    let mut orders: FxHashSet<(u32, &str)> = FxHashSet::default();
+    let mut days: FxHashSet<(u32, i64)> = FxHashSet::default();
+    let mut cancelled: FxHashSet<&str> = FxHashSet::default();
+    let mut latest: Option<i64> = None;
+    let (no_customer, no_date, no_amount, excluded) = (
+        "no customer id".to_owned(),
+        format!("unreadable date in {date_name}"),
+        format!("unreadable {amount_names}"),
+        "cancellation (left out by the chosen rule)".to_owned(),
+    );
+
+    for (row, reason) in row_reasons.iter_mut().enumerate() {
+        let customer = table.cell(row, mapping.customer).trim();
+        let date_cell = table.cell(row, mapping.date);
+        let date = if table.is_missing(date_cell) { None } else { parse_datetime(date_cell, date_format) };
+        let invoice = mapping.invoice.map(|c| table.cell(row, c).trim());
+        let qty = quantity_at(row);
+        let value = value_at(row);
+        // File-wide counts, whatever becomes of the row.
+        latest = latest.max(date);
+        let c_invoice = invoice.is_some_and(|i| i.starts_with(['C', 'c']));
+        if c_invoice {
+            if let Some(i) = invoice {
+                cancelled.insert(i);
+            }
+        }
+        let negative = match &quantity {
+            Some(_) => qty.is_some_and(|q| q < 0.0),
+            None => value.is_some_and(|v| v < 0.0),
+        };
+        report.negative_quantity_lines += usize::from(qty.is_some_and(|q| q < 0.0));
+        let is_cancellation = c_invoice || negative;
+        report.cancellation_lines += usize::from(is_cancellation);
+        let price_value = match &price {
+            Some(p) => p.values.get(row).copied(),
+            None => value,
+        };
+        report.zero_price_lines += usize::from(price_value == Some(0.0));
+
+        if table.is_missing(customer) {
+            report.rows_without_customer += 1;
+            *reason = Some(no_customer.clone());
+            continue;
+        }
+        let Some(date) = date else {
+            report.unreadable_date_rows += 1;
+            *reason = Some(no_date.clone());
+            continue;
+        };
+        let Some(value) = value else {
+            report.unreadable_amount_rows += 1;
+            *reason = Some(no_amount.clone());
+            continue;
+        };
+        if is_cancellation && options.cancellations == CancellationRule::Exclude {
+            report.excluded_cancellation_rows += 1;
+            *reason = Some(excluded.clone());
+            continue;
+        }
+        let slot = match index.get(customer) {
+            Some(&s) => s,
+            None => {
+                let s = u32::try_from(running.len()).unwrap_or(u32::MAX - 1);
+                index.insert(customer, s);
+                running.push(Running { id: customer, first: i64::MAX, last: i64::MIN, net: 0.0, gross: 0.0, orders: 0, purchases: 0 });
+                s
+            }
+        };
+        let Some(acc) = running.get_mut(slot as usize) else { continue };
+        if let Some(cell) = row_customer.get_mut(row) {
+            *cell = slot;
+        }
+        acc.net += value;
+        if !is_cancellation {
+            acc.gross += value;
+            acc.purchases += 1;
+            acc.first = acc.first.min(date);
+            acc.last = acc.last.max(date);
+            let new_order = match invoice {
+                Some(i) => orders.insert((slot, i)),
+                None => days.insert((slot, date.div_euclid(SECONDS_PER_DAY))),
+            };
+            acc.orders += usize::from(new_order);
+        }
+    }
+    report.cancelled_invoices = cancelled.len();
+    let reference = options
+        .reference_date
+        .or_else(|| latest.map(|t| (t.div_euclid(SECONDS_PER_DAY) + 1) * SECONDS_PER_DAY))
+        .unwrap_or(0);
+    report.reference_date = reference;
+
+    // Ids with no purchase line: their rows say why; the others become customers.
+    let without_purchase = "every line of this customer is a cancellation: no purchase to score".to_owned();
+    for (reason, &slot) in row_reasons.iter_mut().zip(&row_customer) {
+        if slot == u32::MAX {
+            continue;
+        }
+        if running.get(slot as usize).is_some_and(|a| a.purchases == 0) {
+            report.rows_of_customers_without_purchase += 1;
+            *reason = Some(without_purchase.clone());
+        } else {
+            report.rows_used += 1;
+        }
+    }
+    let mut buyers: Vec<&Running<'_>> = running.iter().filter(|a| a.purchases > 0).collect();
+    buyers.sort_unstable_by(|a, b| a.id.cmp(b.id));
+    if buyers.is_empty() {
+        return Err(RfmError::NoCustomers {
+            rows_without_customer: report.rows_without_customer,
+            unreadable: report.unreadable_date_rows + report.unreadable_amount_rows,
+        });
+    }
+    let whole_days = |from: i64| (i128::from(reference) - i128::from(from)).div_euclid(i128::from(SECONDS_PER_DAY)) as i64;
+    let mut customers: Vec<CustomerRfm> = buyers
+        .iter()
+        .map(|a| CustomerRfm {
+            customer: a.id.to_owned(),
+            recency_days: whole_days(a.last),
+            frequency: a.orders,
+            monetary: a.net,
+            tenure_days: whole_days(a.first),
+            average_order_value: a.gross / a.orders.max(1) as f64,
+            first_purchase: a.first,
+            last_purchase: a.last,
+            r: 0,
+            f: 0,
+            m: 0,
+            segment: RfmSegment::Lost,
+        })
+        .collect();
+    scores::score(&mut customers);
+    report.customers = customers.len();
+    Ok(RfmResult { customers, report, row_reasons })
+}
+
+/// The column's numbers: the profile's when it parsed them, else parsed here.
+fn numbers_of<'a>(table: &Table, profile: &'a TableProfile, column: usize) -> Cow<'a, NumericColumn> {
+    match profile.numbers.get(column).and_then(Option::as_ref) {
+        Some(n) if n.values.len() == table.n_rows() => Cow::Borrowed(n),
+        _ => {
+            let comma = profile.columns.get(column).is_some_and(|c| c.decimal_comma);
+            Cow::Owned(parse_column(table, column, comma))
+        }
+    }
+}
+
+/// How a column writes its dates: the profile's format, else the detector's, else the
+/// format that reads most of the first cells (at least half), so a few unreadable cells do
+/// not stop the whole log; those rows are left out with a reason.
+pub(crate) fn date_format_of(table: &Table, profile: &TableProfile, column: usize) -> Option<DateFormat> {
+    if let Some(f) = profile.columns.get(column).and_then(|c| c.date_format) {
+        return Some(f);
+    }
+    let cells = table.columns.get(column)?;
+    let sample: Vec<&str> = cells.iter().map(str::trim).filter(|c| !table.is_missing(c)).take(DATE_SAMPLE).collect();
+    let name = table.headers.get(column).map_or("", String::as_str);
+    if let Some((f, _)) = detect_date_format(&sample, name) {
+        return Some(f);
+    }
+    let mut candidates = vec![DateFormat::Iso, DateFormat::Compact];
+    for separator in ['/', '-', '.'] {
+        for order in [DateOrder::YearMonthDay, DateOrder::MonthDayYear, DateOrder::DayMonthYear] {
+            candidates.push(DateFormat::Separated { order, separator });
+        }
+    }
+    let reads = |f: DateFormat| sample.iter().filter(|c| parse_datetime(c, f).is_some()).count();
+    // The first format with the most readable cells (month first before day first, as the
+    // detector assumes for ambiguous slashes).
+    let mut best: Option<(DateFormat, usize)> = None;
+    for f in candidates {
+        let n = reads(f);
+        if best.is_none_or(|(_, b)| n > b) {
+            best = Some((f, n));
+        }
+    }
+    let (best, count) = best?;
+    (count > 0 && count * 2 >= sample.len()).then_some(best)
+}
+
+#[cfg(test)]
+mod tests;
