@@ -41,6 +41,7 @@ describe("the journey from a CSV to a segmented download", () => {
       await loadFile(page, FIXTURE);
       await waitForStatus(page, "Read 200 rows × 5 columns");
       // The profile names every column's kind; the cleaning report counts the rows.
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="profile-row"]').length === 5);
       const kinds = await page.locator('[data-testid="profile-row"]').evaluateAll((rows) =>
         rows.map((r) => [r.dataset.column, r.dataset.kind, r.dataset.missing]));
       assert.deepEqual(kinds, [

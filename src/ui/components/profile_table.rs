@@ -161,9 +161,36 @@ fn ProfileRow(profile: ColumnProfile) -> impl IntoView {
     }
 }
 
+/// Rows added per task: a wide file's profile is built over several short tasks, so the
+/// main thread stays free (no task over 50 ms).
+const ROWS_PER_TASK: usize = 4;
+
+/// Shows `shown` more rows in a later task until all `total` are shown.
+fn reveal(shown: RwSignal<usize>, total: usize, generation: RwSignal<u64>, at: u64) {
+    crate::ui::defer::defer(move || {
+        if generation.get_untracked() != at {
+            return; // a newer file started its own reveal
+        }
+        let next = (shown.get_untracked() + ROWS_PER_TASK).min(total);
+        shown.set(next);
+        if next < total {
+            reveal(shown, total, generation, at);
+        }
+    });
+}
+
 #[component]
 pub fn ProfileTable() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let shown = RwSignal::new(0usize);
+    let generation = RwSignal::new(0u64);
+    Effect::new(move |_| {
+        let total = state.file.with(|f| f.as_ref().map_or(0, |f| f.columns.len()));
+        let at = generation.get_untracked() + 1;
+        generation.set(at);
+        shown.set(0);
+        reveal(shown, total, generation, at);
+    });
     view! {
         <div class="table-scroll" tabindex="0" aria-label="Columns of the file">
             <table class="profile" data-testid="profile">
@@ -182,11 +209,20 @@ pub fn ProfileTable() -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    {move || state.file.with(|f| {
-                        f.as_ref().map(|f| f.columns.clone()).unwrap_or_default().into_iter()
-                            .map(|p| view! { <ProfileRow profile=p/> })
-                            .collect_view()
-                    })}
+                    // Keyed rows: revealing more rows adds them without rebuilding the others.
+                    <For
+                        each=move || {
+                            let n = shown.get();
+                            let file = state.file_request.get();
+                            state.file.with(|f| {
+                                f.as_ref()
+                                    .map(|f| f.columns.iter().take(n).cloned().map(|p| (file, p)).collect::<Vec<_>>())
+                                    .unwrap_or_default()
+                            })
+                        }
+                        key=|(file, p)| (*file, p.index, p.kind.as_str(), p.overridden, p.missing, p.invalid)
+                        children=|(_, p)| view! { <ProfileRow profile=p/> }
+                    />
                 </tbody>
             </table>
         </div>
