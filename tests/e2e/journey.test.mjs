@@ -142,7 +142,7 @@ describe("the journey from a CSV to a segmented download", () => {
       // The page still works: the good file segments.
       await loadFile(page, FIXTURE);
       await waitForStatus(page, "Read 200 rows");
-      assert.equal(await error.count(), 0, "the old error is gone");
+      assert.equal(await error.count(), 0, `the old error is gone (${await error.count() ? await error.textContent() : ""})`);
       await byTestId(page, "k-input").fill("4");
       await byTestId(page, "run").click();
       await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 30_000 });

@@ -47,6 +47,9 @@ pub fn KChoice() -> impl IntoView {
         let Some(canvas) = canvas.get() else { return };
         state.sweep.track();
         defer(move || {
+            if state.sweep.with_untracked(Option::is_none) {
+                return; // cleared since: nothing to draw
+            }
             let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
             match draw_current(&backend.into_drawing_area(), state) {
                 Ok(()) => drawn.set(true),

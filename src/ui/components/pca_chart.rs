@@ -60,6 +60,9 @@ pub fn PcaChart() -> impl IntoView {
         let Some(canvas) = canvas.get() else { return };
         state.report.track();
         defer(move || {
+            if state.report.with_untracked(Option::is_none) {
+                return; // cleared since: nothing to draw
+            }
             let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
             if draw_current(&backend.into_drawing_area(), state).is_ok() {
                 drawn.set(true);

@@ -75,6 +75,9 @@ pub fn ScatterChart() -> impl IntoView {
         state.y_feature.track();
         state.report.track();
         defer(move || {
+            if state.report.with_untracked(Option::is_none) {
+                return; // cleared since: nothing to draw
+            }
             let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
             match draw_current(&backend.into_drawing_area(), state) {
                 Ok(()) => drawn.set(true),

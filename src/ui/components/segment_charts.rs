@@ -52,6 +52,9 @@ fn SegmentChart(which: Which, name: &'static str, caption: &'static str, feature
         state.segment_names.track();
         let f = feature.get();
         defer(move || {
+            if state.report.with_untracked(Option::is_none) {
+                return; // cleared since: nothing to draw
+            }
             let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
             match draw_into(&backend.into_drawing_area(), which, state, f) {
                 Ok(()) => drawn.set(true),
