@@ -209,3 +209,51 @@ fn a_downloaded_model_applied_to_the_same_file_gives_the_same_segments() {
     };
     assert_eq!(String::from_utf8(applied_csv).unwrap(), String::from_utf8(segmented).unwrap(), "same rows, segments and names");
 }
+
+#[test]
+fn a_transaction_log_becomes_customers_then_segments_and_every_transaction_row_is_exported() {
+    const LOG: &[u8] = include_bytes!("fixtures/rfm/transactions.csv");
+    let mut runner = Runner::new();
+    let clock = || 0.0;
+    let handle = |runner: &mut Runner, id: u64, body: RequestBody| runner.handle(Request { id, body }, &clock, &mut |_, _| {}).body;
+    let load = RequestBody::Load { name: "log.csv".into(), bytes: LOG.to_vec(), options: IngestOptions::default() };
+    let ResponseBody::Loaded(log) = handle(&mut runner, 1, load) else { panic!() };
+    let (mapping, why) = log.transactions.clone().expect("recognised as a transaction log");
+    assert!(!why.is_empty());
+    let body = RequestBody::Transactions { mapping, options: Default::default() };
+    let ResponseBody::Loaded(customers) = handle(&mut runner, 2, body) else { panic!() };
+    let rfm = customers.rfm.clone().unwrap();
+    assert_eq!(customers.name, "log-customers.csv");
+    assert_eq!(customers.n_rows, rfm.report.customers);
+    assert_eq!(&customers.headers[..4], ["CustomerID", "Recency", "Frequency", "Monetary"]);
+    let ResponseBody::Cleaned(cleaned) = handle(&mut runner, 3, RequestBody::Clean(customers.suggested.clone())) else { panic!() };
+    // Skewed money is log-transformed by default, unless a net spend is negative (then said).
+    assert!(cleaned.report.log_transformed.contains(&"Frequency".to_owned()));
+    assert!(
+        cleaned.report.log_transformed.contains(&"Monetary".to_owned())
+            || cleaned.report.notes.iter().any(|n| n.contains("Monetary has negative values")),
+        "{:?}",
+        cleaned.report
+    );
+    assert!(matches!(handle(&mut runner, 4, RequestBody::Sweep { k_max: 6, seed: 42 }), ResponseBody::Swept(_)));
+    let ResponseBody::Segmented(s) = handle(&mut runner, 5, RequestBody::Segment(k(3))) else { panic!() };
+    assert!(s.segmentation.segments.iter().all(|x| x.persona.is_some() || !x.name.is_empty()));
+
+    let export = |what| RequestBody::Export { what, names: vec![] };
+    let ResponseBody::Exported { bytes, file_name, .. } = handle(&mut runner, 6, export(ExportKind::SegmentedCsv)) else { panic!() };
+    assert_eq!(file_name, "log-segmented.csv");
+    let text = String::from_utf8(bytes).unwrap();
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(&header.iter().rev().take(3).collect::<Vec<_>>(), &["excluded_reason", "segment_name", "segment"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), rfm.report.rows_read, "every transaction row");
+    let without_customer = rows.iter().filter(|r| r.get(r.len() - 1).unwrap().contains("customer")).count();
+    assert!(without_customer >= rfm.report.rows_without_customer);
+    assert!(rows.iter().filter(|r| !r.get(r.len() - 3).unwrap().is_empty()).count() >= rfm.report.rows_used);
+
+    let ResponseBody::Exported { bytes, .. } = handle(&mut runner, 7, export(ExportKind::CustomersCsv)) else { panic!() };
+    let customers_csv = String::from_utf8(bytes).unwrap();
+    assert_eq!(customers_csv.lines().count(), rfm.report.customers + 1);
+    assert!(customers_csv.starts_with("CustomerID,Recency,Frequency,Monetary,Tenure,AvgOrderValue,R,F,M,RFM_Score,RFM_Segment,segment,segment_name,excluded_reason"));
+}

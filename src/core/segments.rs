@@ -139,6 +139,22 @@ fn persona(features: &[FeatureInSegment], roles: &[Role]) -> Option<&'static str
     let frequency = direction(features, roles, Role::Frequency);
     let recency = direction(features, roles, Role::Recency);
     let income = direction(features, roles, Role::Income);
+    // Recency, frequency and money together: the RFM words analysts use. Recency is days
+    // since the last purchase, so "low" recency is a recent customer.
+    if roles.contains(&Role::Recency) && (roles.contains(&Role::Frequency) || roles.contains(&Role::Money)) {
+        let engaged = frequency.max(money);
+        return if recency == 1 {
+            Some(if engaged == 1 { "At risk" } else { "Hibernating" })
+        } else if engaged == 1 {
+            Some(if recency == -1 && frequency == 1 && money == 1 { "Champions" } else { "Loyal customers" })
+        } else if recency == -1 {
+            Some("New customers")
+        } else if frequency == -1 || money == -1 {
+            Some("About to sleep")
+        } else {
+            None
+        };
+    }
     match (money, frequency, recency, income) {
         (1, _, -1 | 0, 1) | (1, 1, -1 | 0, _) => Some("High-value customers"),
         (1, _, _, -1) => Some("Big spenders on a budget"),
@@ -315,9 +331,11 @@ mod tests {
         ];
         let means = vec![vec![250.0, 1.2, 300.0], vec![15.0, 14.0, 7000.0], vec![80.0, 1.0, 400.0]];
         let d = describe_segments(&overall, &means, &fives(&means), &[100, 20, 200]);
-        assert_eq!(d[0].persona.as_deref(), Some("Lapsed customers"));
-        assert_eq!(d[1].persona.as_deref(), Some("High-value customers"));
-        assert_eq!(d[2].persona.as_deref(), Some("Occasional shoppers"));
+        // Long ago and rarely: hibernating; recent, often and much: champions; recent but
+        // rarely, little spent: new customers.
+        assert_eq!(d[0].persona.as_deref(), Some("Hibernating"));
+        assert_eq!(d[1].persona.as_deref(), Some("Champions"));
+        assert_eq!(d[2].persona.as_deref(), Some("About to sleep"));
     }
 
     #[test]

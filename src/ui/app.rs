@@ -7,7 +7,7 @@ use super::components::{
     apply_model::ApplyModel,
     cleaning_controls::CleaningControls, cleaning_report::CleaningReportView, download_button::DownloadButton,
     file_info::FileInfo, file_picker::FilePicker, k_choice::KChoice, pca_chart::PcaChart, preview_table::PreviewTable, profile_table::ProfileTable,
-    run_controls::RunControls, scatter_chart::ScatterChart, segment_cards::SegmentCards, segment_charts::SegmentCharts, segment_sizes::SegmentSizes,
+    run_controls::RunControls, scatter_chart::ScatterChart, segment_cards::SegmentCards, segment_charts::SegmentCharts, segment_sizes::SegmentSizes, transactions::Transactions,
     status_line::StatusLine,
 };
 use super::state::{Actions, AppState};
@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
                 <section class="panel" aria-labelledby="review-heading">
                     <h2 id="review-heading">"2 · Review the data"</h2>
                     <FileInfo/>
+                    <Transactions/>
                     <PreviewTable/>
                     <ProfileTable/>
                     <CleaningControls/>

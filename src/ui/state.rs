@@ -457,6 +457,22 @@ impl Actions {
         self.send(RequestBody::Export { what, names }, "Writing the file");
     }
 
+    /// Turns the loaded transaction log into one row per customer.
+    pub fn transactions(&self, mapping: crate::core::rfm::TransactionMapping) {
+        self.state.report.set(None);
+        self.state.cleaned.set(None);
+        self.state.sweep.set(None);
+        let body = RequestBody::Transactions { mapping, options: crate::core::rfm::RfmOptions::default() };
+        if let Some(id) = self.send(body, "Adding up each customer's purchases") {
+            self.state.file_request.set(id);
+        }
+    }
+
+    /// Back from customers to the transaction rows as they are.
+    pub fn leave_transactions(&self) {
+        self.reload_with(|_| {});
+    }
+
     /// Asks for the model JSON; the loaded file goes along for its SHA-256.
     pub fn download_model(&self) {
         let names = self.state.segment_names.get_untracked();

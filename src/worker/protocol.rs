@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::clean::{CleaningOptions, CleaningReport};
 use crate::core::ingest::{IngestOptions, RaggedRow};
 use crate::core::k_selection::Sweep;
+use crate::core::rfm::{RfmOptions, RfmReport, TransactionMapping};
 use crate::core::pipeline::{SegmentOptions, Segmentation};
 use crate::core::profile::{ColumnKind, ColumnProfile};
 
@@ -35,6 +36,9 @@ pub enum RequestBody {
     LoadAttached { name: String, options: IngestOptions },
     /// Read the built-in sample file (see `core::sample`).
     LoadSample { options: IngestOptions },
+    /// Turn the loaded transaction log into one row per customer (Recency, Frequency,
+    /// Monetary, ...); the customers become the file that is cleaned and segmented.
+    Transactions { mapping: TransactionMapping, options: RfmOptions },
     /// The user's kind for a column (`None`: back to the guess).
     SetKind { column: usize, kind: Option<ColumnKind> },
     /// Clean with these choices; the worker keeps the matrix.
@@ -106,6 +110,8 @@ pub enum ExportKind {
     SummaryCsv,
     /// The file a saved model was applied to, with each row's segment.
     AppliedCsv,
+    /// Transaction mode: one row per customer with R, F, M, scores, segment and name.
+    CustomersCsv,
 }
 
 /// A saved model applied to a file.
@@ -140,9 +146,24 @@ pub struct FileSummary {
     pub preview: Vec<Vec<String>>,
     /// Default cleaning choices for this file.
     pub suggested: CleaningOptions,
+    /// The file looks like a transaction log: the guessed column mapping and why.
+    pub transactions: Option<(TransactionMapping, String)>,
+    /// This "file" is the customers made from a transaction log: what was done.
+    pub rfm: Option<RfmSummary>,
     /// Time to read the bytes into a table; `elapsed_ms` adds the profiling.
     pub read_ms: f64,
     pub elapsed_ms: f64,
+}
+
+/// A transaction log turned into customers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RfmSummary {
+    /// The transaction file's name.
+    pub source: String,
+    pub mapping: TransactionMapping,
+    /// Column names of the mapping, for the page.
+    pub mapping_names: Vec<(String, String)>,
+    pub report: RfmReport,
 }
 
 /// The cleaning's outcome.

@@ -5,9 +5,11 @@ use crate::core::clean::{CleanedData, CleaningOptions};
 use crate::core::export::{model_file_name, segmented_csv, segmented_file_name, summary_file_name, RowOutcome};
 use crate::core::model::{apply_model, read_model, save_model, sha256_hex};
 use crate::core::pipeline::{self, LoadedFile, SegmentOptions, Segmentation};
+use crate::core::rfm::{aggregate, customers_table, suggested_cleaning, RfmResult};
+use rustc_hash::FxHashMap;
 
 use super::protocol::{
-    AppliedSummary, CleanSummary, ExportKind, FileSummary, Request, SweepReport, RequestBody, Response, ResponseBody, SegmentReport, PREVIEW_ROWS,
+    AppliedSummary, CleanSummary, ExportKind, FileSummary, Request, RfmSummary, SweepReport, RequestBody, Response, ResponseBody, SegmentReport, PREVIEW_ROWS,
 };
 
 /// The worker's state between messages, and the dispatch from request to core call.
@@ -22,6 +24,9 @@ pub struct Runner {
     segmentation: Option<(SegmentOptions, Segmentation)>,
     /// A saved model applied to the loaded file: each row's outcome, and the names.
     applied: Option<(Vec<RowOutcome>, Vec<String>)>,
+    /// Transaction mode: the transaction log and its aggregation (`file` is then the
+    /// customers made from it).
+    transactions: Option<(LoadedFile, RfmResult, RfmSummary)>,
 }
 
 /// Progress sink: a stage name and a fraction in 0..=1.
@@ -69,6 +74,7 @@ impl Runner {
                 self.cleaned = None;
                 self.segmentation = None;
                 self.applied = None;
+                self.transactions = None;
                 let started = now_ms();
                 let table = pipeline::read(&name, &bytes, &options, &mut |f| progress("Reading", f)).map_err(|e| e.to_string())?;
                 let read_ms = now_ms() - started;
@@ -77,6 +83,46 @@ impl Runner {
                 let mut summary = summarise(&file, bytes.len());
                 summary.read_ms = read_ms;
                 self.file = Some(file);
+                Ok(ResponseBody::Loaded(Box::new(summary)))
+            }
+            RequestBody::Transactions { mapping, options } => {
+                // The transaction log is the file loaded last (or the one kept when already
+                // in transaction mode, to change the mapping).
+                let log = match self.transactions.take() {
+                    Some((log, _, _)) => log,
+                    None => self.file.take().ok_or_else(no_file)?,
+                };
+                self.cleaned = None;
+                self.segmentation = None;
+                progress("Adding up each customer's purchases", 0.0);
+                let result = match aggregate(&log.table, &log.profile, &mapping, &options) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let message = format!("{}: {e}", log.name);
+                        self.file = Some(log);
+                        return Err(message);
+                    }
+                };
+                let name_of = |c: Option<usize>| c.and_then(|c| log.table.headers.get(c).cloned()).unwrap_or_else(|| "–".to_owned());
+                let rfm = RfmSummary {
+                    source: log.name.clone(),
+                    mapping: mapping.clone(),
+                    mapping_names: vec![
+                        ("customer".to_owned(), name_of(Some(mapping.customer))),
+                        ("date".to_owned(), name_of(Some(mapping.date))),
+                        ("order".to_owned(), name_of(mapping.invoice)),
+                        ("amount".to_owned(), name_of(mapping.amount)),
+                        ("quantity".to_owned(), name_of(mapping.quantity)),
+                        ("unit price".to_owned(), name_of(mapping.unit_price)),
+                    ],
+                    report: result.report.clone(),
+                };
+                let customers = pipeline::profile(&customers_file_name(&log.name), customers_table(&result));
+                let mut summary = summarise(&customers, 0);
+                summary.suggested = suggested_cleaning(&customers.profile);
+                summary.rfm = Some(rfm.clone());
+                self.file = Some(customers);
+                self.transactions = Some((log, result, rfm));
                 Ok(ResponseBody::Loaded(Box::new(summary)))
             }
             RequestBody::SetKind { column, kind } => {
@@ -139,13 +185,19 @@ impl Runner {
                 let (Some((_, cleaned)), Some((_, segmentation))) = (&self.cleaned, &self.segmentation) else {
                     return Err(format!("{}: run the segmentation first, then download", file.name));
                 };
-                let (file_name, mime, bytes) = match what {
-                    ExportKind::SegmentedCsv | ExportKind::AppliedCsv => (
+                let (file_name, mime, bytes) = match (what, &self.transactions) {
+                    // Transaction mode: every transaction row, with its customer's segment.
+                    (ExportKind::SegmentedCsv, Some((log, result, rfm))) => (
+                        segmented_file_name(&log.name),
+                        CSV_MIME,
+                        transactions_csv(log, rfm.mapping.customer, result, file, cleaned, segmentation, &names)?,
+                    ),
+                    (ExportKind::SegmentedCsv | ExportKind::AppliedCsv | ExportKind::CustomersCsv, _) => (
                         segmented_file_name(&file.name),
                         CSV_MIME,
                         pipeline::export_csv(file, cleaned, segmentation, &names).map_err(|e| e.to_string())?,
                     ),
-                    ExportKind::SummaryCsv => (
+                    (ExportKind::SummaryCsv, _) => (
                         summary_file_name(&file.name),
                         CSV_MIME,
                         pipeline::export_summary(file, segmentation, &names).map_err(|e| e.to_string())?,
@@ -198,6 +250,43 @@ impl Runner {
 
 const CSV_MIME: &str = "text/csv;charset=utf-8";
 
+/// `online_retail.csv` → `online_retail-customers.csv`.
+fn customers_file_name(log_name: &str) -> String {
+    let stem = log_name.rsplit_once('.').map_or(log_name, |(stem, _)| stem);
+    format!("{stem}-customers.csv")
+}
+
+/// Every transaction row with its customer's segment (and the reason for a row or a
+/// customer left out).
+fn transactions_csv(
+    log: &LoadedFile,
+    customer_column: usize,
+    result: &RfmResult,
+    customers: &LoadedFile,
+    cleaned: &CleanedData,
+    segmentation: &Segmentation,
+    names: &[String],
+) -> Result<Vec<u8>, String> {
+    // Customer id → segment (or the reason the customer was not clustered).
+    let mut by_customer: FxHashMap<&str, RowOutcome> = FxHashMap::default();
+    for (&row, &label) in cleaned.row_of.iter().zip(&segmentation.labels) {
+        by_customer.insert(customers.table.cell(row, 0), RowOutcome { segment: Some(label), excluded_reason: None });
+    }
+    for e in &cleaned.excluded {
+        by_customer.insert(
+            customers.table.cell(e.row, 0),
+            RowOutcome { segment: None, excluded_reason: Some(format!("customer not clustered: {}", e.reason.describe())) },
+        );
+    }
+    let outcomes: Vec<RowOutcome> = (0..log.table.n_rows())
+        .map(|row| match result.row_reasons.get(row).cloned().flatten() {
+            Some(reason) => RowOutcome { segment: None, excluded_reason: Some(reason) },
+            None => by_customer.get(log.table.cell(row, customer_column).trim()).cloned().unwrap_or_default(),
+        })
+        .collect();
+    segmented_csv(&log.table, &outcomes, &pipeline::segment_names(segmentation, names)).map_err(|e| format!("{}: {e}", log.name))
+}
+
 fn no_file() -> String {
     "no file is loaded: choose a CSV file first".to_owned()
 }
@@ -220,6 +309,8 @@ fn summarise(file: &LoadedFile, size_bytes: usize) -> FileSummary {
             .map(|r| (0..table.n_columns()).map(|c| table.cell(r, c).to_owned()).collect())
             .collect(),
         suggested: CleaningOptions::suggested(&file.profile),
+        transactions: crate::core::rfm::guess_mapping(table, &file.profile),
+        rfm: None,
         read_ms: 0.0,
         elapsed_ms: 0.0,
     }

@@ -19,3 +19,4 @@ pub mod segment_charts;
 pub mod segment_sizes;
 pub mod sparkline;
 pub mod status_line;
+pub mod transactions;
