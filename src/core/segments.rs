@@ -220,9 +220,13 @@ pub fn describe_segments(
                     return Some(format!("mostly {value}"));
                 }
                 let (short, _) = short_name_and_unit(name);
-                // People are "older" or "younger", not "high age".
+                // People are "older" or "younger", not "high age"; recency counts days since
+                // the last purchase, so "low recency" would read backwards.
                 if short == "age" {
                     return Some(if z > 0.0 { "older".to_owned() } else { "younger".to_owned() });
+                }
+                if role(name) == Role::Recency {
+                    return Some(if z > 0.0 { "long since last purchase".to_owned() } else { "bought recently".to_owned() });
                 }
                 Some(format!("{word} {short}"))
             })
@@ -336,6 +340,7 @@ mod tests {
         assert_eq!(d[0].persona.as_deref(), Some("Hibernating"));
         assert_eq!(d[1].persona.as_deref(), Some("Champions"));
         assert_eq!(d[2].persona.as_deref(), Some("About to sleep"));
+        assert_eq!(d[0].traits, "Long since last purchase · low frequency");
     }
 
     #[test]
