@@ -1,7 +1,8 @@
 //! RFM benchmark: aggregates a generated transaction log shaped like Online Retail
 //! (541,909 order lines, ~4,400 customers, ~25,900 invoices, 2% cancellations, 25% of lines
 //! without a customer, month-first datetimes) and prints rows/s. Figures to compare, nothing
-//! to pass or fail. `cargo bench --bench rfm [-- ROWS]`.
+//! to pass or fail. `cargo bench --bench rfm [-- ROWS]`; the log is kept in target/bench/
+//! for the browser run (tests/e2e/bench_rfm.mjs).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::fmt::Write as _;
@@ -46,6 +47,10 @@ fn generate(rows: usize) -> String {
 fn main() {
     let rows: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(541_909);
     let text = generate(rows);
+    // Kept for the browser run (tests/e2e/bench_rfm.mjs).
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench");
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(format!("{dir}/transactions_{rows}.csv"), &text).unwrap();
     let started = Instant::now();
     let table = parse_csv(text.as_bytes(), &IngestOptions::default()).unwrap();
     let profile = profile_columns(&table);
