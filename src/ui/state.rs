@@ -89,6 +89,22 @@ impl AppState {
         }
     }
 
+    /// Forgets the results of the current file (cleaning, sweep, segments, error).
+    pub fn clear_results(&self) {
+        self.cleaned.set(None);
+        self.sweep.set(None);
+        self.report.set(None);
+        self.segment_names.set(Vec::new());
+        self.error.set(None);
+    }
+
+    /// Forgets the file too, and a model applied to it: a new file is on its way.
+    pub fn clear_file(&self) {
+        self.clear_results();
+        self.file.set(None);
+        self.applied.set(None);
+    }
+
     /// Applies a worker response; returns what the page should send next, if anything.
     pub fn apply(&self, response: Response) -> Option<FollowUp> {
         if let ResponseBody::Ready = response.body {
@@ -106,11 +122,8 @@ impl AppState {
         match response.body {
             ResponseBody::Ready | ResponseBody::Progress { .. } => None,
             ResponseBody::Loaded(summary) => {
-                self.report.set(None);
-                self.cleaned.set(None);
-                self.sweep.set(None);
+                self.clear_results();
                 self.k_from_user.set(false);
-                self.error.set(None);
                 self.resegment.set(false);
                 let mut cleaning = summary.suggested.clone();
                 if let Some(saved) = super::settings::load() {
@@ -159,10 +172,7 @@ impl AppState {
             }
             ResponseBody::Exported { file_name, mime, bytes } => Some(FollowUp::Save { file_name, mime, bytes }),
             ResponseBody::Applied(summary) => {
-                self.error.set(None);
-                self.file.set(None);
-                self.report.set(None);
-                self.cleaned.set(None);
+                self.clear_file();
                 self.applied.set(Some(summary));
                 None
             }
@@ -306,16 +316,10 @@ impl Actions {
         self.restart_worker();
         super::settings::clear();
         let s = self.state;
-        s.file.set(None);
+        s.clear_file();
         s.cleaning.set(None);
-        s.cleaned.set(None);
-        s.report.set(None);
-        s.applied.set(None);
-        s.error.set(None);
         s.busy.set(None);
         s.resegment.set(false);
-        s.segment_names.set(Vec::new());
-        s.sweep.set(None);
         s.k_from_user.set(false);
         s.k_text.set(DEFAULT_K.to_string());
         self.last_file.set_value(None);
@@ -362,11 +366,7 @@ impl Actions {
     /// Sends a file to the worker to be read and profiled (the page never reads it).
     pub fn load(&self, file: web_sys::File) {
         let name = file.name();
-        self.state.applied.set(None);
-        self.state.file.set(None);
-        self.state.report.set(None);
-        self.state.cleaned.set(None);
-        self.state.error.set(None);
+        self.state.clear_file();
         let options = self.ingest.get_value();
         let body = RequestBody::LoadAttached { name: name.clone(), options };
         if let Some(id) = self.send_with(body, Some(&file), &format!("Reading {name}")) {
@@ -378,11 +378,7 @@ impl Actions {
 
     /// Loads the built-in sample customers (made in the worker).
     pub fn load_sample(&self) {
-        self.state.applied.set(None);
-        self.state.file.set(None);
-        self.state.report.set(None);
-        self.state.cleaned.set(None);
-        self.state.error.set(None);
+        self.state.clear_file();
         let options = self.ingest.get_value();
         if let Some(id) = self.send(RequestBody::LoadSample { options }, "Making the sample customers") {
             self.state.file_request.set(id);
@@ -459,9 +455,7 @@ impl Actions {
 
     /// Turns the loaded transaction log into one row per customer.
     pub fn transactions(&self, mapping: crate::core::rfm::TransactionMapping) {
-        self.state.report.set(None);
-        self.state.cleaned.set(None);
-        self.state.sweep.set(None);
+        self.state.clear_results();
         let body = RequestBody::Transactions { mapping, options: crate::core::rfm::RfmOptions::default() };
         if let Some(id) = self.send(body, "Adding up each customer's purchases") {
             self.state.file_request.set(id);
@@ -483,11 +477,7 @@ impl Actions {
     /// Applies a saved model (its JSON text) to a new file.
     pub fn apply_model(&self, model_json: Vec<u8>, file: web_sys::File) {
         let name = file.name();
-        self.state.file.set(None);
-        self.state.report.set(None);
-        self.state.cleaned.set(None);
-        self.state.applied.set(None);
-        self.state.error.set(None);
+        self.state.clear_file();
         let body = RequestBody::ApplyModel { model_json, name: name.clone(), bytes: Vec::new(), options: self.ingest.get_value() };
         if let Some(id) = self.send_with(body, Some(&file), &format!("Applying the model to {name}")) {
             self.state.file_request.set(id);
