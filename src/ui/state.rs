@@ -163,6 +163,9 @@ impl AppState {
                 self.file.set(None);
                 self.report.set(None);
                 self.cleaned.set(None);
+                // Names typed for the segmentation just cleared are not the model's: the
+                // applied download falls back to the model's names when none is given.
+                self.segment_names.set(Vec::new());
                 self.applied.set(Some(summary));
                 None
             }
