@@ -23,5 +23,12 @@ self.addEventListener("fetch", (event) => {
   if (event.request.method !== "GET" || url.origin !== self.location.origin) return;
   // The page is "/" or "/index.html"; assets are matched without their query string.
   const key = url.pathname.endsWith("/") ? new URL("index.html", url).href : url.origin + url.pathname;
-  event.respondWith(caches.match(key).then((hit) => hit ?? fetch(event.request)));
+  // A hit is answered as a new Response so that it carries the URL that was asked for:
+  // boot.js is requested as boot.js?js=…&wasm=… and reads those parameters from
+  // import.meta.url, which is the response's URL (the cached one has no query string).
+  event.respondWith(
+    caches.match(key).then((hit) =>
+      hit ? new Response(hit.body, { status: hit.status, statusText: hit.statusText, headers: hit.headers }) : fetch(event.request),
+    ),
+  );
 });

@@ -23,7 +23,7 @@ pub fn App() -> impl IntoView {
     provide_context(actions);
     // Settings (never data) are kept for the next visit.
     Effect::new(move |_| {
-        let k = state.k_text.get();
+        let k = state.k_from_user.get().then(|| state.k_text.get());
         state.cleaning.with(|c| {
             if let Some(s) = settings::Settings::from_choices(k, c.as_ref()) {
                 settings::save(&s);

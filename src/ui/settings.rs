@@ -11,7 +11,9 @@ pub const STORAGE_KEY: &str = "customer-segmentation.settings.v1";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
-    pub k: String,
+    /// The k the user typed; a recommended k is not a setting (each file gets its own).
+    #[serde(default)]
+    pub k: Option<String>,
     pub duplicates: DuplicatePolicy,
     pub outliers: OutlierPolicy,
     pub scaling: Scaling,
@@ -21,7 +23,7 @@ pub struct Settings {
 
 impl Settings {
     /// The file-independent part of a file's cleaning choices, with the k typed in.
-    pub fn from_choices(k: String, cleaning: Option<&CleaningOptions>) -> Option<Self> {
+    pub fn from_choices(k: Option<String>, cleaning: Option<&CleaningOptions>) -> Option<Self> {
         let c = cleaning?;
         Some(Self {
             k,

@@ -76,7 +76,7 @@ impl AppState {
             report: RwSignal::new(None),
             error: RwSignal::new(None),
             busy: RwSignal::new(None),
-            k_text: RwSignal::new(super::settings::load().map_or_else(|| DEFAULT_K.to_string(), |s| s.k)),
+            k_text: RwSignal::new(saved_k().unwrap_or_else(|| DEFAULT_K.to_string())),
             x_feature: RwSignal::new(0),
             y_feature: RwSignal::new(1),
             file_request: RwSignal::new(0),
@@ -85,7 +85,7 @@ impl AppState {
             segment_names: RwSignal::new(Vec::new()),
             applied: RwSignal::new(None),
             sweep: RwSignal::new(None),
-            k_from_user: RwSignal::new(false),
+            k_from_user: RwSignal::new(saved_k().is_some()),
         }
     }
 
@@ -123,7 +123,12 @@ impl AppState {
             ResponseBody::Ready | ResponseBody::Progress { .. } => None,
             ResponseBody::Loaded(summary) => {
                 self.clear_results();
-                self.k_from_user.set(false);
+                // A k the user typed (and kept in the settings) wins over a recommendation.
+                let saved = saved_k();
+                self.k_from_user.set(saved.is_some());
+                if let Some(k) = saved {
+                    self.k_text.set(k);
+                }
                 self.resegment.set(false);
                 let mut cleaning = summary.suggested.clone();
                 if let Some(saved) = super::settings::load() {
@@ -172,6 +177,8 @@ impl AppState {
             }
             ResponseBody::Exported { file_name, mime, bytes } => Some(FollowUp::Save { file_name, mime, bytes }),
             ResponseBody::Applied(summary) => {
+                // Forgets the names typed for the segmentation just cleared too: they are not
+                // the model's (the applied download then uses the model's names).
                 self.clear_file();
                 self.applied.set(Some(summary));
                 None
@@ -237,6 +244,11 @@ impl Default for AppState {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The k the user typed on an earlier visit, if the settings keep one.
+fn saved_k() -> Option<String> {
+    super::settings::load().and_then(|s| s.k)
 }
 
 /// `3 ms`, `1.2 s`.
