@@ -29,6 +29,8 @@ fn summary() -> FileSummary {
         ragged_rows: 0,
         ragged_examples: vec![],
         suggested: CleaningOptions::suggested(&profile),
+        transactions: None,
+        rfm: None,
         columns: profile.columns,
         preview: vec![],
         read_ms: 2.0,
