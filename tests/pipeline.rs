@@ -257,3 +257,25 @@ fn a_transaction_log_becomes_customers_then_segments_and_every_transaction_row_i
     assert_eq!(customers_csv.lines().count(), rfm.report.customers + 1);
     assert!(customers_csv.starts_with("CustomerID,Recency,Frequency,Monetary,Tenure,AvgOrderValue,R,F,M,RFM_Score,RFM_Segment,segment,segment_name,excluded_reason"));
 }
+
+#[test]
+fn a_whitespace_separated_log_without_header_becomes_customers_with_a_mapping_by_hand() {
+    // The CDNOW layout: customer id, YYYYMMDD, number of CDs, dollar amount.
+    let log = "00001 19970101  1  11.77\n00002 19970112  1  12.00\n00002 19970112  5  77.00\n00003 19970102  2  20.76\n00003 19970330  2  20.76\n00003 19970402  2  19.54\n";
+    let mut runner = Runner::new();
+    let clock = || 0.0;
+    let handle = |runner: &mut Runner, id: u64, body: RequestBody| runner.handle(Request { id, body }, &clock, &mut |_, _| {}).body;
+    let options = IngestOptions { delimiter: Some(b' '), ..IngestOptions::default() };
+    let ResponseBody::Loaded(file) = handle(&mut runner, 1, RequestBody::Load { name: "CDNOW_sample.txt".into(), bytes: log.as_bytes().to_vec(), options }) else {
+        panic!()
+    };
+    assert_eq!((file.n_rows, file.n_columns), (6, 4));
+    assert_eq!(file.columns[1].kind, ColumnKind::Date, "YYYYMMDD");
+    let mapping = segmentation::core::rfm::TransactionMapping { customer: 0, date: 1, invoice: None, amount: Some(3), quantity: None, unit_price: None };
+    let ResponseBody::Loaded(customers) = handle(&mut runner, 2, RequestBody::Transactions { mapping, options: Default::default() }) else { panic!() };
+    assert_eq!(customers.n_rows, 3);
+    let report = customers.rfm.unwrap().report;
+    assert_eq!((report.rows_read, report.rows_used, report.customers), (6, 6, 3));
+    // Customer 00002: one purchase day (no invoice column: distinct days), 89 spent.
+    assert_eq!(customers.preview[1][..4], ["00002".to_owned(), "81".to_owned(), "1".to_owned(), "89".to_owned()]);
+}

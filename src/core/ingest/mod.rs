@@ -149,6 +149,9 @@ pub fn parse_csv_with_progress(
         return Err(IngestError::Empty);
     }
     let delimiter = options.delimiter.unwrap_or_else(|| sniff_delimiter(&text));
+    // Whitespace-separated logs (the CDNOW files, fixed-width exports) pad columns with runs
+    // of spaces: with the space delimiter, any run of spaces or tabs separates two fields.
+    let text = if delimiter == b' ' { std::borrow::Cow::Owned(collapse_whitespace(&text)) } else { text };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -248,6 +251,26 @@ pub fn parse_csv_with_progress(
         missing_tokens: options.missing_tokens.iter().map(|t| t.trim().to_lowercase()).collect(),
         longest_missing_token: options.missing_tokens.iter().map(|t| t.trim().len()).max().unwrap_or(0),
     })
+}
+
+/// Each line's fields separated by single spaces: leading and trailing blanks dropped, runs
+/// of spaces and tabs made one. Line breaks are kept, so line numbers stay right.
+fn collapse_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut first = true;
+        for field in line.split([' ', '\t', '\r']).filter(|f| !f.is_empty()) {
+            if !first {
+                out.push(' ');
+            }
+            out.push_str(field);
+            first = false;
+        }
+    }
+    out
 }
 
 /// A field's text. Fields are cut at ASCII delimiters and quotes of valid UTF-8, so they
@@ -386,6 +409,19 @@ mod tests {
         assert!(!t.has_header);
         assert_eq!(t.headers, ["column_1", "column_2"]);
         assert_eq!(t.n_rows(), 2);
+    }
+
+    #[test]
+    fn whitespace_separated_logs_read_with_the_space_delimiter() {
+        // CDNOW's layout: zero-padded id, YYYYMMDD, quantity, amount, padded with spaces.
+        let text = "00001 19970101  1  11.77\n00002 19970112  1  12.00\n00002 19970112  5  77.00\n  00003 19970102  2  20.76\n";
+        let options = IngestOptions { delimiter: Some(b' '), ..IngestOptions::default() };
+        let t = parse_csv(text.as_bytes(), &options).unwrap();
+        assert!(!t.has_header);
+        assert_eq!((t.n_rows(), t.n_columns()), (4, 4));
+        assert_eq!([t.cell(3, 0), t.cell(3, 1), t.cell(3, 2), t.cell(3, 3)], ["00003", "19970102", "2", "20.76"]);
+        assert!(t.ragged.is_empty());
+        assert_eq!(t.row_lines, [1, 2, 3, 4]);
     }
 
     #[test]

@@ -29,21 +29,40 @@ pub fn Transactions() -> impl IntoView {
     let mapping = RwSignal::new(None::<TransactionMapping>);
     let log_headers = RwSignal::new(Vec::<String>::new());
     Effect::new(move |_| {
-        if let Some((m, _)) = guess() {
+        if let Some(r) = rfm() {
+            mapping.set(Some(r.mapping));
+        } else if let Some((m, _)) = guess() {
             mapping.set(Some(m));
             log_headers.set(headers());
-        } else if let Some(r) = rfm() {
-            mapping.set(Some(r.mapping));
+        } else {
+            // Not recognised (no header, say: a whitespace-separated log): the user maps it.
+            let date = state.file.with(|f| {
+                f.as_ref().and_then(|f| f.columns.iter().find(|c| c.kind == crate::core::profile::ColumnKind::Date).map(|c| c.index))
+            });
+            let n = headers().len();
+            mapping.set(Some(TransactionMapping {
+                customer: 0,
+                date: date.unwrap_or(1.min(n.saturating_sub(1))),
+                invoice: None,
+                amount: n.checked_sub(1),
+                quantity: None,
+                unit_price: None,
+            }));
+            log_headers.set(headers());
         }
     });
     let active = move || rfm().is_some();
-    let visible = move || guess().is_some() || rfm().is_some();
+    let recognised = move || guess().is_some() || rfm().is_some();
 
     view! {
-        <Show when=visible>
-            <fieldset class="transactions">
-                <legend>"Transaction log"</legend>
-                <p>{move || guess().map(|(_, why)| format!("This file looks like one row per purchase: {why}."))}</p>
+        <Show when=move || state.file.with(Option::is_some)>
+            <details class="transactions" open=recognised>
+                <summary>"Transaction log: one row per purchase?"</summary>
+                <p>{move || match guess() {
+                    Some((_, why)) => format!("This file looks like one row per purchase: {why}."),
+                    None if !active() => "If each row is a purchase, map the columns and tick the box to get one row per customer.".to_owned(),
+                    None => String::new(),
+                }}</p>
                 <label class="choice">
                     <input type="checkbox" data-testid="mode-transactions" prop:checked=active
                         on:change=move |ev| {
@@ -100,7 +119,7 @@ pub fn Transactions() -> impl IntoView {
                         </div>
                     }
                 })}
-            </fieldset>
+            </details>
         </Show>
     }
 }
