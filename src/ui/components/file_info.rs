@@ -66,6 +66,20 @@ pub fn FileInfo() -> impl IntoView {
                     </select>
                 </label>
                 <label>
+                    "Missing-value texts "
+                    <input type="text" data-testid="missing-tokens" size="28"
+                        aria-label="Texts that mean a missing value, separated by commas"
+                        prop:value=move || {
+                            state.file.track();
+                            actions.ingest_options().missing_tokens.iter().filter(|t| !t.is_empty()).cloned().collect::<Vec<_>>().join(", ")
+                        }
+                        on:change=move |ev| {
+                            let tokens: Vec<String> = event_target_value(&ev).split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+                            // The empty cell is always missing.
+                            actions.reload_with(|o| o.missing_tokens = std::iter::once(String::new()).chain(tokens).collect());
+                        }/>
+                </label>
+                <label>
                     "Header row "
                     <select data-testid="header-select" on:change=move |ev| {
                         let header = match event_target_value(&ev).as_str() {
