@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::components::{
     apply_model::ApplyModel,
     cleaning_controls::CleaningControls, cleaning_report::CleaningReportView, download_button::DownloadButton,
-    file_info::FileInfo, file_picker::FilePicker, k_choice::KChoice, pca_chart::PcaChart, preview_table::PreviewTable, profile_table::ProfileTable,
+    file_info::FileInfo, file_picker::FilePicker, k_choice::KChoice, later::Later, pca_chart::PcaChart, preview_table::PreviewTable, profile_table::ProfileTable,
     run_controls::RunControls, scatter_chart::ScatterChart, segment_cards::SegmentCards, segment_charts::SegmentCharts, segment_sizes::SegmentSizes, transactions::Transactions,
     status_line::StatusLine,
 };
@@ -57,11 +57,11 @@ pub fn App() -> impl IntoView {
                 <section class="panel" aria-labelledby="review-heading">
                     <h2 id="review-heading">"2 · Review the data"</h2>
                     <FileInfo/>
-                    <Transactions/>
-                    <PreviewTable/>
+                    <Later><Transactions/></Later>
+                    <Later><PreviewTable/></Later>
                     <ProfileTable/>
-                    <CleaningControls/>
-                    <CleaningReportView/>
+                    <Later><CleaningControls/></Later>
+                    <Later><CleaningReportView/></Later>
                 </section>
             </Show>
             <section class="panel" aria-labelledby="run-heading">

@@ -9,6 +9,7 @@ pub mod download_button;
 pub mod file_info;
 pub mod file_picker;
 pub mod k_choice;
+pub mod later;
 pub mod pca_chart;
 pub mod preview_table;
 pub mod profile_table;

@@ -1,0 +1,13 @@
+//! Renders its children one task after it is mounted: a section of many elements does not
+//! add to the task that rendered the rest (the main thread stays under 50 ms a task).
+
+use leptos::prelude::*;
+
+use crate::ui::defer::defer;
+
+#[component]
+pub fn Later(children: ChildrenFn) -> impl IntoView {
+    let ready = RwSignal::new(false);
+    defer(move || ready.set(true));
+    view! { <Show when=move || ready.get()>{children()}</Show> }
+}
