@@ -11,13 +11,7 @@ pub fn save_bytes(bytes: &[u8], file_name: &str, mime: &str) -> Result<(), JsVal
     options.set_type(mime);
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob)?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(|| JsValue::from_str("no document"))?;
-    let link: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
-    link.set_href(&url);
-    link.set_download(file_name);
-    link.click();
+    click_download_link(&url, file_name)?;
     // Revoking at once can cancel the download in some browsers: free the blob a bit later.
     let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
         let _ = web_sys::Url::revoke_object_url(&url);
@@ -30,12 +24,16 @@ pub fn save_bytes(bytes: &[u8], file_name: &str, mime: &str) -> Result<(), JsVal
 
 /// Offers a canvas as a PNG download.
 pub fn save_canvas_png(canvas: &web_sys::HtmlCanvasElement, file_name: &str) -> Result<(), JsValue> {
-    let url = canvas.to_data_url_with_type("image/png")?;
+    click_download_link(&canvas.to_data_url_with_type("image/png")?, file_name)
+}
+
+/// A link to `url` with `download` set, clicked: the browser saves the file.
+fn click_download_link(url: &str, file_name: &str) -> Result<(), JsValue> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(|| JsValue::from_str("no document"))?;
     let link: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
-    link.set_href(&url);
+    link.set_href(url);
     link.set_download(file_name);
     link.click();
     Ok(())
