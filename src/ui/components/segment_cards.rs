@@ -48,7 +48,7 @@ fn SegmentCard(segmentation: Segmentation, index: usize) -> impl IntoView {
                 <span class="segment-number">{format!("Segment {}", index + 1)}</span>
                 <span class="segment-size">{format!("{} customers · {:.1}%", segment.size, segment.share * 100.0)}</span>
             </header>
-            <input class="segment-name" data-testid="segment-name" aria-label=label
+            <textarea class="segment-name" data-testid="segment-name" aria-label=label rows="2"
                 prop:value=move || state.segment_names.with(|n| n.get(index).filter(|s| !s.is_empty()).cloned()).unwrap_or_else(|| generated.clone())
                 on:change=move |ev| {
                     let name = event_target_value(&ev);
@@ -57,7 +57,7 @@ fn SegmentCard(segmentation: Segmentation, index: usize) -> impl IntoView {
                             *slot = name;
                         }
                     });
-                }/>
+                }></textarea>
             <p class="segment-summary">{segment.summary.clone()}</p>
             <table class="segment-numbers">
                 <thead>
