@@ -13,6 +13,14 @@ fn number(v: f64) -> String {
     if v.is_finite() { format_value((v * 10.0).round() / 10.0) } else { "–".to_owned() }
 }
 
+/// "Segment 3" at the centre of a segment's band on a segmented axis, nothing elsewhere.
+fn segment_label(v: &SegmentValue<usize>) -> String {
+    match v {
+        SegmentValue::CenterOf(i) => format!("Segment {}", i + 1),
+        _ => String::new(),
+    }
+}
+
 /// Horizontal bars, one per segment, with the count and share.
 pub fn draw_sizes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Segmentation, names: &[String]) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
@@ -28,10 +36,7 @@ pub fn draw_sizes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Segment
         .configure_mesh()
         .disable_y_mesh()
         .x_desc("Customers")
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => format!("Segment {}", i + 1),
-            _ => String::new(),
-        })
+        .y_label_formatter(&segment_label)
         .axis_desc_style(("sans-serif", 14))
         .label_style(("sans-serif", 12))
         .draw()?;
@@ -81,10 +86,7 @@ pub fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Segme
             SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
             _ => String::new(),
         })
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => format!("Segment {}", i + 1),
-            _ => String::new(),
-        })
+        .y_label_formatter(&segment_label)
         .label_style(("sans-serif", 11))
         .draw()?;
     for (si, seg) in s.segments.iter().enumerate() {
@@ -130,10 +132,7 @@ pub fn draw_distribution<DB: DrawingBackend>(
         .configure_mesh()
         .disable_x_mesh()
         .y_desc(name.as_str())
-        .x_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => format!("Segment {}", i + 1),
-            _ => String::new(),
-        })
+        .x_label_formatter(&segment_label)
         .axis_desc_style(("sans-serif", 14))
         .label_style(("sans-serif", 12))
         .draw()?;

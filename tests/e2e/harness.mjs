@@ -3,6 +3,7 @@
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve } from "node:path";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -41,6 +42,24 @@ export async function serveDist() {
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
   const { port } = server.address();
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+/**
+ * One served dist/ and one Chromium for a test file: started before its tests (unless
+ * `enabled` is false), closed after. Returns `{ server, browser }`, filled in by then.
+ */
+export function usePageAndBrowser({ enabled = true } = {}) {
+  const env = { server: null, browser: null };
+  before(async () => {
+    if (!enabled) return;
+    env.server = await serveDist();
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
 }
 
 /** Flags this closed network needs; see ../shared/TOOLCHAIN.md. */

@@ -1,24 +1,15 @@
 // End-to-end: the built release page in headless Chromium, driven as a user would.
 // Run by scripts/test after `trunk build --release`; `node --test tests/e2e/` alone works too.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, foreignRequests, launch, openApp, parseCsv, requestsAfterReady, serveDist } from "./harness.mjs";
+import { ROOT, foreignRequests, openApp, parseCsv, requestsAfterReady, usePageAndBrowser } from "./harness.mjs";
 
+const env = usePageAndBrowser();
 const FIXTURE = join(ROOT, "tests/fixtures/customers.csv");
 
-let server;
-let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
 const byTestId = (page, id) => page.locator(`[data-testid="${id}"]`);
 
@@ -36,7 +27,7 @@ async function waitForStatus(page, text) {
 
 describe("the journey from a CSV to a segmented download", () => {
   test("fixture with k = 5: chart drawn, every row downloaded with its segment, no request leaves the machine", async () => {
-    const { context, page, record } = await openApp(browser, server.url);
+    const { context, page, record } = await openApp(env.browser, env.server.url);
     try {
       await loadFile(page, FIXTURE);
       await waitForStatus(page, "Read 200 rows × 5 columns");
@@ -113,7 +104,7 @@ describe("the journey from a CSV to a segmented download", () => {
   });
 
   test("bad input gets a clear message and the next file works without a reload", async () => {
-    const { context, page, record } = await openApp(browser, server.url);
+    const { context, page, record } = await openApp(env.browser, env.server.url);
     try {
       const error = byTestId(page, "error");
       const cases = [

@@ -4,30 +4,23 @@
 // accessibility (axe-core), phone width; and, in every test, no request leaving 127.0.0.1
 // and no page error.
 // Run after `trunk build --release --offline=true`: node --test --test-concurrency=1 tests/e2e/
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, foreignRequests, launch, parseCsv, serveDist } from "./harness.mjs";
+import { ROOT, foreignRequests, parseCsv, usePageAndBrowser } from "./harness.mjs";
 
 const FIXTURE = join(ROOT, "tests/fixtures/customers.csv");
 const AXE = join(ROOT, "node_modules/axe-core/axe.min.js");
 const SETTINGS_KEY = "customer-segmentation.settings.v1";
 const LONG = { timeout: 60_000 };
 
-let server;
-let browser;
 let downloads;
+const env = usePageAndBrowser();
 before(async () => {
-  server = await serveDist();
-  browser = await launch();
   downloads = await mkdtemp(join(tmpdir(), "seg-product-"));
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
 });
 
 const byTestId = (page, id) => page.locator(`[data-testid="${id}"]`);
@@ -37,7 +30,7 @@ const byTestId = (page, id) => page.locator(`[data-testid="${id}"]`);
  * that survives reloads: every request, page errors, console errors.
  */
 async function open({ viewport = { width: 1366, height: 768 }, ...options } = {}) {
-  const context = await browser.newContext({ acceptDownloads: true, viewport, ...options });
+  const context = await env.browser.newContext({ acceptDownloads: true, viewport, ...options });
   const page = await context.newPage();
   const record = { requests: [], pageErrors: [], consoleErrors: [] };
   page.on("request", (request) => record.requests.push({ url: request.url(), at: Date.now() }));
@@ -45,7 +38,7 @@ async function open({ viewport = { width: 1366, height: 768 }, ...options } = {}
   page.on("console", (message) => {
     if (message.type() === "error") record.consoleErrors.push(message.text());
   });
-  await page.goto(server.url, { waitUntil: "load" });
+  await page.goto(env.server.url, { waitUntil: "load" });
   await waitReady(page);
   return { context, page, record };
 }

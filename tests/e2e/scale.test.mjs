@@ -1,13 +1,13 @@
 // A 1,000,000-row file through the whole journey in the built page, with the main thread's
 // long tasks measured (PerformanceObserver): the page must never freeze. The file is made
 // here (same shape as the ingest benchmark's), about 100 MB.
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createWriteStream } from "node:fs";
 import { mkdtemp, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launch, openApp, serveDist } from "./harness.mjs";
+import { openApp, usePageAndBrowser } from "./harness.mjs";
 
 const ROWS = Number(process.env.SCALE_ROWS ?? 1_000_000);
 
@@ -34,22 +34,15 @@ async function writeCustomers(path, rows) {
   await new Promise((ok) => out.end(ok));
 }
 
-let server;
-let browser;
 let file;
+const env = usePageAndBrowser();
 before(async () => {
   file = join(await mkdtemp(join(tmpdir(), "scale-")), "customers-1m.csv");
   await writeCustomers(file, ROWS);
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
 });
 
 test(`${ROWS} rows: read, profiled, cleaned, k chosen and segmented with no main-thread task over 50 ms`, { timeout: 600_000 }, async () => {
-  const { context, page, record } = await openApp(browser, server.url);
+  const { context, page, record } = await openApp(env.browser, env.server.url);
   try {
     await page.evaluate(() => {
       window.__longTasks = [];

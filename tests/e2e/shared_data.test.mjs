@@ -3,30 +3,23 @@
 // Each file: load, profile, sweep, run with the recommended k, download; every input row
 // and column comes back with its segment. Mall_Customers cut to income and spending
 // gives the well-known five groups.
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { ROOT, foreignRequests, launch, openApp, parseCsv, serveDist } from "./harness.mjs";
+import { ROOT, foreignRequests, openApp, parseCsv, usePageAndBrowser } from "./harness.mjs";
 
 const DATA = resolve(ROOT, "../shared/data");
 const HAVE_DATA = existsSync(DATA);
 const LONG = { timeout: 120_000 };
 
-let server;
-let browser;
 let temp;
+const env = usePageAndBrowser({ enabled: HAVE_DATA });
 before(async () => {
   if (!HAVE_DATA) return;
-  server = await serveDist();
-  browser = await launch();
   temp = await mkdtemp(join(tmpdir(), "seg-shared-"));
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
 });
 
 const byTestId = (page, id) => page.locator(`[data-testid="${id}"]`);
@@ -89,7 +82,7 @@ describe("real customer files from ../shared/data", () => {
     assert.ok(files.length > 0, `CSV files in ${DATA}`);
     for (const name of files) {
       await t.test(name, async () => {
-        const { context, page, record } = await openApp(browser, server.url);
+        const { context, page, record } = await openApp(env.browser, env.server.url);
         try {
           const path = join(DATA, name);
           const { recommended, names } = await journey(page, path);
@@ -131,7 +124,7 @@ describe("real customer files from ../shared/data", () => {
     const quote = (s) => (/[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
     await writeFile(cut, rows.filter((r) => r.length > 1).map((r) => keep.map((i) => quote(r[i])).join(",")).join("\r\n") + "\r\n");
 
-    const { context, page, record } = await openApp(browser, server.url);
+    const { context, page, record } = await openApp(env.browser, env.server.url);
     try {
       const { recommended, names } = await journey(page, cut);
       console.log(`Mall cut: k = ${recommended}: ${names.join(" | ")}`);

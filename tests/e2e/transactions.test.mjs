@@ -1,26 +1,17 @@
 // Transaction logs end to end: the project's own log fixture (tests/fixtures/rfm) is
 // recognised, turned into one row per customer, segmented, and both downloads are real
 // files: the customers (R, F, M, scores, segment) and every transaction row.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, foreignRequests, launch, openApp, parseCsv, serveDist } from "./harness.mjs";
+import { ROOT, foreignRequests, openApp, parseCsv, usePageAndBrowser } from "./harness.mjs";
 
+const env = usePageAndBrowser();
 const LOG = join(ROOT, "tests/fixtures/rfm/transactions.csv");
 const EXPECTED = join(ROOT, "tests/fixtures/rfm/expected_customers.csv");
 
-let server;
-let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
 async function download(page, testId) {
   const [file] = await Promise.all([page.waitForEvent("download"), page.locator(`[data-testid="${testId}"]`).click()]);
@@ -30,7 +21,7 @@ async function download(page, testId) {
 }
 
 test("a transaction log becomes customers with R, F, M, then named segments; every transaction row is exported", async () => {
-  const { context, page, record } = await openApp(browser, server.url);
+  const { context, page, record } = await openApp(env.browser, env.server.url);
   try {
     await page.locator('[data-testid="file-input"]').setInputFiles(LOG);
     const toggle = page.locator('[data-testid="mode-transactions"]');
