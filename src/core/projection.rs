@@ -97,23 +97,14 @@ pub fn pca(data: &[f64], d: usize, n_components: usize) -> Result<Projection, Pr
         components.extend_from_slice(&v);
         explained_variance.push(values.get(j).copied().unwrap_or(0.0).max(0.0));
     }
-    let explained_variance_ratio =
-        explained_variance.iter().map(|v| if total > 0.0 { v / total } else { 0.0 }).collect();
+    let explained_variance_ratio = explained_variance.iter().map(|v| if total > 0.0 { v / total } else { 0.0 }).collect();
     let mut points = Vec::with_capacity(n * m);
     for row in data.chunks_exact(d) {
         for c in components.chunks_exact(d) {
             points.push(row.iter().zip(&mean).zip(c).map(|((v, mu), w)| (v - mu) * w).sum());
         }
     }
-    Ok(Projection {
-        components,
-        n_components: m,
-        n_features: d,
-        explained_variance,
-        explained_variance_ratio,
-        points,
-        mean,
-    })
+    Ok(Projection { components, n_components: m, n_features: d, explained_variance, explained_variance_ratio, points, mean })
 }
 
 /// Eigenvalues and eigenvectors (as the columns of a row-major `d × d` matrix) of a
@@ -128,7 +119,11 @@ pub fn symmetric_eigen(mut a: Vec<f64>, d: usize) -> (Vec<f64>, Vec<f64>) {
     let at = |m: &[f64], i: usize, j: usize| m.get(i * d + j).copied().unwrap_or(0.0);
     let norm: f64 = a.iter().map(|x| x * x).sum::<f64>().sqrt();
     for _sweep in 0..100 {
-        let off: f64 = (0..d).flat_map(|i| (0..d).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| at(&a, i, j).powi(2)).sum::<f64>().sqrt();
+        let off: f64 = (0..d)
+            .flat_map(|i| (0..d).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| at(&a, i, j).powi(2))
+            .sum::<f64>()
+            .sqrt();
         if off <= 1e-300 || off <= 1e-15 * norm * f64::EPSILON.sqrt() {
             break;
         }
