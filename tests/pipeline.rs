@@ -105,7 +105,7 @@ fn bad_input_gets_a_message_naming_the_file() {
     let cases: [(&str, &[u8], usize, &str); 5] = [
         ("empty.csv", b"", 2, "empty"),
         ("header.csv", b"a,b,c\r\n", 2, "no data rows"),
-        ("words.csv", b"name,city\nAnn,Oslo\nBo,Rome\n", 2, "no feature to cluster on"),
+        ("words.csv", b"name,city\nAnn,Oslo\nBo,Rome\n", 2, "nothing to cluster on: no column holds numbers"),
         ("small.csv", b"x,y\n1,2\n3,4\n5,7\n", 9, "choose k ≤ 3"),
         ("image.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 2, "does not look like text"),
     ];
@@ -297,4 +297,24 @@ fn a_whitespace_separated_log_without_header_becomes_customers_with_a_mapping_by
     assert_eq!((report.rows_read, report.rows_used, report.customers), (6, 6, 3));
     // Customer 00002: one purchase day (no invoice column: distinct days), 89 spent.
     assert_eq!(customers.preview[1][..4], ["00002".to_owned(), "81".to_owned(), "1".to_owned(), "89".to_owned()]);
+}
+
+#[test]
+fn a_one_customer_segment_is_flagged_with_what_sets_it_apart() {
+    let mut csv = String::from("id,age,spend\n");
+    for i in 0..200 {
+        let spend = if i == 77 { "1000000000000".to_owned() } else { format!("{}", 80 + (i * 37) % 90) };
+        csv.push_str(&format!("C{i:04},{},{spend}\n", 20 + (i * 13) % 50));
+    }
+    let file = load("outlier.csv", csv.as_bytes(), &IngestOptions::default(), &mut |_| {}).unwrap();
+    let cleaned = clean(&file, &CleaningOptions::suggested(&file.profile)).unwrap();
+    let segmentation = segment(&file, &cleaned, &k(3)).unwrap();
+    let flagged: Vec<_> = segmentation.segments.iter().filter_map(|s| s.caution.as_ref().map(|c| (s.size, c))).collect();
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    assert_eq!(flagged[0].0, 1);
+    assert!(
+        flagged[0].1.starts_with("1 customer (0.5% of those clustered) with spend 1.000e12 (all customers: median"),
+        "{}",
+        flagged[0].1
+    );
 }

@@ -38,3 +38,4 @@ pub mod projection;
 pub mod rfm;
 pub mod sample;
 pub mod segments;
+pub mod warning;

@@ -12,7 +12,7 @@ use super::k_selection::{self, KSelectionError, Sweep};
 use super::kmeans::{self, KMeansError, KMeansParams};
 use super::profile::{profile_column, profile_columns, select_quantile, ColumnKind, TableProfile};
 use super::projection::pca_2d;
-use super::segments::{describe_segments, OverallFeature, SegmentDescription};
+use super::segments::{describe_segments, tiny_segment_caution, OverallFeature, SegmentDescription};
 
 /// At most this many points are sent to the page for the scatter; the rest are summarised.
 pub const MAX_CHART_POINTS: usize = 5_000;
@@ -194,7 +194,10 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
         let std = (all.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
         overall.push(OverallFeature { name: name.clone(), mean, median: select_quantile(&mut all, 0.5), std });
     }
-    let segments = describe_segments(&overall, &means, &fives, &sizes);
+    let mut segments = describe_segments(&overall, &means, &fives, &sizes);
+    for s in &mut segments {
+        s.caution = tiny_segment_caution(s, &overall, cleaned.n_rows);
+    }
     let stride = cleaned.n_rows.div_ceil(MAX_CHART_POINTS).max(1);
     let chart_rows: Vec<usize> = (0..cleaned.n_rows).step_by(stride).collect();
     let chart_values = chart_rows.iter().flat_map(|&r| cleaned.original.get(r * d..(r + 1) * d).unwrap_or(&[]).iter().copied()).collect();

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::cells::dates::{detect_date_format, DateFormat, DATE_SAMPLE};
 use super::cells::numbers::{detect_decimal_separator, is_zero_padded, parse_number, DecimalSeparator};
 use super::ingest::Table;
+use super::warning::{Warning, WarningKind};
 
 /// Distinct values tracked exactly per column; past this the count is a lower bound.
 const DISTINCT_CAP: usize = 50_000;
@@ -130,14 +131,33 @@ pub struct ColumnProfile {
     pub top_values: Vec<(String, usize)>,
     /// Skewed, non-negative, money-like: a log transform is suggested.
     pub suggest_log: bool,
+    /// A numeric column's few cells that are not numbers (read as missing): each text
+    /// with its count, most frequent first (at most 5).
+    #[serde(default)]
+    pub strays: Vec<(String, usize)>,
+    /// The file line of the first of those cells.
+    #[serde(default)]
+    pub first_stray_line: Option<u64>,
+    /// More than half of the rows have no value here: not a feature by default.
+    #[serde(default)]
+    pub mostly_missing: bool,
 }
 
 impl ColumnProfile {
     /// Used as a clustering feature unless the user chooses otherwise.
     pub fn is_default_feature(&self) -> bool {
-        self.kind == ColumnKind::Numeric && !self.possibly_categorical
+        self.kind == ColumnKind::Numeric && !self.possibly_categorical && !self.mostly_missing
     }
 }
+
+/// Stray cells a numeric column may hold (read as missing values): at most 5% of its
+/// filled cells, or up to 10 cells when they are at most 10% of them.
+fn few_strays(invalid: usize, filled: usize) -> bool {
+    invalid < filled && (invalid * 20 <= filled || (invalid <= 10 && invalid * 10 <= filled))
+}
+
+/// Rows sampled to decide whether a column is worth parsing as numbers.
+const NUMBER_SAMPLE: usize = 1000;
 
 /// A column's numbers, parsed once and shared by the profile and the cleaning.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -198,10 +218,25 @@ pub fn profile_column(table: &Table, column: usize, forced: Option<ColumnKind>) 
     let decimal_comma = decimal == DecimalSeparator::Comma;
     // Identifiers are never numbers to compute with: do not parse a million of them.
     let identifier_like = (is_id_like_name(&name) || zero_padded) && forced.is_none();
-    let looks_numeric = filled > 0 && !identifier_like && filled_cells().take(1000).all(|t| parse_number(t, decimal).is_some());
-    let parsed = (looks_numeric || matches!(forced, Some(ColumnKind::Numeric | ColumnKind::Boolean)))
+    // A sample decides whether to parse the whole column; then a few stray words among
+    // the numbers ("unknown", "inf", "1e400") are read as missing values and reported,
+    // rather than turning the column into text.
+    let sample_failures = if filled > 0 && !identifier_like {
+        let sampled = filled_cells().take(NUMBER_SAMPLE).map(|t| parse_number(t, decimal).is_some());
+        let (mut n, mut failed) = (0usize, 0usize);
+        for ok in sampled {
+            n += 1;
+            failed += usize::from(!ok);
+        }
+        Some((failed, n))
+    } else {
+        None
+    };
+    let worth_parsing = sample_failures.is_some_and(|(failed, n)| failed * 10 <= n && failed < n);
+    let parsed = (worth_parsing || matches!(forced, Some(ColumnKind::Numeric | ColumnKind::Boolean)))
         .then(|| parse_column(table, column, decimal_comma));
-    let all_numeric = looks_numeric && parsed.as_ref().is_some_and(|n| n.invalid_rows.is_empty());
+    let invalid_count = parsed.as_ref().map_or(0, |n| n.invalid_rows.len());
+    let all_numeric = worth_parsing && parsed.is_some() && (invalid_count == 0 || few_strays(invalid_count, filled));
     let numbers = parsed;
     let summary = numbers.as_ref().and_then(|n| summarise(&n.values));
     let all_integers = summary.as_ref().is_some_and(|s| s.all_integers);
@@ -249,6 +284,20 @@ pub fn profile_column(table: &Table, column: usize, forced: Option<ColumnKind>) 
 
     let invalid = numbers.as_ref().map_or(0, |n| n.invalid_rows.len());
     let keep_numbers = matches!(kind, ColumnKind::Numeric | ColumnKind::Boolean);
+    let (strays, first_stray_line) = match numbers.as_ref().filter(|_| keep_numbers && invalid > 0) {
+        Some(n) => stray_texts(table, column, &n.invalid_rows),
+        None => (Vec::new(), None),
+    };
+    if kind == ColumnKind::Numeric && !strays.is_empty() && !overridden {
+        reason = format!("every filled cell is a number except {invalid} ({}), read as missing values", strays_in_words(&strays, invalid));
+    }
+    let mostly_missing = missing * 2 > n_rows && n_rows > 0 && kind == ColumnKind::Numeric;
+    if mostly_missing {
+        reason = format!(
+            "{reason}; {} of {n_rows} rows have no value: not used by default (tick it to use it and choose a fill for the missing values)",
+            missing
+        );
+    }
     let profile = ColumnProfile {
         index: column,
         name,
@@ -265,8 +314,75 @@ pub fn profile_column(table: &Table, column: usize, forced: Option<ColumnKind>) 
         numeric: if keep_numbers { summary } else { None },
         top_values,
         suggest_log,
+        strays,
+        first_stray_line,
+        mostly_missing,
     };
     (profile, if keep_numbers { numbers.or_else(|| Some(parse_column(table, column, decimal_comma))) } else { None })
+}
+
+/// The texts of a column's stray cells with their counts (most frequent first, at most
+/// 5), and the file line of the first.
+fn stray_texts(table: &Table, column: usize, rows: &[usize]) -> (Vec<(String, usize)>, Option<u64>) {
+    let mut counts: HashMap<&str, usize, FxBuildHasher> = HashMap::with_hasher(FxBuildHasher);
+    for &row in rows {
+        *counts.entry(table.cell(row, column).trim()).or_insert(0) += 1;
+    }
+    let mut texts: Vec<(String, usize)> = counts.into_iter().map(|(t, n)| (t.to_owned(), n)).collect();
+    texts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    texts.truncate(5);
+    (texts, rows.first().and_then(|&r| table.row_lines.get(r)).copied())
+}
+
+/// "“unknown” × 8, “n/k” × 2 and 1 other".
+pub fn strays_in_words(strays: &[(String, usize)], total: usize) -> String {
+    let listed: usize = strays.iter().map(|(_, n)| n).sum();
+    let mut words: Vec<String> = strays.iter().map(|(t, n)| if *n == 1 { format!("“{t}”") } else { format!("“{t}” × {n}") }).collect();
+    if total > listed {
+        words.push(format!("{} other{}", total - listed, if total - listed == 1 { "" } else { "s" }));
+    }
+    words.join(", ")
+}
+
+/// Warnings about the columns, for the page: numeric columns with stray cells (read as
+/// missing), and mostly empty columns (not features by default).
+pub fn profile_warnings(profile: &TableProfile, n_rows: usize) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    for c in &profile.columns {
+        if !c.strays.is_empty() && matches!(c.kind, ColumnKind::Numeric | ColumnKind::Boolean) {
+            let mut w = Warning::new(
+                WarningKind::StrayValues,
+                format!(
+                    "{}: {} cell{} not a number ({}{}): read as missing values; they follow the column's missing-value choice",
+                    c.name,
+                    c.invalid,
+                    if c.invalid == 1 { " is" } else { "s are" },
+                    strays_in_words(&c.strays, c.invalid),
+                    c.first_stray_line.map_or_else(String::new, |l| format!(", first on line {l}")),
+                ),
+            )
+            .in_column(c.name.clone());
+            if let Some(line) = c.first_stray_line {
+                w = w.at_line(line);
+            }
+            warnings.push(w);
+        }
+        if c.mostly_missing {
+            warnings.push(
+                Warning::new(
+                    WarningKind::MostlyMissing,
+                    format!(
+                        "{}: {} of {n_rows} rows ({:.0}%) have no value, so it is not used for clustering by default (using it would leave most customers out); tick it and choose a fill if it matters",
+                        c.name,
+                        c.missing,
+                        100.0 * c.missing as f64 / n_rows.max(1) as f64
+                    ),
+                )
+                .in_column(c.name.clone()),
+            );
+        }
+    }
+    warnings
 }
 
 struct GuessInput<'a> {
@@ -435,11 +551,17 @@ pub fn summarise(values: &[f64]) -> Option<NumericSummary> {
 /// The `q` quantile of the whole of `values`, knowing that after a selection of the median
 /// the order statistics it needs lie within `values[from..to]`.
 fn quantile_in(values: &mut [f64], q: f64, from: usize, to: usize) -> f64 {
-    let Some(last) = values.len().checked_sub(1) else { return f64::NAN };
+    let Some(last) = values.len().checked_sub(1) else {
+        return f64::NAN;
+    };
     let position = q.clamp(0.0, 1.0) * last as f64;
     let below = position.floor() as usize;
-    let Some(part) = values.get_mut(from..to) else { return f64::NAN };
-    let Some(index) = below.checked_sub(from).filter(|&i| i < part.len()) else { return f64::NAN };
+    let Some(part) = values.get_mut(from..to) else {
+        return f64::NAN;
+    };
+    let Some(index) = below.checked_sub(from).filter(|&i| i < part.len()) else {
+        return f64::NAN;
+    };
     let (_, &mut a, rest) = part.select_nth_unstable_by(index, f64::total_cmp);
     let b = if position > below as f64 { rest.iter().copied().fold(f64::INFINITY, f64::min) } else { a };
     a + (b - a) * (position - below as f64)
@@ -447,7 +569,9 @@ fn quantile_in(values: &mut [f64], q: f64, from: usize, to: usize) -> f64 {
 
 /// [`quantile`] of unsorted values, by selection (reorders `values`).
 pub fn select_quantile(values: &mut [f64], q: f64) -> f64 {
-    let Some(last) = values.len().checked_sub(1) else { return f64::NAN };
+    let Some(last) = values.len().checked_sub(1) else {
+        return f64::NAN;
+    };
     let position = q.clamp(0.0, 1.0) * last as f64;
     let below = position.floor() as usize;
     let (_, &mut a, rest) = values.select_nth_unstable_by(below, f64::total_cmp);
@@ -457,11 +581,15 @@ pub fn select_quantile(values: &mut [f64], q: f64) -> f64 {
 
 /// Quantile of sorted values with linear interpolation (numpy's default).
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let Some(last) = sorted.len().checked_sub(1) else { return f64::NAN };
+    let Some(last) = sorted.len().checked_sub(1) else {
+        return f64::NAN;
+    };
     let position = q.clamp(0.0, 1.0) * last as f64;
     let below = position.floor() as usize;
     let above = position.ceil() as usize;
-    let (Some(a), Some(b)) = (sorted.get(below), sorted.get(above)) else { return f64::NAN };
+    let (Some(a), Some(b)) = (sorted.get(below), sorted.get(above)) else {
+        return f64::NAN;
+    };
     a + (b - a) * (position - below as f64)
 }
 

@@ -39,6 +39,9 @@ pub struct SegmentDescription {
     pub features: Vec<FeatureInSegment>,
     /// One or two sentences for the card.
     pub summary: String,
+    /// A segment of very few customers: what makes them special, and what to do.
+    #[serde(default)]
+    pub caution: Option<String>,
 }
 
 /// The whole's statistics per feature.
@@ -196,7 +199,9 @@ pub fn describe_segments(
         // A one-hot feature ("Genre = Female") is a trait only when the segment has more of
         // that category than the whole: "few Male" would say the same as "mostly Female".
         let counts = |f: usize| {
-            let Some(x) = features.get(f) else { return false };
+            let Some(x) = features.get(f) else {
+                return false;
+            };
             let one_hot = overall.get(f).is_some_and(|o| o.name.contains(" = "));
             level(x.z).is_some() && (!one_hot || x.z > 0.0)
         };
@@ -260,7 +265,17 @@ pub fn describe_segments(
         } else {
             format!("{size} customers ({:.1}%). Here {}.", share * 100.0, numbers.join("; "))
         };
-        out.push(SegmentDescription { index, name, traits, persona: persona.map(str::to_owned), size, share, features, summary });
+        out.push(SegmentDescription {
+            index,
+            name,
+            traits,
+            persona: persona.map(str::to_owned),
+            size,
+            share,
+            features,
+            summary,
+            caution: None,
+        });
     }
     // Two segments with the same name are told apart by number.
     for i in 0..out.len() {
@@ -275,6 +290,37 @@ pub fn describe_segments(
         }
     }
     out
+}
+
+/// Segments under 1% of the clustered rows, or of fewer than 5 customers, are flagged:
+/// usually a few extreme values (outliers) rather than a group worth a campaign. The
+/// caution names the feature that sets them furthest apart, with its value.
+pub fn tiny_segment_caution(segment: &SegmentDescription, overall: &[OverallFeature], n_clustered: usize) -> Option<String> {
+    if segment.size == 0 || (segment.size >= 5 && segment.size * 100 >= n_clustered) {
+        return None;
+    }
+    let (feature, stats) =
+        overall.iter().zip(&segment.features).filter(|(_, f)| f.z.is_finite()).max_by(|a, b| a.1.z.abs().total_cmp(&b.1.z.abs()))?;
+    let who = if segment.size == 1 { "1 customer".to_owned() } else { format!("{} customers", segment.size) };
+    let value = if segment.size == 1 {
+        format!("{} {}", feature.name, fmt(stats.mean))
+    } else {
+        format!("{} averaging {}", feature.name, fmt(stats.mean))
+    };
+    Some(format!(
+        "{who} ({:.1}% of those clustered) with {value} (all customers: median {}): an outlier? \
+         Check those rows, clip outliers under Cleaning, or choose a smaller k",
+        100.0 * segment.size as f64 / n_clustered.max(1) as f64,
+        fmt(feature.median)
+    ))
+}
+
+fn fmt(v: f64) -> String {
+    if v.abs() >= 1e7 {
+        format!("{v:.3e}")
+    } else {
+        super::clean::format_value(v)
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use crate::core::k_selection::Sweep;
 use crate::core::pipeline::{SegmentOptions, Segmentation};
 use crate::core::profile::{ColumnKind, ColumnProfile};
 use crate::core::rfm::{RfmOptions, RfmReport, TransactionMapping};
+use crate::core::warning::Warning;
 
 /// Rows of the file shown in the preview.
 pub const PREVIEW_ROWS: usize = 8;
@@ -146,6 +147,13 @@ pub struct FileSummary {
     pub has_header: bool,
     pub delimiter: u8,
     pub encoding: String,
+    /// Why that encoding.
+    #[serde(default)]
+    pub encoding_reason: String,
+    /// How the file was read, where it needed care: stray quotes, invalid bytes, repeated
+    /// headers, stray values in numeric columns, mostly empty columns. Each is shown.
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
     pub ragged_rows: usize,
     /// The first ragged rows, for the message.
     pub ragged_examples: Vec<RaggedRow>,
@@ -200,12 +208,5 @@ pub struct SegmentReport {
 
 /// The delimiter as the page shows it.
 pub fn delimiter_name(delimiter: u8) -> String {
-    match delimiter {
-        b'\t' => "tab".to_owned(),
-        b',' => "comma".to_owned(),
-        b';' => "semicolon".to_owned(),
-        b'|' => "pipe".to_owned(),
-        b' ' => "space".to_owned(),
-        other => format!("“{}”", other as char),
-    }
+    crate::core::ingest::delimiter_name(delimiter)
 }

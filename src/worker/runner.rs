@@ -5,6 +5,7 @@ use crate::core::clean::{CleanedData, CleaningOptions};
 use crate::core::export::{model_file_name, segmented_csv, segmented_file_name, summary_file_name, RowOutcome};
 use crate::core::model::{apply_model, read_model, save_model, sha256_hex};
 use crate::core::pipeline::{self, LoadedFile, SegmentOptions, Segmentation};
+use crate::core::profile::profile_warnings;
 use crate::core::rfm::{aggregate, customers_table, suggested_cleaning, RfmResult};
 use rustc_hash::FxHashMap;
 
@@ -28,6 +29,8 @@ pub struct Runner {
     /// Transaction mode: the transaction log and its aggregation (`file` is then the
     /// customers made from it).
     transactions: Option<(LoadedFile, RfmResult, RfmSummary)>,
+    /// Why the last cleaning failed, repeated when a step that needs it is asked for.
+    clean_error: Option<String>,
 }
 
 /// Progress sink: a stage name and a fraction in 0..=1.
@@ -136,7 +139,9 @@ impl Runner {
                 self.cleaned = None;
                 self.segmentation = None;
                 progress("Cleaning", 0.0);
-                let cleaned = pipeline::clean(file, &options).map_err(|e| e.to_string())?;
+                let cleaned = pipeline::clean(file, &options).map_err(|e| e.to_string());
+                self.clean_error = cleaned.as_ref().err().cloned();
+                let cleaned = cleaned?;
                 let summary = CleanSummary {
                     report: cleaned.report.clone(),
                     feature_names: cleaned.features.iter().map(|f| f.name.clone()).collect(),
@@ -147,10 +152,7 @@ impl Runner {
             }
             RequestBody::Sweep { k_max, seed } => {
                 let file = self.file.as_ref().ok_or_else(no_file)?;
-                let (_, cleaned) = self
-                    .cleaned
-                    .as_ref()
-                    .ok_or_else(|| format!("{}: no features are ready: choose at least one column to cluster on", file.name))?;
+                let (_, cleaned) = self.cleaned.as_ref().ok_or_else(|| not_cleaned(file, self.clean_error.as_deref()))?;
                 progress("Trying k = 2", 0.0);
                 let sweep = pipeline::sweep_k(file, cleaned, k_max, seed, &mut |k, fraction| {
                     progress(&format!("Trying k = {k}"), fraction);
@@ -161,10 +163,7 @@ impl Runner {
             }
             RequestBody::Segment(options) => {
                 let file = self.file.as_ref().ok_or_else(no_file)?;
-                let (_, cleaned) = self
-                    .cleaned
-                    .as_ref()
-                    .ok_or_else(|| format!("{}: no features are ready: choose at least one column to cluster on", file.name))?;
+                let (_, cleaned) = self.cleaned.as_ref().ok_or_else(|| not_cleaned(file, self.clean_error.as_deref()))?;
                 progress("Clustering", 0.0);
                 self.segmentation = None;
                 let segmentation = pipeline::segment(file, cleaned, &options).map_err(|e| e.to_string())?;
@@ -285,6 +284,11 @@ fn transactions_csv(
     segmented_csv(&log.table, &outcomes, &pipeline::segment_names(segmentation, names)).map_err(|e| format!("{}: {e}", log.name))
 }
 
+/// Why there is no matrix: the cleaning's own error when it failed, else what to do.
+fn not_cleaned(file: &LoadedFile, clean_error: Option<&str>) -> String {
+    clean_error.map_or_else(|| format!("{}: no features are ready: choose at least one column to cluster on", file.name), str::to_owned)
+}
+
 fn no_file() -> String {
     "no file is loaded: choose a CSV file first".to_owned()
 }
@@ -300,6 +304,8 @@ fn summarise(file: &LoadedFile, size_bytes: usize) -> FileSummary {
         has_header: table.has_header,
         delimiter: table.delimiter,
         encoding: table.encoding.to_owned(),
+        encoding_reason: table.encoding_reason.clone(),
+        warnings: table.warnings.iter().cloned().chain(profile_warnings(&file.profile, table.n_rows())).collect(),
         ragged_rows: table.ragged.len(),
         ragged_examples: table.ragged.iter().take(5).cloned().collect(),
         columns: file.profile.columns.clone(),

@@ -18,6 +18,7 @@ use thiserror::Error;
 
 use super::ingest::Table;
 use super::profile::{parse_column, quantile, ColumnKind, NumericColumn, TableProfile};
+use super::warning::{Warning, WarningKind};
 pub use scaling::{Scaler, Scaling};
 
 /// What to do with a missing value in a numeric feature.
@@ -124,7 +125,9 @@ impl ExclusionReason {
             Self::Missing { column } => format!("missing value in {column}"),
             Self::NotANumber { column, text } => format!("“{text}” in {column} is not a number"),
             Self::Duplicate { of_line } => format!("duplicate of line {of_line}"),
-            Self::Ragged { fields, expected } => format!("{fields} fields where the header has {expected}"),
+            Self::Ragged { fields, expected } => {
+                format!("{fields} fields where the header has {expected}")
+            }
         }
     }
 
@@ -203,6 +206,9 @@ pub struct CleaningReport {
     pub scaling: Scaling,
     /// Things worth knowing that changed nothing (log refused on negative values, ...).
     pub notes: Vec<String>,
+    /// Things the user must see before trusting the segments (most rows left out, ...).
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
 }
 
 /// The cleaned data.
@@ -232,6 +238,9 @@ pub enum CleanError {
          encode); identifier columns such as CustomerID are never used"
     )]
     NoFeatures,
+    /// Nothing in the file can tell customers apart; the cause in words.
+    #[error("nothing to cluster on: {cause}")]
+    NothingToCluster { cause: String },
     #[error("column {index} does not exist: the file has {n_columns} columns")]
     NoSuchColumn { index: usize, n_columns: usize },
     #[error(
@@ -246,7 +255,10 @@ pub fn clean_table(table: &Table, profile: &TableProfile, options: &CleaningOpti
     let n = table.n_rows();
     let n_columns = table.n_columns();
     if options.numeric.is_empty() && options.categorical.is_empty() {
-        return Err(CleanError::NoFeatures);
+        return Err(match nothing_to_cluster(table, profile) {
+            Some(cause) => CleanError::NothingToCluster { cause },
+            None => CleanError::NoFeatures,
+        });
     }
     if let Some(&index) = options.numeric.iter().map(|f| &f.column).chain(&options.categorical).find(|&&c| c >= n_columns) {
         return Err(CleanError::NoSuchColumn { index, n_columns });
@@ -276,12 +288,15 @@ pub fn clean_table(table: &Table, profile: &TableProfile, options: &CleaningOpti
     for (feature, numbers) in options.numeric.iter().zip(&parsed) {
         let invalid: std::collections::HashSet<usize> = numbers.invalid_rows.iter().copied().collect();
         for (row, value) in numbers.values.iter().enumerate() {
-            let Some(slot) = reason.get_mut(row) else { continue };
+            let Some(slot) = reason.get_mut(row) else {
+                continue;
+            };
             if slot.is_some() || !value.is_nan() {
                 continue;
             }
-            if invalid.contains(&row) {
-                // Text where a number should be is never guessed away: the row is left out.
+            if invalid.contains(&row) && feature.missing == MissingStrategy::Exclude {
+                // Text where a number should be: a missing value, left out by default with
+                // the text named (with a fill chosen, it is filled like any missing value).
                 *slot = Some(ExclusionReason::NotANumber {
                     column: name(feature.column),
                     text: table.cell(row, feature.column).trim().to_owned(),
@@ -312,6 +327,9 @@ pub fn clean_table(table: &Table, profile: &TableProfile, options: &CleaningOpti
     let excluded: Vec<ExcludedRow> =
         reason.iter().enumerate().filter_map(|(row, r)| r.clone().map(|reason| ExcludedRow { row, reason })).collect();
     if row_of.is_empty() {
+        if n == 1 {
+            return Err(CleanError::NothingToCluster { cause: one_row_cause(table) });
+        }
         let (line, why) =
             excluded.first().map(|e| (table.row_lines.get(e.row).copied().unwrap_or(0), e.reason.describe())).unwrap_or((0, String::new()));
         return Err(CleanError::NoUsableRow { line, reason: why });
@@ -422,7 +440,11 @@ pub fn clean_table(table: &Table, profile: &TableProfile, options: &CleaningOpti
         ragged_rows: table.ragged.len(),
         scaling: options.scaling,
         notes,
+        warnings: few_rows_warning(n, n_rows, &excluded),
     };
+    if n_rows >= 2 && features_are_constant(&transformed, n_features) {
+        return Err(CleanError::NothingToCluster { cause: identical_rows_cause(n_rows, n, &features) });
+    }
     Ok(CleanedData {
         original: row_major(&original_columns, n_rows),
         scaled,
@@ -448,6 +470,108 @@ pub fn category_of(table: &Table, row: usize, column: usize) -> String {
     } else {
         cell.to_owned()
     }
+}
+
+/// When fewer than half of the rows can be clustered, a warning naming the main reason:
+/// the segments then describe a minority, and the user must know it.
+fn few_rows_warning(n: usize, clustered: usize, excluded: &[ExcludedRow]) -> Vec<Warning> {
+    if clustered * 2 >= n {
+        return Vec::new();
+    }
+    let mut groups: BTreeMap<String, usize> = BTreeMap::new();
+    for e in excluded {
+        *groups.entry(e.reason.group()).or_insert(0) += 1;
+    }
+    let main = groups.into_iter().max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)));
+    let why = main.map_or_else(String::new, |(what, count)| format!(": {count} left out for {what}"));
+    vec![Warning::new(
+        WarningKind::FewRowsClustered,
+        format!(
+            "only {clustered} of {n} rows can be clustered{why}. The segments would describe a minority of your customers: \
+             fill the missing values (choose a fill), or leave that column out"
+        ),
+    )]
+}
+
+/// Every feature has one value on every kept row.
+fn features_are_constant(matrix: &[f64], d: usize) -> bool {
+    let Some(first) = matrix.get(..d) else {
+        return false;
+    };
+    d > 0 && matrix.chunks_exact(d).all(|row| row == first)
+}
+
+fn identical_rows_cause(clustered: usize, n: usize, features: &[Feature]) -> String {
+    let names: Vec<&str> = features.iter().map(|f| f.name.as_str()).collect();
+    format!(
+        "all {clustered} rows that can be clustered{} have the same values in {}: there is nothing to tell customers apart. \
+         Choose other columns, or check that the file is the export you meant",
+        if clustered < n { format!(" (of {n})") } else { String::new() },
+        names.join(", ")
+    )
+}
+
+fn one_row_cause(table: &Table) -> String {
+    format!(
+        "the file has only one customer row (line {}): segments need at least 2 rows, and dozens to be useful. \
+         Check that the whole file was exported",
+        table.row_lines.first().copied().unwrap_or(0)
+    )
+}
+
+/// Why no column is a feature by default, when the file itself is the cause: one row, all
+/// rows alike, empty number columns, only text. `None` when the user just chose nothing.
+pub fn nothing_to_cluster(table: &Table, profile: &TableProfile) -> Option<String> {
+    let n = table.n_rows();
+    if n <= 1 {
+        return Some(one_row_cause(table));
+    }
+    let kinds = |k: ColumnKind| profile.columns.iter().filter(move |c| c.kind == k);
+    let names = |cs: Vec<&super::profile::ColumnProfile>| cs.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
+    let non_id: Vec<_> = profile.columns.iter().filter(|c| c.kind != ColumnKind::Identifier).collect();
+    if !non_id.is_empty() && non_id.iter().all(|c| c.kind == ColumnKind::Constant) {
+        let empty: Vec<_> = non_id.iter().copied().filter(|c| c.missing == n).collect();
+        if empty.len() == non_id.len() {
+            return Some(format!(
+                "every cell of {} is empty: the file has no values to cluster on. Check that the export includes the figures",
+                names(empty)
+            ));
+        }
+        return Some(format!(
+            "all {n} rows have the same values{}: there is nothing to tell customers apart. Check that this is the export you meant",
+            if kinds(ColumnKind::Identifier).next().is_some() { " (apart from their identifiers)" } else { "" }
+        ));
+    }
+    let numeric: Vec<_> = kinds(ColumnKind::Numeric).collect();
+    if numeric.is_empty() {
+        let categories: Vec<_> =
+            profile.columns.iter().filter(|c| matches!(c.kind, ColumnKind::Categorical | ColumnKind::Boolean)).collect();
+        let empty: Vec<_> = kinds(ColumnKind::Constant).filter(|c| c.missing == n).collect();
+        let empty_note = if empty.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} {} empty)", names(empty.clone()), if empty.len() == 1 { "is" } else { "are" })
+        };
+        if !categories.is_empty() {
+            return Some(format!(
+                "no column holds numbers{empty_note}: {} {}. Tick one under “Categories (one-hot)” to cluster on it, or set a column's kind to numeric",
+                names(categories.clone()),
+                if categories.len() == 1 { "is a category" } else { "are categories" }
+            ));
+        }
+        return Some(format!(
+            "no column holds numbers or categories{empty_note}: every column is text, a date or an identifier. \
+             If the columns look merged, choose the delimiter (read as “{}”)",
+            super::ingest::delimiter_name(table.delimiter)
+        ));
+    }
+    if numeric.iter().all(|c| c.mostly_missing || c.possibly_categorical) {
+        return Some(format!(
+            "the numeric columns ({}) are mostly empty or look like category codes, so none is used by default: tick the ones to use",
+            names(numeric)
+        ));
+    }
+    None
 }
 
 fn left_out_reason(c: &super::profile::ColumnProfile) -> String {

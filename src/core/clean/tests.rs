@@ -128,7 +128,55 @@ fn ragged_rows_are_kept_unless_asked() {
 #[test]
 fn nothing_to_cluster_is_a_clear_error() {
     let (table, profile) = setup("a,b\n,x\n,y\n");
-    assert_eq!(clean_table(&table, &profile, &numeric(&[], MissingStrategy::Exclude)), Err(CleanError::NoFeatures));
+    let cause = |t: &(Table, TableProfile)| match clean_table(&t.0, &t.1, &CleaningOptions::suggested(&t.1)) {
+        Err(CleanError::NothingToCluster { cause }) => cause,
+        other => panic!("{other:?}"),
+    };
+    assert!(cause(&(table.clone(), profile.clone())).starts_with("every cell of a is empty"));
+    // Only one row, all rows alike, only text: each named.
+    assert!(cause(&setup(
+        "id,age,spend
+1,30,100
+"
+    ))
+    .starts_with("the file has only one customer row (line 2)"));
+    assert!(cause(&setup(
+        "id,age,spend
+1,30,100
+2,30,100
+3,30,100
+"
+    ))
+    .starts_with("all 3 rows have the same values (apart from their identifiers)"));
+    let only_text = cause(&setup(
+        "name,city
+Ann,Paris
+Bob,Lyon
+Cy,Paris
+Dee,Lyon
+Ed,Paris
+",
+    ));
+    assert!(only_text.starts_with("no column holds numbers: city is a category"), "{only_text}");
+    // Chosen features that do not vary on the kept rows.
+    let (t, p) = setup(
+        "id,age,spend
+1,30,100
+2,30,100
+3,,5
+",
+    );
+    match clean_table(&t, &p, &numeric(&[1, 2], MissingStrategy::Exclude)) {
+        Err(CleanError::NothingToCluster { cause }) => {
+            assert!(cause.starts_with("all 2 rows that can be clustered (of 3) have the same values in age, spend"), "{cause}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let (table, profile) = setup("a,b\n,x\n,y\n");
+    assert!(clean_table(&table, &profile, &numeric(&[], MissingStrategy::Exclude))
+        .unwrap_err()
+        .to_string()
+        .starts_with("nothing to cluster on"));
     let err = clean_table(&table, &profile, &numeric(&[0], MissingStrategy::Exclude)).unwrap_err();
     assert_eq!(err, CleanError::NoUsableRow { line: 2, reason: "missing value in a".into() });
     assert!(matches!(clean_table(&table, &profile, &numeric(&[7], MissingStrategy::Exclude)), Err(CleanError::NoSuchColumn { .. })));
@@ -139,4 +187,37 @@ fn report_values_are_formatted_for_people() {
     assert_eq!(format_value(51381.5), "51381.5");
     assert_eq!(format_value(35.0), "35");
     assert_eq!(format_value(0.123456789), "0.123457");
+}
+
+#[test]
+fn stray_texts_follow_the_missing_value_choice() {
+    let mut csv = String::from("id,spend\n");
+    for i in 0..40 {
+        csv.push_str(&format!("{i},{}\n", if i == 7 { "unknown".to_owned() } else { (100 + i).to_string() }));
+    }
+    let (table, profile) = setup(&csv);
+    assert_eq!(profile.columns[1].kind, ColumnKind::Numeric);
+    let left_out = clean_table(&table, &profile, &CleaningOptions::suggested(&profile)).unwrap();
+    assert_eq!(left_out.excluded.len(), 1);
+    assert_eq!(left_out.excluded[0].reason.describe(), "“unknown” in spend is not a number");
+    let filled = clean_table(&table, &profile, &numeric(&[1], MissingStrategy::Median)).unwrap();
+    assert_eq!((filled.n_rows, filled.report.imputed[0].count), (40, 1));
+}
+
+#[test]
+fn a_minority_clustered_is_a_warning() {
+    let mut csv = String::from("id,age,rare\n");
+    for i in 0..20 {
+        csv.push_str(&format!("{i},{},{}\n", 20 + (i * 7) % 31, if i < 3 { (i * 10).to_string() } else { String::new() }));
+    }
+    let (table, profile) = setup(&csv);
+    assert!(profile.columns[2].mostly_missing);
+    let suggested = CleaningOptions::suggested(&profile);
+    assert_eq!(suggested.numeric.iter().map(|f| f.column).collect::<Vec<_>>(), [1], "a mostly empty column is not a default feature");
+    assert!(clean_table(&table, &profile, &suggested).unwrap().report.warnings.is_empty());
+    let cleaned = clean_table(&table, &profile, &numeric(&[1, 2], MissingStrategy::Exclude)).unwrap();
+    let w = &cleaned.report.warnings;
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].kind.as_str(), "few-rows-clustered");
+    assert!(w[0].message.starts_with("only 3 of 20 rows can be clustered: 17 left out for missing value in rare"), "{}", w[0].message);
 }

@@ -14,9 +14,11 @@ mod sniff;
 
 use thiserror::Error;
 
+use super::warning::{lines_in_words, Warning, WarningKind};
+
 pub use column::{TextColumn, TextColumnBuilder};
-pub use decode::decode;
-pub use sniff::{sniff_delimiter, DELIMITERS};
+pub use decode::{decode, Decoded};
+pub use sniff::{delimiter_name, sniff_delimiter, DELIMITERS};
 
 /// Cell texts that mean "no value" by default (compared after trimming, case-insensitively).
 pub const MISSING_TOKENS: [&str; 10] = ["", "na", "n/a", "null", "nan", "?", "-", "none", "#n/a", "nil"];
@@ -52,6 +54,11 @@ pub struct Table {
     pub delimiter: u8,
     /// The encoding the bytes were decoded from (`UTF-8`, `UTF-16LE`, `windows-1252`, ...).
     pub encoding: &'static str,
+    /// Why that encoding, for the page.
+    pub encoding_reason: String,
+    /// What the reading recovered from or left out (stray quotes, invalid bytes, repeated
+    /// headers, Excel's `sep=` line), each with its line.
+    pub warnings: Vec<Warning>,
     /// Lower-cased texts that mean "missing".
     pub missing_tokens: Vec<String>,
     /// Length of the longest missing token, a fast path for [`Table::is_missing`].
@@ -115,11 +122,32 @@ pub struct IngestOptions {
     pub header: Option<bool>,
     /// Texts that mean "missing" (case-insensitive, after trimming; the empty cell always is).
     pub missing_tokens: Vec<String>,
+    /// Lines to skip at the top of the file (titles, notes above the header).
+    #[serde(default)]
+    pub skip_lines: usize,
+    /// Force an encoding (a WHATWG label: `utf-8`, `windows-1252`, ...) instead of detecting one.
+    #[serde(default)]
+    pub encoding: Option<String>,
+    /// A quote that opens a field and swallows whole lines is taken as a stray character:
+    /// its line is read without quotes (the default). Off: read as the CSV rules say.
+    #[serde(default = "yes")]
+    pub recover_stray_quotes: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        Self { delimiter: None, header: None, missing_tokens: MISSING_TOKENS.iter().map(|t| (*t).to_owned()).collect() }
+        Self {
+            delimiter: None,
+            header: None,
+            missing_tokens: MISSING_TOKENS.iter().map(|t| (*t).to_owned()).collect(),
+            skip_lines: 0,
+            encoding: None,
+            recover_stray_quotes: true,
+        }
     }
 }
 
@@ -136,109 +164,392 @@ const PROGRESS_EVERY: usize = 1 << 16;
 
 /// [`parse_csv`], reporting the fraction of the text read now and then.
 pub fn parse_csv_with_progress(bytes: &[u8], options: &IngestOptions, progress: &mut dyn FnMut(f64)) -> Result<Table, IngestError> {
-    let (text, encoding) = decode(bytes)?;
+    let decoded = decode(bytes, options.encoding.as_deref())?;
+    let text = decoded.text;
     if text.trim().is_empty() {
         return Err(IngestError::Empty);
     }
-    let delimiter = options.delimiter.unwrap_or_else(|| sniff_delimiter(&text));
+    let mut warnings = Vec::new();
+    // Lines the user asked to skip (titles and notes above the header).
+    let (mut start, mut first_line) = skip_lines(&text, options.skip_lines);
+    if options.skip_lines > 0 {
+        warnings.push(
+            Warning::new(
+                WarningKind::SkippedLines,
+                format!("the first {} line(s) were skipped, as you chose", first_line.saturating_sub(1)),
+            )
+            .at_line(1),
+        );
+    }
+    let mut forced_delimiter = options.delimiter;
+    // Excel's "sep=;" line names the delimiter and is not data.
+    if let Some((delimiter, line_len)) = text.get(start..).and_then(excel_sep_line) {
+        forced_delimiter = forced_delimiter.or(Some(delimiter));
+        warnings.push(
+            Warning::new(
+                WarningKind::ExcelSep,
+                format!(
+                    "line {first_line} is Excel's “sep={}” line: the delimiter it names is used and the line is not read as data",
+                    delimiter as char
+                ),
+            )
+            .at_line(first_line),
+        );
+        start += line_len;
+        first_line += 1;
+    }
+    let body = text.get(start..).unwrap_or("");
+    if body.trim().is_empty() {
+        return Err(IngestError::Empty);
+    }
+    let delimiter = forced_delimiter.unwrap_or_else(|| sniff_delimiter(body));
     // Whitespace-separated logs (the CDNOW files, fixed-width exports) pad columns with runs
     // of spaces: with the space delimiter, any run of spaces or tabs separates two fields.
-    let text = if delimiter == b' ' { std::borrow::Cow::Owned(collapse_whitespace(&text)) } else { text };
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text.as_bytes());
-    let mut lines = LineCounter::new(text.as_bytes());
-    let mut record = csv::ByteRecord::new();
-    let mut raw_headers: Vec<String> = Vec::new();
-    let mut has_header = false;
-    let mut seen_first = false;
-    let mut expected_width = 0usize;
-    let mut columns: Vec<TextColumnBuilder> = Vec::new();
-    let mut row_lines: Vec<u64> = Vec::new();
-    let mut ragged = Vec::new();
-    let total = text.len().max(1) as f64;
+    let body = if delimiter == b' ' { std::borrow::Cow::Owned(collapse_whitespace(body)) } else { std::borrow::Cow::Borrowed(body) };
+    let mut builder = TableBuilder::new(options, body.len(), decoded.bad_sequences > 0);
+    read_records(&body, delimiter, first_line, options, &mut builder, progress)?;
+    builder.finish(
+        TableMeta { delimiter, encoding: decoded.encoding, encoding_reason: decoded.reason, bad_sequences: decoded.bad_sequences },
+        warnings,
+        options,
+    )
+}
 
-    loop {
-        let more = reader.read_byte_record(&mut record).map_err(|e| IngestError::Malformed {
-            line: lines.line_at(e.position().map_or(0, |p| p.byte()) as usize),
-            message: e.to_string(),
-        })?;
-        if !more {
-            break;
-        }
-        if record.as_slice().iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let line = lines.line_at(record.position().map_or(0, |p| p.byte()) as usize);
-        if !seen_first {
-            seen_first = true;
-            let cells: Vec<String> = record.iter().map(|f| field_text(f).to_owned()).collect();
-            has_header = options.header.unwrap_or_else(|| looks_like_header(&cells));
-            expected_width = cells.len();
-            if has_header {
-                raw_headers = cells;
+/// Reads every record of `body` into `builder`. A quoted field that swallows whole lines (a
+/// quote that opens and never closes where it should) is detected: that line is read again
+/// without quotes and reading resumes on the next line, so no customer vanishes into a cell.
+fn read_records(
+    body: &str,
+    delimiter: u8,
+    first_line: u64,
+    options: &IngestOptions,
+    builder: &mut TableBuilder,
+    progress: &mut dyn FnMut(f64),
+) -> Result<(), IngestError> {
+    let bytes = body.as_bytes();
+    let mut lines = LineCounter::new(bytes, first_line);
+    let mut record = csv::ByteRecord::new();
+    let total = bytes.len().max(1) as f64;
+    // Fields a line should have, before the first record tells: the first line's, unquoted.
+    let first_line_width = unquoted_fields(body.lines().find(|l| !l.trim().is_empty()).unwrap_or(""), delimiter).len();
+    let mut base = 0usize;
+    'readers: while let Some(rest) = bytes.get(base..) {
+        let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(rest);
+        loop {
+            let more = reader.read_byte_record(&mut record).map_err(|e| IngestError::Malformed {
+                line: lines.line_at(base + e.position().map_or(0, |p| p.byte()) as usize),
+                message: e.to_string(),
+            })?;
+            if !more {
+                break 'readers;
+            }
+            if record.as_slice().iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-        }
-        let row = row_lines.len();
-        while columns.len() < record.len() {
-            // A row wider than any before: a new column, empty for the rows already read.
-            let mut column = TextColumnBuilder::with_capacity(row + 1);
-            column.push_empty(row).map_err(|_| IngestError::TooLarge { column: columns.len() })?;
-            columns.push(column);
-        }
-        for (c, column) in columns.iter_mut().enumerate() {
-            column.push(record.get(c).unwrap_or(&[])).map_err(|_| IngestError::TooLarge { column: c })?;
-        }
-        if record.len() != expected_width {
-            ragged.push(RaggedRow { row, line, fields: record.len() });
-        }
-        row_lines.push(line);
-        if row == SIZE_SAMPLE_ROWS {
-            // Size the buffers from the rows so far: no regrowth copies on a big file.
-            let read = record.position().map_or(0, |p| p.byte()).max(1) as f64;
-            let factor = (text.len() as f64 / read - 1.0).max(0.0) * 1.05;
-            let more_rows = (row as f64 * factor) as usize;
-            row_lines.reserve(more_rows);
-            for column in &mut columns {
-                column.reserve(more_rows, (column.byte_len() as f64 * factor) as usize);
+            let record_start = base + record.position().map_or(0, |p| p.byte()) as usize;
+            let record_end = base + reader.position().byte() as usize;
+            let line = lines.line_at(record_start);
+            let width = if builder.seen_first { builder.expected_width } else { first_line_width };
+            if options.recover_stray_quotes {
+                if let Some(line_end) = swallowed_lines(bytes, record_start, record_end, record.len(), delimiter, width) {
+                    let raw = body.get(record_start..line_end).unwrap_or("");
+                    let cells = unquoted_fields(raw.trim_end_matches(['\r', '\n']), delimiter);
+                    let swallowed = lines.count_to(record_end).saturating_sub(line);
+                    builder.stray_quote(line, swallowed);
+                    let cells: Vec<&[u8]> = cells.iter().map(|c| c.as_bytes()).collect();
+                    builder.push(&cells, line)?;
+                    base = line_end;
+                    continue 'readers;
+                }
+            }
+            let cells: Vec<&[u8]> = record.iter().collect();
+            builder.push(&cells, line)?;
+            builder.maybe_reserve(record_end, bytes.len());
+            if builder.row_lines.len() % PROGRESS_EVERY == PROGRESS_EVERY - 1 {
+                progress(record_end as f64 / total);
             }
         }
-        if row % PROGRESS_EVERY == PROGRESS_EVERY - 1 {
-            progress(record.position().map_or(0, |p| p.byte()) as f64 / total);
+    }
+    progress(1.0);
+    Ok(())
+}
+
+/// Whether the record at `start..end` is a quoted field running over whole lines that look
+/// like records of their own (at least `width − 1` delimiters), or to the end of the file:
+/// then the end of the line where it starts. Quoted fields with a line break inside (a
+/// note, an address) are normal and left alone: their inner lines are not record-like,
+/// and the record has the expected number of fields.
+fn swallowed_lines(bytes: &[u8], start: usize, end: usize, fields: usize, delimiter: u8, width: usize) -> Option<usize> {
+    let region = bytes.get(start..end)?;
+    let trimmed_len = region.iter().rposition(|b| !matches!(b, b'\r' | b'\n')).map_or(0, |i| i + 1);
+    let region = region.get(..trimmed_len)?;
+    let first_break = memchr::memchr(b'\n', region)?;
+    // A quote must open a field on the first line for a field to span lines.
+    if !region.get(..first_break)?.contains(&b'"') {
+        return None;
+    }
+    let needed = width.saturating_sub(1).max(1);
+    let record_like = |line: &[u8]| line.iter().filter(|&&b| b == delimiter).count() >= needed;
+    let continuation: Vec<&[u8]> = region.get(first_break + 1..)?.split(|&b| b == b'\n').collect();
+    let (last, inner) = continuation.split_last()?;
+    let inner_records = inner.iter().any(|l| record_like(l));
+    let wrong_width = fields != width && (record_like(last) || inner.iter().any(|l| l.contains(&delimiter)));
+    // Reached the end of the file inside quotes: an odd number of quote characters.
+    let to_the_end = end >= bytes.len() && memchr::memchr_iter(b'"', region).count() % 2 == 1;
+    (inner_records || wrong_width || to_the_end).then_some(start + first_break + 1)
+}
+
+/// A line's fields cut at the delimiter with quotes taken as ordinary characters.
+fn unquoted_fields(line: &str, delimiter: u8) -> Vec<String> {
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).quoting(false).from_reader(line.as_bytes());
+    let mut record = csv::StringRecord::new();
+    match reader.read_record(&mut record) {
+        Ok(true) => record.iter().map(str::to_owned).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The byte offset after the first `n` lines, and the 1-based number of the line there.
+fn skip_lines(text: &str, n: usize) -> (usize, u64) {
+    let mut offset = 0usize;
+    let mut line = 1u64;
+    for _ in 0..n {
+        match memchr::memchr(b'\n', text.as_bytes().get(offset..).unwrap_or(&[])) {
+            Some(i) => {
+                offset += i + 1;
+                line += 1;
+            }
+            None => return (text.len(), line),
         }
     }
-    if row_lines.is_empty() {
-        return Err(if has_header { IngestError::NoRows } else { IngestError::Empty });
+    (offset, line)
+}
+
+/// Excel's first line `sep=;` (any one-character delimiter): the delimiter and the line's
+/// length with its line break.
+fn excel_sep_line(text: &str) -> Option<(u8, usize)> {
+    let line_len = text.find('\n').map_or(text.len(), |i| i + 1);
+    let line = text.get(..line_len)?.trim_end_matches(['\r', '\n']);
+    if !line.get(..4)?.eq_ignore_ascii_case("sep=") {
+        return None;
     }
-    // A header wider than every row still names its columns.
-    while columns.len() < raw_headers.len() {
-        let mut column = TextColumnBuilder::with_capacity(row_lines.len());
-        column.push_empty(row_lines.len()).map_err(|_| IngestError::TooLarge { column: columns.len() })?;
-        columns.push(column);
+    let value = line.get(4..)?;
+    let value = if value == "\\t" { "\t" } else { value };
+    match value.as_bytes() {
+        [d] if !d.is_ascii_alphanumeric() && *d != b'"' => Some((*d, line_len)),
+        _ => None,
     }
-    let columns = columns
-        .into_iter()
-        .enumerate()
-        .map(|(c, b)| {
-            b.finish().ok_or_else(|| IngestError::Malformed {
-                line: 0,
-                message: format!("column {} is not valid text after decoding: please report this file", c + 1),
+}
+
+/// What the reading found out beyond the cells.
+struct TableMeta {
+    delimiter: u8,
+    encoding: &'static str,
+    encoding_reason: String,
+    bad_sequences: usize,
+}
+
+/// Collects records into columns, with the header, ragged rows and what was recovered.
+struct TableBuilder {
+    header_option: Option<bool>,
+    raw_headers: Vec<String>,
+    has_header: bool,
+    seen_first: bool,
+    expected_width: usize,
+    columns: Vec<TextColumnBuilder>,
+    row_lines: Vec<u64>,
+    ragged: Vec<RaggedRow>,
+    /// Lines repeating the header, left out.
+    repeated_headers: Vec<u64>,
+    /// (line where a stray quote opened, lines it would have swallowed).
+    stray_quotes: Vec<(u64, u64)>,
+    /// Look for U+FFFD in cells (the decoder replaced invalid bytes).
+    find_bad_bytes: bool,
+    /// (line, column) of cells holding a replaced byte sequence.
+    bad_cells: Vec<(u64, usize)>,
+    sized: bool,
+}
+
+impl TableBuilder {
+    fn new(options: &IngestOptions, _text_len: usize, find_bad_bytes: bool) -> Self {
+        Self {
+            header_option: options.header,
+            raw_headers: Vec::new(),
+            has_header: false,
+            seen_first: false,
+            expected_width: 0,
+            columns: Vec::new(),
+            row_lines: Vec::new(),
+            ragged: Vec::new(),
+            repeated_headers: Vec::new(),
+            stray_quotes: Vec::new(),
+            find_bad_bytes,
+            bad_cells: Vec::new(),
+            sized: false,
+        }
+    }
+
+    fn stray_quote(&mut self, line: u64, swallowed: u64) {
+        self.stray_quotes.push((line, swallowed));
+    }
+
+    /// One record: the header, a repeated header, or a data row.
+    fn push(&mut self, record: &[&[u8]], line: u64) -> Result<(), IngestError> {
+        if self.find_bad_bytes {
+            for (c, cell) in record.iter().enumerate() {
+                if cell.windows(3).any(|w| w == "\u{FFFD}".as_bytes()) {
+                    self.bad_cells.push((line, c));
+                }
+            }
+        }
+        if !self.seen_first {
+            self.seen_first = true;
+            let cells: Vec<String> = record.iter().map(|f| field_text(f).to_owned()).collect();
+            self.has_header = self.header_option.unwrap_or_else(|| looks_like_header(&cells));
+            self.expected_width = cells.len();
+            if self.has_header {
+                self.raw_headers = cells;
+                return Ok(());
+            }
+        }
+        if self.has_header && self.repeats_header(record) {
+            self.repeated_headers.push(line);
+            return Ok(());
+        }
+        let row = self.row_lines.len();
+        while self.columns.len() < record.len() {
+            // A row wider than any before: a new column, empty for the rows already read.
+            let mut column = TextColumnBuilder::with_capacity(row + 1);
+            column.push_empty(row).map_err(|_| IngestError::TooLarge { column: self.columns.len() })?;
+            self.columns.push(column);
+        }
+        for (c, column) in self.columns.iter_mut().enumerate() {
+            column.push(record.get(c).copied().unwrap_or(&[])).map_err(|_| IngestError::TooLarge { column: c })?;
+        }
+        if record.len() != self.expected_width {
+            self.ragged.push(RaggedRow { row, line, fields: record.len() });
+        }
+        self.row_lines.push(line);
+        Ok(())
+    }
+
+    /// Every cell equals the header's (trimmed, ignoring case), and the header has names.
+    fn repeats_header(&self, record: &[&[u8]]) -> bool {
+        record.len() == self.raw_headers.len()
+            && self.raw_headers.iter().any(|h| !h.trim().is_empty())
+            && record.iter().zip(&self.raw_headers).all(|(cell, h)| field_text(cell).trim().eq_ignore_ascii_case(h.trim()))
+    }
+
+    /// Once, after the first rows: size the buffers for the whole file (no regrowth copies).
+    fn maybe_reserve(&mut self, read: usize, total: usize) {
+        let rows = self.row_lines.len();
+        if self.sized || rows < SIZE_SAMPLE_ROWS {
+            return;
+        }
+        self.sized = true;
+        let factor = (total as f64 / read.max(1) as f64 - 1.0).max(0.0) * 1.05;
+        let more_rows = (rows as f64 * factor) as usize;
+        self.row_lines.reserve(more_rows);
+        for column in &mut self.columns {
+            column.reserve(more_rows, (column.byte_len() as f64 * factor) as usize);
+        }
+    }
+
+    fn finish(mut self, meta: TableMeta, mut warnings: Vec<Warning>, options: &IngestOptions) -> Result<Table, IngestError> {
+        if self.row_lines.is_empty() {
+            return Err(if self.has_header { IngestError::NoRows } else { IngestError::Empty });
+        }
+        // A header wider than every row still names its columns.
+        let n_rows = self.row_lines.len();
+        while self.columns.len() < self.raw_headers.len() {
+            let mut column = TextColumnBuilder::with_capacity(n_rows);
+            column.push_empty(n_rows).map_err(|_| IngestError::TooLarge { column: self.columns.len() })?;
+            self.columns.push(column);
+        }
+        let columns = self
+            .columns
+            .into_iter()
+            .enumerate()
+            .map(|(c, b)| {
+                b.finish().ok_or_else(|| IngestError::Malformed {
+                    line: 0,
+                    message: format!("column {} is not valid text after decoding: please report this file", c + 1),
+                })
             })
+            .collect::<Result<Vec<TextColumn>, _>>()?;
+        let headers = unique_headers(&self.raw_headers, columns.len());
+        for &(line, swallowed) in &self.stray_quotes {
+            warnings.push(
+                Warning::new(
+                    WarningKind::StrayQuote,
+                    format!(
+                        "line {line}: a quote opens a field that never closes (it would have swallowed {swallowed} more line(s) into one cell): \
+                         the line was read as text to its end, without quotes, and the lines after it as rows of their own. \
+                         Check that line in the file."
+                    ),
+                )
+                .at_line(line),
+            );
+        }
+        const BAD_CELLS_SHOWN: usize = 20;
+        for &(line, column) in self.bad_cells.iter().take(BAD_CELLS_SHOWN) {
+            let name = headers.get(column).cloned().unwrap_or_else(|| format!("column {}", column + 1));
+            let header_line = self.has_header && !self.row_lines.contains(&line) && line < self.row_lines.first().copied().unwrap_or(0);
+            warnings.push(
+                Warning::new(
+                    WarningKind::BadBytes,
+                    format!(
+                        "line {line}, {}“{name}”: bytes that are not valid {} were replaced by �; the rest of the file is read as {}. \
+                         If the file was saved in another encoding (Windows-1252, Latin-1), choose it under “Encoding”.",
+                        if header_line { "header of " } else { "column " },
+                        meta.encoding,
+                        meta.encoding
+                    ),
+                )
+                .at_line(line)
+                .in_column(name),
+            );
+        }
+        if self.bad_cells.len() > BAD_CELLS_SHOWN {
+            warnings.push(Warning::new(
+                WarningKind::BadBytes,
+                format!(
+                    "{} more cells hold invalid bytes ({} sequences in all), replaced by �",
+                    self.bad_cells.len() - BAD_CELLS_SHOWN,
+                    meta.bad_sequences
+                ),
+            ));
+        }
+        if let Some(&first) = self.repeated_headers.first() {
+            warnings.push(
+                Warning::new(
+                    WarningKind::RepeatedHeader,
+                    format!(
+                        "{} repeat{} the header row (files joined together?): left out, they are not customers",
+                        lines_in_words(&self.repeated_headers),
+                        if self.repeated_headers.len() == 1 { "s" } else { "" }
+                    ),
+                )
+                .at_line(first),
+            );
+        }
+        Ok(Table {
+            headers,
+            raw_headers: self.raw_headers,
+            has_header: self.has_header,
+            columns,
+            row_lines: self.row_lines,
+            ragged: self.ragged,
+            expected_width: self.expected_width,
+            delimiter: meta.delimiter,
+            encoding: meta.encoding,
+            encoding_reason: meta.encoding_reason,
+            warnings,
+            missing_tokens: options.missing_tokens.iter().map(|t| t.trim().to_lowercase()).collect(),
+            longest_missing_token: options.missing_tokens.iter().map(|t| t.trim().len()).max().unwrap_or(0),
         })
-        .collect::<Result<Vec<TextColumn>, _>>()?;
-    progress(1.0);
-    Ok(Table {
-        headers: unique_headers(&raw_headers, columns.len()),
-        raw_headers,
-        has_header,
-        columns,
-        row_lines,
-        ragged,
-        expected_width,
-        delimiter,
-        encoding,
-        missing_tokens: options.missing_tokens.iter().map(|t| t.trim().to_lowercase()).collect(),
-        longest_missing_token: options.missing_tokens.iter().map(|t| t.trim().len()).max().unwrap_or(0),
-    })
+    }
 }
 
 /// Each line's fields separated by single spaces: leading and trailing blanks dropped, runs
@@ -280,9 +591,19 @@ struct LineCounter<'a> {
 }
 
 impl<'a> LineCounter<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
+    /// Counts lines of `bytes`, the first of which is line `first_line` of the file.
+    fn new(bytes: &'a [u8], first_line: u64) -> Self {
         let lone_cr = memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'));
-        Self { bytes, offset: 0, line: 1, lf_only: !lone_cr }
+        Self { bytes, offset: 0, line: first_line, lf_only: !lone_cr }
+    }
+
+    /// The line on which byte `end` is, without moving past it for later calls' sake when
+    /// it is further than the next record (it only counts; `line_at` must still be called
+    /// in increasing order).
+    fn count_to(&self, end: usize) -> u64 {
+        let chunk = self.bytes.get(self.offset..end.min(self.bytes.len())).unwrap_or(&[]);
+        let trimmed = chunk.iter().rposition(|b| !matches!(b, b'\r' | b'\n')).map_or(&[][..], |i| chunk.get(..=i).unwrap_or(&[]));
+        self.line + memchr::memchr_iter(b'\n', trimmed).count() as u64
     }
 
     fn line_at(&mut self, byte: usize) -> u64 {
@@ -425,5 +746,91 @@ mod tests {
         assert_eq!(parse_csv(b"a,b,c\r\n", &opts), Err(IngestError::NoRows));
         let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0";
         assert!(matches!(parse_csv(png, &opts), Err(IngestError::NotText { .. })));
+    }
+    fn customers(n: usize) -> String {
+        let mut s = String::from("id,age,income,score,visits,city\n");
+        for i in 0..n {
+            s.push_str(&format!("C{i:05},{},{},{}.5,{},Paris\n", 20 + i % 50, 30_000 + i * 100, i % 90, i % 7));
+        }
+        s
+    }
+
+    fn kinds(t: &Table) -> Vec<&'static str> {
+        t.warnings.iter().map(|w| w.kind.as_str()).collect()
+    }
+
+    #[test]
+    fn a_stray_quote_loses_no_customer() {
+        let mut lines: Vec<String> = customers(200).lines().map(str::to_owned).collect();
+        lines[191] = "C99999,\"44,51000,88.5,3,Paris".to_owned();
+        let t = parse(&(lines.join("\n") + "\n"));
+        assert_eq!(t.n_rows(), 200, "every customer is a row");
+        assert_eq!(kinds(&t), ["stray-quote"]);
+        assert_eq!(t.warnings[0].line, Some(192));
+        assert!(t.warnings[0].message.starts_with("line 192: a quote opens a field that never closes"), "{}", t.warnings[0].message);
+        assert_eq!([t.cell(190, 0), t.cell(190, 1), t.cell(190, 2)], ["C99999", "\"44", "51000"]);
+        assert_eq!([t.cell(191, 0), t.cell(191, 5)], ["C00191", "Paris"]);
+        assert_eq!(t.row_lines[191], 193);
+        // Early in the file, and with a later quoted field that would close it.
+        let mut lines: Vec<String> = customers(50).lines().map(str::to_owned).collect();
+        lines[2] = "C00001,\"31,30100,1.5,1,Paris".to_owned();
+        lines[40] = "C00039,59,33900,\"39.5\",4,Paris".to_owned();
+        let t = parse(&(lines.join("\n") + "\n"));
+        assert_eq!(t.n_rows(), 50);
+        assert_eq!(t.warnings.iter().filter_map(|w| w.line).collect::<Vec<_>>(), [3]);
+        assert_eq!(t.cell(39, 3), "39.5");
+        // Off: the CSV rules as written (and nothing recovered).
+        let options = IngestOptions { recover_stray_quotes: false, ..IngestOptions::default() };
+        let t = parse_csv((lines.join("\n") + "\n").as_bytes(), &options).unwrap();
+        assert!(t.n_rows() < 50);
+    }
+
+    #[test]
+    fn multi_line_notes_are_not_stray_quotes() {
+        let t = parse("id,note,spend\n1,\"Smith, J\nsaid hi\",10\n2,\"plain\",20\n3,\"two\nlines, here\",30\n");
+        assert_eq!(t.n_rows(), 3);
+        assert!(t.warnings.is_empty(), "{:?}", t.warnings);
+        assert_eq!(t.cell(2, 1), "two\nlines, here");
+    }
+
+    #[test]
+    fn bad_bytes_stay_in_their_cell() {
+        let mut bytes = b"name,city,spend\nFran\xc3\xa7oise,Z\xc3\xbcrich,10\nAnna,Lyon,20\n".to_vec();
+        bytes.extend_from_slice(b"M\xfcller\xff\xc3(,Bern,30\n");
+        let t = parse_csv(&bytes, &IngestOptions::default()).unwrap();
+        assert_eq!(t.encoding, "UTF-8");
+        assert_eq!([t.cell(0, 0), t.cell(0, 1)], ["Françoise", "Zürich"]);
+        assert_eq!(t.cell(2, 0), "M\u{FFFD}ller\u{FFFD}\u{FFFD}(");
+        assert_eq!(kinds(&t), ["bad-bytes"]);
+        assert_eq!((t.warnings[0].line, t.warnings[0].column.as_deref()), (Some(4), Some("name")));
+    }
+
+    #[test]
+    fn excel_sep_line_is_honoured() {
+        let t = parse("sep=;\r\nname;spend\r\nA;1,5\r\nB;2,5\r\n");
+        assert_eq!((t.delimiter, t.headers.clone(), t.n_rows()), (b';', vec!["name".to_owned(), "spend".to_owned()], 2));
+        assert_eq!(t.row_lines, [3, 4]);
+        assert_eq!(kinds(&t), ["excel-sep"]);
+        assert_eq!(parse("SEP=,\nname,x\na,1\n").headers, ["name", "x"]);
+    }
+
+    #[test]
+    fn repeated_headers_are_left_out_and_named() {
+        let t = parse("id,age\n1,20\n2,30\nid,age\n3,40\n ID , Age \n4,50\n");
+        assert_eq!(t.n_rows(), 4);
+        assert_eq!(t.row_lines, [2, 3, 5, 7]);
+        assert_eq!(kinds(&t), ["repeated-header"]);
+        assert_eq!(t.warnings[0].line, Some(4));
+        assert!(t.warnings[0].message.starts_with("lines 4 and 6 repeat the header row"), "{}", t.warnings[0].message);
+    }
+
+    #[test]
+    fn lines_above_the_header_can_be_skipped() {
+        let options = IngestOptions { skip_lines: 2, ..IngestOptions::default() };
+        let t = parse_csv(b"Sales report\nexported 2026-01-01\nname,spend\nA,1\nB,2\n", &options).unwrap();
+        assert_eq!((t.headers.clone(), t.row_lines.clone()), (vec!["name".to_owned(), "spend".to_owned()], vec![4, 5]));
+        assert_eq!(kinds(&t), ["skipped-lines"]);
+        let options = IngestOptions { skip_lines: 9, ..IngestOptions::default() };
+        assert_eq!(parse_csv(b"a,b\n1,2\n", &options), Err(IngestError::Empty));
     }
 }

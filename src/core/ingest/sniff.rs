@@ -51,3 +51,15 @@ fn mode(values: &[usize]) -> Option<usize> {
     }
     counts.into_iter().max_by_key(|&(v, c)| (c, v)).map(|(v, _)| v)
 }
+
+/// The delimiter in words, as the page shows it.
+pub fn delimiter_name(delimiter: u8) -> String {
+    match delimiter {
+        b'\t' => "tab".to_owned(),
+        b',' => "comma".to_owned(),
+        b';' => "semicolon".to_owned(),
+        b'|' => "pipe".to_owned(),
+        b' ' => "space".to_owned(),
+        other => format!("“{}”", other as char),
+    }
+}

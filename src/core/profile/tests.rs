@@ -137,3 +137,92 @@ fn id_like_names() {
         assert!(!is_id_like_name(no), "{no}");
     }
 }
+
+fn column_with(values: impl Fn(usize) -> String, n: usize) -> String {
+    let mut csv = String::from("customer,spend\n");
+    for i in 0..n {
+        csv.push_str(&format!("K{i:04},{}\n", values(i)));
+    }
+    csv
+}
+
+#[test]
+fn a_few_stray_words_keep_a_column_numeric() {
+    // One "unknown" in a column of different amounts: not an identifier, numeric.
+    let p = profile_of(&column_with(
+        |i| {
+            if i == 50 {
+                "unknown".into()
+            } else {
+                format!("{}.25", 100 + i * 3)
+            }
+        },
+        200,
+    ));
+    let spend = &p.columns[1];
+    assert_eq!(spend.kind, ColumnKind::Numeric, "{}", spend.reason);
+    assert_eq!((spend.invalid, spend.strays.clone(), spend.first_stray_line), (1, vec![("unknown".to_owned(), 1)], Some(52)));
+    assert!(spend.is_default_feature());
+    assert!(spend.reason.contains("except 1 (“unknown”), read as missing values"), "{}", spend.reason);
+    // Eight, and inf / 1e400 / NaN, likewise.
+    let p = profile_of(&column_with(
+        |i| match i % 25 {
+            3 => "unknown".into(),
+            _ if i == 11 => "inf".into(),
+            _ if i == 12 => "1e400".into(),
+            _ if i == 13 => "NaN".into(),
+            _ => (20 + i % 50).to_string(),
+        },
+        200,
+    ));
+    let spend = &p.columns[1];
+    assert_eq!(spend.kind, ColumnKind::Numeric, "{}", spend.reason);
+    assert_eq!(spend.invalid, 10);
+    assert_eq!(spend.strays[0], ("unknown".to_owned(), 8));
+    assert_eq!(spend.missing, 1, "NaN is a missing-value token");
+    let warnings = profile_warnings(&p, 200);
+    assert_eq!(warnings.len(), 1);
+    assert_eq!((warnings[0].kind.as_str(), warnings[0].line, warnings[0].column.as_deref()), ("stray-values", Some(5), Some("spend")));
+    assert!(
+        warnings[0]
+            .message
+            .starts_with("spend: 10 cells are not a number (“unknown” × 8, “1e400”, “inf”, first on line 5): read as missing values"),
+        "{}",
+        warnings[0].message
+    );
+    // Too many words: text, not numbers.
+    let p = profile_of(&column_with(
+        |i| {
+            if i % 4 == 0 {
+                "unknown".into()
+            } else {
+                i.to_string()
+            }
+        },
+        200,
+    ));
+    assert_ne!(p.columns[1].kind, ColumnKind::Numeric);
+}
+
+#[test]
+fn mostly_missing_columns_are_not_default_features() {
+    let p = profile_of(&column_with(
+        |i| {
+            if i < 2 {
+                (i * 10 + 5).to_string()
+            } else {
+                String::new()
+            }
+        },
+        200,
+    ));
+    let spend = &p.columns[1];
+    assert!(spend.mostly_missing && !spend.is_default_feature());
+    assert!(spend.reason.contains("198 of 200 rows have no value"), "{}", spend.reason);
+    let w = profile_warnings(&p, 200);
+    assert_eq!((w.len(), w[0].kind.as_str()), (1, "mostly-missing"));
+}
+
+fn profile_of(csv: &str) -> TableProfile {
+    profile_columns(&table(csv))
+}

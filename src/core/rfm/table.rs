@@ -52,6 +52,8 @@ pub fn customers_table(result: &RfmResult) -> Table {
         expected_width: CUSTOMER_COLUMNS.len(),
         delimiter: b',',
         encoding: "UTF-8",
+        encoding_reason: "made by the page from the transaction log".to_owned(),
+        warnings: Vec::new(),
         missing_tokens: MISSING_TOKENS.iter().map(|t| (*t).to_owned()).collect(),
         longest_missing_token: MISSING_TOKENS.iter().map(|t| t.len()).max().unwrap_or(0),
     }

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::ui::components::read_warnings::ReadWarnings;
 use crate::ui::state::AppState;
 
 #[component]
@@ -15,6 +16,7 @@ pub fn CleaningReportView() -> impl IntoView {
                 <div class="cleaning-report" data-testid="cleaning-report"
                     data-rows-read=r.rows_read.to_string() data-rows-clustered=r.rows_clustered.to_string()>
                     <h3>"Cleaning report"</h3>
+                    <ReadWarnings warnings=r.warnings.clone() label="Warnings about the rows clustered"/>
                     <ul>
                         <li>{format!("Rows read: {}. Rows clustered: {}.", r.rows_read, r.rows_clustered)}</li>
                         {(!left_out.is_empty()).then(|| view! {

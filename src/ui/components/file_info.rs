@@ -3,8 +3,12 @@
 
 use leptos::prelude::*;
 
+use crate::ui::components::read_warnings::ReadWarnings;
 use crate::ui::state::{Actions, AppState};
 use crate::worker::protocol::delimiter_name;
+
+/// Encodings the user can force (WHATWG labels), after "auto".
+const ENCODING_CHOICES: [&str; 6] = ["auto", "UTF-8", "windows-1252", "ISO-8859-15", "UTF-16LE", "UTF-16BE"];
 
 const DELIMITER_CHOICES: [(&str, Option<u8>); 6] =
     [("auto", None), ("comma", Some(b',')), ("semicolon", Some(b';')), ("tab", Some(b'\t')), ("pipe", Some(b'|')), ("space", Some(b' '))];
@@ -33,7 +37,11 @@ pub fn FileInfo() -> impl IntoView {
                         f.n_rows, f.n_columns, delimiter_name(f.delimiter), f.encoding,
                         if f.has_header { "first row is the header" } else { "no header row (columns named column_1…)" }
                     )}
+                    {(!f.encoding_reason.is_empty()).then(|| view! {
+                        <span class="muted" data-testid="encoding-reason">{format!(" Encoding: {} ({}).", f.encoding, f.encoding_reason)}</span>
+                    })}
                 </p>
+                <ReadWarnings warnings=f.warnings.clone() label="How the file was read: warnings"/>
                 {(f.ragged_rows > 0).then(|| {
                     let lines: Vec<String> = f.ragged_examples.iter().map(|r| format!("line {} has {} fields", r.line, r.fields)).collect();
                     view! {
@@ -72,6 +80,36 @@ pub fn FileInfo() -> impl IntoView {
                             // The empty cell is always missing.
                             actions.reload_with(|o| o.missing_tokens = std::iter::once(String::new()).chain(tokens).collect());
                         }/>
+                </label>
+                <label>
+                    "Encoding "
+                    <select data-testid="encoding-select" on:change=move |ev| {
+                        let choice = event_target_value(&ev);
+                        actions.reload_with(|o| o.encoding = (choice != "auto").then_some(choice));
+                    }>
+                        {ENCODING_CHOICES.into_iter().map(|name| view! {
+                            <option value=name selected=move || actions.ingest_options().encoding.as_deref().unwrap_or("auto") == name>{name}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>
+                    "Skip first lines "
+                    <input type="number" min="0" max="1000" step="1" data-testid="skip-lines" class="narrow"
+                        aria-label="Lines to skip at the top of the file"
+                        prop:value=move || { state.file.track(); actions.ingest_options().skip_lines.to_string() }
+                        on:change=move |ev| {
+                            let lines = event_target_value(&ev).trim().parse::<usize>().unwrap_or(0).min(1000);
+                            actions.reload_with(|o| o.skip_lines = lines);
+                        }/>
+                </label>
+                <label>
+                    <input type="checkbox" data-testid="recover-quotes"
+                        prop:checked=move || { state.file.track(); actions.ingest_options().recover_stray_quotes }
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            actions.reload_with(|o| o.recover_stray_quotes = on);
+                        }/>
+                    " Read a line with a stray quote as plain text"
                 </label>
                 <label>
                     "Header row "

@@ -13,6 +13,7 @@ pub mod later;
 pub mod pca_chart;
 pub mod preview_table;
 pub mod profile_table;
+pub mod read_warnings;
 pub mod run_controls;
 pub mod scatter_chart;
 pub mod segment_cards;

@@ -69,6 +69,9 @@ fn SegmentCard(segmentation: Segmentation, index: usize) -> impl IntoView {
                     });
                 }></textarea>
             <p class="segment-summary">{segment.summary.clone()}</p>
+            {segment.caution.clone().map(|caution| view! {
+                <p class="warning" data-testid="read-warning" data-kind="tiny-segment">{caution}</p>
+            })}
             <table class="segment-numbers">
                 <thead>
                     <tr>
