@@ -54,10 +54,7 @@ fn generate(rows: usize) -> String {
 }
 
 fn main() {
-    let rows: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(1_000_000);
+    let rows: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1_000_000);
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench");
     std::fs::create_dir_all(dir).unwrap();
     let path = format!("{dir}/customers_{rows}.csv");

@@ -70,8 +70,10 @@ fn main() {
     let origin = Instant::now();
     let mut clock = move || origin.elapsed().as_secs_f64() * 1000.0;
 
-    println!("{:>9} {:>3} {:>3} {:>8} {:>5} {:>9} {:>9} {:>10} {:>16} {:>9} {:>9}",
-        "n", "d", "k", "algo", "iter", "init ms", "ms/iter", "total ms", "inertia", "est MiB", "peak MiB");
+    println!(
+        "{:>9} {:>3} {:>3} {:>8} {:>5} {:>9} {:>9} {:>10} {:>16} {:>9} {:>9}",
+        "n", "d", "k", "algo", "iter", "init ms", "ms/iter", "total ms", "inertia", "est MiB", "peak MiB"
+    );
     let mut runs = Vec::new();
     let mut files = serde_json::Map::new();
     for &n in &sizes {
@@ -85,9 +87,20 @@ fn main() {
             PEAK.store(before, Ordering::Relaxed);
             let r: BenchReport = run_kmeans_bench_on(&data, D, K, SEED, algorithm, &mut clock).expect("fit");
             let peak = PEAK.load(Ordering::Relaxed) - before + data.len() * 8;
-            println!("{:>9} {:>3} {:>3} {:>8} {:>5} {:>9.1} {:>9.2} {:>10.1} {:>16.4} {:>9.1} {:>9.1}",
-                r.n, r.d, r.k, format!("{:?}", r.algorithm), r.n_iterations, r.init_ms, r.ms_per_iteration,
-                r.total_ms, r.inertia, mib(r.peak_bytes_estimate), mib(peak));
+            println!(
+                "{:>9} {:>3} {:>3} {:>8} {:>5} {:>9.1} {:>9.2} {:>10.1} {:>16.4} {:>9.1} {:>9.1}",
+                r.n,
+                r.d,
+                r.k,
+                format!("{:?}", r.algorithm),
+                r.n_iterations,
+                r.init_ms,
+                r.ms_per_iteration,
+                r.total_ms,
+                r.inertia,
+                mib(r.peak_bytes_estimate),
+                mib(peak)
+            );
             runs.push(json!({"report": r, "peak_bytes_measured": peak}));
         }
     }
@@ -110,9 +123,15 @@ fn main() {
         result.silhouette_rows, if result.silhouette_exact { "exact" } else { "stratified sample" });
     println!("{:>3} {:>16} {:>10} {:>12} {:>10} {:>5}", "k", "inertia", "silhouette", "CH", "DB", "iter");
     for s in &result.scores {
-        println!("{:>3} {:>16.4} {:>10.4} {:>12.1} {:>10.4} {:>5}", s.k, s.inertia,
-            s.silhouette.unwrap_or(f64::NAN), s.calinski_harabasz.unwrap_or(f64::NAN),
-            s.davies_bouldin.unwrap_or(f64::NAN), s.n_iterations);
+        println!(
+            "{:>3} {:>16.4} {:>10.4} {:>12.1} {:>10.4} {:>5}",
+            s.k,
+            s.inertia,
+            s.silhouette.unwrap_or(f64::NAN),
+            s.calinski_harabasz.unwrap_or(f64::NAN),
+            s.davies_bouldin.unwrap_or(f64::NAN),
+            s.n_iterations
+        );
     }
     if let Some(r) = &result.recommendation {
         println!("{}", r.reason);

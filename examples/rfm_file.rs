@@ -36,7 +36,15 @@ fn main() {
     for c in &result.customers {
         println!(
             "{},{},{},{},{},{},{},{},{},{}",
-            c.customer, c.recency_days, c.frequency, c.monetary, c.tenure_days, c.average_order_value, c.r, c.f, c.m,
+            c.customer,
+            c.recency_days,
+            c.frequency,
+            c.monetary,
+            c.tenure_days,
+            c.average_order_value,
+            c.r,
+            c.f,
+            c.m,
             c.segment.as_str()
         );
     }

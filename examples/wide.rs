@@ -1,12 +1,7 @@
 //! Times each pipeline step on wide numeric files (many features), generated in memory with
 //! a few real clusters: 200 × 1,000 and 10,000 × 300. `cargo run --release --example wide`
 //! (optionally `-- ROWS COLUMNS` for one other shape).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -38,9 +33,7 @@ impl Rng {
 /// A CSV of `rows × cols` numbers around `clusters` random centres.
 fn wide_csv(rows: usize, cols: usize, clusters: usize, seed: u64) -> Vec<u8> {
     let mut rng = Rng(seed);
-    let centres: Vec<Vec<f64>> = (0..clusters)
-        .map(|_| (0..cols).map(|_| rng.uniform() * 10.0).collect())
-        .collect();
+    let centres: Vec<Vec<f64>> = (0..clusters).map(|_| (0..cols).map(|_| rng.uniform() * 10.0).collect()).collect();
     let mut out = String::with_capacity(rows * cols * 8);
     for c in 0..cols {
         if c > 0 {
@@ -72,29 +65,13 @@ fn run(rows: usize, cols: usize) {
     println!("  load      {:>9.3} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
     let cleaned = clean(&file, &CleaningOptions::suggested(&file.profile)).unwrap();
-    println!(
-        "  clean     {:>9.3} s  ({} rows × {} features)",
-        t.elapsed().as_secs_f64(),
-        cleaned.n_rows,
-        cleaned.n_features
-    );
+    println!("  clean     {:>9.3} s  ({} rows × {} features)", t.elapsed().as_secs_f64(), cleaned.n_rows, cleaned.n_features);
     let t = Instant::now();
     let sweep = sweep_k(&file, &cleaned, 10, 42, &mut |_, _| true).unwrap();
     let k = sweep.recommendation.as_ref().map_or(4, |r| r.k);
-    println!(
-        "  sweep_k   {:>9.3} s  (recommended k = {k})",
-        t.elapsed().as_secs_f64()
-    );
+    println!("  sweep_k   {:>9.3} s  (recommended k = {k})", t.elapsed().as_secs_f64());
     let t = Instant::now();
-    let segmentation = segment(
-        &file,
-        &cleaned,
-        &SegmentOptions {
-            n_clusters: k,
-            seed: 42,
-        },
-    )
-    .unwrap();
+    let segmentation = segment(&file, &cleaned, &SegmentOptions { n_clusters: k, seed: 42 }).unwrap();
     println!(
         "  segment   {:>9.3} s  ({} segments, PCA map: {})",
         t.elapsed().as_secs_f64(),
@@ -103,19 +80,12 @@ fn run(rows: usize, cols: usize) {
     );
     let t = Instant::now();
     let csv = export_csv(&file, &cleaned, &segmentation, &[]).unwrap();
-    println!(
-        "  export    {:>9.3} s  ({:.1} MB)",
-        t.elapsed().as_secs_f64(),
-        csv.len() as f64 / 1e6
-    );
+    println!("  export    {:>9.3} s  ({:.1} MB)", t.elapsed().as_secs_f64(), csv.len() as f64 / 1e6);
     println!("  total     {:>9.3} s", total.elapsed().as_secs_f64());
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     if let [rows, cols] = args[..] {
         run(rows, cols);
     } else {

@@ -46,9 +46,7 @@ fn container() -> web_sys::HtmlElement {
 }
 
 fn find<T: JsCast>(root: &web_sys::HtmlElement, test_id: &str) -> Option<T> {
-    root.query_selector(&format!("[data-testid='{test_id}']"))
-        .unwrap()
-        .map(|e| e.unchecked_into())
+    root.query_selector(&format!("[data-testid='{test_id}']")).unwrap().map(|e| e.unchecked_into())
 }
 
 #[wasm_bindgen_test]

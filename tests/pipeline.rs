@@ -43,7 +43,8 @@ fn five_personas_are_recovered_on_income_and_spending() {
     assert_eq!(s.feature_names, ["Annual Income (k$)", "Spending Score (1-100)"]);
     // Segment means come back in the data's own units: one near each persona.
     for (income, spending) in [(88.0, 17.0), (86.0, 82.0), (55.0, 50.0), (26.0, 79.0), (26.0, 20.0)] {
-        let near = s.segments.iter().any(|seg| (seg.features[0].mean - income).abs() < 4.0 && (seg.features[1].mean - spending).abs() < 4.0);
+        let near =
+            s.segments.iter().any(|seg| (seg.features[0].mean - income).abs() < 4.0 && (seg.features[1].mean - spending).abs() < 4.0);
         assert!(near, "no segment near ({income}, {spending}): {:?}", s.segments);
     }
     // The personas of the fixture come back as named segments.
@@ -199,7 +200,12 @@ fn a_downloaded_model_applied_to_the_same_file_gives_the_same_segments() {
     assert_eq!(parsed["source"]["sha256"].as_str().unwrap().len(), 64);
     assert_eq!(parsed["segment_names"][1], "Renamed");
 
-    let apply = RequestBody::ApplyModel { model_json: json, name: "customers.csv".into(), bytes: CUSTOMERS.to_vec(), options: IngestOptions::default() };
+    let apply = RequestBody::ApplyModel {
+        model_json: json,
+        name: "customers.csv".into(),
+        bytes: CUSTOMERS.to_vec(),
+        options: IngestOptions::default(),
+    };
     let ResponseBody::Applied(applied) = handle(&mut runner, 6, apply) else { panic!() };
     assert_eq!((applied.n_rows, applied.unplaced), (200, 0));
     let ResponseBody::Exported { bytes: applied_csv, .. } =
@@ -255,7 +261,9 @@ fn a_transaction_log_becomes_customers_then_segments_and_every_transaction_row_i
     let ResponseBody::Exported { bytes, .. } = handle(&mut runner, 7, export(ExportKind::CustomersCsv)) else { panic!() };
     let customers_csv = String::from_utf8(bytes).unwrap();
     assert_eq!(customers_csv.lines().count(), rfm.report.customers + 1);
-    assert!(customers_csv.starts_with("CustomerID,Recency,Frequency,Monetary,Tenure,AvgOrderValue,R,F,M,RFM_Score,RFM_Segment,segment,segment_name,excluded_reason"));
+    assert!(customers_csv.starts_with(
+        "CustomerID,Recency,Frequency,Monetary,Tenure,AvgOrderValue,R,F,M,RFM_Score,RFM_Segment,segment,segment_name,excluded_reason"
+    ));
 }
 
 #[test]
@@ -266,13 +274,24 @@ fn a_whitespace_separated_log_without_header_becomes_customers_with_a_mapping_by
     let clock = || 0.0;
     let handle = |runner: &mut Runner, id: u64, body: RequestBody| runner.handle(Request { id, body }, &clock, &mut |_, _| {}).body;
     let options = IngestOptions { delimiter: Some(b' '), ..IngestOptions::default() };
-    let ResponseBody::Loaded(file) = handle(&mut runner, 1, RequestBody::Load { name: "CDNOW_sample.txt".into(), bytes: log.as_bytes().to_vec(), options }) else {
+    let ResponseBody::Loaded(file) =
+        handle(&mut runner, 1, RequestBody::Load { name: "CDNOW_sample.txt".into(), bytes: log.as_bytes().to_vec(), options })
+    else {
         panic!()
     };
     assert_eq!((file.n_rows, file.n_columns), (6, 4));
     assert_eq!(file.columns[1].kind, ColumnKind::Date, "YYYYMMDD");
-    let mapping = segmentation::core::rfm::TransactionMapping { customer: 0, date: 1, invoice: None, amount: Some(3), quantity: None, unit_price: None };
-    let ResponseBody::Loaded(customers) = handle(&mut runner, 2, RequestBody::Transactions { mapping, options: Default::default() }) else { panic!() };
+    let mapping = segmentation::core::rfm::TransactionMapping {
+        customer: 0,
+        date: 1,
+        invoice: None,
+        amount: Some(3),
+        quantity: None,
+        unit_price: None,
+    };
+    let ResponseBody::Loaded(customers) = handle(&mut runner, 2, RequestBody::Transactions { mapping, options: Default::default() }) else {
+        panic!()
+    };
     assert_eq!(customers.n_rows, 3);
     let report = customers.rfm.unwrap().report;
     assert_eq!((report.rows_read, report.rows_used, report.customers), (6, 6, 3));

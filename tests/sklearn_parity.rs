@@ -52,10 +52,14 @@ fn load(name: &'static str) -> Fixture {
 }
 
 fn floats(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().flat_map(|x| match x.as_array() {
-        Some(row) => row.iter().map(|y| y.as_f64().unwrap()).collect(),
-        None => vec![x.as_f64().unwrap()],
-    }).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|x| match x.as_array() {
+            Some(row) => row.iter().map(|y| y.as_f64().unwrap()).collect(),
+            None => vec![x.as_f64().unwrap()],
+        })
+        .collect()
 }
 
 fn labels(f: &Fixture) -> Vec<usize> {
@@ -153,10 +157,9 @@ fn pca_variance_equals_sklearns_and_components_match_with_the_same_signs() {
             continue;
         }
         let p = pca_2d(&f.data, f.d).unwrap();
-        for (key, ours) in [
-            ("pca_explained_variance_ratio", &p.explained_variance_ratio),
-            ("pca_explained_variance", &p.explained_variance),
-        ] {
+        for (key, ours) in
+            [("pca_explained_variance_ratio", &p.explained_variance_ratio), ("pca_explained_variance", &p.explained_variance)]
+        {
             for (a, b) in ours.iter().zip(floats(&f.json[key])) {
                 assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{} {key}: {a} vs {b}", f.name);
             }
@@ -172,4 +175,3 @@ fn pca_variance_equals_sklearns_and_components_match_with_the_same_signs() {
         }
     }
 }
-

@@ -23,10 +23,8 @@ fn round_trip(runner: &mut Runner, request: &Request) -> Response {
 fn worker_round_trip_returns_labels() {
     assert!(js_sys::global().is_instance_of::<web_sys::DedicatedWorkerGlobalScope>(), "runs in a worker");
     let mut runner = Runner::new();
-    let load = Request {
-        id: 1,
-        body: RequestBody::Load { name: "customers.csv".into(), bytes: CUSTOMERS.to_vec(), options: Default::default() },
-    };
+    let load =
+        Request { id: 1, body: RequestBody::Load { name: "customers.csv".into(), bytes: CUSTOMERS.to_vec(), options: Default::default() } };
     // The file's bytes travel as a Uint8Array, not as an array of numbers.
     let encoded = serde_wasm_bindgen::to_value(&load).unwrap();
     let body = js_sys::Reflect::get(&encoded, &"body".into()).unwrap();

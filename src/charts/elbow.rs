@@ -62,13 +62,8 @@ pub fn draw_elbow<DB: DrawingBackend>(
         .label("Inertia")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], INERTIA.stroke_width(2)));
     chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, INERTIA.filled())))?;
-    let silhouettes: Vec<(f64, f64)> = data
-        .ks
-        .iter()
-        .zip(data.silhouette)
-        .filter(|(_, s)| s.is_finite())
-        .map(|(&k, &s)| (k as f64, s))
-        .collect();
+    let silhouettes: Vec<(f64, f64)> =
+        data.ks.iter().zip(data.silhouette).filter(|(_, s)| s.is_finite()).map(|(&k, &s)| (k as f64, s)).collect();
     chart
         .draw_secondary_series(LineSeries::new(silhouettes.iter().copied(), SILHOUETTE.stroke_width(2)))?
         .label("Silhouette")

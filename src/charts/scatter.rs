@@ -48,11 +48,7 @@ pub fn draw_scatter<DB: DrawingBackend>(
     root.fill(&WHITE)?;
     let x_range = padded_range(data.points().map(|p| p.0));
     let y_range = padded_range(data.points().map(|p| p.1));
-    let mut chart = ChartBuilder::on(root)
-        .margin(12)
-        .x_label_area_size(44)
-        .y_label_area_size(60)
-        .build_cartesian_2d(x_range, y_range)?;
+    let mut chart = ChartBuilder::on(root).margin(12).x_label_area_size(44).y_label_area_size(60).build_cartesian_2d(x_range, y_range)?;
     chart
         .configure_mesh()
         .x_desc(data.x_label)
@@ -76,9 +72,7 @@ pub fn draw_scatter<DB: DrawingBackend>(
             .legend(move |(x, y)| Circle::new((x + 8, y), 5, color.filled()));
     }
     chart
-        .draw_series(data.centers.chunks_exact(d).filter_map(|c| data.point(c)).map(|p| {
-            Cross::new(p, 9, BLACK.stroke_width(3))
-        }))?
+        .draw_series(data.centers.chunks_exact(d).filter_map(|c| data.point(c)).map(|p| Cross::new(p, 9, BLACK.stroke_width(3))))?
         .label("Centre")
         .legend(|(x, y)| Cross::new((x + 8, y), 5, BLACK.stroke_width(2)));
     chart

@@ -10,7 +10,11 @@ use crate::core::clean::format_value;
 use crate::core::pipeline::Segmentation;
 
 fn number(v: f64) -> String {
-    if v.is_finite() { format_value((v * 10.0).round() / 10.0) } else { "–".to_owned() }
+    if v.is_finite() {
+        format_value((v * 10.0).round() / 10.0)
+    } else {
+        "–".to_owned()
+    }
 }
 
 /// "Segment 3" at the centre of a segment's band on a segmented axis, nothing elsewhere.
@@ -22,7 +26,11 @@ fn segment_label(v: &SegmentValue<usize>) -> String {
 }
 
 /// Horizontal bars, one per segment, with the count and share.
-pub fn draw_sizes<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Segmentation, names: &[String]) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+pub fn draw_sizes<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    s: &Segmentation,
+    names: &[String],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
     let k = s.segments.len().max(1);
     let biggest = s.segments.iter().map(|x| x.size).max().unwrap_or(1).max(1) as f64;
@@ -66,7 +74,10 @@ fn heat(z: f64) -> RGBColor {
 }
 
 /// Segments × features; colour: the segment mean's z-score; text: the mean, in the data's units.
-pub fn draw_heatmap<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Segmentation) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+pub fn draw_heatmap<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    s: &Segmentation,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
     let k = s.segments.len().max(1);
     let d = s.overall.len().max(1);

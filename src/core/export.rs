@@ -87,11 +87,8 @@ mod tests {
 
     #[test]
     fn every_row_and_cell_text_survive_with_a_segment_and_a_reason() {
-        let table = parse_csv(
-            b"CustomerID;Name;Spend\r\n0001;\"Smith, J\";1,5\r\n0002;Ann;\r\n0003;Bo;2",
-            &IngestOptions::default(),
-        )
-        .unwrap();
+        let table =
+            parse_csv(b"CustomerID;Name;Spend\r\n0001;\"Smith, J\";1,5\r\n0002;Ann;\r\n0003;Bo;2", &IngestOptions::default()).unwrap();
         let outcomes = [
             RowOutcome { segment: Some(0), excluded_reason: None },
             RowOutcome { segment: None, excluded_reason: Some("missing value in Spend".into()) },

@@ -164,14 +164,7 @@ pub(crate) fn sweep_with_limit(
     let knee = knee(&ks, &inertia);
     let recommendation = recommend(&scores, knee);
     let n = data.len().checked_div(d).unwrap_or(0);
-    Ok(Sweep {
-        scores,
-        silhouette_rows,
-        silhouette_exact: silhouette_rows == n,
-        knee,
-        recommendation,
-        warnings,
-    })
+    Ok(Sweep { scores, silhouette_rows, silhouette_exact: silhouette_rows == n, knee, recommendation, warnings })
 }
 
 /// The knee of a convex decreasing curve `y(k)` by Kneedle (see the module docs), or
@@ -203,13 +196,10 @@ pub fn knee(ks: &[usize], y: &[f64]) -> Option<usize> {
 /// One k and a sentence saying why, by the rule in the module docs.
 pub fn recommend(scores: &[KScore], knee: Option<usize>) -> Option<Recommendation> {
     let with_silhouette: Vec<(usize, f64)> = scores.iter().filter_map(|s| s.silhouette.map(|v| (s.k, v))).collect();
-    let best = with_silhouette
-        .iter()
-        .copied()
-        .fold(None, |acc: Option<(usize, f64)>, (k, v)| match acc {
-            Some((_, b)) if b >= v => acc,
-            _ => Some((k, v)),
-        });
+    let best = with_silhouette.iter().copied().fold(None, |acc: Option<(usize, f64)>, (k, v)| match acc {
+        Some((_, b)) if b >= v => acc,
+        _ => Some((k, v)),
+    });
     let range = match (with_silhouette.first(), with_silhouette.last()) {
         (Some(&(a, _)), Some(&(b, _))) => format!("k = {a}..{b}"),
         _ => String::new(),

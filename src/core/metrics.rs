@@ -99,13 +99,7 @@ fn distance_sums<const D: usize>(data: &[f64], d: usize, labels: &[usize], k: us
 /// (each cluster contributes in proportion to its size, largest remainders first, at least
 /// one row each), drawn with ChaCha8 from `seed`. Returns the score and the sample size
 /// used; all rows when `n ≤ sample_size`.
-pub fn silhouette_sampled(
-    data: &[f64],
-    d: usize,
-    labels: &[usize],
-    sample_size: usize,
-    seed: u64,
-) -> (Option<f64>, usize) {
+pub fn silhouette_sampled(data: &[f64], d: usize, labels: &[usize], sample_size: usize, seed: u64) -> (Option<f64>, usize) {
     let n = labels.len();
     if n <= sample_size || d == 0 {
         return (silhouette(data, d, labels), n);
@@ -129,10 +123,7 @@ pub fn silhouette_sampled(
         chosen.extend_from_slice(rows.get(..quota.min(len)).unwrap_or(&[]));
     }
     chosen.sort_unstable();
-    let sub_data: Vec<f64> = chosen
-        .iter()
-        .flat_map(|&i| data.get(i * d..(i + 1) * d).unwrap_or(&[]).iter().copied())
-        .collect();
+    let sub_data: Vec<f64> = chosen.iter().flat_map(|&i| data.get(i * d..(i + 1) * d).unwrap_or(&[]).iter().copied()).collect();
     let sub_labels: Vec<usize> = chosen.iter().map(|&i| dense.get(i).copied().unwrap_or(0)).collect();
     (silhouette(&sub_data, d, &sub_labels), chosen.len())
 }
@@ -198,11 +189,7 @@ pub fn calinski_harabasz(data: &[f64], d: usize, labels: &[usize]) -> Option<f64
     let (cents, counts) = centroids(data, d, &labels, k);
     let (mean, _) = centroids(data, d, &vec![0; n], 1);
     let extra: f64 = cents.chunks_exact(d).zip(&counts).map(|(c, &s)| s as f64 * squared(c, &mean)).sum();
-    let intra: f64 = data
-        .chunks_exact(d)
-        .zip(&labels)
-        .map(|(x, &l)| squared(x, cents.get(l * d..(l + 1) * d).unwrap_or(&[])))
-        .sum();
+    let intra: f64 = data.chunks_exact(d).zip(&labels).map(|(x, &l)| squared(x, cents.get(l * d..(l + 1) * d).unwrap_or(&[]))).sum();
     Some(if intra == 0.0 { 1.0 } else { extra * (n - k) as f64 / (intra * (k - 1) as f64) })
 }
 
@@ -226,10 +213,7 @@ pub fn davies_bouldin(data: &[f64], d: usize, labels: &[usize]) -> Option<f64> {
         }
     }
     spread.iter_mut().zip(&counts).for_each(|(s, &c)| *s /= c.max(1) as f64);
-    let gaps: Vec<f64> = cents
-        .chunks_exact(d)
-        .flat_map(|a| cents.chunks_exact(d).map(move |b| squared(a, b).sqrt()))
-        .collect();
+    let gaps: Vec<f64> = cents.chunks_exact(d).flat_map(|a| cents.chunks_exact(d).map(move |b| squared(a, b).sqrt())).collect();
     // scikit-learn's `np.allclose(x, 0)`: atol 1e-8.
     if spread.iter().all(|s| s.abs() <= 1e-8) || gaps.iter().all(|g| g.abs() <= 1e-8) {
         return Some(0.0);
@@ -242,7 +226,11 @@ pub fn davies_bouldin(data: &[f64], d: usize, labels: &[usize]) -> Option<f64> {
             .filter(|&(j, _)| j != i)
             .map(|(j, &sj)| {
                 let gap = gaps.get(i * k + j).copied().unwrap_or(0.0);
-                if gap == 0.0 { 0.0 } else { (si + sj) / gap }
+                if gap == 0.0 {
+                    0.0
+                } else {
+                    (si + sj) / gap
+                }
             })
             .fold(f64::NEG_INFINITY, f64::max);
         total += worst;

@@ -109,18 +109,8 @@ pub fn save_model(
         schema_version: MODEL_SCHEMA_VERSION,
         app: "customer-segmentation".to_owned(),
         app_version: env!("CARGO_PKG_VERSION").to_owned(),
-        source: ModelSource {
-            file_name: file.name.clone(),
-            sha256: file_sha256,
-            n_rows: file.table.n_rows(),
-            n_clustered: cleaned.n_rows,
-        },
-        columns: file
-            .profile
-            .columns
-            .iter()
-            .map(|c| SavedColumn { name: c.name.clone(), kind: c.kind.as_str().to_owned() })
-            .collect(),
+        source: ModelSource { file_name: file.name.clone(), sha256: file_sha256, n_rows: file.table.n_rows(), n_clustered: cleaned.n_rows },
+        columns: file.profile.columns.iter().map(|c| SavedColumn { name: c.name.clone(), kind: c.kind.as_str().to_owned() }).collect(),
         cleaning: cleaning.clone(),
         features: cleaned
             .features
@@ -168,9 +158,7 @@ pub fn read_model(json: &[u8]) -> Result<SavedModel, ModelError> {
 pub fn apply_model(table: &Table, model: &SavedModel) -> Result<Vec<RowOutcome>, ModelError> {
     let n = table.n_rows();
     let d = model.features.len();
-    let column_of = |name: &str| {
-        table.headers.iter().position(|h| h == name).ok_or_else(|| ModelError::MissingColumn(name.to_owned()))
-    };
+    let column_of = |name: &str| table.headers.iter().position(|h| h == name).ok_or_else(|| ModelError::MissingColumn(name.to_owned()));
     // Each feature's values for every row (NaN: cannot be placed), in feature order.
     let mut columns: Vec<Vec<f64>> = Vec::with_capacity(d);
     let mut reasons: Vec<Option<String>> = vec![None; n];

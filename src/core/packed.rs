@@ -13,10 +13,7 @@ pub mod f64s {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
         let bytes = serde_bytes::ByteBuf::deserialize(d)?;
-        Ok(bytes
-            .chunks_exact(8)
-            .filter_map(|c| c.try_into().ok().map(f64::from_le_bytes))
-            .collect())
+        Ok(bytes.chunks_exact(8).filter_map(|c| c.try_into().ok().map(f64::from_le_bytes)).collect())
     }
 }
 

@@ -10,8 +10,8 @@ use super::export::{segmented_csv, summary_csv, ExportError, RowOutcome};
 use super::ingest::{parse_csv_with_progress, IngestError, IngestOptions, Table};
 use super::k_selection::{self, KSelectionError, Sweep};
 use super::kmeans::{self, KMeansError, KMeansParams};
-use super::projection::pca_2d;
 use super::profile::{profile_column, profile_columns, select_quantile, ColumnKind, TableProfile};
+use super::projection::pca_2d;
 use super::segments::{describe_segments, OverallFeature, SegmentDescription};
 
 /// At most this many points are sent to the page for the scatter; the rest are summarised.
@@ -197,22 +197,14 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
     let segments = describe_segments(&overall, &means, &fives, &sizes);
     let stride = cleaned.n_rows.div_ceil(MAX_CHART_POINTS).max(1);
     let chart_rows: Vec<usize> = (0..cleaned.n_rows).step_by(stride).collect();
-    let chart_values = chart_rows
-        .iter()
-        .flat_map(|&r| cleaned.original.get(r * d..(r + 1) * d).unwrap_or(&[]).iter().copied())
-        .collect();
+    let chart_values = chart_rows.iter().flat_map(|&r| cleaned.original.get(r * d..(r + 1) * d).unwrap_or(&[]).iter().copied()).collect();
     let chart_labels = chart_rows.iter().map(|&r| fit.labels.get(r).copied().unwrap_or(0)).collect();
     let pca = (d > 2).then(|| pca_2d(&cleaned.scaled, d).ok()).flatten().map(|p| {
         let components = &p.components;
         let project = |row: &[f64]| -> [f64; 2] {
             let mut out = [0.0; 2];
             for (c, slot) in out.iter_mut().enumerate() {
-                *slot = row
-                    .iter()
-                    .zip(&p.mean)
-                    .zip(components.get(c * d..(c + 1) * d).unwrap_or(&[]))
-                    .map(|((x, m), w)| (x - m) * w)
-                    .sum();
+                *slot = row.iter().zip(&p.mean).zip(components.get(c * d..(c + 1) * d).unwrap_or(&[])).map(|((x, m), w)| (x - m) * w).sum();
             }
             out
         };
@@ -224,7 +216,11 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
     });
     let mut warnings = fit.warnings.clone();
     if stride > 1 {
-        warnings.push(format!("the scatter shows {} of {} rows (every {stride}th); every row is in the download", chart_rows.len(), cleaned.n_rows));
+        warnings.push(format!(
+            "the scatter shows {} of {} rows (every {stride}th); every row is in the download",
+            chart_rows.len(),
+            cleaned.n_rows
+        ));
     }
     Ok(Segmentation {
         feature_names: names,
@@ -260,7 +256,13 @@ pub fn sweep_runs(n_rows: usize, n_features: usize) -> usize {
 
 /// Fits k = 2..=k_max and scores each (elbow, silhouette, Calinski–Harabasz, Davies–Bouldin),
 /// with a recommended k; `progress` gets the fraction done and returns false to cancel.
-pub fn sweep_k(file: &LoadedFile, cleaned: &CleanedData, k_max: usize, seed: u64, progress: &mut dyn FnMut(usize, f64) -> bool) -> Result<Sweep, PipelineError> {
+pub fn sweep_k(
+    file: &LoadedFile,
+    cleaned: &CleanedData,
+    k_max: usize,
+    seed: u64,
+    progress: &mut dyn FnMut(usize, f64) -> bool,
+) -> Result<Sweep, PipelineError> {
     let base = KMeansParams::new(2).seed(seed).n_runs(sweep_runs(cleaned.n_rows, cleaned.n_features));
     let k_max = k_max.max(2).min(cleaned.n_rows.max(2));
     k_selection::sweep(&cleaned.scaled, cleaned.n_features, 2..=k_max, &base, &mut |p| {
@@ -282,7 +284,12 @@ pub fn segment_names(segmentation: &Segmentation, overrides: &[String]) -> Vec<S
 }
 
 /// The user's rows with their segment and, for rows not clustered, the reason.
-pub fn export_csv(file: &LoadedFile, cleaned: &CleanedData, segmentation: &Segmentation, names: &[String]) -> Result<Vec<u8>, PipelineError> {
+pub fn export_csv(
+    file: &LoadedFile,
+    cleaned: &CleanedData,
+    segmentation: &Segmentation,
+    names: &[String],
+) -> Result<Vec<u8>, PipelineError> {
     let mut outcomes = vec![RowOutcome::default(); file.table.n_rows()];
     for (&row, &label) in cleaned.row_of.iter().zip(&segmentation.labels) {
         if let Some(o) = outcomes.get_mut(row) {

@@ -198,8 +198,7 @@ pub fn profile_column(table: &Table, column: usize, forced: Option<ColumnKind>) 
     let decimal_comma = decimal == DecimalSeparator::Comma;
     // Identifiers are never numbers to compute with: do not parse a million of them.
     let identifier_like = (is_id_like_name(&name) || zero_padded) && forced.is_none();
-    let looks_numeric =
-        filled > 0 && !identifier_like && filled_cells().take(1000).all(|t| parse_number(t, decimal).is_some());
+    let looks_numeric = filled > 0 && !identifier_like && filled_cells().take(1000).all(|t| parse_number(t, decimal).is_some());
     let parsed = (looks_numeric || matches!(forced, Some(ColumnKind::Numeric | ColumnKind::Boolean)))
         .then(|| parse_column(table, column, decimal_comma));
     let all_numeric = looks_numeric && parsed.as_ref().is_some_and(|n| n.invalid_rows.is_empty());
@@ -210,11 +209,7 @@ pub fn profile_column(table: &Table, column: usize, forced: Option<ColumnKind>) 
     // Dates: a format that reads every sampled filled cell (compact and Unix forms need
     // evidence beyond digits, so plain numbers are not taken for dates).
     let sample: Vec<&str> = filled_cells().take(DATE_SAMPLE).collect();
-    let date = if forced.is_none() || forced == Some(ColumnKind::Date) {
-        detect_date_format(&sample, &name)
-    } else {
-        None
-    };
+    let date = if forced.is_none() || forced == Some(ColumnKind::Date) { detect_date_format(&sample, &name) } else { None };
 
     let (guessed, reason) = guess_kind(&GuessInput {
         name: &name,
@@ -245,8 +240,8 @@ pub fn profile_column(table: &Table, column: usize, forced: Option<ColumnKind>) 
             values.join(", ")
         );
     }
-    let suggest_log = kind == ColumnKind::Numeric
-        && summary.as_ref().is_some_and(|s| s.min >= 0.0 && s.skewness > 1.0 && !possibly_categorical);
+    let suggest_log =
+        kind == ColumnKind::Numeric && summary.as_ref().is_some_and(|s| s.min >= 0.0 && s.skewness > 1.0 && !possibly_categorical);
 
     let mut top_values: Vec<(String, usize)> = counts.iter().map(|(v, n)| ((*v).to_owned(), *n)).collect();
     top_values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -335,8 +330,7 @@ fn guess_kind(g: &GuessInput<'_>) -> (ColumnKind, String) {
 /// The pair of values (case-insensitive) if the column holds exactly yes/no, true/false,
 /// 0/1, y/n, t/f or on/off.
 fn boolean_pair(counts: &HashMap<&str, usize, FxBuildHasher>) -> Option<String> {
-    const PAIRS: [(&str, &str); 6] =
-        [("0", "1"), ("false", "true"), ("no", "yes"), ("n", "y"), ("f", "t"), ("off", "on")];
+    const PAIRS: [(&str, &str); 6] = [("0", "1"), ("false", "true"), ("no", "yes"), ("n", "y"), ("f", "t"), ("off", "on")];
     let mut values: Vec<String> = counts.keys().map(|v| v.to_ascii_lowercase()).collect();
     values.sort_unstable();
     values.dedup();

@@ -77,11 +77,8 @@ pub fn pca_2d(data: &[f64], d: usize) -> Result<Projection, ProjectionError> {
 pub fn pca(data: &[f64], d: usize, n_components: usize) -> Result<Projection, ProjectionError> {
     let mean = checked_mean(data, d)?;
     let m = n_components.min(d);
-    let (components, explained_variance, total) = if d <= JACOBI_MAX_FEATURES {
-        jacobi_components(data, d, &mean, m)
-    } else {
-        iterative_components(data, d, &mean, m).0
-    };
+    let (components, explained_variance, total) =
+        if d <= JACOBI_MAX_FEATURES { jacobi_components(data, d, &mean, m) } else { iterative_components(data, d, &mean, m).0 };
     Ok(finish(data, d, mean, components, explained_variance, total))
 }
 
@@ -106,14 +103,7 @@ fn checked_mean(data: &[f64], d: usize) -> Result<Vec<f64>, ProjectionError> {
 }
 
 /// Signs the components (svd_flip), projects the rows and divides by the total variance.
-fn finish(
-    data: &[f64],
-    d: usize,
-    mean: Vec<f64>,
-    mut components: Vec<f64>,
-    explained_variance: Vec<f64>,
-    total: f64,
-) -> Projection {
+fn finish(data: &[f64], d: usize, mean: Vec<f64>, mut components: Vec<f64>, explained_variance: Vec<f64>, total: f64) -> Projection {
     for v in components.chunks_exact_mut(d) {
         let mut largest = 0.0f64;
         let mut sign = 1.0;
@@ -126,32 +116,15 @@ fn finish(
         v.iter_mut().for_each(|x| *x *= sign);
     }
     let m = explained_variance.len();
-    let explained_variance_ratio = explained_variance
-        .iter()
-        .map(|v| if total > 0.0 { v / total } else { 0.0 })
-        .collect();
+    let explained_variance_ratio = explained_variance.iter().map(|v| if total > 0.0 { v / total } else { 0.0 }).collect();
     let n = data.len() / d;
     let mut points = Vec::with_capacity(n * m);
     for row in data.chunks_exact(d) {
         for c in components.chunks_exact(d) {
-            points.push(
-                row.iter()
-                    .zip(&mean)
-                    .zip(c)
-                    .map(|((v, mu), w)| (v - mu) * w)
-                    .sum(),
-            );
+            points.push(row.iter().zip(&mean).zip(c).map(|((v, mu), w)| (v - mu) * w).sum());
         }
     }
-    Projection {
-        components,
-        n_components: m,
-        n_features: d,
-        explained_variance,
-        explained_variance_ratio,
-        points,
-        mean,
-    }
+    Projection { components, n_components: m, n_features: d, explained_variance, explained_variance_ratio, points, mean }
 }
 
 /// The exact path: the `d × d` covariance diagonalised by Jacobi. Components (unsigned),
@@ -161,15 +134,9 @@ fn jacobi_components(data: &[f64], d: usize, mean: &[f64], m: usize) -> (Vec<f64
     let mut cov = vec![0.0; d * d];
     let mut centred = vec![0.0; d];
     for row in data.chunks_exact(d) {
-        centred
-            .iter_mut()
-            .zip(row.iter().zip(mean))
-            .for_each(|(c, (v, m))| *c = v - m);
+        centred.iter_mut().zip(row.iter().zip(mean)).for_each(|(c, (v, m))| *c = v - m);
         for (cov_row, &a) in cov.chunks_exact_mut(d).zip(&centred) {
-            cov_row
-                .iter_mut()
-                .zip(&centred)
-                .for_each(|(c, &b)| *c += a * b);
+            cov_row.iter_mut().zip(&centred).for_each(|(c, &b)| *c += a * b);
         }
     }
     cov.iter_mut().for_each(|c| *c /= (n - 1) as f64);
@@ -181,11 +148,7 @@ fn jacobi_components(data: &[f64], d: usize, mean: &[f64], m: usize) -> (Vec<f64
     let mut explained_variance = Vec::with_capacity(m);
     for &j in order.iter().take(m) {
         // Column j of the eigenvector matrix.
-        components.extend(
-            vectors
-                .chunks_exact(d)
-                .map(|row| row.get(j).copied().unwrap_or(0.0)),
-        );
+        components.extend(vectors.chunks_exact(d).map(|row| row.get(j).copied().unwrap_or(0.0)));
         explained_variance.push(values.get(j).copied().unwrap_or(0.0).max(0.0));
     }
     (components, explained_variance, total)
@@ -195,10 +158,7 @@ fn jacobi_components(data: &[f64], d: usize, mean: &[f64], m: usize) -> (Vec<f64
 fn descending(values: &[f64]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| {
-        let (va, vb) = (
-            values.get(a).copied().unwrap_or(0.0),
-            values.get(b).copied().unwrap_or(0.0),
-        );
+        let (va, vb) = (values.get(a).copied().unwrap_or(0.0), values.get(b).copied().unwrap_or(0.0));
         vb.total_cmp(&va).then(a.cmp(&b))
     });
     order
@@ -206,27 +166,17 @@ fn descending(values: &[f64]) -> Vec<usize> {
 
 /// The wide path: subspace iteration with Rayleigh–Ritz (see the module docs). Same
 /// outputs as [`jacobi_components`], and the passes made; `O(n·d·BLOCK)` per pass.
-fn iterative_components(
-    data: &[f64],
-    d: usize,
-    mean: &[f64],
-    m: usize,
-) -> ((Vec<f64>, Vec<f64>, f64), usize) {
+fn iterative_components(data: &[f64], d: usize, mean: &[f64], m: usize) -> ((Vec<f64>, Vec<f64>, f64), usize) {
     let n = data.len() / d;
     let scale = 1.0 / (n - 1) as f64;
     let mut variances = vec![0.0; d];
     for row in data.chunks_exact(d) {
-        variances
-            .iter_mut()
-            .zip(row.iter().zip(mean))
-            .for_each(|(s, (v, mu))| *s += (v - mu) * (v - mu));
+        variances.iter_mut().zip(row.iter().zip(mean)).for_each(|(s, (v, mu))| *s += (v - mu) * (v - mu));
     }
     let total: f64 = variances.iter().sum::<f64>() * scale;
     if total <= 0.0 {
         // No variance: as Jacobi on a zero matrix, the first unit vectors.
-        let components = (0..m)
-            .flat_map(|j| (0..d).map(move |i| if i == j { 1.0 } else { 0.0 }))
-            .collect();
+        let components = (0..m).flat_map(|j| (0..d).map(move |i| if i == j { 1.0 } else { 0.0 })).collect();
         return ((components, vec![0.0; m], 0.0), 0);
     }
     let p = BLOCK.max(m).min(d);
@@ -243,10 +193,7 @@ fn iterative_components(
         // W = C·Q, one pass: each centred row x adds (x·q_j) x to w_j.
         w.iter_mut().for_each(|v| *v = 0.0);
         for row in data.chunks_exact(d) {
-            centred
-                .iter_mut()
-                .zip(row.iter().zip(mean))
-                .for_each(|(c, (v, mu))| *c = v - mu);
+            centred.iter_mut().zip(row.iter().zip(mean)).for_each(|(c, (v, mu))| *c = v - mu);
             for (zj, qj) in z.iter_mut().zip(q.chunks_exact(d)) {
                 *zj = dot(&centred, qj);
             }
@@ -267,9 +214,7 @@ fn iterative_components(
         }
         for i in 0..p {
             for j in i + 1..p {
-                let s = (h.get(i * p + j).copied().unwrap_or(0.0)
-                    + h.get(j * p + i).copied().unwrap_or(0.0))
-                    / 2.0;
+                let s = (h.get(i * p + j).copied().unwrap_or(0.0) + h.get(j * p + i).copied().unwrap_or(0.0)) / 2.0;
                 if let Some(x) = h.get_mut(i * p + j) {
                     *x = s;
                 }
@@ -282,48 +227,26 @@ fn iterative_components(
         let order = descending(&theta);
         // Ritz vectors v_b = Q·s_b and their images C·v_b = W·s_b, by decreasing θ.
         for (slot, &b) in order.iter().enumerate() {
-            let (Some(v), Some(cv)) = (
-                ritz.get_mut(slot * d..(slot + 1) * d),
-                images.get_mut(slot * d..(slot + 1) * d),
-            ) else {
+            let (Some(v), Some(cv)) = (ritz.get_mut(slot * d..(slot + 1) * d), images.get_mut(slot * d..(slot + 1) * d)) else {
                 continue;
             };
             v.iter_mut().for_each(|x| *x = 0.0);
             cv.iter_mut().for_each(|x| *x = 0.0);
             for (a, (qa, wa)) in q.chunks_exact(d).zip(w.chunks_exact(d)).enumerate() {
                 let coefficient = s.get(a * p + b).copied().unwrap_or(0.0);
-                v.iter_mut()
-                    .zip(qa)
-                    .for_each(|(x, &y)| *x += coefficient * y);
-                cv.iter_mut()
-                    .zip(wa)
-                    .for_each(|(x, &y)| *x += coefficient * y);
+                v.iter_mut().zip(qa).for_each(|(x, &y)| *x += coefficient * y);
+                cv.iter_mut().zip(wa).for_each(|(x, &y)| *x += coefficient * y);
             }
         }
-        let values: Vec<f64> = order
-            .iter()
-            .map(|&b| theta.get(b).copied().unwrap_or(0.0))
-            .collect();
+        let values: Vec<f64> = order.iter().map(|&b| theta.get(b).copied().unwrap_or(0.0)).collect();
         let largest = values.first().copied().unwrap_or(0.0).max(0.0);
-        let converged = ritz
-            .chunks_exact(d)
-            .zip(images.chunks_exact(d))
-            .zip(&values)
-            .take(m)
-            .all(|((v, cv), &t)| {
-                let r2: f64 = v
-                    .iter()
-                    .zip(cv)
-                    .map(|(&x, &y)| (y - t * x) * (y - t * x))
-                    .sum();
-                r2.sqrt() <= RESIDUAL_TOLERANCE * largest
-            });
+        let converged = ritz.chunks_exact(d).zip(images.chunks_exact(d)).zip(&values).take(m).all(|((v, cv), &t)| {
+            let r2: f64 = v.iter().zip(cv).map(|(&x, &y)| (y - t * x) * (y - t * x)).sum();
+            r2.sqrt() <= RESIDUAL_TOLERANCE * largest
+        });
         if converged || iteration + 1 == MAX_ITERATIONS {
             let components = ritz.get(..m * d).unwrap_or(&[]).to_vec();
-            result = (
-                components,
-                values.iter().take(m).map(|v| v.max(0.0)).collect(),
-            );
+            result = (components, values.iter().take(m).map(|v| v.max(0.0)).collect());
             break;
         }
         // The next block: the images of the Ritz vectors, orthonormalised.
@@ -346,12 +269,7 @@ fn start_entry(i: u64) -> f64 {
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     let mut lanes = [0.0; 4];
     let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let tail: f64 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
+    let tail: f64 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
     for (x, y) in ca.zip(cb) {
         for ((l, xi), yi) in lanes.iter_mut().zip(x).zip(y) {
             *l += xi * yi;
@@ -375,9 +293,7 @@ fn orthonormalise(q: &mut [f64], d: usize) {
             // Replace by the first unit vector e_(j + t) that keeps a fair part of its
             // length once made orthogonal to the rows before (one exists: p ≤ d).
             for t in 0..d {
-                v.iter_mut()
-                    .enumerate()
-                    .for_each(|(i, x)| *x = if i == (j + t) % d { 1.0 } else { 0.0 });
+                v.iter_mut().enumerate().for_each(|(i, x)| *x = if i == (j + t) % d { 1.0 } else { 0.0 });
                 norm = project_out(v, done, d);
                 if norm > 0.1 {
                     break;
@@ -414,7 +330,11 @@ pub fn symmetric_eigen(mut a: Vec<f64>, d: usize) -> (Vec<f64>, Vec<f64>) {
     let at = |m: &[f64], i: usize, j: usize| m.get(i * d + j).copied().unwrap_or(0.0);
     let norm: f64 = a.iter().map(|x| x * x).sum::<f64>().sqrt();
     for _sweep in 0..100 {
-        let off: f64 = (0..d).flat_map(|i| (0..d).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| at(&a, i, j).powi(2)).sum::<f64>().sqrt();
+        let off: f64 = (0..d)
+            .flat_map(|i| (0..d).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| at(&a, i, j).powi(2))
+            .sum::<f64>()
+            .sqrt();
         if off <= 1e-300 || off <= 1e-15 * norm * f64::EPSILON.sqrt() {
             break;
         }
@@ -512,10 +432,7 @@ mod tests {
             start_entry(i)
         };
         let centres: Vec<f64> = (0..clusters * d).map(|_| spread * draw()).collect();
-        (0..n)
-            .flat_map(|r| (0..d).map(move |c| (r, c)))
-            .map(|(r, c)| centres[(r % clusters) * d + c] + draw() + draw())
-            .collect()
+        (0..n).flat_map(|r| (0..d).map(move |c| (r, c))).map(|(r, c)| centres[(r % clusters) * d + c] + draw() + draw()).collect()
     }
 
     /// Both paths on the same data, whatever the width, and the passes subspace iteration made.
@@ -528,35 +445,18 @@ mod tests {
     }
 
     fn assert_close(exact: &Projection, ours: &Projection, tolerance: f64) {
-        assert_eq!(
-            (exact.n_components, exact.n_features),
-            (ours.n_components, ours.n_features)
-        );
+        assert_eq!((exact.n_components, exact.n_features), (ours.n_components, ours.n_features));
         for (a, b) in exact.components.iter().zip(&ours.components) {
             assert!((a - b).abs() < tolerance, "component {a} vs {b}");
         }
-        for (a, b) in exact
-            .explained_variance
-            .iter()
-            .zip(&ours.explained_variance)
-        {
-            assert!(
-                (a - b).abs() <= 1e-9 * a.abs().max(1.0),
-                "variance {a} vs {b}"
-            );
+        for (a, b) in exact.explained_variance.iter().zip(&ours.explained_variance) {
+            assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0), "variance {a} vs {b}");
         }
-        for (a, b) in exact
-            .explained_variance_ratio
-            .iter()
-            .zip(&ours.explained_variance_ratio)
-        {
+        for (a, b) in exact.explained_variance_ratio.iter().zip(&ours.explained_variance_ratio) {
             assert!((a - b).abs() <= 1e-9, "ratio {a} vs {b}");
         }
         for (a, b) in exact.points.iter().zip(&ours.points) {
-            assert!(
-                (a - b).abs() <= tolerance * a.abs().max(1.0),
-                "point {a} vs {b}"
-            );
+            assert!((a - b).abs() <= tolerance * a.abs().max(1.0), "point {a} vs {b}");
         }
     }
 
@@ -583,10 +483,7 @@ mod tests {
         // Two rows: one component carries everything, the second none.
         let data = clustered(2, 70, 2, 2.0, 10);
         let (_, ours, _) = both(&data, 70, 2);
-        assert!(
-            (ours.explained_variance_ratio[0] - 1.0).abs() < 1e-12
-                && ours.explained_variance_ratio[1].abs() < 1e-12
-        );
+        assert!((ours.explained_variance_ratio[0] - 1.0).abs() < 1e-12 && ours.explained_variance_ratio[1].abs() < 1e-12);
         // No variance: the first unit vectors, as Jacobi gives.
         let (exact, ours, _) = both(&vec![1.5; 70 * 4], 70, 2);
         assert_eq!(exact, ours);
@@ -603,11 +500,7 @@ mod tests {
         assert!(elapsed < 5.0, "PCA of 200 × 1000 took {elapsed:.1} s");
         // Unit length, orthogonal, and eigenvectors of the covariance: ‖Cv − λv‖ tiny.
         let (c0, c1) = p.components.split_at(d);
-        assert!(
-            (dot(c0, c0) - 1.0).abs() < 1e-12
-                && (dot(c1, c1) - 1.0).abs() < 1e-12
-                && dot(c0, c1).abs() < 1e-12
-        );
+        assert!((dot(c0, c0) - 1.0).abs() < 1e-12 && (dot(c1, c1) - 1.0).abs() < 1e-12 && dot(c0, c1).abs() < 1e-12);
         for (v, &lambda) in p.components.chunks_exact(d).zip(&p.explained_variance) {
             let mut cv = vec![0.0; d];
             for row in data.chunks_exact(d) {
@@ -615,41 +508,22 @@ mod tests {
                 let z = dot(&centred, v) / (n - 1) as f64;
                 cv.iter_mut().zip(&centred).for_each(|(a, c)| *a += z * c);
             }
-            let residual = cv
-                .iter()
-                .zip(v)
-                .map(|(a, b)| (a - lambda * b).powi(2))
-                .sum::<f64>()
-                .sqrt();
-            assert!(
-                residual < 1e-9 * lambda,
-                "residual {residual} for λ = {lambda}"
-            );
+            let residual = cv.iter().zip(v).map(|(a, b)| (a - lambda * b).powi(2)).sum::<f64>().sqrt();
+            assert!(residual < 1e-9 * lambda, "residual {residual} for λ = {lambda}");
         }
         // Ratios from the total variance (the trace); the projected points' variance is λ.
         let total: f64 = (0..d)
             .map(|j| {
                 let mu = p.mean[j];
-                data.chunks_exact(d)
-                    .map(|r| (r[j] - mu).powi(2))
-                    .sum::<f64>()
-                    / (n - 1) as f64
+                data.chunks_exact(d).map(|r| (r[j] - mu).powi(2)).sum::<f64>() / (n - 1) as f64
             })
             .sum();
         assert!((p.explained_variance_ratio[0] - p.explained_variance[0] / total).abs() < 1e-12);
-        let var0 = p
-            .points
-            .chunks_exact(2)
-            .map(|pt| pt[0] * pt[0])
-            .sum::<f64>()
-            / (n - 1) as f64;
+        let var0 = p.points.chunks_exact(2).map(|pt| pt[0] * pt[0]).sum::<f64>() / (n - 1) as f64;
         assert!((var0 - p.explained_variance[0]).abs() < 1e-9 * var0);
         // svd_flip: the largest entry of each component is positive.
         for c in p.components.chunks_exact(d) {
-            let top = c
-                .iter()
-                .copied()
-                .fold(0.0f64, |a, x| if x.abs() > a.abs() { x } else { a });
+            let top = c.iter().copied().fold(0.0f64, |a, x| if x.abs() > a.abs() { x } else { a });
             assert!(top > 0.0);
         }
     }

@@ -95,6 +95,10 @@ mod tests {
         let mut sizes: Vec<usize> = s.segments.iter().map(|x| x.size).collect();
         sizes.sort_unstable();
         assert_eq!(sizes, [50, 55, 60, 65, 70]);
-        assert!(s.segments.iter().any(|x| x.persona.as_deref() == Some("High-value customers")), "{:?}", s.segments.iter().map(|x| &x.name).collect::<Vec<_>>());
+        assert!(
+            s.segments.iter().any(|x| x.persona.as_deref() == Some("High-value customers")),
+            "{:?}",
+            s.segments.iter().map(|x| &x.name).collect::<Vec<_>>()
+        );
     }
 }

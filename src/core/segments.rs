@@ -80,10 +80,9 @@ fn role(name: &str) -> Role {
 pub fn short_name_and_unit(name: &str) -> (String, Option<String>) {
     let trimmed = name.trim();
     let (base, unit) = match (trimmed.rfind('('), trimmed.ends_with(')')) {
-        (Some(open), true) => (
-            trimmed.get(..open).unwrap_or(trimmed).trim(),
-            trimmed.get(open + 1..trimmed.len() - 1).map(|u| u.trim().to_owned()),
-        ),
+        (Some(open), true) => {
+            (trimmed.get(..open).unwrap_or(trimmed).trim(), trimmed.get(open + 1..trimmed.len() - 1).map(|u| u.trim().to_owned()))
+        }
         _ => (trimmed, None),
     };
     let words = base.replace(['_', '-'], " ");
@@ -261,16 +260,7 @@ pub fn describe_segments(
         } else {
             format!("{size} customers ({:.1}%). Here {}.", share * 100.0, numbers.join("; "))
         };
-        out.push(SegmentDescription {
-            index,
-            name,
-            traits,
-            persona: persona.map(str::to_owned),
-            size,
-            share,
-            features,
-            summary,
-        });
+        out.push(SegmentDescription { index, name, traits, persona: persona.map(str::to_owned), size, share, features, summary });
     }
     // Two segments with the same name are told apart by number.
     for i in 0..out.len() {
@@ -313,7 +303,10 @@ mod tests {
         assert_eq!(d[3].name, "High income · low spending → Careful high earners");
         assert_eq!(d[4].persona.as_deref(), Some("Budget-conscious customers"));
         assert!((d[0].features[0].z - 27.0 / 26.0).abs() < 1e-12);
-        assert_eq!(d[0].summary, "39 customers (19.5%). Here spending averages 82 (all customers: 50); income averages 87 k$ (all customers: 60 k$).");
+        assert_eq!(
+            d[0].summary,
+            "39 customers (19.5%). Here spending averages 82 (all customers: 50); income averages 87 k$ (all customers: 60 k$)."
+        );
     }
 
     #[test]

@@ -4,14 +4,13 @@
 use leptos::prelude::*;
 
 use super::components::{
-    apply_model::ApplyModel,
-    cleaning_controls::CleaningControls, cleaning_report::CleaningReportView, download_button::DownloadButton,
-    file_info::FileInfo, file_picker::FilePicker, k_choice::KChoice, later::Later, pca_chart::PcaChart, preview_table::PreviewTable, profile_table::ProfileTable,
-    run_controls::RunControls, scatter_chart::ScatterChart, segment_cards::SegmentCards, segment_charts::SegmentCharts, segment_sizes::SegmentSizes, transactions::Transactions,
-    status_line::StatusLine,
+    apply_model::ApplyModel, cleaning_controls::CleaningControls, cleaning_report::CleaningReportView, download_button::DownloadButton,
+    file_info::FileInfo, file_picker::FilePicker, k_choice::KChoice, later::Later, pca_chart::PcaChart, preview_table::PreviewTable,
+    profile_table::ProfileTable, run_controls::RunControls, scatter_chart::ScatterChart, segment_cards::SegmentCards,
+    segment_charts::SegmentCharts, segment_sizes::SegmentSizes, status_line::StatusLine, transactions::Transactions,
 };
-use super::state::{Actions, AppState};
 use super::settings;
+use super::state::{Actions, AppState};
 
 /// The whole app. Starts the worker and provides [`AppState`] and [`Actions`] to components.
 #[component]

@@ -11,10 +11,7 @@ pub fn defer(f: impl FnOnce() + 'static) {
         return;
     };
     let callback = Closure::once_into_js(f);
-    if window
-        .set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), 0)
-        .is_err()
-    {
+    if window.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), 0).is_err() {
         web_sys::console::warn_1(&"could not schedule a chart; it is skipped".into());
     }
 }

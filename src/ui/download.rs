@@ -29,9 +29,7 @@ pub fn save_canvas_png(canvas: &web_sys::HtmlCanvasElement, file_name: &str) -> 
 
 /// A link to `url` with `download` set, clicked: the browser saves the file.
 fn click_download_link(url: &str, file_name: &str) -> Result<(), JsValue> {
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| JsValue::from_str("no document"))?;
     let link: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
     link.set_href(url);
     link.set_download(file_name);

@@ -209,12 +209,8 @@ impl AppState {
         match self.report.get() {
             Some(report) => {
                 let s = &report.segmentation;
-                let mut text = format!(
-                    "{read} · {} segments in {} · {} rows clustered",
-                    s.n_clusters(),
-                    format_ms(report.elapsed_ms),
-                    s.n_clustered
-                );
+                let mut text =
+                    format!("{read} · {} segments in {} · {} rows clustered", s.n_clusters(), format_ms(report.elapsed_ms), s.n_clustered);
                 if s.n_rows > s.n_clustered {
                     text.push_str(&format!(", {} left out (empty segment and the reason in the download)", s.n_rows - s.n_clustered));
                 }
@@ -445,10 +441,7 @@ impl Actions {
         let k = match text.trim().parse::<usize>() {
             Ok(k) if k >= 1 => k,
             _ => {
-                self.state.error.set(Some(format!(
-                    "k must be a whole number of segments, at least 1 (got “{}”)",
-                    text.trim()
-                )));
+                self.state.error.set(Some(format!("k must be a whole number of segments, at least 1 (got “{}”)", text.trim())));
                 return;
             }
         };

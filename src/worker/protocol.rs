@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::core::clean::{CleaningOptions, CleaningReport};
 use crate::core::ingest::{IngestOptions, RaggedRow};
 use crate::core::k_selection::Sweep;
-use crate::core::rfm::{RfmOptions, RfmReport, TransactionMapping};
 use crate::core::pipeline::{SegmentOptions, Segmentation};
 use crate::core::profile::{ColumnKind, ColumnProfile};
+use crate::core::rfm::{RfmOptions, RfmReport, TransactionMapping};
 
 /// Rows of the file shown in the preview.
 pub const PREVIEW_ROWS: usize = 8;
@@ -82,10 +82,16 @@ pub enum ResponseBody {
     /// The worker's wasm is loaded: messages sent from now on are handled.
     Ready,
     /// Work in progress on the request `id`.
-    Progress { stage: String, fraction: f64 },
+    Progress {
+        stage: String,
+        fraction: f64,
+    },
     Loaded(Box<FileSummary>),
     /// The profile after a kind changed, and the cleaning choices that now make sense.
-    Profiled { columns: Vec<ColumnProfile>, suggested: CleaningOptions },
+    Profiled {
+        columns: Vec<ColumnProfile>,
+        suggested: CleaningOptions,
+    },
     Cleaned(CleanSummary),
     Swept(Box<SweepReport>),
     Segmented(Box<SegmentReport>),
@@ -97,7 +103,9 @@ pub enum ResponseBody {
         bytes: Vec<u8>,
     },
     /// The request failed; the message names the file and what to do.
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
 }
 
 /// Which download.

@@ -9,7 +9,8 @@ use crate::core::rfm::{aggregate, customers_table, suggested_cleaning, RfmResult
 use rustc_hash::FxHashMap;
 
 use super::protocol::{
-    AppliedSummary, CleanSummary, ExportKind, FileSummary, Request, RfmSummary, SweepReport, RequestBody, Response, ResponseBody, SegmentReport, PREVIEW_ROWS,
+    AppliedSummary, CleanSummary, ExportKind, FileSummary, Request, RequestBody, Response, ResponseBody, RfmSummary, SegmentReport,
+    SweepReport, PREVIEW_ROWS,
 };
 
 /// The worker's state between messages, and the dispatch from request to core call.
@@ -65,9 +66,7 @@ impl Runner {
                 let name = crate::core::sample::SAMPLE_FILE_NAME.to_owned();
                 self.dispatch(RequestBody::Load { name, bytes, options }, now_ms, progress)
             }
-            RequestBody::LoadAttached { name, .. } => {
-                Err(format!("{name}: the file did not reach the background worker: choose it again"))
-            }
+            RequestBody::LoadAttached { name, .. } => Err(format!("{name}: the file did not reach the background worker: choose it again")),
             RequestBody::Load { name, bytes, options } => {
                 // A new file replaces the old one even if it fails, so nothing stale remains.
                 self.file = None;
@@ -130,10 +129,7 @@ impl Runner {
                 file.set_kind(column, kind).map_err(|e| e.to_string())?;
                 self.cleaned = None;
                 self.segmentation = None;
-                Ok(ResponseBody::Profiled {
-                    columns: file.profile.columns.clone(),
-                    suggested: CleaningOptions::suggested(&file.profile),
-                })
+                Ok(ResponseBody::Profiled { columns: file.profile.columns.clone(), suggested: CleaningOptions::suggested(&file.profile) })
             }
             RequestBody::Clean(options) => {
                 let file = self.file.as_ref().ok_or_else(no_file)?;
@@ -151,22 +147,28 @@ impl Runner {
             }
             RequestBody::Sweep { k_max, seed } => {
                 let file = self.file.as_ref().ok_or_else(no_file)?;
-                let (_, cleaned) = self.cleaned.as_ref().ok_or_else(|| {
-                    format!("{}: no features are ready: choose at least one column to cluster on", file.name)
-                })?;
+                let (_, cleaned) = self
+                    .cleaned
+                    .as_ref()
+                    .ok_or_else(|| format!("{}: no features are ready: choose at least one column to cluster on", file.name))?;
                 progress("Trying k = 2", 0.0);
                 let sweep = pipeline::sweep_k(file, cleaned, k_max, seed, &mut |k, fraction| {
                     progress(&format!("Trying k = {k}"), fraction);
                     true
                 })
                 .map_err(|e| e.to_string())?;
-                Ok(ResponseBody::Swept(Box::new(SweepReport { sweep, n_runs: pipeline::sweep_runs(cleaned.n_rows, cleaned.n_features), elapsed_ms: 0.0 })))
+                Ok(ResponseBody::Swept(Box::new(SweepReport {
+                    sweep,
+                    n_runs: pipeline::sweep_runs(cleaned.n_rows, cleaned.n_features),
+                    elapsed_ms: 0.0,
+                })))
             }
             RequestBody::Segment(options) => {
                 let file = self.file.as_ref().ok_or_else(no_file)?;
-                let (_, cleaned) = self.cleaned.as_ref().ok_or_else(|| {
-                    format!("{}: no features are ready: choose at least one column to cluster on", file.name)
-                })?;
+                let (_, cleaned) = self
+                    .cleaned
+                    .as_ref()
+                    .ok_or_else(|| format!("{}: no features are ready: choose at least one column to cluster on", file.name))?;
                 progress("Clustering", 0.0);
                 self.segmentation = None;
                 let segmentation = pipeline::segment(file, cleaned, &options).map_err(|e| e.to_string())?;
@@ -372,11 +374,7 @@ fn attached_file_bytes(message: &wasm_bindgen::JsValue) -> Option<Result<Vec<u8>
 #[cfg(target_arch = "wasm32")]
 pub fn now_ms() -> f64 {
     use wasm_bindgen::JsCast;
-    js_sys::global()
-        .dyn_into::<web_sys::WorkerGlobalScope>()
-        .ok()
-        .and_then(|g| g.performance())
-        .map_or_else(js_sys::Date::now, |p| p.now())
+    js_sys::global().dyn_into::<web_sys::WorkerGlobalScope>().ok().and_then(|g| g.performance()).map_or_else(js_sys::Date::now, |p| p.now())
 }
 
 /// Starts the worker: answers every message with [`handle_message`], after saying "ready".

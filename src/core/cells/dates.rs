@@ -57,10 +57,7 @@ const COMPACT_YEARS: core::ops::RangeInclusive<i64> = 1900..=2100;
 /// not a valid date in that format (`31/02/2020`, `24:00`, `13/13/2020`).
 pub fn parse_datetime(cell: &str, format: DateFormat) -> Option<i64> {
     let text = cell.trim();
-    let mut c = Cursor {
-        bytes: text.as_bytes(),
-        position: 0,
-    };
+    let mut c = Cursor { bytes: text.as_bytes(), position: 0 };
     let (days, clock_style) = match format {
         DateFormat::UnixSeconds => return unix_integer(text),
         DateFormat::UnixMillis => return unix_integer(text).map(|ms| ms.div_euclid(1000)),
@@ -70,15 +67,10 @@ pub fn parse_datetime(cell: &str, format: DateFormat) -> Option<i64> {
             let month = c.digits(2, 2)?;
             c.expect(b'-')?;
             let day = c.digits(2, 2)?;
-            (
-                civil_days(year.value, month.value, day.value)?,
-                ClockStyle::Iso,
-            )
+            (civil_days(year.value, month.value, day.value)?, ClockStyle::Iso)
         }
         DateFormat::Separated { order, separator } => {
-            let separator = u8::try_from(separator)
-                .ok()
-                .filter(u8::is_ascii_punctuation)?;
+            let separator = u8::try_from(separator).ok().filter(u8::is_ascii_punctuation)?;
             let first = c.digits(1, 4)?;
             c.expect(separator)?;
             let second = c.digits(1, 4)?;
@@ -92,10 +84,7 @@ pub fn parse_datetime(cell: &str, format: DateFormat) -> Option<i64> {
             if month.len > 2 || day.len > 2 {
                 return None;
             }
-            (
-                civil_days(year, month.value, day.value)?,
-                ClockStyle::Separated,
-            )
+            (civil_days(year, month.value, day.value)?, ClockStyle::Separated)
         }
         DateFormat::Compact => {
             let year = c.digits(4, 4)?;
@@ -104,10 +93,7 @@ pub fn parse_datetime(cell: &str, format: DateFormat) -> Option<i64> {
             if !COMPACT_YEARS.contains(&year.value) {
                 return None;
             }
-            (
-                civil_days(year.value, month.value, day.value)?,
-                ClockStyle::Separated,
-            )
+            (civil_days(year.value, month.value, day.value)?, ClockStyle::Separated)
         }
     };
     let seconds = if c.at_end() {
@@ -142,17 +128,10 @@ pub fn days_between(earlier: i64, later: i64) -> f64 {
 /// seconds or milliseconds. `1-10`, `3/4`, `12.5`, lone years and numbers like `20231` are
 /// never dates.
 pub fn detect_date_format(cells: &[&str], column_name: &str) -> Option<(DateFormat, String)> {
-    let sample = || {
-        cells
-            .iter()
-            .map(|c| c.trim())
-            .filter(|c| !c.is_empty())
-            .take(DATE_SAMPLE)
-    };
+    let sample = || cells.iter().map(|c| c.trim()).filter(|c| !c.is_empty()).take(DATE_SAMPLE);
     let first = sample().next()?;
     let reads_all = |format: DateFormat| sample().all(|c| accepts(c, format));
-    let first_failing =
-        |format: DateFormat| sample().find(|c| !accepts(c, format)).unwrap_or(first);
+    let first_failing = |format: DateFormat| sample().find(|c| !accepts(c, format)).unwrap_or(first);
 
     if reads_all(DateFormat::Iso) {
         return Some((DateFormat::Iso, format!("ISO dates such as {first}")));
@@ -167,20 +146,10 @@ pub fn detect_date_format(cells: &[&str], column_name: &str) -> Option<(DateForm
         let month_first = separated(DateOrder::MonthDayYear);
         match (reads_all(day_first), reads_all(month_first)) {
             (true, true) if separator == '.' => {
-                return Some((
-                    day_first,
-                    format!(
-                        "ambiguous: assumed day first, as dotted dates such as {first} usually are"
-                    ),
-                ));
+                return Some((day_first, format!("ambiguous: assumed day first, as dotted dates such as {first} usually are")));
             }
             (true, true) => {
-                return Some((
-                    month_first,
-                    format!(
-                        "ambiguous: assumed month first, values such as {first} read either way"
-                    ),
-                ));
+                return Some((month_first, format!("ambiguous: assumed month first, values such as {first} read either way")));
             }
             (true, false) => {
                 let evidence = first_failing(month_first);
@@ -188,25 +157,16 @@ pub fn detect_date_format(cells: &[&str], column_name: &str) -> Option<(DateForm
             }
             (false, true) => {
                 let evidence = first_failing(day_first);
-                return Some((
-                    month_first,
-                    format!("month first: values such as {evidence}"),
-                ));
+                return Some((month_first, format!("month first: values such as {evidence}")));
             }
             (false, false) => {}
         }
     }
     if sample().all(|c| c.len() == 8) && reads_all(DateFormat::Compact) {
-        return Some((
-            DateFormat::Compact,
-            format!("compact dates (YYYYMMDD) such as {first}"),
-        ));
+        return Some((DateFormat::Compact, format!("compact dates (YYYYMMDD) such as {first}")));
     }
     if name_suggests_time(column_name) {
-        for (format, unit) in [
-            (DateFormat::UnixSeconds, "seconds"),
-            (DateFormat::UnixMillis, "milliseconds"),
-        ] {
+        for (format, unit) in [(DateFormat::UnixSeconds, "seconds"), (DateFormat::UnixMillis, "milliseconds")] {
             if reads_all(format) {
                 let reason = format!("Unix time in {unit}: the name says time and every value falls in 2000–2100, such as {first}");
                 return Some((format, reason));
@@ -221,19 +181,14 @@ pub fn detect_date_format(cells: &[&str], column_name: &str) -> Option<(DateForm
 fn accepts(cell: &str, format: DateFormat) -> bool {
     match (format, parse_datetime(cell, format)) {
         (_, None) => false,
-        (DateFormat::UnixMillis, Some(seconds)) | (DateFormat::UnixSeconds, Some(seconds)) => {
-            UNIX_PLAUSIBLE.contains(&seconds)
-        }
+        (DateFormat::UnixMillis, Some(seconds)) | (DateFormat::UnixSeconds, Some(seconds)) => UNIX_PLAUSIBLE.contains(&seconds),
         (_, Some(_)) => true,
     }
 }
 
 fn name_suggests_time(name: &str) -> bool {
     let lower = name.trim().to_ascii_lowercase();
-    lower.contains("time")
-        || lower.contains("date")
-        || lower.ends_with("_at")
-        || lower.ends_with(" at")
+    lower.contains("time") || lower.contains("date") || lower.ends_with("_at") || lower.ends_with(" at")
 }
 
 /// A run of digits read by [`Cursor::digits`]: its value and how many digits it had.
@@ -309,11 +264,7 @@ fn clock(c: &mut Cursor<'_>, style: ClockStyle) -> Option<i64> {
     let hour = c.digits(min_hour_digits, 2)?.value;
     c.expect(b':')?;
     let minute = c.digits(2, 2)?.value;
-    let second = if c.eat(b':') {
-        c.digits(2, 2)?.value
-    } else {
-        0
-    };
+    let second = if c.eat(b':') { c.digits(2, 2)?.value } else { 0 };
     if c.eat(b'.') || c.eat(b',') {
         c.digits(1, usize::MAX)?;
     }
@@ -385,10 +336,7 @@ impl Cursor<'_> {
         while field.len < max {
             match self.bytes.get(self.position) {
                 Some(b) if b.is_ascii_digit() => {
-                    field.value = field
-                        .value
-                        .saturating_mul(10)
-                        .saturating_add(i64::from(b - b'0'));
+                    field.value = field.value.saturating_mul(10).saturating_add(i64::from(b - b'0'));
                     field.len += 1;
                     self.position += 1;
                 }

@@ -101,17 +101,10 @@ pub fn is_zero_padded(cell: &str) -> bool {
 /// decide nothing. With evidence on one side only, that side wins; with both, the larger
 /// count (ties go to the delimiter's convention). Without evidence, a `;`-delimited file
 /// (the usual export where `,` is the decimal mark) gets Comma, any other gets Point.
-pub fn detect_decimal_separator<'a>(
-    cells: impl IntoIterator<Item = &'a str>,
-    delimiter: u8,
-) -> (DecimalSeparator, String) {
+pub fn detect_decimal_separator<'a>(cells: impl IntoIterator<Item = &'a str>, delimiter: u8) -> (DecimalSeparator, String) {
     let mut point_only = Evidence::default();
     let mut comma_only = Evidence::default();
-    let sample = cells
-        .into_iter()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .take(DECIMAL_SAMPLE);
+    let sample = cells.into_iter().map(str::trim).filter(|c| !c.is_empty()).take(DECIMAL_SAMPLE);
     for cell in sample {
         let as_point = parse_number(cell, DecimalSeparator::Point).is_some();
         let as_comma = parse_number(cell, DecimalSeparator::Comma).is_some();
@@ -123,39 +116,24 @@ pub fn detect_decimal_separator<'a>(
     }
     let semicolon = delimiter == b';';
     match (point_only.example, comma_only.example) {
-        (None, Some(comma)) => (
-            DecimalSeparator::Comma,
-            format!("decimal comma: values such as {comma}"),
-        ),
-        (Some(point), None) => (
-            DecimalSeparator::Point,
-            format!("decimal point: values such as {point}"),
-        ),
+        (None, Some(comma)) => (DecimalSeparator::Comma, format!("decimal comma: values such as {comma}")),
+        (Some(point), None) => (DecimalSeparator::Point, format!("decimal point: values such as {point}")),
         (Some(point), Some(comma)) => {
-            let comma_wins = comma_only.count > point_only.count
-                || comma_only.count == point_only.count && semicolon;
+            let comma_wins = comma_only.count > point_only.count || comma_only.count == point_only.count && semicolon;
             if comma_wins {
-                let reason = format!(
-                    "decimal comma: {} values such as {comma} against {} such as {point}",
-                    comma_only.count, point_only.count
-                );
+                let reason =
+                    format!("decimal comma: {} values such as {comma} against {} such as {point}", comma_only.count, point_only.count);
                 (DecimalSeparator::Comma, reason)
             } else {
-                let reason = format!(
-                    "decimal point: {} values such as {point} against {} such as {comma}",
-                    point_only.count, comma_only.count
-                );
+                let reason =
+                    format!("decimal point: {} values such as {point} against {} such as {comma}", point_only.count, comma_only.count);
                 (DecimalSeparator::Point, reason)
             }
         }
-        (None, None) if semicolon => (
-            DecimalSeparator::Comma,
-            "decimal comma: semicolon-separated file and no value says otherwise".to_string(),
-        ),
-        (None, None) => (
-            DecimalSeparator::Point,
-            "decimal point: no value needs a decimal comma".to_string(),
-        ),
+        (None, None) if semicolon => {
+            (DecimalSeparator::Comma, "decimal comma: semicolon-separated file and no value says otherwise".to_string())
+        }
+        (None, None) => (DecimalSeparator::Point, "decimal point: no value needs a decimal comma".to_string()),
     }
 }
 
@@ -261,15 +239,11 @@ fn strip_sign(s: &str) -> Option<(bool, &str)> {
 // Byte comparisons rather than `strip_prefix(char)`, which encodes the char and calls
 // memcmp: on a million cells that was most of the time.
 fn strip_first_byte(s: &str, byte: u8) -> Option<&str> {
-    (s.as_bytes().first() == Some(&byte))
-        .then(|| s.get(1..))
-        .flatten()
+    (s.as_bytes().first() == Some(&byte)).then(|| s.get(1..)).flatten()
 }
 
 fn strip_last_byte(s: &str, byte: u8) -> Option<&str> {
-    (s.as_bytes().last() == Some(&byte))
-        .then(|| s.get(..s.len() - 1))
-        .flatten()
+    (s.as_bytes().last() == Some(&byte)).then(|| s.get(..s.len() - 1)).flatten()
 }
 
 fn is_group_separator(c: char, decimal: DecimalSeparator) -> bool {
@@ -316,10 +290,7 @@ fn parse_numeral(numeral: &str, decimal: DecimalSeparator, negative: bool) -> Op
         DecimalSeparator::Point => '.',
         DecimalSeparator::Comma => ',',
     };
-    let mut out = Normalised {
-        bytes: [0; MAX_NUMERAL],
-        len: 0,
-    };
+    let mut out = Normalised { bytes: [0; MAX_NUMERAL], len: 0 };
     if negative {
         out.push(b'-')?;
     }
@@ -359,11 +330,7 @@ fn parse_numeral(numeral: &str, decimal: DecimalSeparator, negative: bool) -> Op
                 group_len = 0;
             }
             Part::Integer | Part::Fraction if c == 'e' || c == 'E' => {
-                let mantissa = if part == Part::Integer {
-                    integer_digits
-                } else {
-                    fraction_digits
-                };
+                let mantissa = if part == Part::Integer { integer_digits } else { fraction_digits };
                 if mantissa == 0 || group_separator.is_some() {
                     return None;
                 }

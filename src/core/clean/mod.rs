@@ -248,13 +248,7 @@ pub fn clean_table(table: &Table, profile: &TableProfile, options: &CleaningOpti
     if options.numeric.is_empty() && options.categorical.is_empty() {
         return Err(CleanError::NoFeatures);
     }
-    if let Some(&index) = options
-        .numeric
-        .iter()
-        .map(|f| &f.column)
-        .chain(&options.categorical)
-        .find(|&&c| c >= n_columns)
-    {
+    if let Some(&index) = options.numeric.iter().map(|f| &f.column).chain(&options.categorical).find(|&&c| c >= n_columns) {
         return Err(CleanError::NoSuchColumn { index, n_columns });
     }
     let name = |c: usize| table.headers.get(c).cloned().unwrap_or_default();
@@ -299,9 +293,7 @@ pub fn clean_table(table: &Table, profile: &TableProfile, options: &CleaningOpti
     }
 
     // 3. Duplicates: counted under both rules, left out under the chosen one.
-    let id_columns: Vec<bool> = (0..n_columns)
-        .map(|c| profile.columns.get(c).is_some_and(|p| p.kind == ColumnKind::Identifier))
-        .collect();
+    let id_columns: Vec<bool> = (0..n_columns).map(|c| profile.columns.get(c).is_some_and(|p| p.kind == ColumnKind::Identifier)).collect();
     let exact = duplicates::find(table, &vec![false; n_columns]);
     let ignoring_ids = duplicates::find(table, &id_columns);
     let chosen = match options.duplicates {
@@ -317,16 +309,11 @@ pub fn clean_table(table: &Table, profile: &TableProfile, options: &CleaningOpti
     }
 
     let row_of: Vec<usize> = (0..n).filter(|&r| reason.get(r).is_some_and(Option::is_none)).collect();
-    let excluded: Vec<ExcludedRow> = reason
-        .iter()
-        .enumerate()
-        .filter_map(|(row, r)| r.clone().map(|reason| ExcludedRow { row, reason }))
-        .collect();
+    let excluded: Vec<ExcludedRow> =
+        reason.iter().enumerate().filter_map(|(row, r)| r.clone().map(|reason| ExcludedRow { row, reason })).collect();
     if row_of.is_empty() {
-        let (line, why) = excluded
-            .first()
-            .map(|e| (table.row_lines.get(e.row).copied().unwrap_or(0), e.reason.describe()))
-            .unwrap_or((0, String::new()));
+        let (line, why) =
+            excluded.first().map(|e| (table.row_lines.get(e.row).copied().unwrap_or(0), e.reason.describe())).unwrap_or((0, String::new()));
         return Err(CleanError::NoUsableRow { line, reason: why });
     }
 
@@ -344,7 +331,8 @@ pub fn clean_table(table: &Table, profile: &TableProfile, options: &CleaningOpti
         let impute = if missing > 0 {
             let fill = impute_value(&values, feature.missing);
             values.iter_mut().filter(|v| v.is_nan()).for_each(|v| *v = fill);
-            imputed.push(Count { what: format!("{column_name} ({} {})", strategy_name(feature.missing), format_value(fill)), count: missing });
+            imputed
+                .push(Count { what: format!("{column_name} ({} {})", strategy_name(feature.missing), format_value(fill)), count: missing });
             Some(fill)
         } else {
             None
@@ -414,12 +402,8 @@ pub fn clean_table(table: &Table, profile: &TableProfile, options: &CleaningOpti
     let scaled = scaler.transform(&transformed);
 
     let used: std::collections::HashSet<usize> = features.iter().map(|f| f.column).collect();
-    let columns_left_out_reasons: Vec<(String, String)> = profile
-        .columns
-        .iter()
-        .filter(|c| !used.contains(&c.index))
-        .map(|c| (c.name.clone(), left_out_reason(c)))
-        .collect();
+    let columns_left_out_reasons: Vec<(String, String)> =
+        profile.columns.iter().filter(|c| !used.contains(&c.index)).map(|c| (c.name.clone(), left_out_reason(c))).collect();
     let mut left_out_counts: BTreeMap<String, usize> = BTreeMap::new();
     for e in &excluded {
         *left_out_counts.entry(e.reason.group()).or_insert(0) += 1;
@@ -534,9 +518,7 @@ fn clip_bounds(values: &[f64], policy: OutlierPolicy) -> Option<(f64, f64)> {
     sorted.sort_by(f64::total_cmp);
     match policy {
         OutlierPolicy::None => None,
-        OutlierPolicy::ClipPercentiles { lower, upper } => {
-            Some((quantile(&sorted, lower / 100.0), quantile(&sorted, upper / 100.0)))
-        }
+        OutlierPolicy::ClipPercentiles { lower, upper } => Some((quantile(&sorted, lower / 100.0), quantile(&sorted, upper / 100.0))),
         OutlierPolicy::ClipIqr { factor } => {
             let (q1, q3) = (quantile(&sorted, 0.25), quantile(&sorted, 0.75));
             let iqr = q3 - q1;

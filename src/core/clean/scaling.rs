@@ -73,19 +73,13 @@ impl Scaler {
     /// z = (x − center) / scale, row-major.
     pub fn transform(&self, values: &[f64]) -> Vec<f64> {
         let d = self.centers.len().max(1);
-        values
-            .chunks_exact(d)
-            .flat_map(|row| row.iter().zip(&self.centers).zip(&self.scales).map(|((v, c), s)| (v - c) / s))
-            .collect()
+        values.chunks_exact(d).flat_map(|row| row.iter().zip(&self.centers).zip(&self.scales).map(|((v, c), s)| (v - c) / s)).collect()
     }
 
     /// x = z · scale + center, row-major.
     pub fn inverse_transform(&self, values: &[f64]) -> Vec<f64> {
         let d = self.centers.len().max(1);
-        values
-            .chunks_exact(d)
-            .flat_map(|row| row.iter().zip(&self.centers).zip(&self.scales).map(|((z, c), s)| z * s + c))
-            .collect()
+        values.chunks_exact(d).flat_map(|row| row.iter().zip(&self.centers).zip(&self.scales).map(|((z, c), s)| z * s + c)).collect()
     }
 }
 

@@ -119,11 +119,7 @@ pub struct IngestOptions {
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        Self {
-            delimiter: None,
-            header: None,
-            missing_tokens: MISSING_TOKENS.iter().map(|t| (*t).to_owned()).collect(),
-        }
+        Self { delimiter: None, header: None, missing_tokens: MISSING_TOKENS.iter().map(|t| (*t).to_owned()).collect() }
     }
 }
 
@@ -139,11 +135,7 @@ const SIZE_SAMPLE_ROWS: usize = 4096;
 const PROGRESS_EVERY: usize = 1 << 16;
 
 /// [`parse_csv`], reporting the fraction of the text read now and then.
-pub fn parse_csv_with_progress(
-    bytes: &[u8],
-    options: &IngestOptions,
-    progress: &mut dyn FnMut(f64),
-) -> Result<Table, IngestError> {
+pub fn parse_csv_with_progress(bytes: &[u8], options: &IngestOptions, progress: &mut dyn FnMut(f64)) -> Result<Table, IngestError> {
     let (text, encoding) = decode(bytes)?;
     if text.trim().is_empty() {
         return Err(IngestError::Empty);
@@ -152,11 +144,7 @@ pub fn parse_csv_with_progress(
     // Whitespace-separated logs (the CDNOW files, fixed-width exports) pad columns with runs
     // of spaces: with the space delimiter, any run of spaces or tabs separates two fields.
     let text = if delimiter == b' ' { std::borrow::Cow::Owned(collapse_whitespace(&text)) } else { text };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut lines = LineCounter::new(text.as_bytes());
     let mut record = csv::ByteRecord::new();
     let mut raw_headers: Vec<String> = Vec::new();
@@ -323,9 +311,7 @@ impl<'a> LineCounter<'a> {
 /// A first row is a header unless one of its cells is a number (data, not a name).
 fn looks_like_header(first: &[String]) -> bool {
     use super::cells::numbers::{parse_number, DecimalSeparator};
-    !first
-        .iter()
-        .any(|cell| parse_number(cell, DecimalSeparator::Point).is_some() || parse_number(cell, DecimalSeparator::Comma).is_some())
+    !first.iter().any(|cell| parse_number(cell, DecimalSeparator::Point).is_some() || parse_number(cell, DecimalSeparator::Comma).is_some())
 }
 
 /// Names for every column: empty names become `column_N`, repeats get `_2`, `_3`, ...
@@ -333,11 +319,7 @@ fn unique_headers(raw: &[String], width: usize) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::with_capacity(width);
     for i in 0..width {
-        let base = raw
-            .get(i)
-            .map(|h| h.trim())
-            .filter(|h| !h.is_empty())
-            .map_or_else(|| format!("column_{}", i + 1), str::to_owned);
+        let base = raw.get(i).map(|h| h.trim()).filter(|h| !h.is_empty()).map_or_else(|| format!("column_{}", i + 1), str::to_owned);
         let mut name = base.clone();
         let mut n = 2;
         while !seen.insert(name.clone()) {
@@ -428,10 +410,7 @@ mod tests {
     fn bom_utf16_and_windows_1252_are_decoded() {
         let t = parse_csv(b"\xEF\xBB\xBFa,b\n1,2\n", &IngestOptions::default()).unwrap();
         assert_eq!(t.headers[0], "a");
-        let utf16: Vec<u8> = [0xFF, 0xFE]
-            .into_iter()
-            .chain("n,v\né,1\n".encode_utf16().flat_map(u16::to_le_bytes))
-            .collect();
+        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain("n,v\né,1\n".encode_utf16().flat_map(u16::to_le_bytes)).collect();
         let t = parse_csv(&utf16, &IngestOptions::default()).unwrap();
         assert_eq!((t.encoding, t.cell(0, 0)), ("UTF-16LE", "é"));
         let t = parse_csv(b"n,v\nJos\xE9,1\n", &IngestOptions::default()).unwrap();

@@ -11,11 +11,7 @@ pub fn sniff_delimiter(text: &str) -> u8 {
     let sample = sample_prefix(text, 64 * 1024);
     let mut best = (b',', 0usize, 0usize); // (delimiter, consistent records, width)
     for &delimiter in &DELIMITERS {
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(sample.as_bytes());
+        let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(sample.as_bytes());
         let widths: Vec<usize> = reader
             .records()
             .take(SNIFF_RECORDS)

@@ -32,13 +32,7 @@ pub(crate) struct Hamerly {
 
 impl Hamerly {
     pub(crate) fn new(n: usize, k: usize) -> Self {
-        Self {
-            upper: vec![0.0; n],
-            lower: vec![0.0; n],
-            half_gap: vec![0.0; k],
-            moved: vec![0.0; k],
-            initialised: false,
-        }
+        Self { upper: vec![0.0; n], lower: vec![0.0; n], half_gap: vec![0.0; k], moved: vec![0.0; k], initialised: false }
     }
 
     /// Forgets the bounds, for a new run on the same data.
@@ -69,22 +63,10 @@ impl Assigner for Hamerly {
             return;
         }
         self.compute_half_gaps(d, centers);
-        dispatch_dim!(
-            d,
-            bounded_scan,
-            (data, d, centers, labels, &mut self.upper, &mut self.lower, &self.half_gap, None)
-        );
+        dispatch_dim!(d, bounded_scan, (data, d, centers, labels, &mut self.upper, &mut self.lower, &self.half_gap, None));
     }
 
-    fn assign_and_sum(
-        &mut self,
-        data: &[f64],
-        d: usize,
-        centers: &[f64],
-        labels: &mut [usize],
-        sums: &mut [f64],
-        counts: &mut [usize],
-    ) {
+    fn assign_and_sum(&mut self, data: &[f64], d: usize, centers: &[f64], labels: &mut [usize], sums: &mut [f64], counts: &mut [usize]) {
         if !self.initialised {
             self.assign(data, d, centers, labels);
             counts.iter_mut().for_each(|c| *c = 0);
@@ -95,11 +77,7 @@ impl Assigner for Hamerly {
             return;
         }
         self.compute_half_gaps(d, centers);
-        dispatch_dim!(
-            d,
-            bounded_scan,
-            (data, d, centers, labels, &mut self.upper, &mut self.lower, &self.half_gap, Some((sums, counts)))
-        );
+        dispatch_dim!(d, bounded_scan, (data, d, centers, labels, &mut self.upper, &mut self.lower, &self.half_gap, Some((sums, counts))));
     }
 
     fn centers_moved(&mut self, d: usize, old: &[f64], new: &[f64], labels: &[usize]) {
@@ -125,14 +103,7 @@ impl Assigner for Hamerly {
 }
 
 /// Every row against every centre; sets the bounds exactly.
-fn full_scan<const D: usize>(
-    data: &[f64],
-    d: usize,
-    centers: &[f64],
-    labels: &mut [usize],
-    upper: &mut [f64],
-    lower: &mut [f64],
-) {
+fn full_scan<const D: usize>(data: &[f64], d: usize, centers: &[f64], labels: &mut [usize], upper: &mut [f64], lower: &mut [f64]) {
     let step = if D == 0 { d } else { D };
     let rows = data.chunks_exact(step).zip(labels.iter_mut());
     for ((x, label), (u, l)) in rows.zip(upper.iter_mut().zip(lower.iter_mut())) {

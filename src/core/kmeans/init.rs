@@ -31,10 +31,7 @@ fn kmeans_plusplus_rows<const D: usize>(data: &[f64], d: usize, k: usize, rng: &
 
     let mut centers = Vec::with_capacity(k * d);
     centers.extend_from_slice(row(uniform_index(rng, n)));
-    let mut closest: Vec<f64> = data
-        .chunks_exact(d)
-        .map(|x| squared_distance(x, &centers))
-        .collect();
+    let mut closest: Vec<f64> = data.chunks_exact(d).map(|x| squared_distance(x, &centers)).collect();
     let mut potential: f64 = closest.iter().sum();
     let mut cumulative = vec![0.0; n];
     let mut candidates = Vec::with_capacity(n_local_trials);
@@ -50,11 +47,7 @@ fn kmeans_plusplus_rows<const D: usize>(data: &[f64], d: usize, k: usize, rng: &
         candidates.clear();
         for _ in 0..n_local_trials {
             let target = uniform(rng) * potential;
-            let id = if potential > 0.0 {
-                cumulative.partition_point(|&c| c < target).min(n - 1)
-            } else {
-                uniform_index(rng, n)
-            };
+            let id = if potential > 0.0 { cumulative.partition_point(|&c| c < target).min(n - 1) } else { uniform_index(rng, n) };
             candidates.push(id);
         }
         // The potential each candidate would leave, in one pass over the data.

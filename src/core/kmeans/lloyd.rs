@@ -21,15 +21,7 @@ pub(crate) trait Assigner {
     fn assign(&mut self, data: &[f64], d: usize, centers: &[f64], labels: &mut [usize]);
     /// [`Assigner::assign`], and the per-cluster sums of rows (in row order) and counts for
     /// the update, in the same pass over the data where the algorithm can.
-    fn assign_and_sum(
-        &mut self,
-        data: &[f64],
-        d: usize,
-        centers: &[f64],
-        labels: &mut [usize],
-        sums: &mut [f64],
-        counts: &mut [usize],
-    ) {
+    fn assign_and_sum(&mut self, data: &[f64], d: usize, centers: &[f64], labels: &mut [usize], sums: &mut [f64], counts: &mut [usize]) {
         self.assign(data, d, centers, labels);
         accumulate(data, d, labels, sums, counts);
     }
@@ -45,15 +37,7 @@ impl Assigner for Lloyd {
         dispatch_dim!(d, assign_all, (data, d, centers, labels, None));
     }
 
-    fn assign_and_sum(
-        &mut self,
-        data: &[f64],
-        d: usize,
-        centers: &[f64],
-        labels: &mut [usize],
-        sums: &mut [f64],
-        counts: &mut [usize],
-    ) {
+    fn assign_and_sum(&mut self, data: &[f64], d: usize, centers: &[f64], labels: &mut [usize], sums: &mut [f64], counts: &mut [usize]) {
         dispatch_dim!(d, assign_all, (data, d, centers, labels, Some((sums, counts))));
     }
 }
@@ -62,13 +46,7 @@ impl Assigner for Lloyd {
 /// any other width `d`.
 /// With `sums`, also adds every row to its cluster's sum (one pass over the data: at 1M rows
 /// the data no longer fit in cache and the pass is what costs).
-fn assign_all<const D: usize>(
-    data: &[f64],
-    d: usize,
-    centers: &[f64],
-    labels: &mut [usize],
-    mut sums: Option<(&mut [f64], &mut [usize])>,
-) {
+fn assign_all<const D: usize>(data: &[f64], d: usize, centers: &[f64], labels: &mut [usize], mut sums: Option<(&mut [f64], &mut [usize])>) {
     let step = if D == 0 { d } else { D };
     if let Some((s, c)) = sums.as_mut() {
         s.iter_mut().for_each(|v| *v = 0.0);
@@ -162,11 +140,7 @@ pub(crate) fn run(
     for i in 0..max_iterations {
         assigner.assign_and_sum(data, d, &centers, &mut labels, &mut buffers.new_centers, &mut buffers.counts);
         update(data, d, &labels, &centers, &mut buffers.new_centers, &mut buffers.counts);
-        let shift: f64 = centers
-            .chunks_exact(d)
-            .zip(buffers.new_centers.chunks_exact(d))
-            .map(|(a, b)| squared_distance(a, b))
-            .sum();
+        let shift: f64 = centers.chunks_exact(d).zip(buffers.new_centers.chunks_exact(d)).map(|(a, b)| squared_distance(a, b)).sum();
         assigner.centers_moved(d, &centers, &buffers.new_centers, &labels);
         std::mem::swap(&mut centers, &mut buffers.new_centers);
         n_iterations = i + 1;
@@ -191,24 +165,14 @@ pub(crate) fn run(
 
 /// Sum of squared distances of rows to their centre.
 pub(crate) fn inertia(data: &[f64], d: usize, centers: &[f64], labels: &[usize]) -> f64 {
-    data.chunks_exact(d)
-        .zip(labels)
-        .map(|(x, &l)| squared_distance(x, centers.get(l * d..(l + 1) * d).unwrap_or(&[])))
-        .sum()
+    data.chunks_exact(d).zip(labels).map(|(x, &l)| squared_distance(x, centers.get(l * d..(l + 1) * d).unwrap_or(&[]))).sum()
 }
 
 /// New centres as the means of their rows, from the sums and counts of
 /// [`Assigner::assign_and_sum`]. A cluster left empty takes the row farthest from its
 /// current centre (the farthest for the first empty cluster, and so on), which leaves the
 /// cluster it came from.
-fn update(
-    data: &[f64],
-    d: usize,
-    labels: &[usize],
-    old_centers: &[f64],
-    new_centers: &mut [f64],
-    counts: &mut [usize],
-) {
+fn update(data: &[f64], d: usize, labels: &[usize], old_centers: &[f64], new_centers: &mut [f64], counts: &mut [usize]) {
     let k = new_centers.len() / d;
     let empty: Vec<usize> = (0..k).filter(|&j| counts.get(j) == Some(&0)).collect();
     if !empty.is_empty() {

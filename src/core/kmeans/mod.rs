@@ -48,7 +48,6 @@ macro_rules! dispatch_dim {
 }
 pub(crate) use dispatch_dim;
 
-
 /// Where a fit is, told to the progress hook after every iteration of every run.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct FitProgress {
@@ -128,10 +127,7 @@ pub fn fit_with_progress(
 
     // Centre the data as scikit-learn does: distances are computed on smaller numbers.
     let means = column_means(data, n_features);
-    let centred: Vec<f64> = data
-        .chunks_exact(n_features)
-        .flat_map(|row| row.iter().zip(&means).map(|(v, m)| v - m))
-        .collect();
+    let centred: Vec<f64> = data.chunks_exact(n_features).flat_map(|row| row.iter().zip(&means).map(|(v, m)| v - m)).collect();
     let tolerance = valid.tolerance * mean_variance(&centred, n_features);
 
     let mut rng = ChaCha8Rng::seed_from_u64(valid.seed);
@@ -157,16 +153,8 @@ pub fn fit_with_progress(
             }
         };
         let mut on_iteration = |iteration, shift| progress(at(iteration, shift));
-        let Some(run) = lloyd::run(
-            &centred,
-            n_features,
-            initial,
-            max_iterations,
-            tolerance,
-            assigner,
-            &mut buffers,
-            &mut on_iteration,
-        ) else {
+        let Some(run) = lloyd::run(&centred, n_features, initial, max_iterations, tolerance, assigner, &mut buffers, &mut on_iteration)
+        else {
             return Err(KMeansError::Cancelled);
         };
         if best.as_ref().is_none_or(|b| run.inertia < b.inertia) {
@@ -177,11 +165,7 @@ pub fn fit_with_progress(
         return Err(KMeansError::InvalidRuns(0));
     };
 
-    let centers: Vec<f64> = best
-        .centers
-        .chunks_exact(n_features)
-        .flat_map(|c| c.iter().zip(&means).map(|(v, m)| v + m))
-        .collect();
+    let centers: Vec<f64> = best.centers.chunks_exact(n_features).flat_map(|c| c.iter().zip(&means).map(|(v, m)| v + m)).collect();
     let mut fit = KMeansFit {
         centers,
         labels: best.labels,
@@ -194,9 +178,8 @@ pub fn fit_with_progress(
     };
     let found = fit.cluster_sizes().iter().filter(|&&s| s > 0).count();
     if found < k {
-        fit.warnings.push(format!(
-            "only {found} distinct clusters were found though {k} were asked for: the data may have fewer natural groups"
-        ));
+        fit.warnings
+            .push(format!("only {found} distinct clusters were found though {k} were asked for: the data may have fewer natural groups"));
     }
     Ok(fit)
 }

@@ -166,9 +166,7 @@ pub enum KMeansError {
     InvalidTolerance(f64),
     #[error("k = {n_clusters} is more than the {n_rows} rows that can be clustered: choose k ≤ {n_rows}")]
     TooFewRows { n_clusters: usize, n_rows: usize },
-    #[error(
-        "k = {n_clusters} but the rows hold only {distinct} different points: choose k ≤ {distinct}"
-    )]
+    #[error("k = {n_clusters} but the rows hold only {distinct} different points: choose k ≤ {distinct}")]
     TooFewDistinctRows { n_clusters: usize, distinct: usize },
     #[error("the matrix has {len} values, not a whole number of rows of {n_features} features")]
     BadShape { len: usize, n_features: usize },

@@ -73,15 +73,9 @@ fn labels_are_the_nearest_centre() {
 #[test]
 fn too_many_clusters_is_a_clear_error() {
     let x = [1.0, 2.0, 3.0];
-    assert_eq!(
-        fit(&x, 1, &KMeansParams::new(4)),
-        Err(KMeansError::TooFewRows { n_clusters: 4, n_rows: 3 })
-    );
+    assert_eq!(fit(&x, 1, &KMeansParams::new(4)), Err(KMeansError::TooFewRows { n_clusters: 4, n_rows: 3 }));
     let same = [1.0, 1.0, 1.0, 2.0];
-    assert_eq!(
-        fit(&same, 1, &KMeansParams::new(3)),
-        Err(KMeansError::TooFewDistinctRows { n_clusters: 3, distinct: 2 })
-    );
+    assert_eq!(fit(&same, 1, &KMeansParams::new(3)), Err(KMeansError::TooFewDistinctRows { n_clusters: 3, distinct: 2 }));
 }
 
 #[test]

@@ -52,14 +52,11 @@ pub fn guess_mapping(table: &Table, profile: &TableProfile) -> Option<(Transacti
     let date = (0..n_columns)
         .filter(|&c| kind(c) == Some(ColumnKind::Date))
         .max_by_key(|&c| (has_any(name(c), &["date", "time"]), std::cmp::Reverse(c)))
-        .or_else(|| {
-            (0..n_columns).find(|&c| has_any(name(c), &["date", "time"]) && date_format_of(table, profile, c).is_some())
-        })?;
+        .or_else(|| (0..n_columns).find(|&c| has_any(name(c), &["date", "time"]) && date_format_of(table, profile, c).is_some()))?;
 
     let amount = (0..n_columns).find(|&c| has_any(name(c), &AMOUNT_WORDS) && numeric(c));
     let quantity = (0..n_columns).find(|&c| has_any(name(c), &QUANTITY_WORDS) && numeric(c));
-    let unit_price =
-        (0..n_columns).find(|&c| Some(c) != amount && has_any(name(c), &PRICE_WORDS) && numeric(c));
+    let unit_price = (0..n_columns).find(|&c| Some(c) != amount && has_any(name(c), &PRICE_WORDS) && numeric(c));
     if amount.is_none() && (quantity.is_none() || unit_price.is_none()) {
         return None;
     }
@@ -96,11 +93,7 @@ pub fn guess_mapping(table: &Table, profile: &TableProfile) -> Option<(Transacti
     let header = |c: usize| table.headers.get(c).map_or("", String::as_str);
     let value = match amount {
         Some(a) => format!("line value in {}", header(a)),
-        None => format!(
-            "line value = {} × {}",
-            quantity.map_or("", header),
-            unit_price.map_or("", header)
-        ),
+        None => format!("line value = {} × {}", quantity.map_or("", header), unit_price.map_or("", header)),
     };
     let orders = match invoice {
         Some(i) => format!("orders in {}", header(i)),

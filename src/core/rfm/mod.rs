@@ -148,7 +148,9 @@ pub enum RfmError {
     NoSuchColumn { column: usize, columns: usize },
     #[error("no amount column and no quantity and unit price columns: choose how a line's value is given")]
     NoAmount,
-    #[error("the dates in {column} do not read in any known format (such as 10/31/2011 10:42 or 2011-10-31): choose the date column again")]
+    #[error(
+        "the dates in {column} do not read in any known format (such as 10/31/2011 10:42 or 2011-10-31): choose the date column again"
+    )]
     UnreadableDates { column: String },
     #[error("no customer has a usable purchase: {rows_without_customer} rows have no customer id, {unreadable} have an unreadable date or amount, the rest are cancellations")]
     NoCustomers { rows_without_customer: usize, unreadable: usize },
@@ -166,12 +168,7 @@ struct Running<'a> {
 }
 
 /// Aggregates a transaction log per customer (see the module docs for the definitions).
-pub fn aggregate(
-    table: &Table,
-    profile: &TableProfile,
-    mapping: &TransactionMapping,
-    options: &RfmOptions,
-) -> Result<RfmResult, RfmError> {
+pub fn aggregate(table: &Table, profile: &TableProfile, mapping: &TransactionMapping, options: &RfmOptions) -> Result<RfmResult, RfmError> {
     let columns = table.n_columns();
     let check = |c: usize| if c < columns { Ok(c) } else { Err(RfmError::NoSuchColumn { column: c, columns }) };
     check(mapping.customer)?;
@@ -180,8 +177,7 @@ pub fn aggregate(
         check(c)?;
     }
     let date_name = table.headers.get(mapping.date).cloned().unwrap_or_default();
-    let date_format = date_format_of(table, profile, mapping.date)
-        .ok_or(RfmError::UnreadableDates { column: date_name.clone() })?;
+    let date_format = date_format_of(table, profile, mapping.date).ok_or(RfmError::UnreadableDates { column: date_name.clone() })?;
     let quantity = mapping.quantity.map(|c| numbers_of(table, profile, c));
     let price = mapping.unit_price.map(|c| numbers_of(table, profile, c));
     let amount = mapping.amount.map(|c| numbers_of(table, profile, c));
@@ -311,10 +307,7 @@ pub fn aggregate(
         }
     }
     report.cancelled_invoices = cancelled.len();
-    let reference = options
-        .reference_date
-        .or_else(|| latest.map(|t| (t.div_euclid(SECONDS_PER_DAY) + 1) * SECONDS_PER_DAY))
-        .unwrap_or(0);
+    let reference = options.reference_date.or_else(|| latest.map(|t| (t.div_euclid(SECONDS_PER_DAY) + 1) * SECONDS_PER_DAY)).unwrap_or(0);
     report.reference_date = reference;
 
     // Ids with no purchase line: their rows say why; the others become customers.

@@ -78,8 +78,12 @@ fn every_fixture_row_is_used_or_has_a_reason() {
     assert_eq!(used, result.report.rows_used);
     let r = &result.report;
     assert_eq!(
-        r.rows_used + r.rows_without_customer + r.unreadable_date_rows + r.unreadable_amount_rows
-            + r.excluded_cancellation_rows + r.rows_of_customers_without_purchase,
+        r.rows_used
+            + r.rows_without_customer
+            + r.unreadable_date_rows
+            + r.unreadable_amount_rows
+            + r.excluded_cancellation_rows
+            + r.rows_of_customers_without_purchase,
         r.rows_read
     );
     let reasons: Vec<&str> = result.row_reasons.iter().flatten().map(String::as_str).collect();
@@ -234,8 +238,7 @@ mod properties {
 
     use super::*;
 
-    const CELLS: [&str; 14] =
-        ["1", "2", "C3", "NA", "", "-2", "0", "2.5", "x", "2011-01-01", "1/2/2011 10:00", "13/13/2011", "1e400", "c"];
+    const CELLS: [&str; 14] = ["1", "2", "C3", "NA", "", "-2", "0", "2.5", "x", "2011-01-01", "1/2/2011 10:00", "13/13/2011", "1e400", "c"];
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]

@@ -8,11 +8,7 @@ use crate::ui::state::Actions;
 
 /// The two buttons. `svg` draws the chart to SVG text (`None` when there is nothing yet).
 #[component]
-pub fn ChartExport(
-    name: &'static str,
-    canvas: NodeRef<leptos::html::Canvas>,
-    svg: Callback<(), Option<String>>,
-) -> impl IntoView {
+pub fn ChartExport(name: &'static str, canvas: NodeRef<leptos::html::Canvas>, svg: Callback<(), Option<String>>) -> impl IntoView {
     let actions = expect_context::<Actions>();
     let png = move |_| {
         if let Some(c) = canvas.get() {

@@ -3,17 +3,11 @@
 
 use leptos::prelude::*;
 
-use crate::worker::protocol::delimiter_name;
 use crate::ui::state::{Actions, AppState};
+use crate::worker::protocol::delimiter_name;
 
-const DELIMITER_CHOICES: [(&str, Option<u8>); 6] = [
-    ("auto", None),
-    ("comma", Some(b',')),
-    ("semicolon", Some(b';')),
-    ("tab", Some(b'\t')),
-    ("pipe", Some(b'|')),
-    ("space", Some(b' ')),
-];
+const DELIMITER_CHOICES: [(&str, Option<u8>); 6] =
+    [("auto", None), ("comma", Some(b',')), ("semicolon", Some(b';')), ("tab", Some(b'\t')), ("pipe", Some(b'|')), ("space", Some(b' '))];
 
 #[component]
 pub fn FileInfo() -> impl IntoView {

@@ -50,13 +50,7 @@ fn summary_text(p: &ColumnProfile) -> String {
             format_value(s.mean),
             format_value(s.std)
         ),
-        _ => p
-            .top_values
-            .iter()
-            .take(4)
-            .map(|(v, n)| format!("{v} ({n})"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        _ => p.top_values.iter().take(4).map(|(v, n)| format!("{v} ({n})")).collect::<Vec<_>>().join(", "),
     }
 }
 

@@ -14,9 +14,7 @@ use crate::ui::state::AppState;
 #[component]
 fn AxisSelect(label: &'static str, test_id: &'static str, selected: RwSignal<usize>) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let names = move || {
-        state.report.with(|r| r.as_ref().map(|r| r.segmentation.feature_names.clone()).unwrap_or_default())
-    };
+    let names = move || state.report.with(|r| r.as_ref().map(|r| r.segmentation.feature_names.clone()).unwrap_or_default());
     view! {
         <label class="axis-select">
             {label}

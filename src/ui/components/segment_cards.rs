@@ -10,7 +10,11 @@ use crate::core::pipeline::Segmentation;
 use crate::ui::state::AppState;
 
 fn number(v: f64) -> String {
-    if v.is_finite() { format_value((v * 100.0).round() / 100.0) } else { "–".to_owned() }
+    if v.is_finite() {
+        format_value((v * 100.0).round() / 100.0)
+    } else {
+        "–".to_owned()
+    }
 }
 
 #[component]
@@ -26,7 +30,13 @@ fn SegmentCard(segmentation: Segmentation, index: usize) -> impl IntoView {
         .iter()
         .zip(&segment.features)
         .map(|(o, f)| {
-            let class = if f.z >= 0.5 { "above" } else if f.z <= -0.5 { "below" } else { "" };
+            let class = if f.z >= 0.5 {
+                "above"
+            } else if f.z <= -0.5 {
+                "below"
+            } else {
+                ""
+            };
             view! {
                 <tr class=class>
                     <th scope="row">{o.name.clone()}</th>

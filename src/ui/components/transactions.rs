@@ -10,8 +10,26 @@ use crate::ui::state::{Actions, AppState};
 type Field = (&'static str, &'static str, fn(&TransactionMapping) -> Option<usize>, fn(&mut TransactionMapping, Option<usize>));
 
 const FIELDS: [Field; 6] = [
-    ("customer", "Customer ID", |m| Some(m.customer), |m, v| if let Some(v) = v { m.customer = v }),
-    ("date", "Date", |m| Some(m.date), |m, v| if let Some(v) = v { m.date = v }),
+    (
+        "customer",
+        "Customer ID",
+        |m| Some(m.customer),
+        |m, v| {
+            if let Some(v) = v {
+                m.customer = v
+            }
+        },
+    ),
+    (
+        "date",
+        "Date",
+        |m| Some(m.date),
+        |m, v| {
+            if let Some(v) = v {
+                m.date = v
+            }
+        },
+    ),
     ("invoice", "Order / invoice (optional)", |m| m.invoice, |m, v| m.invoice = v),
     ("amount", "Amount (or quantity × price)", |m| m.amount, |m, v| m.amount = v),
     ("quantity", "Quantity", |m| m.quantity, |m, v| m.quantity = v),

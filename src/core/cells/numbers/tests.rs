@@ -49,11 +49,7 @@ fn thousands_groups_with_comma() {
 fn groups_that_are_not_three_digits_are_not_numbers() {
     assert_eq!(point("1,23.4"), None);
     assert_eq!(point("1,2345"), None);
-    assert_eq!(
-        point("1234,567"),
-        None,
-        "a first group has at most three digits"
-    );
+    assert_eq!(point("1234,567"), None, "a first group has at most three digits");
     assert_eq!(point("1,234,5"), None);
     assert_eq!(point(",123"), None);
     assert_eq!(comma("1.23,4"), None);
@@ -108,11 +104,7 @@ fn accounting_parentheses_are_negative() {
     assert_eq!(point("($1,234.50)"), Some(-1234.5));
     assert_eq!(point("$(12.50)"), Some(-12.5));
     assert_eq!(comma("(1.234,50 €)"), Some(-1234.5));
-    assert_eq!(
-        point("(-12)"),
-        None,
-        "a sign inside parentheses contradicts them"
-    );
+    assert_eq!(point("(-12)"), None, "a sign inside parentheses contradicts them");
     assert_eq!(point("-(12)"), None);
     assert_eq!(point("()"), None);
     assert_eq!(point("(12"), None);
@@ -138,11 +130,7 @@ fn scientific_notation_in_both_conventions() {
     assert_eq!(point("1e+"), None);
     assert_eq!(point("e5"), None);
     assert_eq!(point("1,234e3"), None, "no exponent after thousands groups");
-    assert_eq!(
-        comma("1.5e3"),
-        None,
-        "a point is a group separator with Comma"
-    );
+    assert_eq!(comma("1.5e3"), None, "a point is a group separator with Comma");
 }
 
 #[test]
@@ -154,10 +142,7 @@ fn spaces_around_are_ignored_including_no_break_spaces() {
 
 #[test]
 fn text_and_non_finite_words_are_not_numbers() {
-    for cell in [
-        "", "   ", "abc", "12abc", "inf", "-inf", "nan", "NaN", "infinity", "Infinity", "1_000",
-        "0x1F", "-", "+",
-    ] {
+    for cell in ["", "   ", "abc", "12abc", "inf", "-inf", "nan", "NaN", "infinity", "Infinity", "1_000", "0x1F", "-", "+"] {
         assert_eq!(point(cell), None, "{cell:?} with Point");
         assert_eq!(comma(cell), None, "{cell:?} with Comma");
     }
@@ -174,16 +159,8 @@ fn dates_are_not_numbers() {
 #[test]
 fn values_beyond_f64_are_rejected() {
     assert_eq!(point("1e400"), None);
-    assert_eq!(
-        point(&"9".repeat(400)),
-        None,
-        "longer than any f64 Rust prints"
-    );
-    assert_eq!(
-        point("1e-400"),
-        Some(0.0),
-        "underflow is a tiny number, not an error"
-    );
+    assert_eq!(point(&"9".repeat(400)), None, "longer than any f64 Rust prints");
+    assert_eq!(point("1e-400"), Some(0.0), "underflow is a tiny number, not an error");
 }
 
 #[test]
@@ -220,10 +197,7 @@ fn decimal_comma_from_values_that_cannot_be_thousands() {
 #[test]
 fn decimal_point_from_values_that_need_it() {
     let (sep, reason) = detect_decimal_separator(["12", "3.75"], b';');
-    assert_eq!(
-        sep, Point,
-        "a semicolon file with 3.75 is still decimal point"
-    );
+    assert_eq!(sep, Point, "a semicolon file with 3.75 is still decimal point");
     assert_eq!(reason, "decimal point: values such as 3.75");
     let (sep, _) = detect_decimal_separator(["1,234.5"], b',');
     assert_eq!(sep, Point);
@@ -244,10 +218,7 @@ fn without_evidence_the_delimiter_decides() {
 fn mixed_evidence_goes_to_the_majority_and_ties_to_the_delimiter() {
     let (sep, reason) = detect_decimal_separator(["3,75", "2,5", "1.5"], b',');
     assert_eq!(sep, Comma);
-    assert_eq!(
-        reason,
-        "decimal comma: 2 values such as 3,75 against 1 such as 1.5"
-    );
+    assert_eq!(reason, "decimal comma: 2 values such as 3,75 against 1 such as 1.5");
     let (sep, _) = detect_decimal_separator(["3,75", "1.5"], b',');
     assert_eq!(sep, Point);
     let (sep, _) = detect_decimal_separator(["3,75", "1.5"], b';');
