@@ -2,8 +2,11 @@
 //!
 //! For each k, [`sweep`] records the inertia, the silhouette, the Calinski–Harabasz and
 //! Davies–Bouldin scores ([`super::metrics`]) and the iterations. The silhouette is exact
-//! up to [`EXACT_SILHOUETTE_MAX_ROWS`] rows, else computed on a sample of that many rows
-//! stratified by cluster and drawn from the fit's seed; the sample size is reported.
+//! up to [`silhouette_max_rows`] rows, else computed on a sample of that many rows
+//! stratified by cluster and drawn from the fit's seed; the sample size is reported. Its
+//! cost is rows² × features, so the limit is [`EXACT_SILHOUETTE_MAX_ROWS`] up to
+//! [`SILHOUETTE_REFERENCE_WIDTH`] features and shrinks as 1/√features beyond (the same
+//! work: about 1,600 rows at 300 features, 900 at 1,000).
 //!
 //! **The knee** ([`knee`]) is found with Kneedle (Satopää et al. 2011) for a convex
 //! decreasing curve: k and inertia are scaled to [0, 1], the difference curve is
@@ -26,8 +29,28 @@ use thiserror::Error;
 use super::kmeans::{fit_with_progress, FitProgress, KMeansError, KMeansParams};
 use super::metrics::{calinski_harabasz, davies_bouldin, silhouette_sampled};
 
-/// Above this many rows the silhouette is computed on a stratified sample of this size.
+/// Above this many rows the silhouette is computed on a stratified sample of this size
+/// (up to [`SILHOUETTE_REFERENCE_WIDTH`] features; see [`silhouette_max_rows`]).
 pub const EXACT_SILHOUETTE_MAX_ROWS: usize = 10_000;
+
+/// Up to this many features the silhouette's row limit is [`EXACT_SILHOUETTE_MAX_ROWS`].
+pub const SILHOUETTE_REFERENCE_WIDTH: usize = 8;
+
+/// Rows the silhouette is computed on for `d` features: the largest r with
+/// `r² · max(d, 8) ≤ 10,000² · 8`, so its pairwise work never exceeds that of 10,000 rows
+/// of 8 features.
+pub fn silhouette_max_rows(d: usize) -> usize {
+    let width = d.max(SILHOUETTE_REFERENCE_WIDTH) as u64;
+    let budget = (EXACT_SILHOUETTE_MAX_ROWS as u64).pow(2) * SILHOUETTE_REFERENCE_WIDTH as u64 / width;
+    let mut r = (budget as f64).sqrt() as u64;
+    while r * r > budget {
+        r -= 1;
+    }
+    while (r + 1) * (r + 1) <= budget {
+        r += 1;
+    }
+    usize::try_from(r).unwrap_or(EXACT_SILHOUETTE_MAX_ROWS).max(2)
+}
 
 /// The knee is kept when its silhouette is at least this share of the best.
 pub const SILHOUETTE_SHARE: f64 = 0.9;
@@ -93,7 +116,7 @@ pub fn sweep(
     base: &KMeansParams,
     progress: &mut dyn FnMut(SweepProgress) -> bool,
 ) -> Result<Sweep, KSelectionError> {
-    sweep_with_limit(data, d, k_range, base, progress, EXACT_SILHOUETTE_MAX_ROWS)
+    sweep_with_limit(data, d, k_range, base, progress, silhouette_max_rows(d))
 }
 
 /// [`sweep`] with the exact-silhouette threshold as a parameter.

@@ -242,9 +242,15 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
     })
 }
 
+/// Features counted as one row's worth of work by [`sweep_runs`].
+pub const SWEEP_REFERENCE_WIDTH: usize = 8;
+
 /// Runs per k in the sweep: fewer on big files, where each fit costs more and varies less.
-pub fn sweep_runs(n_rows: usize) -> usize {
-    match n_rows {
+/// A fit costs rows × features, so wide rows count as `features / 8` rows each (up to 8
+/// features, rows alone decide): 10 runs up to 50,000 such rows, 3 up to 200,000, else 1.
+pub fn sweep_runs(n_rows: usize, n_features: usize) -> usize {
+    let width = n_features.max(SWEEP_REFERENCE_WIDTH);
+    match n_rows.saturating_mul(width) / SWEEP_REFERENCE_WIDTH {
         0..=50_000 => 10,
         50_001..=200_000 => 3,
         _ => 1,
@@ -260,7 +266,7 @@ pub fn sweep_k(
     seed: u64,
     progress: &mut dyn FnMut(usize, f64) -> bool,
 ) -> Result<Sweep, PipelineError> {
-    let base = KMeansParams::new(2).seed(seed).n_runs(sweep_runs(cleaned.n_rows));
+    let base = KMeansParams::new(2).seed(seed).n_runs(sweep_runs(cleaned.n_rows, cleaned.n_features));
     let k_max = k_max.max(2).min(cleaned.n_rows.max(2));
     k_selection::sweep(&cleaned.scaled, cleaned.n_features, 2..=k_max, &base, &mut |p| {
         let runs = p.fit.n_runs.max(1) as f64;

@@ -159,7 +159,11 @@ impl Runner {
                     true
                 })
                 .map_err(|e| e.to_string())?;
-                Ok(ResponseBody::Swept(Box::new(SweepReport { sweep, n_runs: pipeline::sweep_runs(cleaned.n_rows), elapsed_ms: 0.0 })))
+                Ok(ResponseBody::Swept(Box::new(SweepReport {
+                    sweep,
+                    n_runs: pipeline::sweep_runs(cleaned.n_rows, cleaned.n_features),
+                    elapsed_ms: 0.0,
+                })))
             }
             RequestBody::Segment(options) => {
                 let file = self.file.as_ref().ok_or_else(no_file)?;

@@ -141,3 +141,15 @@ fn an_empty_range_or_too_large_k_is_reported() {
     assert_eq!(s.warnings.len(), 1);
     assert!(matches!(sweep(&x, 1, 5..=6, &base, &mut |_| true), Err(KSelectionError::Fit { k: 5, .. })));
 }
+
+#[test]
+fn silhouette_row_limit_keeps_the_pairwise_work_of_ten_thousand_rows_of_eight_features() {
+    for d in 1..=8 {
+        assert_eq!(silhouette_max_rows(d), EXACT_SILHOUETTE_MAX_ROWS);
+    }
+    // ⌊√(10,000² · 8 / d)⌋.
+    assert_eq!(silhouette_max_rows(16), 7_071);
+    assert_eq!(silhouette_max_rows(300), 1_632);
+    assert_eq!(silhouette_max_rows(1_000), 894);
+    assert_eq!(silhouette_max_rows(usize::MAX), 2);
+}

@@ -1,0 +1,95 @@
+//! Times each pipeline step on wide numeric files (many features), generated in memory with
+//! a few real clusters: 200 × 1,000 and 10,000 × 300. `cargo run --release --example wide`
+//! (optionally `-- ROWS COLUMNS` for one other shape).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use segmentation::core::clean::CleaningOptions;
+use segmentation::core::ingest::IngestOptions;
+use segmentation::core::pipeline::{clean, export_csv, load, segment, sweep_k, SegmentOptions};
+
+/// SplitMix64: a small seeded generator, enough for test data.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// Roughly normal (sum of four uniforms, variance 1).
+    fn normal(&mut self) -> f64 {
+        ((0..4).map(|_| self.uniform()).sum::<f64>() - 2.0) * 3f64.sqrt()
+    }
+}
+
+/// A CSV of `rows × cols` numbers around `clusters` random centres.
+fn wide_csv(rows: usize, cols: usize, clusters: usize, seed: u64) -> Vec<u8> {
+    let mut rng = Rng(seed);
+    let centres: Vec<Vec<f64>> = (0..clusters).map(|_| (0..cols).map(|_| rng.uniform() * 10.0).collect()).collect();
+    let mut out = String::with_capacity(rows * cols * 8);
+    for c in 0..cols {
+        if c > 0 {
+            out.push(',');
+        }
+        write!(out, "f{c}").unwrap();
+    }
+    out.push('\n');
+    for r in 0..rows {
+        let centre = &centres[r % clusters];
+        for (c, m) in centre.iter().enumerate() {
+            if c > 0 {
+                out.push(',');
+            }
+            write!(out, "{:.3}", m + rng.normal()).unwrap();
+        }
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+fn run(rows: usize, cols: usize) {
+    let bytes = wide_csv(rows, cols, 4, 7);
+    let name = format!("wide_{rows}x{cols}.csv");
+    println!("{name} ({:.1} MB)", bytes.len() as f64 / 1e6);
+    let total = Instant::now();
+    let t = Instant::now();
+    let file = load(&name, &bytes, &IngestOptions::default(), &mut |_| {}).unwrap();
+    println!("  load      {:>9.3} s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let cleaned = clean(&file, &CleaningOptions::suggested(&file.profile)).unwrap();
+    println!("  clean     {:>9.3} s  ({} rows × {} features)", t.elapsed().as_secs_f64(), cleaned.n_rows, cleaned.n_features);
+    let t = Instant::now();
+    let sweep = sweep_k(&file, &cleaned, 10, 42, &mut |_, _| true).unwrap();
+    let k = sweep.recommendation.as_ref().map_or(4, |r| r.k);
+    println!("  sweep_k   {:>9.3} s  (recommended k = {k})", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let segmentation = segment(&file, &cleaned, &SegmentOptions { n_clusters: k, seed: 42 }).unwrap();
+    println!(
+        "  segment   {:>9.3} s  ({} segments, PCA map: {})",
+        t.elapsed().as_secs_f64(),
+        segmentation.n_clusters(),
+        segmentation.pca.is_some()
+    );
+    let t = Instant::now();
+    let csv = export_csv(&file, &cleaned, &segmentation, &[]).unwrap();
+    println!("  export    {:>9.3} s  ({:.1} MB)", t.elapsed().as_secs_f64(), csv.len() as f64 / 1e6);
+    println!("  total     {:>9.3} s", total.elapsed().as_secs_f64());
+}
+
+fn main() {
+    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    if let [rows, cols] = args[..] {
+        run(rows, cols);
+    } else {
+        run(200, 1_000);
+        run(10_000, 300);
+    }
+}
