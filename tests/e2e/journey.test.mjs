@@ -121,7 +121,7 @@ describe("the journey from a CSV to a segmented download", () => {
       // A file with no numeric column loads, then says why it cannot be segmented.
       await loadFile(page, { name: "words.csv", mimeType: "text/csv", buffer: Buffer.from("name,city\nAnn,Oslo\nBo,Rome\n") });
       await error.waitFor();
-      assert.match(await error.textContent(), /words\.csv: no feature to cluster on/);
+      assert.match(await error.textContent(), /words\.csv: nothing to cluster on: no column holds numbers/);
 
       // k larger than the number of rows.
       await loadFile(page, { name: "small.csv", mimeType: "text/csv", buffer: Buffer.from("x,y\n1,2\n3,4\n5,7\n") });

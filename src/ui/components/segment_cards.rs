@@ -9,6 +9,9 @@ use crate::core::clean::format_value;
 use crate::core::pipeline::Segmentation;
 use crate::ui::state::AppState;
 
+/// Features listed on a card at most (beyond, the ones that differ most).
+const CARD_FEATURES: usize = 12;
+
 fn number(v: f64) -> String {
     if v.is_finite() {
         format_value((v * 100.0).round() / 100.0)
@@ -25,10 +28,16 @@ fn SegmentCard(segmentation: Segmentation, index: usize) -> impl IntoView {
     };
     let generated = segment.name.clone();
     let label = format!("Name of segment {}", index + 1);
-    let rows = segmentation
-        .overall
-        .iter()
-        .zip(&segment.features)
+    // A wide file: the features that set this segment apart most, not a table of hundreds.
+    let mut shown: Vec<(&crate::core::segments::OverallFeature, &crate::core::segments::FeatureInSegment)> =
+        segmentation.overall.iter().zip(&segment.features).collect();
+    let hidden = shown.len().saturating_sub(CARD_FEATURES);
+    if hidden > 0 {
+        shown.sort_by(|a, b| b.1.z.abs().total_cmp(&a.1.z.abs()));
+        shown.truncate(CARD_FEATURES);
+    }
+    let rows = shown
+        .into_iter()
         .map(|(o, f)| {
             let class = if f.z >= 0.5 {
                 "above"
@@ -84,6 +93,9 @@ fn SegmentCard(segmentation: Segmentation, index: usize) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
+            {(hidden > 0).then(|| view! {
+                <p class="muted">{format!("The {CARD_FEATURES} features that set this segment apart most; {hidden} more are in the summary download.")}</p>
+            })}
         </article>
     }
     .into_any()
