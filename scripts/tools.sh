@@ -27,6 +27,10 @@ ensure_clippy() {
     log "adding clippy"
     rustup component add clippy
   fi
+  if ! cargo fmt --version >/dev/null 2>&1; then
+    log "adding rustfmt"
+    rustup component add rustfmt
+  fi
 }
 
 ensure_trunk() {

@@ -4,6 +4,7 @@
 
 use segmentation::core::clean::CleaningOptions;
 use segmentation::core::ingest::IngestOptions;
+use segmentation::core::model::sha256_hex;
 use segmentation::core::pipeline::{clean, export_csv, load, segment, LoadedFile, SegmentOptions};
 use segmentation::core::profile::ColumnKind;
 use segmentation::worker::protocol::{ExportKind, Request, RequestBody, ResponseBody};
@@ -192,12 +193,13 @@ fn a_downloaded_model_applied_to_the_same_file_gives_the_same_segments() {
     let names = vec![String::new(), "Renamed".to_owned()];
     let export = RequestBody::Export { what: ExportKind::SegmentedCsv, names: names.clone() };
     let ResponseBody::Exported { bytes: segmented, .. } = handle(&mut runner, 4, export) else { panic!() };
-    let model = RequestBody::ExportModel { names, file_bytes: CUSTOMERS.to_vec() };
+    let model = RequestBody::ExportModel { names, file_bytes: Vec::new() };
     let ResponseBody::Exported { file_name, mime, bytes: json } = handle(&mut runner, 5, model) else { panic!() };
     assert_eq!((file_name.as_str(), mime.as_str()), ("customers-model.json", "application/json"));
     let parsed: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(parsed["schema_version"], 1);
-    assert_eq!(parsed["source"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(parsed["source"]["sha256"], sha256_hex(CUSTOMERS), "the hash taken when the file was read");
+    assert_eq!((&parsed["source"]["file_name"], &parsed["source"]["origin"]), (&"customers.csv".into(), &"file".into()));
     assert_eq!(parsed["segment_names"][1], "Renamed");
 
     let apply = RequestBody::ApplyModel {
@@ -264,6 +266,51 @@ fn a_transaction_log_becomes_customers_then_segments_and_every_transaction_row_i
     assert!(customers_csv.starts_with(
         "CustomerID,Recency,Frequency,Monetary,Tenure,AvgOrderValue,R,F,M,RFM_Score,RFM_Segment,segment,segment_name,excluded_reason"
     ));
+
+    // The model says where the customers came from: the log, by its name and its hash.
+    let ResponseBody::Exported { bytes: json, .. } = handle(&mut runner, 8, RequestBody::ExportModel { names: vec![], file_bytes: vec![] })
+    else {
+        panic!()
+    };
+    let model: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(model["source"]["file_name"], "log.csv");
+    assert_eq!(model["source"]["sha256"], sha256_hex(LOG));
+    assert_eq!(model["source"]["origin"], "transaction_log");
+    assert_eq!(model["source"]["n_rows"], rfm.report.customers);
+}
+
+#[test]
+fn the_sample_model_carries_the_hash_of_the_sample_bytes() {
+    use segmentation::core::sample::{sample_customers_csv, SAMPLE_FILE_NAME};
+    let mut runner = Runner::new();
+    let clock = || 0.0;
+    let handle = |runner: &mut Runner, id: u64, body: RequestBody| runner.handle(Request { id, body }, &clock, &mut |_, _| {}).body;
+    let ResponseBody::Loaded(summary) = handle(&mut runner, 1, RequestBody::LoadSample { options: IngestOptions::default() }) else {
+        panic!()
+    };
+    assert!(matches!(handle(&mut runner, 2, RequestBody::Clean(summary.suggested.clone())), ResponseBody::Cleaned(_)));
+    assert!(matches!(handle(&mut runner, 3, RequestBody::Segment(k(5))), ResponseBody::Segmented(_)));
+    let ResponseBody::Exported { bytes: json, .. } = handle(&mut runner, 4, RequestBody::ExportModel { names: vec![], file_bytes: vec![] })
+    else {
+        panic!()
+    };
+    let model: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(model["source"]["sha256"], sha256_hex(sample_customers_csv().as_bytes()));
+    assert_ne!(model["source"]["sha256"], sha256_hex(b""), "not the hash of nothing");
+    assert_eq!((&model["source"]["file_name"], &model["source"]["origin"]), (&SAMPLE_FILE_NAME.into(), &"sample".into()));
+
+    // A file loaded after the sample is hashed itself.
+    let load = RequestBody::Load { name: "customers.csv".into(), bytes: CUSTOMERS.to_vec(), options: IngestOptions::default() };
+    let ResponseBody::Loaded(summary) = handle(&mut runner, 5, load) else { panic!() };
+    assert!(matches!(handle(&mut runner, 6, RequestBody::Clean(summary.suggested.clone())), ResponseBody::Cleaned(_)));
+    assert!(matches!(handle(&mut runner, 7, RequestBody::Segment(k(3))), ResponseBody::Segmented(_)));
+    let ResponseBody::Exported { bytes: json, .. } =
+        handle(&mut runner, 8, RequestBody::ExportModel { names: vec![], file_bytes: b"ignored".to_vec() })
+    else {
+        panic!()
+    };
+    let model: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!((&model["source"]["sha256"], &model["source"]["origin"]), (&sha256_hex(CUSTOMERS).into(), &"file".into()));
 }
 
 #[test]
@@ -326,4 +373,37 @@ fn sweep_runs_fall_with_rows_times_features_beyond_eight_features() {
     assert_eq!([sweep_runs(50_000, 3), sweep_runs(50_001, 8), sweep_runs(200_001, 1)], [10, 3, 1]);
     // 10,000 rows of 300 features weigh as 375,000 rows of 8; 200 of 1,000 as 25,000.
     assert_eq!([sweep_runs(10_000, 300), sweep_runs(200, 1_000), sweep_runs(20_000, 40)], [1, 10, 3]);
+}
+
+#[test]
+fn cleaning_options_from_a_message_are_checked_before_any_step_relies_on_them() {
+    use segmentation::core::clean::{MissingStrategy, OutlierPolicy};
+    let mut runner = Runner::new();
+    let clock = || 0.0;
+    let handle = |runner: &mut Runner, id: u64, body: RequestBody| runner.handle(Request { id, body }, &clock, &mut |_, _| {}).body;
+    let load = RequestBody::Load { name: "customers.csv".into(), bytes: CUSTOMERS.to_vec(), options: IngestOptions::default() };
+    let ResponseBody::Loaded(summary) = handle(&mut runner, 1, load) else { panic!() };
+    let with = |change: &dyn Fn(&mut CleaningOptions)| {
+        let mut options = summary.suggested.clone();
+        change(&mut options);
+        options
+    };
+    // As they would arrive from localStorage or a hand-made message: f64::clamp panics on
+    // lower > upper, and NaN reads as "not a number" through every later step.
+    let bad: [(CleaningOptions, &str); 4] = [
+        (with(&|o| o.outliers = OutlierPolicy::ClipPercentiles { lower: 99.0, upper: 1.0 }), "clip percentiles"),
+        (with(&|o| o.outliers = OutlierPolicy::ClipIqr { factor: -1.0 }), "IQR factor"),
+        (with(&|o| o.numeric[0].missing = MissingStrategy::Constant(f64::NAN)), "fills missing cells"),
+        (with(&|o| o.one_hot_top = 0), "categories kept"),
+    ];
+    for (id, (options, says)) in (2..).zip(bad) {
+        let answer = handle(&mut runner, id, RequestBody::Clean(options));
+        let ResponseBody::Failed { message } = answer else { panic!("{answer:?}") };
+        assert!(message.starts_with("customers.csv: ") && message.contains(says), "{message}");
+    }
+    let json = r#"{"method":"clip_percentiles","lower":99,"upper":1}"#;
+    let reversed: OutlierPolicy = serde_json::from_str(json).unwrap();
+    let answer = handle(&mut runner, 9, RequestBody::Clean(with(&|o| o.outliers = reversed)));
+    assert!(matches!(answer, ResponseBody::Failed { .. }));
+    assert!(matches!(handle(&mut runner, 10, RequestBody::Clean(summary.suggested.clone())), ResponseBody::Cleaned(_)));
 }

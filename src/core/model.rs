@@ -22,11 +22,46 @@ pub const MODEL_SCHEMA_VERSION: u32 = 1;
 /// Where the model came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelSource {
+    /// The file that was read (in transaction mode: the transaction log).
     pub file_name: String,
-    /// SHA-256 of the input file's bytes, hex.
+    /// SHA-256 of that file's bytes, hex, taken when they were read.
     pub sha256: String,
+    /// What the file was; models saved before this field read as [`SourceOrigin::File`].
+    #[serde(default)]
+    pub origin: SourceOrigin,
+    /// Rows of the table clustered (in transaction mode: customers, not log lines).
     pub n_rows: usize,
     pub n_clustered: usize,
+}
+
+/// What the input of a model was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceOrigin {
+    /// A file of one row per customer.
+    #[default]
+    File,
+    /// The built-in sample customers (`core::sample`).
+    Sample,
+    /// A transaction log: the customers clustered were derived from it (one row per
+    /// customer: Recency, Frequency, Monetary, ...).
+    TransactionLog,
+}
+
+/// The bytes a segmentation starts from, hashed once when they are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    pub file_name: String,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+    pub origin: SourceOrigin,
+}
+
+impl Provenance {
+    /// Hashes the bytes of a file as read.
+    pub fn of(file_name: &str, bytes: &[u8], origin: SourceOrigin) -> Self {
+        Self { file_name: file_name.to_owned(), sha256: sha256_hex(bytes), origin }
+    }
 }
 
 /// A feature as saved: the table column it reads by name, and what was done to it.
@@ -86,6 +121,18 @@ pub enum ModelError {
     MissingColumn(String),
     #[error("the model is inconsistent: {0}")]
     Inconsistent(String),
+    #[error("the model has no segment: download the model again from a segmentation")]
+    NoSegments,
+    #[error("the model has {names} segment names for {segments} segments: download the model again")]
+    NamesCount { names: usize, segments: usize },
+    #[error("the model's clip bounds of “{feature}” are not two numbers with lower ≤ upper ({lo}, {hi}): download the model again")]
+    InvalidClip { feature: String, lo: f64, hi: f64 },
+    #[error("the model's fill value for missing “{feature}” is not a number ({value}): download the model again")]
+    InvalidImpute { feature: String, value: f64 },
+    #[error("the model's scaling of “{feature}” is not usable (centre {center}, scale {scale}; the scale must be a non-zero number): download the model again")]
+    InvalidScaler { feature: String, center: f64, scale: f64 },
+    #[error("the model's centre of segment {segment} holds a value that is not a number: download the model again")]
+    InvalidCentre { segment: usize },
 }
 
 /// SHA-256 of bytes, lower-case hex.
@@ -96,7 +143,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// Builds the model of a segmentation.
 pub fn save_model(
     file: &LoadedFile,
-    file_sha256: String,
+    provenance: &Provenance,
     cleaning: &CleaningOptions,
     cleaned: &CleanedData,
     segmentation: &Segmentation,
@@ -109,7 +156,13 @@ pub fn save_model(
         schema_version: MODEL_SCHEMA_VERSION,
         app: "customer-segmentation".to_owned(),
         app_version: env!("CARGO_PKG_VERSION").to_owned(),
-        source: ModelSource { file_name: file.name.clone(), sha256: file_sha256, n_rows: file.table.n_rows(), n_clustered: cleaned.n_rows },
+        source: ModelSource {
+            file_name: provenance.file_name.clone(),
+            sha256: provenance.sha256.clone(),
+            origin: provenance.origin,
+            n_rows: file.table.n_rows(),
+            n_clustered: cleaned.n_rows,
+        },
         columns: file.profile.columns.iter().map(|c| SavedColumn { name: c.name.clone(), kind: c.kind.as_str().to_owned() }).collect(),
         cleaning: cleaning.clone(),
         features: cleaned
@@ -141,21 +194,59 @@ pub fn read_model(json: &[u8]) -> Result<SavedModel, ModelError> {
     if model.schema_version > MODEL_SCHEMA_VERSION {
         return Err(ModelError::NewerSchema { found: model.schema_version, supported: MODEL_SCHEMA_VERSION });
     }
+    check_model(&model)?;
+    Ok(model)
+}
+
+/// Everything [`apply_model`] relies on: shapes (d ≥ 1 features, k ≥ 1 centres of d values,
+/// a scaler of d, k names), finite clip bounds with lo ≤ hi, finite fill values, a finite
+/// scaler with non-zero scales, finite centres. A model read from JSON holds only finite
+/// numbers (JSON has no NaN), but one may be built otherwise.
+pub fn check_model(model: &SavedModel) -> Result<(), ModelError> {
     let d = model.features.len();
+    let k = model.n_clusters;
     if d == 0
         || model.scaler.centers.len() != d
         || model.scaler.scales.len() != d
-        || model.centers_scaled.len() != model.n_clusters
+        || model.centers_scaled.len() != k
         || model.centers_scaled.iter().any(|c| c.len() != d)
+        || model.centers_original.len() != k
+        || model.centers_original.iter().any(|c| c.len() != d)
     {
         return Err(ModelError::Inconsistent(format!("{d} features but centres or scaler of another size")));
     }
-    Ok(model)
+    if k == 0 {
+        return Err(ModelError::NoSegments);
+    }
+    if model.segment_names.len() != k {
+        return Err(ModelError::NamesCount { names: model.segment_names.len(), segments: k });
+    }
+    for ((feature, &center), &scale) in model.features.iter().zip(&model.scaler.centers).zip(&model.scaler.scales) {
+        let name = || feature.name.clone();
+        if let FeatureSource::Number { impute, clip, .. } = &feature.source {
+            if let Some(value) = impute.filter(|v| !v.is_finite()) {
+                return Err(ModelError::InvalidImpute { feature: name(), value });
+            }
+            if let Some((lo, hi)) = clip.filter(|(lo, hi)| !(lo.is_finite() && hi.is_finite() && lo <= hi)) {
+                return Err(ModelError::InvalidClip { feature: name(), lo, hi });
+            }
+        }
+        if !(center.is_finite() && scale.is_finite() && scale != 0.0) {
+            return Err(ModelError::InvalidScaler { feature: name(), center, scale });
+        }
+    }
+    if let Some(segment) = model.centers_scaled.iter().position(|c| c.iter().any(|v| !v.is_finite())) {
+        return Err(ModelError::InvalidCentre { segment });
+    }
+    Ok(())
 }
 
 /// Gives every row of `table` the segment of the nearest saved centre, after the saved
 /// transformations; rows that cannot be placed keep an empty segment and the reason.
+/// Checks the model first ([`check_model`]), so a model built in code is held to what
+/// [`read_model`] asks of a file.
 pub fn apply_model(table: &Table, model: &SavedModel) -> Result<Vec<RowOutcome>, ModelError> {
+    check_model(model)?;
     let n = table.n_rows();
     let d = model.features.len();
     let column_of = |name: &str| table.headers.iter().position(|h| h == name).ok_or_else(|| ModelError::MissingColumn(name.to_owned()));
@@ -185,7 +276,8 @@ pub fn apply_model(table: &Table, model: &SavedModel) -> Result<Vec<RowOutcome>,
                         } else {
                             v
                         };
-                        let v = clip.map_or(v, |(lo, hi)| v.clamp(lo, hi));
+                        // Not `clamp`, which panics on bounds out of order: these come from a file.
+                        let v = clip.map_or(v, |(lo, hi)| v.max(lo).min(hi));
                         if *log1p {
                             if v < 0.0 {
                                 if let Some(slot @ None) = reasons.get_mut(row) {
@@ -241,9 +333,13 @@ pub fn apply_model(table: &Table, model: &SavedModel) -> Result<Vec<RowOutcome>,
 mod tests {
     use super::*;
     use crate::core::ingest::{parse_csv, IngestOptions};
-    use crate::core::pipeline::{clean, load, segment, SegmentOptions};
+    use crate::core::pipeline::{self, clean, load, segment, SegmentOptions};
 
     const CUSTOMERS: &[u8] = include_bytes!("../../tests/fixtures/customers.csv");
+
+    fn provenance() -> Provenance {
+        Provenance::of("customers.csv", CUSTOMERS, SourceOrigin::File)
+    }
 
     #[test]
     fn sha256_matches_the_standard_test_vector() {
@@ -260,7 +356,7 @@ mod tests {
         let cleaned = clean(&file, &options).unwrap();
         let s = segment(&file, &cleaned, &SegmentOptions { n_clusters: 5, seed: 42 }).unwrap();
         let names: Vec<String> = s.segments.iter().map(|x| x.name.clone()).collect();
-        let model = save_model(&file, sha256_hex(CUSTOMERS), &options, &cleaned, &s, &names, 42);
+        let model = save_model(&file, &Provenance::of("customers.csv", CUSTOMERS, SourceOrigin::File), &options, &cleaned, &s, &names, 42);
         let json = serde_json::to_vec_pretty(&model).unwrap();
         let back = read_model(&json).unwrap();
         assert_eq!(back, model);
@@ -275,7 +371,8 @@ mod tests {
         let options = CleaningOptions::suggested(&file.profile);
         let cleaned = clean(&file, &options).unwrap();
         let s = segment(&file, &cleaned, &SegmentOptions { n_clusters: 3, seed: 1 }).unwrap();
-        let mut model = save_model(&file, String::new(), &options, &cleaned, &s, &[], 1);
+        let names = pipeline::segment_names(&s, &[]);
+        let mut model = save_model(&file, &provenance(), &options, &cleaned, &s, &names, 1);
         let other = parse_csv(b"Age,Spend\n30,5\n", &IngestOptions::default()).unwrap();
         assert_eq!(apply_model(&other, &model), Err(ModelError::MissingColumn("Annual Income (k$)".into())));
         model.schema_version = 99;
@@ -291,11 +388,104 @@ mod tests {
         let options = CleaningOptions::suggested(&file.profile);
         let cleaned = clean(&file, &options).unwrap();
         let s = segment(&file, &cleaned, &SegmentOptions { n_clusters: 3, seed: 1 }).unwrap();
-        let model = save_model(&file, String::new(), &options, &cleaned, &s, &[], 1);
+        let names = pipeline::segment_names(&s, &[]);
+        let model = save_model(&file, &provenance(), &options, &cleaned, &s, &names, 1);
         let new = parse_csv(b"Age,Annual Income (k$),Spending Score (1-100)\n30,NA,50\n40,60,55\n", &IngestOptions::default()).unwrap();
         let outcomes = apply_model(&new, &model).unwrap();
         assert_eq!(outcomes[0].segment, None);
         assert_eq!(outcomes[0].excluded_reason.as_deref(), Some("missing or not a number in Annual Income (k$)"));
         assert!(outcomes[1].segment.is_some());
+    }
+
+    /// A model of the fixture with a percentile clip and a median fill, as JSON values.
+    fn model_json() -> serde_json::Value {
+        let file = load("customers.csv", CUSTOMERS, &IngestOptions::default(), &mut |_| {}).unwrap();
+        let mut options = CleaningOptions::suggested(&file.profile);
+        options.numeric[1].missing = crate::core::clean::MissingStrategy::Median;
+        options.outliers = crate::core::clean::OutlierPolicy::ClipPercentiles { lower: 1.0, upper: 99.0 };
+        let cleaned = clean(&file, &options).unwrap();
+        let s = segment(&file, &cleaned, &SegmentOptions { n_clusters: 3, seed: 1 }).unwrap();
+        let names = pipeline::segment_names(&s, &[]);
+        serde_json::to_value(save_model(&file, &provenance(), &options, &cleaned, &s, &names, 1)).unwrap()
+    }
+
+    fn read_changed(change: impl FnOnce(&mut serde_json::Value)) -> Result<SavedModel, ModelError> {
+        let mut json = model_json();
+        change(&mut json);
+        read_model(&serde_json::to_vec(&json).unwrap())
+    }
+
+    #[test]
+    fn the_test_model_reads() {
+        let json = model_json();
+        assert!(json["features"][0]["source"]["clip"].is_array(), "{}", json["features"][0]);
+        assert!(read_changed(|_| {}).is_ok());
+    }
+
+    #[test]
+    fn clip_bounds_out_of_order_are_refused_not_a_panic() {
+        let result = read_changed(|j| j["features"][0]["source"]["clip"] = serde_json::json!([10.0, 1.0]));
+        assert!(matches!(result, Err(ModelError::InvalidClip { lo: 10.0, hi: 1.0, .. })), "{result:?}");
+        assert!(result.unwrap_err().to_string().contains("download the model again"));
+    }
+
+    #[test]
+    fn a_zero_scale_is_refused() {
+        let result = read_changed(|j| j["scaler"]["scales"][1] = serde_json::json!(0.0));
+        assert!(matches!(result, Err(ModelError::InvalidScaler { scale: 0.0, .. })), "{result:?}");
+    }
+
+    #[test]
+    fn shapes_and_counts_are_checked() {
+        let no_segments = read_changed(|j| {
+            j["n_clusters"] = serde_json::json!(0);
+            j["centers_scaled"] = serde_json::json!([]);
+            j["centers_original"] = serde_json::json!([]);
+            j["segment_names"] = serde_json::json!([]);
+        });
+        assert_eq!(no_segments, Err(ModelError::NoSegments));
+        let names = read_changed(|j| j["segment_names"] = serde_json::json!(["only one"]));
+        assert_eq!(names, Err(ModelError::NamesCount { names: 1, segments: 3 }));
+        let short_centre = read_changed(|j| j["centers_scaled"][2] = serde_json::json!([0.0]));
+        assert!(matches!(short_centre, Err(ModelError::Inconsistent(_))));
+        let short_original = read_changed(|j| j["centers_original"][0] = serde_json::json!([]));
+        assert!(matches!(short_original, Err(ModelError::Inconsistent(_))));
+        let more_clusters = read_changed(|j| j["n_clusters"] = serde_json::json!(u64::MAX));
+        assert!(matches!(more_clusters, Err(ModelError::Inconsistent(_))));
+        let no_features = read_changed(|j| j["features"] = serde_json::json!([]));
+        assert!(matches!(no_features, Err(ModelError::Inconsistent(_))));
+    }
+
+    #[test]
+    fn numbers_json_cannot_hold_are_refused_in_a_model_built_in_code() {
+        // JSON has no NaN or infinity (serde_json refuses 1e999), so these reach only a
+        // model built in code; apply_model checks it as read_model does.
+        let table = parse_csv(CUSTOMERS, &IngestOptions::default()).unwrap();
+        let good = read_changed(|_| {}).unwrap();
+        let mut m = good.clone();
+        m.scaler.centers[0] = f64::NAN;
+        assert!(matches!(apply_model(&table, &m), Err(ModelError::InvalidScaler { .. })));
+        let mut m = good.clone();
+        m.centers_scaled[1][0] = f64::INFINITY;
+        assert_eq!(apply_model(&table, &m), Err(ModelError::InvalidCentre { segment: 1 }));
+        let mut m = good.clone();
+        let FeatureSource::Number { impute, .. } = &mut m.features[1].source else { panic!() };
+        *impute = Some(f64::NAN);
+        assert!(matches!(apply_model(&table, &m), Err(ModelError::InvalidImpute { .. })));
+        let mut m = good;
+        let FeatureSource::Number { clip, .. } = &mut m.features[0].source else { panic!() };
+        *clip = Some((f64::NAN, 1.0));
+        assert!(matches!(apply_model(&table, &m), Err(ModelError::InvalidClip { .. })));
+        assert!(matches!(read_model(b"{\"lo\": 1e999}"), Err(ModelError::NotAModel(_))));
+    }
+
+    #[test]
+    fn a_model_saved_before_the_origin_field_reads_as_a_file() {
+        let model = read_changed(|j| {
+            j["source"].as_object_mut().unwrap().remove("origin");
+        })
+        .unwrap();
+        assert_eq!(model.source.origin, SourceOrigin::File);
+        assert_eq!(model.source.sha256, sha256_hex(CUSTOMERS));
     }
 }

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::clean::{clean_table, CleanError, CleanedData, CleaningOptions};
+use super::clean::{clean_table, CleanError, CleanedData, CleaningOptions, OptionsError};
 use super::export::{segmented_csv, summary_csv, ExportError, RowOutcome};
 use super::ingest::{parse_csv_with_progress, IngestError, IngestOptions, Table};
 use super::k_selection::{self, KSelectionError, Sweep};
@@ -30,6 +30,8 @@ pub struct PipelineError {
 pub enum PipelineErrorKind {
     #[error(transparent)]
     Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Options(#[from] OptionsError),
     #[error(transparent)]
     Clean(#[from] CleanError),
     #[error(transparent)]
@@ -87,8 +89,13 @@ pub fn profile(name: &str, table: Table) -> LoadedFile {
     LoadedFile { name: name.to_owned(), table, profile }
 }
 
-/// Runs the cleaning steps.
+/// Checks the choices (they come from the page, localStorage or a model), then runs the
+/// cleaning steps.
 pub fn clean(file: &LoadedFile, options: &CleaningOptions) -> Result<CleanedData, PipelineError> {
+    // With no feature chosen, the cleaning names the file's own cause (one row, only text, ...).
+    if !(options.numeric.is_empty() && options.categorical.is_empty()) {
+        options.check(file.table.n_columns()).map_err(named(&file.name))?;
+    }
     clean_table(&file.table, &file.profile, options).map_err(named(&file.name))
 }
 

@@ -51,8 +51,9 @@ pub enum RequestBody {
     /// A file to download from the last segmentation; `names` are the user's segment names
     /// (empty entries keep the generated ones).
     Export { what: ExportKind, names: Vec<String> },
-    /// The model as JSON. The page attaches the loaded `File` (for its SHA-256); the worker
-    /// puts its bytes in `file_bytes`.
+    /// The model as JSON, with the SHA-256 the worker took when it read the file.
+    /// `file_bytes` is ignored (kept so a page that still sends it is understood; the page
+    /// still attaches the `File`, which the worker no longer hashes again).
     ExportModel {
         names: Vec<String>,
         #[serde(with = "serde_bytes", default)]

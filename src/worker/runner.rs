@@ -3,10 +3,11 @@
 
 use crate::core::clean::{CleanedData, CleaningOptions};
 use crate::core::export::{model_file_name, segmented_csv, segmented_file_name, summary_file_name, RowOutcome};
-use crate::core::model::{apply_model, read_model, save_model, sha256_hex};
+use crate::core::ingest::{IngestOptions, Table};
+use crate::core::model::{apply_model, read_model, save_model, Provenance, SavedModel, SourceOrigin};
 use crate::core::pipeline::{self, LoadedFile, SegmentOptions, Segmentation};
-use crate::core::profile::profile_warnings;
-use crate::core::rfm::{aggregate, customers_table, suggested_cleaning, RfmResult};
+use crate::core::profile::{profile_warnings, ColumnKind};
+use crate::core::rfm::{aggregate, customers_table, suggested_cleaning, RfmOptions, RfmResult, TransactionMapping};
 use rustc_hash::FxHashMap;
 
 use super::protocol::{
@@ -29,6 +30,9 @@ pub struct Runner {
     /// Transaction mode: the transaction log and its aggregation (`file` is then the
     /// customers made from it).
     transactions: Option<(LoadedFile, RfmResult, RfmSummary)>,
+    /// The bytes `file` comes from, hashed once when they were read (in transaction mode:
+    /// the log's), for the model's provenance.
+    source: Option<Provenance>,
     /// Why the last cleaning failed, repeated when a step that needs it is asked for.
     clean_error: Option<String>,
 }
@@ -64,188 +68,266 @@ impl Runner {
 
     fn dispatch(&mut self, body: RequestBody, now_ms: &dyn Fn() -> f64, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
         match body {
-            RequestBody::LoadSample { options } => {
-                let bytes = crate::core::sample::sample_customers_csv().into_bytes();
-                let name = crate::core::sample::SAMPLE_FILE_NAME.to_owned();
-                self.dispatch(RequestBody::Load { name, bytes, options }, now_ms, progress)
-            }
+            RequestBody::LoadSample { options } => self.load_sample(options, now_ms, progress),
             RequestBody::LoadAttached { name, .. } => Err(format!("{name}: the file did not reach the background worker: choose it again")),
-            RequestBody::Load { name, bytes, options } => {
-                // A new file replaces the old one even if it fails, so nothing stale remains.
-                self.file = None;
-                self.cleaned = None;
-                self.segmentation = None;
-                self.applied = None;
-                self.transactions = None;
-                let started = now_ms();
-                let table = pipeline::read(&name, &bytes, &options, &mut |f| progress("Reading", f)).map_err(|e| e.to_string())?;
-                let read_ms = now_ms() - started;
-                progress("Profiling", 1.0);
-                let file = pipeline::profile(&name, table);
-                let mut summary = summarise(&file, bytes.len());
-                summary.read_ms = read_ms;
-                self.file = Some(file);
-                Ok(ResponseBody::Loaded(Box::new(summary)))
-            }
-            RequestBody::Transactions { mapping, options } => {
-                // The transaction log is the file loaded last (or the one kept when already
-                // in transaction mode, to change the mapping).
-                let log = match self.transactions.take() {
-                    Some((log, _, _)) => log,
-                    None => self.file.take().ok_or_else(no_file)?,
-                };
-                self.cleaned = None;
-                self.segmentation = None;
-                progress("Adding up each customer's purchases", 0.0);
-                let result = match aggregate(&log.table, &log.profile, &mapping, &options) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        let message = format!("{}: {e}", log.name);
-                        self.file = Some(log);
-                        return Err(message);
-                    }
-                };
-                let name_of = |c: Option<usize>| c.and_then(|c| log.table.headers.get(c).cloned()).unwrap_or_else(|| "–".to_owned());
-                let rfm = RfmSummary {
-                    source: log.name.clone(),
-                    mapping: mapping.clone(),
-                    mapping_names: vec![
-                        ("customer".to_owned(), name_of(Some(mapping.customer))),
-                        ("date".to_owned(), name_of(Some(mapping.date))),
-                        ("order".to_owned(), name_of(mapping.invoice)),
-                        ("amount".to_owned(), name_of(mapping.amount)),
-                        ("quantity".to_owned(), name_of(mapping.quantity)),
-                        ("unit price".to_owned(), name_of(mapping.unit_price)),
-                    ],
-                    report: result.report.clone(),
-                };
-                let customers = pipeline::profile(&customers_file_name(&log.name), customers_table(&result));
-                let mut summary = summarise(&customers, 0);
-                summary.suggested = suggested_cleaning(&customers.profile);
-                summary.rfm = Some(rfm.clone());
-                self.file = Some(customers);
-                self.transactions = Some((log, result, rfm));
-                Ok(ResponseBody::Loaded(Box::new(summary)))
-            }
-            RequestBody::SetKind { column, kind } => {
-                let file = self.file.as_mut().ok_or_else(no_file)?;
-                file.set_kind(column, kind).map_err(|e| e.to_string())?;
-                self.cleaned = None;
-                self.segmentation = None;
-                Ok(ResponseBody::Profiled { columns: file.profile.columns.clone(), suggested: CleaningOptions::suggested(&file.profile) })
-            }
-            RequestBody::Clean(options) => {
-                let file = self.file.as_ref().ok_or_else(no_file)?;
-                self.cleaned = None;
-                self.segmentation = None;
-                progress("Cleaning", 0.0);
-                let cleaned = pipeline::clean(file, &options).map_err(|e| e.to_string());
-                self.clean_error = cleaned.as_ref().err().cloned();
-                let cleaned = cleaned?;
-                let summary = CleanSummary {
-                    report: cleaned.report.clone(),
-                    feature_names: cleaned.features.iter().map(|f| f.name.clone()).collect(),
-                    elapsed_ms: 0.0,
-                };
-                self.cleaned = Some((options, cleaned));
-                Ok(ResponseBody::Cleaned(summary))
-            }
-            RequestBody::Sweep { k_max, seed } => {
-                let file = self.file.as_ref().ok_or_else(no_file)?;
-                let (_, cleaned) = self.cleaned.as_ref().ok_or_else(|| not_cleaned(file, self.clean_error.as_deref()))?;
-                progress("Trying k = 2", 0.0);
-                let sweep = pipeline::sweep_k(file, cleaned, k_max, seed, &mut |k, fraction| {
-                    progress(&format!("Trying k = {k}"), fraction);
-                    true
-                })
-                .map_err(|e| e.to_string())?;
-                Ok(ResponseBody::Swept(Box::new(SweepReport {
-                    sweep,
-                    n_runs: pipeline::sweep_runs(cleaned.n_rows, cleaned.n_features),
-                    elapsed_ms: 0.0,
-                })))
-            }
-            RequestBody::Segment(options) => {
-                let file = self.file.as_ref().ok_or_else(no_file)?;
-                let (_, cleaned) = self.cleaned.as_ref().ok_or_else(|| not_cleaned(file, self.clean_error.as_deref()))?;
-                progress("Clustering", 0.0);
-                self.segmentation = None;
-                let segmentation = pipeline::segment(file, cleaned, &options).map_err(|e| e.to_string())?;
-                self.segmentation = Some((options, segmentation.clone()));
-                Ok(ResponseBody::Segmented(Box::new(SegmentReport { segmentation, elapsed_ms: 0.0 })))
-            }
-            RequestBody::Export { what, names } => {
-                let file = self.file.as_ref().ok_or_else(no_file)?;
-                progress("Writing the file", 0.0);
-                if what == ExportKind::AppliedCsv {
-                    let (outcomes, model_names) = self.applied.as_ref().ok_or_else(|| format!("{}: apply a model first", file.name))?;
-                    let names = if names.iter().any(|n| !n.is_empty()) { names } else { model_names.clone() };
-                    let bytes = segmented_csv(&file.table, outcomes, &names).map_err(|e| format!("{}: {e}", file.name))?;
-                    return Ok(ResponseBody::Exported { file_name: segmented_file_name(&file.name), mime: CSV_MIME.to_owned(), bytes });
-                }
-                let (Some((_, cleaned)), Some((_, segmentation))) = (&self.cleaned, &self.segmentation) else {
-                    return Err(format!("{}: run the segmentation first, then download", file.name));
-                };
-                let (file_name, mime, bytes) = match (what, &self.transactions) {
-                    // Transaction mode: every transaction row, with its customer's segment.
-                    (ExportKind::SegmentedCsv, Some((log, result, rfm))) => (
-                        segmented_file_name(&log.name),
-                        CSV_MIME,
-                        transactions_csv(log, rfm.mapping.customer, result, file, cleaned, segmentation, &names)?,
-                    ),
-                    (ExportKind::SegmentedCsv | ExportKind::AppliedCsv | ExportKind::CustomersCsv, _) => (
-                        segmented_file_name(&file.name),
-                        CSV_MIME,
-                        pipeline::export_csv(file, cleaned, segmentation, &names).map_err(|e| e.to_string())?,
-                    ),
-                    (ExportKind::SummaryCsv, _) => (
-                        summary_file_name(&file.name),
-                        CSV_MIME,
-                        pipeline::export_summary(file, segmentation, &names).map_err(|e| e.to_string())?,
-                    ),
-                };
-                Ok(ResponseBody::Exported { file_name, mime: mime.to_owned(), bytes })
-            }
-            RequestBody::ExportModel { names, file_bytes } => {
-                let file = self.file.as_ref().ok_or_else(no_file)?;
-                let (Some((cleaning, cleaned)), Some((options, segmentation))) = (&self.cleaned, &self.segmentation) else {
-                    return Err(format!("{}: run the segmentation first, then download the model", file.name));
-                };
-                progress("Writing the model", 0.0);
-                let names = pipeline::segment_names(segmentation, &names);
-                let model = save_model(file, sha256_hex(&file_bytes), cleaning, cleaned, segmentation, &names, options.seed);
-                let bytes = serde_json::to_vec_pretty(&model).map_err(|e| format!("{}: could not write the model: {e}", file.name))?;
-                Ok(ResponseBody::Exported { file_name: model_file_name(&file.name), mime: "application/json".to_owned(), bytes })
-            }
-            RequestBody::ApplyModel { model_json, name, bytes, options } => {
-                self.file = None;
-                self.cleaned = None;
-                self.segmentation = None;
-                self.applied = None;
-                let model = read_model(&model_json).map_err(|e| format!("the model: {e}"))?;
-                let table = pipeline::read(&name, &bytes, &options, &mut |f| progress("Reading", f)).map_err(|e| e.to_string())?;
-                progress("Applying the model", 1.0);
-                let outcomes = apply_model(&table, &model).map_err(|e| format!("{name}: {e}"))?;
-                let mut sizes = vec![0usize; model.n_clusters];
-                for o in &outcomes {
-                    if let Some(size) = o.segment.and_then(|s| sizes.get_mut(s)) {
-                        *size += 1;
-                    }
-                }
-                let unplaced = outcomes.iter().filter(|o| o.segment.is_none()).count();
-                let applied = AppliedSummary {
-                    file_name: name.clone(),
-                    n_rows: table.n_rows(),
-                    unplaced,
-                    segment_names: model.segment_names.clone(),
-                    sizes,
-                    model_source: model.source.file_name.clone(),
-                };
-                self.file = Some(pipeline::profile(&name, table));
-                self.applied = Some((outcomes, model.segment_names));
-                Ok(ResponseBody::Applied(applied))
-            }
+            RequestBody::Load { name, bytes, options } => self.load(name, &bytes, &options, now_ms, progress),
+            RequestBody::Transactions { mapping, options } => self.transactions(&mapping, &options, progress),
+            RequestBody::SetKind { column, kind } => self.set_kind(column, kind),
+            RequestBody::Clean(options) => self.clean(options, progress),
+            RequestBody::Sweep { k_max, seed } => self.sweep(k_max, seed, progress),
+            RequestBody::Segment(options) => self.segment(options, progress),
+            RequestBody::Export { what, names } => self.export(what, names, progress),
+            // The page may still attach the file (`file_bytes`): the hash taken at load is used.
+            RequestBody::ExportModel { names, file_bytes: _ } => self.export_model(&names, progress),
+            RequestBody::ApplyModel { model_json, name, bytes, options } => self.apply_model(&model_json, name, &bytes, &options, progress),
         }
+    }
+
+    /// Forgets the file and everything made from it, so nothing stale remains if what
+    /// replaces it fails.
+    fn forget_file(&mut self) {
+        self.file = None;
+        self.cleaned = None;
+        self.segmentation = None;
+        self.applied = None;
+        self.transactions = None;
+        self.source = None;
+    }
+
+    /// The file and its cleaned matrix, or what to do first.
+    fn cleaned(&self) -> Result<(&LoadedFile, &CleanedData), String> {
+        let file = self.file.as_ref().ok_or_else(no_file)?;
+        let (_, cleaned) = self.cleaned.as_ref().ok_or_else(|| not_cleaned(file, self.clean_error.as_deref()))?;
+        Ok((file, cleaned))
+    }
+
+    fn load_sample(
+        &mut self,
+        options: IngestOptions,
+        now_ms: &dyn Fn() -> f64,
+        progress: ProgressSink<'_>,
+    ) -> Result<ResponseBody, String> {
+        let bytes = crate::core::sample::sample_customers_csv().into_bytes();
+        let loaded = self.load(crate::core::sample::SAMPLE_FILE_NAME.to_owned(), &bytes, &options, now_ms, progress);
+        if let Some(source) = &mut self.source {
+            source.origin = SourceOrigin::Sample;
+        }
+        loaded
+    }
+
+    /// Reads and profiles a file, and hashes its bytes for the model's provenance.
+    fn load(
+        &mut self,
+        name: String,
+        bytes: &[u8],
+        options: &IngestOptions,
+        now_ms: &dyn Fn() -> f64,
+        progress: ProgressSink<'_>,
+    ) -> Result<ResponseBody, String> {
+        // A new file replaces the old one even if it fails, so nothing stale remains.
+        self.forget_file();
+        let started = now_ms();
+        let table = pipeline::read(&name, bytes, options, &mut |f| progress("Reading", f)).map_err(|e| e.to_string())?;
+        let read_ms = now_ms() - started;
+        progress("Profiling", 1.0);
+        let file = pipeline::profile(&name, table);
+        let mut summary = summarise(&file, bytes.len());
+        summary.read_ms = read_ms;
+        self.source = Some(Provenance::of(&name, bytes, SourceOrigin::File));
+        self.file = Some(file);
+        Ok(ResponseBody::Loaded(Box::new(summary)))
+    }
+
+    /// The loaded transaction log (or the one kept when already in transaction mode, to
+    /// change the mapping) becomes one row per customer, the file that is cleaned next.
+    fn transactions(
+        &mut self,
+        mapping: &TransactionMapping,
+        options: &RfmOptions,
+        progress: ProgressSink<'_>,
+    ) -> Result<ResponseBody, String> {
+        let log = match self.transactions.take() {
+            Some((log, _, _)) => log,
+            None => self.file.take().ok_or_else(no_file)?,
+        };
+        self.cleaned = None;
+        self.segmentation = None;
+        progress("Adding up each customer's purchases", 0.0);
+        let result = match aggregate(&log.table, &log.profile, mapping, options) {
+            Ok(r) => r,
+            Err(e) => {
+                let message = format!("{}: {e}", log.name);
+                self.file = Some(log);
+                if let Some(source) = &mut self.source {
+                    source.origin = SourceOrigin::File;
+                }
+                return Err(message);
+            }
+        };
+        let rfm = rfm_summary(&log, mapping, &result);
+        let customers = pipeline::profile(&customers_file_name(&log.name), customers_table(&result));
+        let mut summary = summarise(&customers, 0);
+        summary.suggested = suggested_cleaning(&customers.profile);
+        summary.rfm = Some(rfm.clone());
+        self.file = Some(customers);
+        self.transactions = Some((log, result, rfm));
+        if let Some(source) = &mut self.source {
+            source.origin = SourceOrigin::TransactionLog;
+        }
+        Ok(ResponseBody::Loaded(Box::new(summary)))
+    }
+
+    fn set_kind(&mut self, column: usize, kind: Option<ColumnKind>) -> Result<ResponseBody, String> {
+        let file = self.file.as_mut().ok_or_else(no_file)?;
+        file.set_kind(column, kind).map_err(|e| e.to_string())?;
+        self.cleaned = None;
+        self.segmentation = None;
+        Ok(ResponseBody::Profiled { columns: file.profile.columns.clone(), suggested: CleaningOptions::suggested(&file.profile) })
+    }
+
+    fn clean(&mut self, options: CleaningOptions, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
+        let file = self.file.as_ref().ok_or_else(no_file)?;
+        self.cleaned = None;
+        self.segmentation = None;
+        progress("Cleaning", 0.0);
+        let cleaned = pipeline::clean(file, &options).map_err(|e| e.to_string());
+        self.clean_error = cleaned.as_ref().err().cloned();
+        let cleaned = cleaned?;
+        let summary = CleanSummary {
+            report: cleaned.report.clone(),
+            feature_names: cleaned.features.iter().map(|f| f.name.clone()).collect(),
+            elapsed_ms: 0.0,
+        };
+        self.cleaned = Some((options, cleaned));
+        Ok(ResponseBody::Cleaned(summary))
+    }
+
+    fn sweep(&self, k_max: usize, seed: u64, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
+        let (file, cleaned) = self.cleaned()?;
+        progress("Trying k = 2", 0.0);
+        let sweep = pipeline::sweep_k(file, cleaned, k_max, seed, &mut |k, fraction| {
+            progress(&format!("Trying k = {k}"), fraction);
+            true
+        })
+        .map_err(|e| e.to_string())?;
+        Ok(ResponseBody::Swept(Box::new(SweepReport {
+            sweep,
+            n_runs: pipeline::sweep_runs(cleaned.n_rows, cleaned.n_features),
+            elapsed_ms: 0.0,
+        })))
+    }
+
+    fn segment(&mut self, options: SegmentOptions, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
+        let (file, cleaned) = self.cleaned()?;
+        progress("Clustering", 0.0);
+        let segmentation = pipeline::segment(file, cleaned, &options);
+        self.segmentation = None;
+        let segmentation = segmentation.map_err(|e| e.to_string())?;
+        self.segmentation = Some((options, segmentation.clone()));
+        Ok(ResponseBody::Segmented(Box::new(SegmentReport { segmentation, elapsed_ms: 0.0 })))
+    }
+
+    fn export(&self, what: ExportKind, names: Vec<String>, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
+        let file = self.file.as_ref().ok_or_else(no_file)?;
+        progress("Writing the file", 0.0);
+        if what == ExportKind::AppliedCsv {
+            return self.export_applied(file, names);
+        }
+        let (Some((_, cleaned)), Some((_, segmentation))) = (&self.cleaned, &self.segmentation) else {
+            return Err(format!("{}: run the segmentation first, then download", file.name));
+        };
+        let (file_name, bytes) = match (what, &self.transactions) {
+            // Transaction mode: every transaction row, with its customer's segment.
+            (ExportKind::SegmentedCsv, Some((log, result, rfm))) => {
+                (segmented_file_name(&log.name), transactions_csv(log, rfm.mapping.customer, result, file, cleaned, segmentation, &names)?)
+            }
+            (ExportKind::SegmentedCsv | ExportKind::AppliedCsv | ExportKind::CustomersCsv, _) => {
+                (segmented_file_name(&file.name), pipeline::export_csv(file, cleaned, segmentation, &names).map_err(|e| e.to_string())?)
+            }
+            (ExportKind::SummaryCsv, _) => {
+                (summary_file_name(&file.name), pipeline::export_summary(file, segmentation, &names).map_err(|e| e.to_string())?)
+            }
+        };
+        Ok(ResponseBody::Exported { file_name, mime: CSV_MIME.to_owned(), bytes })
+    }
+
+    /// The file a model was applied to, with each row's segment (the user's names, else
+    /// the model's).
+    fn export_applied(&self, file: &LoadedFile, names: Vec<String>) -> Result<ResponseBody, String> {
+        let (outcomes, model_names) = self.applied.as_ref().ok_or_else(|| format!("{}: apply a model first", file.name))?;
+        let names = if names.iter().any(|n| !n.is_empty()) { names } else { model_names.clone() };
+        let bytes = segmented_csv(&file.table, outcomes, &names).map_err(|e| format!("{}: {e}", file.name))?;
+        Ok(ResponseBody::Exported { file_name: segmented_file_name(&file.name), mime: CSV_MIME.to_owned(), bytes })
+    }
+
+    fn export_model(&self, names: &[String], progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
+        let file = self.file.as_ref().ok_or_else(no_file)?;
+        let source = self.source.as_ref().ok_or_else(no_file)?;
+        let (Some((cleaning, cleaned)), Some((options, segmentation))) = (&self.cleaned, &self.segmentation) else {
+            return Err(format!("{}: run the segmentation first, then download the model", file.name));
+        };
+        progress("Writing the model", 0.0);
+        let names = pipeline::segment_names(segmentation, names);
+        let model = save_model(file, source, cleaning, cleaned, segmentation, &names, options.seed);
+        let bytes = serde_json::to_vec_pretty(&model).map_err(|e| format!("{}: could not write the model: {e}", file.name))?;
+        Ok(ResponseBody::Exported { file_name: model_file_name(&file.name), mime: "application/json".to_owned(), bytes })
+    }
+
+    /// Reads a saved model and a new file, and gives every row the nearest saved centre.
+    fn apply_model(
+        &mut self,
+        model_json: &[u8],
+        name: String,
+        bytes: &[u8],
+        options: &IngestOptions,
+        progress: ProgressSink<'_>,
+    ) -> Result<ResponseBody, String> {
+        self.forget_file();
+        let model = read_model(model_json).map_err(|e| format!("the model: {e}"))?;
+        let table = pipeline::read(&name, bytes, options, &mut |f| progress("Reading", f)).map_err(|e| e.to_string())?;
+        progress("Applying the model", 1.0);
+        let outcomes = apply_model(&table, &model).map_err(|e| format!("{name}: {e}"))?;
+        let applied = applied_summary(&name, &table, &outcomes, &model);
+        self.source = Some(Provenance::of(&name, bytes, SourceOrigin::File));
+        self.file = Some(pipeline::profile(&name, table));
+        self.applied = Some((outcomes, model.segment_names));
+        Ok(ResponseBody::Applied(applied))
+    }
+}
+
+/// What the page shows about a transaction log turned into customers.
+fn rfm_summary(log: &LoadedFile, mapping: &TransactionMapping, result: &RfmResult) -> RfmSummary {
+    let name_of = |c: Option<usize>| c.and_then(|c| log.table.headers.get(c).cloned()).unwrap_or_else(|| "–".to_owned());
+    RfmSummary {
+        source: log.name.clone(),
+        mapping: mapping.clone(),
+        mapping_names: vec![
+            ("customer".to_owned(), name_of(Some(mapping.customer))),
+            ("date".to_owned(), name_of(Some(mapping.date))),
+            ("order".to_owned(), name_of(mapping.invoice)),
+            ("amount".to_owned(), name_of(mapping.amount)),
+            ("quantity".to_owned(), name_of(mapping.quantity)),
+            ("unit price".to_owned(), name_of(mapping.unit_price)),
+        ],
+        report: result.report.clone(),
+    }
+}
+
+/// Rows per segment and rows not placed, for the page.
+fn applied_summary(name: &str, table: &Table, outcomes: &[RowOutcome], model: &SavedModel) -> AppliedSummary {
+    let mut sizes = vec![0usize; model.n_clusters];
+    for o in outcomes {
+        if let Some(size) = o.segment.and_then(|s| sizes.get_mut(s)) {
+            *size += 1;
+        }
+    }
+    AppliedSummary {
+        file_name: name.to_owned(),
+        n_rows: table.n_rows(),
+        unplaced: outcomes.iter().filter(|o| o.segment.is_none()).count(),
+        segment_names: model.segment_names.clone(),
+        sizes,
+        model_source: model.source.file_name.clone(),
     }
 }
 
@@ -342,7 +424,8 @@ pub fn handle_message(
                     RequestBody::LoadAttached { name, options } => {
                         request.body = RequestBody::Load { name: name.clone(), bytes: file, options: options.clone() };
                     }
-                    RequestBody::ExportModel { file_bytes, .. } | RequestBody::ApplyModel { bytes: file_bytes, .. } => {
+                    // `ExportModel` needs no file: the worker hashed it when it read it.
+                    RequestBody::ApplyModel { bytes: file_bytes, .. } => {
                         *file_bytes = file;
                     }
                     _ => {}

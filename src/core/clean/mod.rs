@@ -633,22 +633,27 @@ fn impute_value(values: &[f64], strategy: MissingStrategy) -> f64 {
     }
 }
 
-/// Clip bounds for a feature under the policy.
+/// Clip bounds for a feature under the policy: finite, `lo ≤ hi` (so `clamp` never panics,
+/// even on options that skipped [`CleaningOptions::check`]). A bound that is not a finite
+/// number (a fence past the largest `f64`, an unchecked NaN percentile) becomes the data's
+/// own extreme, which clips nothing on that side.
 fn clip_bounds(values: &[f64], policy: OutlierPolicy) -> Option<(f64, f64)> {
     let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    if sorted.is_empty() {
-        return None;
-    }
     sorted.sort_by(f64::total_cmp);
-    match policy {
-        OutlierPolicy::None => None,
-        OutlierPolicy::ClipPercentiles { lower, upper } => Some((quantile(&sorted, lower / 100.0), quantile(&sorted, upper / 100.0))),
+    let (&min, &max) = (sorted.first()?, sorted.last()?);
+    let (lo, hi) = match policy {
+        OutlierPolicy::None => return None,
+        OutlierPolicy::ClipPercentiles { lower, upper } => (quantile(&sorted, lower / 100.0), quantile(&sorted, upper / 100.0)),
         OutlierPolicy::ClipIqr { factor } => {
             let (q1, q3) = (quantile(&sorted, 0.25), quantile(&sorted, 0.75));
             let iqr = q3 - q1;
-            Some((q1 - factor * iqr, q3 + factor * iqr))
+            (q1 - factor * iqr, q3 + factor * iqr)
         }
-    }
+    };
+    let lo = if lo.is_finite() { lo } else { min };
+    let hi = if hi.is_finite() { hi } else { max };
+    // Interpolation can round a bound one ulp past the other: keep them ordered.
+    Some(if lo <= hi { (lo, hi) } else { (hi, lo) })
 }
 
 /// A number as the report shows it: at most 6 significant digits, no trailing zeros.
@@ -664,6 +669,9 @@ pub fn format_value(v: f64) -> String {
         s
     }
 }
+
+mod check;
+pub use check::{OptionsError, MAX_ONE_HOT_TOP};
 
 #[cfg(test)]
 mod tests;

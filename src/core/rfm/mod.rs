@@ -169,6 +169,41 @@ struct Running<'a> {
 
 /// Aggregates a transaction log per customer (see the module docs for the definitions).
 pub fn aggregate(table: &Table, profile: &TableProfile, mapping: &TransactionMapping, options: &RfmOptions) -> Result<RfmResult, RfmError> {
+    check_columns(table, mapping)?;
+    let columns = LogColumns::read(table, profile, mapping)?;
+    let n = table.n_rows();
+    let mut report = empty_report(n, columns.date_format);
+    let mut row_reasons: Vec<Option<String>> = vec![None; n];
+    let mut pass = Pass::new(n);
+    let reasons = Reasons::new(&columns);
+    for (row, reason) in row_reasons.iter_mut().enumerate() {
+        let line = read_line(table, mapping, &columns, row);
+        count_line(&line, &mut report, &mut pass);
+        match usable(&line, options, &reasons, &mut report) {
+            Ok((date, value)) => pass.add(row, &line, date, value),
+            Err(why) => *reason = Some(why),
+        }
+    }
+    report.cancelled_invoices = pass.cancelled.len();
+    let reference = reference_date(options, pass.latest);
+    report.reference_date = reference;
+    mark_customers_without_purchase(&mut row_reasons, &pass, &mut report);
+    let mut buyers: Vec<&Running<'_>> = pass.running.iter().filter(|a| a.purchases > 0).collect();
+    buyers.sort_unstable_by(|a, b| a.id.cmp(b.id));
+    if buyers.is_empty() {
+        return Err(RfmError::NoCustomers {
+            rows_without_customer: report.rows_without_customer,
+            unreadable: report.unreadable_date_rows + report.unreadable_amount_rows,
+        });
+    }
+    let mut customers: Vec<CustomerRfm> = buyers.iter().map(|a| customer_of(a, reference)).collect();
+    scores::score(&mut customers);
+    report.customers = customers.len();
+    Ok(RfmResult { customers, report, row_reasons })
+}
+
+/// Every mapped column exists.
+fn check_columns(table: &Table, mapping: &TransactionMapping) -> Result<(), RfmError> {
     let columns = table.n_columns();
     let check = |c: usize| if c < columns { Ok(c) } else { Err(RfmError::NoSuchColumn { column: c, columns }) };
     check(mapping.customer)?;
@@ -176,31 +211,65 @@ pub fn aggregate(table: &Table, profile: &TableProfile, mapping: &TransactionMap
     for c in [mapping.invoice, mapping.amount, mapping.quantity, mapping.unit_price].into_iter().flatten() {
         check(c)?;
     }
-    let date_name = table.headers.get(mapping.date).cloned().unwrap_or_default();
-    let date_format = date_format_of(table, profile, mapping.date).ok_or(RfmError::UnreadableDates { column: date_name.clone() })?;
-    let quantity = mapping.quantity.map(|c| numbers_of(table, profile, c));
-    let price = mapping.unit_price.map(|c| numbers_of(table, profile, c));
-    let amount = mapping.amount.map(|c| numbers_of(table, profile, c));
-    if amount.is_none() && (quantity.is_none() || price.is_none()) {
-        return Err(RfmError::NoAmount);
+    Ok(())
+}
+
+/// The mapped columns read once: how the dates are written, the numbers, and the names
+/// the reasons give.
+struct LogColumns<'a> {
+    date_format: DateFormat,
+    date_name: String,
+    quantity: Option<Cow<'a, NumericColumn>>,
+    price: Option<Cow<'a, NumericColumn>>,
+    amount: Option<Cow<'a, NumericColumn>>,
+    /// The amount column's name, or "Quantity or UnitPrice".
+    amount_names: String,
+}
+
+impl<'a> LogColumns<'a> {
+    fn read(table: &Table, profile: &'a TableProfile, mapping: &TransactionMapping) -> Result<Self, RfmError> {
+        let date_name = table.headers.get(mapping.date).cloned().unwrap_or_default();
+        let date_format = date_format_of(table, profile, mapping.date).ok_or(RfmError::UnreadableDates { column: date_name.clone() })?;
+        let quantity = mapping.quantity.map(|c| numbers_of(table, profile, c));
+        let price = mapping.unit_price.map(|c| numbers_of(table, profile, c));
+        let amount = mapping.amount.map(|c| numbers_of(table, profile, c));
+        if amount.is_none() && (quantity.is_none() || price.is_none()) {
+            return Err(RfmError::NoAmount);
+        }
+        let name = |c: Option<usize>| c.and_then(|c| table.headers.get(c)).map_or("", String::as_str);
+        let amount_names = match mapping.amount {
+            Some(_) => name(mapping.amount).to_owned(),
+            None => format!("{} or {}", name(mapping.quantity), name(mapping.unit_price)),
+        };
+        Ok(Self { date_format, date_name, quantity, price, amount, amount_names })
     }
-    let value_at = |row: usize| -> Option<f64> {
-        let v = match &amount {
+
+    /// The line's value (the amount, or quantity × unit price), if finite.
+    fn value_at(&self, row: usize) -> Option<f64> {
+        let v = match &self.amount {
             Some(a) => a.values.get(row).copied()?,
-            None => quantity.as_ref()?.values.get(row).copied()? * price.as_ref()?.values.get(row).copied()?,
+            None => self.quantity.as_ref()?.values.get(row).copied()? * self.price.as_ref()?.values.get(row).copied()?,
         };
         v.is_finite().then_some(v)
-    };
-    let quantity_at = |row: usize| quantity.as_ref().and_then(|q| q.values.get(row).copied()).filter(|v| v.is_finite());
-    let name = |c: Option<usize>| c.and_then(|c| table.headers.get(c)).map_or("", String::as_str);
-    let amount_names = match mapping.amount {
-        Some(_) => name(mapping.amount).to_owned(),
-        None => format!("{} or {}", name(mapping.quantity), name(mapping.unit_price)),
-    };
+    }
 
-    let n = table.n_rows();
-    let mut report = RfmReport {
-        rows_read: n,
+    fn quantity_at(&self, row: usize) -> Option<f64> {
+        self.quantity.as_ref().and_then(|q| q.values.get(row).copied()).filter(|v| v.is_finite())
+    }
+
+    /// The unit price, or without a price column the line's value.
+    fn price_at(&self, row: usize, value: Option<f64>) -> Option<f64> {
+        match &self.price {
+            Some(p) => p.values.get(row).copied(),
+            None => value,
+        }
+    }
+}
+
+/// A report with every count at zero.
+fn empty_report(rows_read: usize, date_format: DateFormat) -> RfmReport {
+    RfmReport {
+        rows_read,
         rows_used: 0,
         rows_without_customer: 0,
         cancelled_invoices: 0,
@@ -214,144 +283,202 @@ pub fn aggregate(table: &Table, profile: &TableProfile, mapping: &TransactionMap
         customers: 0,
         reference_date: 0,
         date_format,
+    }
+}
+
+/// One line of the log as read.
+struct Line<'a> {
+    customer: &'a str,
+    missing_customer: bool,
+    date: Option<i64>,
+    invoice: Option<&'a str>,
+    quantity: Option<f64>,
+    value: Option<f64>,
+    price: Option<f64>,
+    /// Invoice `C…`.
+    cancelled_invoice: bool,
+    /// Invoice `C…` or a negative quantity (without a quantity column: a negative value).
+    cancellation: bool,
+}
+
+fn read_line<'a>(table: &'a Table, mapping: &TransactionMapping, columns: &LogColumns<'_>, row: usize) -> Line<'a> {
+    let customer = table.cell(row, mapping.customer).trim();
+    let date_cell = table.cell(row, mapping.date);
+    let date = if table.is_missing(date_cell) { None } else { parse_datetime(date_cell, columns.date_format) };
+    let invoice = mapping.invoice.map(|c| table.cell(row, c).trim());
+    let quantity = columns.quantity_at(row);
+    let value = columns.value_at(row);
+    let cancelled_invoice = invoice.is_some_and(|i| i.starts_with(['C', 'c']));
+    let negative = match &columns.quantity {
+        Some(_) => quantity.is_some_and(|q| q < 0.0),
+        None => value.is_some_and(|v| v < 0.0),
     };
-    let mut row_reasons: Vec<Option<String>> = vec![None; n];
-    // The customer slot of each used row (u32::MAX: not used), to name rows of ids left out
-    // after the pass.
-    let mut row_customer: Vec<u32> = vec![u32::MAX; n];
-    let mut index: FxHashMap<&str, u32> = FxHashMap::default();
-    let mut running: Vec<Running<'_>> = Vec::new();
-    let mut orders: FxHashSet<(u32, &str)> = FxHashSet::default();
-    let mut days: FxHashSet<(u32, i64)> = FxHashSet::default();
-    let mut cancelled: FxHashSet<&str> = FxHashSet::default();
-    let mut latest: Option<i64> = None;
-    let (no_customer, no_date, no_amount, excluded) = (
-        "no customer id".to_owned(),
-        format!("unreadable date in {date_name}"),
-        format!("unreadable {amount_names}"),
-        "cancellation (left out by the chosen rule)".to_owned(),
-    );
+    Line {
+        customer,
+        missing_customer: table.is_missing(customer),
+        date,
+        invoice,
+        quantity,
+        value,
+        price: columns.price_at(row, value),
+        cancelled_invoice,
+        cancellation: cancelled_invoice || negative,
+    }
+}
 
-    for (row, reason) in row_reasons.iter_mut().enumerate() {
-        let customer = table.cell(row, mapping.customer).trim();
-        let date_cell = table.cell(row, mapping.date);
-        let date = if table.is_missing(date_cell) { None } else { parse_datetime(date_cell, date_format) };
-        let invoice = mapping.invoice.map(|c| table.cell(row, c).trim());
-        let qty = quantity_at(row);
-        let value = value_at(row);
-        // File-wide counts, whatever becomes of the row.
-        latest = latest.max(date);
-        let c_invoice = invoice.is_some_and(|i| i.starts_with(['C', 'c']));
-        if c_invoice {
-            if let Some(i) = invoice {
-                cancelled.insert(i);
-            }
+/// File-wide counts, whatever becomes of the line.
+fn count_line<'a>(line: &Line<'a>, report: &mut RfmReport, pass: &mut Pass<'a>) {
+    pass.latest = pass.latest.max(line.date);
+    if line.cancelled_invoice {
+        if let Some(i) = line.invoice {
+            pass.cancelled.insert(i);
         }
-        let negative = match &quantity {
-            Some(_) => qty.is_some_and(|q| q < 0.0),
-            None => value.is_some_and(|v| v < 0.0),
-        };
-        report.negative_quantity_lines += usize::from(qty.is_some_and(|q| q < 0.0));
-        let is_cancellation = c_invoice || negative;
-        report.cancellation_lines += usize::from(is_cancellation);
-        let price_value = match &price {
-            Some(p) => p.values.get(row).copied(),
-            None => value,
-        };
-        report.zero_price_lines += usize::from(price_value == Some(0.0));
+    }
+    report.negative_quantity_lines += usize::from(line.quantity.is_some_and(|q| q < 0.0));
+    report.cancellation_lines += usize::from(line.cancellation);
+    report.zero_price_lines += usize::from(line.price == Some(0.0));
+}
 
-        if table.is_missing(customer) {
-            report.rows_without_customer += 1;
-            *reason = Some(no_customer.clone());
-            continue;
+/// The reasons a line is left out, written once.
+struct Reasons {
+    no_customer: String,
+    no_date: String,
+    no_amount: String,
+    excluded: String,
+}
+
+impl Reasons {
+    fn new(columns: &LogColumns<'_>) -> Self {
+        Self {
+            no_customer: "no customer id".to_owned(),
+            no_date: format!("unreadable date in {}", columns.date_name),
+            no_amount: format!("unreadable {}", columns.amount_names),
+            excluded: "cancellation (left out by the chosen rule)".to_owned(),
         }
-        let Some(date) = date else {
-            report.unreadable_date_rows += 1;
-            *reason = Some(no_date.clone());
-            continue;
-        };
-        let Some(value) = value else {
-            report.unreadable_amount_rows += 1;
-            *reason = Some(no_amount.clone());
-            continue;
-        };
-        if is_cancellation && options.cancellations == CancellationRule::Exclude {
-            report.excluded_cancellation_rows += 1;
-            *reason = Some(excluded.clone());
-            continue;
+    }
+}
+
+/// The line's date and value if it counts in a customer's figures; if not, why (counted
+/// in the report).
+fn usable(line: &Line<'_>, options: &RfmOptions, reasons: &Reasons, report: &mut RfmReport) -> Result<(i64, f64), String> {
+    if line.missing_customer {
+        report.rows_without_customer += 1;
+        return Err(reasons.no_customer.clone());
+    }
+    let Some(date) = line.date else {
+        report.unreadable_date_rows += 1;
+        return Err(reasons.no_date.clone());
+    };
+    let Some(value) = line.value else {
+        report.unreadable_amount_rows += 1;
+        return Err(reasons.no_amount.clone());
+    };
+    if line.cancellation && options.cancellations == CancellationRule::Exclude {
+        report.excluded_cancellation_rows += 1;
+        return Err(reasons.excluded.clone());
+    }
+    Ok((date, value))
+}
+
+/// The one pass over the lines: each customer's running figures, keyed by the id text
+/// borrowed from the table.
+struct Pass<'a> {
+    /// The customer slot of each used row (u32::MAX: not used), to name rows of ids left
+    /// out after the pass.
+    row_customer: Vec<u32>,
+    index: FxHashMap<&'a str, u32>,
+    running: Vec<Running<'a>>,
+    orders: FxHashSet<(u32, &'a str)>,
+    days: FxHashSet<(u32, i64)>,
+    cancelled: FxHashSet<&'a str>,
+    latest: Option<i64>,
+}
+
+impl<'a> Pass<'a> {
+    fn new(n_rows: usize) -> Self {
+        Self {
+            row_customer: vec![u32::MAX; n_rows],
+            index: FxHashMap::default(),
+            running: Vec::new(),
+            orders: FxHashSet::default(),
+            days: FxHashSet::default(),
+            cancelled: FxHashSet::default(),
+            latest: None,
         }
-        let slot = match index.get(customer) {
-            Some(&s) => s,
-            None => {
-                let s = u32::try_from(running.len()).unwrap_or(u32::MAX - 1);
-                index.insert(customer, s);
-                running.push(Running { id: customer, first: i64::MAX, last: i64::MIN, net: 0.0, gross: 0.0, orders: 0, purchases: 0 });
-                s
-            }
-        };
-        let Some(acc) = running.get_mut(slot as usize) else { continue };
-        if let Some(cell) = row_customer.get_mut(row) {
+    }
+
+    /// Adds a usable line (its date and value) to its customer's figures.
+    fn add(&mut self, row: usize, line: &Line<'a>, date: i64, value: f64) {
+        let slot = self.slot_of(line.customer);
+        let Some(acc) = self.running.get_mut(slot as usize) else { return };
+        if let Some(cell) = self.row_customer.get_mut(row) {
             *cell = slot;
         }
         acc.net += value;
-        if !is_cancellation {
+        if !line.cancellation {
             acc.gross += value;
             acc.purchases += 1;
             acc.first = acc.first.min(date);
             acc.last = acc.last.max(date);
-            let new_order = match invoice {
-                Some(i) => orders.insert((slot, i)),
-                None => days.insert((slot, date.div_euclid(SECONDS_PER_DAY))),
+            let new_order = match line.invoice {
+                Some(i) => self.orders.insert((slot, i)),
+                None => self.days.insert((slot, date.div_euclid(SECONDS_PER_DAY))),
             };
             acc.orders += usize::from(new_order);
         }
     }
-    report.cancelled_invoices = cancelled.len();
-    let reference = options.reference_date.or_else(|| latest.map(|t| (t.div_euclid(SECONDS_PER_DAY) + 1) * SECONDS_PER_DAY)).unwrap_or(0);
-    report.reference_date = reference;
 
-    // Ids with no purchase line: their rows say why; the others become customers.
+    /// The customer's slot, made on its first line.
+    fn slot_of(&mut self, customer: &'a str) -> u32 {
+        if let Some(&s) = self.index.get(customer) {
+            return s;
+        }
+        let s = u32::try_from(self.running.len()).unwrap_or(u32::MAX - 1);
+        self.index.insert(customer, s);
+        self.running.push(Running { id: customer, first: i64::MAX, last: i64::MIN, net: 0.0, gross: 0.0, orders: 0, purchases: 0 });
+        s
+    }
+}
+
+/// The options' reference date, else midnight after the latest date (saturating at the end
+/// of i64), else 0.
+fn reference_date(options: &RfmOptions, latest: Option<i64>) -> i64 {
+    options.reference_date.or_else(|| latest.map(|t| (t.div_euclid(SECONDS_PER_DAY) + 1).saturating_mul(SECONDS_PER_DAY))).unwrap_or(0)
+}
+
+/// Ids with no purchase line: their rows say why; the rows of the others are used.
+fn mark_customers_without_purchase(row_reasons: &mut [Option<String>], pass: &Pass<'_>, report: &mut RfmReport) {
     let without_purchase = "every line of this customer is a cancellation: no purchase to score".to_owned();
-    for (reason, &slot) in row_reasons.iter_mut().zip(&row_customer) {
+    for (reason, &slot) in row_reasons.iter_mut().zip(&pass.row_customer) {
         if slot == u32::MAX {
             continue;
         }
-        if running.get(slot as usize).is_some_and(|a| a.purchases == 0) {
+        if pass.running.get(slot as usize).is_some_and(|a| a.purchases == 0) {
             report.rows_of_customers_without_purchase += 1;
             *reason = Some(without_purchase.clone());
         } else {
             report.rows_used += 1;
         }
     }
-    let mut buyers: Vec<&Running<'_>> = running.iter().filter(|a| a.purchases > 0).collect();
-    buyers.sort_unstable_by(|a, b| a.id.cmp(b.id));
-    if buyers.is_empty() {
-        return Err(RfmError::NoCustomers {
-            rows_without_customer: report.rows_without_customer,
-            unreadable: report.unreadable_date_rows + report.unreadable_amount_rows,
-        });
-    }
+}
+
+/// A buyer's figures against the reference date (scores filled in later).
+fn customer_of(a: &Running<'_>, reference: i64) -> CustomerRfm {
     let whole_days = |from: i64| (i128::from(reference) - i128::from(from)).div_euclid(i128::from(SECONDS_PER_DAY)) as i64;
-    let mut customers: Vec<CustomerRfm> = buyers
-        .iter()
-        .map(|a| CustomerRfm {
-            customer: a.id.to_owned(),
-            recency_days: whole_days(a.last),
-            frequency: a.orders,
-            monetary: a.net,
-            tenure_days: whole_days(a.first),
-            average_order_value: a.gross / a.orders.max(1) as f64,
-            first_purchase: a.first,
-            last_purchase: a.last,
-            r: 0,
-            f: 0,
-            m: 0,
-            segment: RfmSegment::Lost,
-        })
-        .collect();
-    scores::score(&mut customers);
-    report.customers = customers.len();
-    Ok(RfmResult { customers, report, row_reasons })
+    CustomerRfm {
+        customer: a.id.to_owned(),
+        recency_days: whole_days(a.last),
+        frequency: a.orders,
+        monetary: a.net,
+        tenure_days: whole_days(a.first),
+        average_order_value: a.gross / a.orders.max(1) as f64,
+        first_purchase: a.first,
+        last_purchase: a.last,
+        r: 0,
+        f: 0,
+        m: 0,
+        segment: RfmSegment::Lost,
+    }
 }
 
 /// The column's numbers: the profile's when it parsed them, else parsed here.

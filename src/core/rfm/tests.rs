@@ -228,6 +228,22 @@ fn unreadable_mappings_are_errors_not_panics() {
 }
 
 #[test]
+fn a_unix_time_past_the_sample_at_the_end_of_time_is_not_an_overflow() {
+    // Detection reads the first DATE_SAMPLE cells (plausible Unix seconds); a later cell may
+    // hold any i64, and the default reference date (midnight after it) must not overflow.
+    let mut csv = String::from("customer,timestamp,amount\n");
+    for i in 0..=DATE_SAMPLE {
+        csv.push_str(&format!("c{},{},10\n", i % 50, 1_600_000_000 + i));
+    }
+    csv.push_str("c1,9223372036854775807,10\n");
+    let (table, profile) = load(&csv);
+    let m = TransactionMapping { customer: 0, date: 1, invoice: None, amount: Some(2), quantity: None, unit_price: None };
+    let result = aggregate(&table, &profile, &m, &RfmOptions::default()).unwrap();
+    assert_eq!(result.report.reference_date, i64::MAX);
+    assert_eq!(result.report.rows_used, table.n_rows());
+}
+
+#[test]
 fn a_date_column_with_a_few_bad_cells_still_reads() {
     let (table, profile) = load("c,when,amount\n1,10/31/2011 10:42,2\n1,garbage,3\n1,11/2/2011 9:00,4\n");
     assert_eq!(date_format_of(&table, &profile, 1), Some(DateFormat::Separated { order: DateOrder::MonthDayYear, separator: '/' }));
