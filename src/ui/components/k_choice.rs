@@ -52,7 +52,10 @@ pub fn KChoice() -> impl IntoView {
             }
             let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
             match draw_current(&backend.into_drawing_area(), state) {
-                Ok(()) => drawn.set(true),
+                Ok(()) => {
+                    // The chart may have been removed since (a new file): nothing to mark.
+                    let _ = drawn.try_set(true);
+                }
                 Err(e) => state.error.set(Some(format!("could not draw the elbow chart: {e}"))),
             }
         });

@@ -8,6 +8,10 @@ use crate::ui::defer::defer;
 #[component]
 pub fn Later(children: ChildrenFn) -> impl IntoView {
     let ready = RwSignal::new(false);
-    defer(move || ready.set(true));
+    // The section may be gone by then (a new file replaced it): setting a disposed signal
+    // would panic, so `try_set`.
+    defer(move || {
+        let _ = ready.try_set(true);
+    });
     view! { <Show when=move || ready.get()>{children()}</Show> }
 }

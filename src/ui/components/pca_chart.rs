@@ -65,7 +65,7 @@ pub fn PcaChart() -> impl IntoView {
             }
             let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
             if draw_current(&backend.into_drawing_area(), state).is_ok() {
-                drawn.set(true);
+                let _ = drawn.try_set(true);
             }
         });
     });

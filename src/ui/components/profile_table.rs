@@ -162,11 +162,15 @@ const ROWS_PER_TASK: usize = 4;
 /// Shows `shown` more rows in a later task until all `total` are shown.
 fn reveal(shown: RwSignal<usize>, total: usize, generation: RwSignal<u64>, at: u64) {
     crate::ui::defer::defer(move || {
-        if generation.get_untracked() != at {
-            return; // a newer file started its own reveal
+        // A newer file started its own reveal, or the table is gone (disposed signals).
+        if generation.try_get_untracked() != Some(at) {
+            return;
         }
-        let next = (shown.get_untracked() + ROWS_PER_TASK).min(total);
-        shown.set(next);
+        let Some(so_far) = shown.try_get_untracked() else { return };
+        let next = (so_far + ROWS_PER_TASK).min(total);
+        if shown.try_set(next).is_some() {
+            return;
+        }
         if next < total {
             reveal(shown, total, generation, at);
         }

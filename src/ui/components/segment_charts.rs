@@ -57,7 +57,10 @@ fn SegmentChart(which: Which, name: &'static str, caption: &'static str, feature
             }
             let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
             match draw_into(&backend.into_drawing_area(), which, state, f) {
-                Ok(()) => drawn.set(true),
+                Ok(()) => {
+                    // The chart may have been removed since (a new file): nothing to mark.
+                    let _ = drawn.try_set(true);
+                }
                 Err(e) => state.error.set(Some(format!("could not draw the {name} chart: {e}"))),
             }
         });
