@@ -11,7 +11,8 @@
 mod duplicates;
 pub mod scaling;
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -252,139 +253,229 @@ pub enum CleanError {
 
 /// Runs every cleaning step and returns the matrix with its report.
 pub fn clean_table(table: &Table, profile: &TableProfile, options: &CleaningOptions) -> Result<CleanedData, CleanError> {
+    check_features(table, profile, options)?;
     let n = table.n_rows();
-    let n_columns = table.n_columns();
+    let parsed = parse_numeric_features(table, profile, options);
+
+    // Rows: each left out for the first reason that applies, in the order of the steps.
+    let mut reasons: Vec<Option<ExclusionReason>> = vec![None; n];
+    if options.exclude_ragged {
+        mark_ragged(table, &mut reasons);
+    }
+    mark_missing(table, options, &parsed, &mut reasons);
+    let duplicates = Duplicates::find(table, profile);
+    mark_duplicates(table, duplicates.chosen(options.duplicates), &mut reasons);
+    let (row_of, excluded) = split_rows(reasons);
+    if row_of.is_empty() {
+        return Err(no_usable_row(table, &excluded));
+    }
+
+    // Columns: each numeric feature (filled, clipped, logged), then each one-hot value.
+    let mut columns = FeatureColumns::default();
+    for (feature, numbers) in options.numeric.iter().zip(&parsed) {
+        columns.add_number(table, feature, numbers, &row_of, options.outliers);
+    }
+    for &column in &options.categorical {
+        columns.add_one_hot(table, column, &row_of, options.one_hot_top);
+    }
+
+    // Scaling, then the report.
+    let n_rows = row_of.len();
+    let n_features = columns.features.len();
+    let transformed = row_major(&columns.transformed, n_rows);
+    if n_rows >= 2 && features_are_constant(&transformed, n_features) {
+        return Err(CleanError::NothingToCluster { cause: identical_rows_cause(n_rows, n, &columns.features) });
+    }
+    let scaler = Scaler::fit(options.scaling, &transformed, n_features);
+    let scaled = scaler.transform(&transformed);
+    let report = columns.report(table, profile, options, &excluded, &duplicates, n_rows);
+    Ok(CleanedData {
+        original: row_major(&columns.original, n_rows),
+        scaled,
+        n_rows,
+        n_features,
+        row_of,
+        excluded,
+        scaler,
+        features: columns.features,
+        report,
+    })
+}
+
+/// At least one feature, each in the table; with none, the file's own cause if it has one.
+fn check_features(table: &Table, profile: &TableProfile, options: &CleaningOptions) -> Result<(), CleanError> {
     if options.numeric.is_empty() && options.categorical.is_empty() {
         return Err(match nothing_to_cluster(table, profile) {
             Some(cause) => CleanError::NothingToCluster { cause },
             None => CleanError::NoFeatures,
         });
     }
-    if let Some(&index) = options.numeric.iter().map(|f| &f.column).chain(&options.categorical).find(|&&c| c >= n_columns) {
-        return Err(CleanError::NoSuchColumn { index, n_columns });
+    let n_columns = table.n_columns();
+    match options.numeric.iter().map(|f| &f.column).chain(&options.categorical).find(|&&c| c >= n_columns) {
+        Some(&index) => Err(CleanError::NoSuchColumn { index, n_columns }),
+        None => Ok(()),
     }
-    let name = |c: usize| table.headers.get(c).cloned().unwrap_or_default();
-    let mut reason: Vec<Option<ExclusionReason>> = vec![None; n];
-    let mut notes = Vec::new();
+}
 
-    // 1. Ragged rows.
-    if options.exclude_ragged {
-        for r in &table.ragged {
-            if let Some(slot) = reason.get_mut(r.row) {
-                *slot = Some(ExclusionReason::Ragged { fields: r.fields, expected: table.expected_width });
-            }
-        }
-    }
-
-    // 2. Numbers of each numeric feature; missing values mark rows to leave out.
-    let parsed: Vec<std::borrow::Cow<'_, NumericColumn>> = options
+/// The numbers of each numeric feature: the profile's, or parsed now for a column the
+/// profile did not read as numbers.
+fn parse_numeric_features<'a>(table: &Table, profile: &'a TableProfile, options: &CleaningOptions) -> Vec<Cow<'a, NumericColumn>> {
+    options
         .numeric
         .iter()
         .map(|f| match profile.numbers.get(f.column).and_then(Option::as_ref) {
-            Some(numbers) => std::borrow::Cow::Borrowed(numbers),
-            None => std::borrow::Cow::Owned(parse_column(table, f.column, decimal_comma(profile, f.column))),
+            Some(numbers) => Cow::Borrowed(numbers),
+            None => Cow::Owned(parse_column(table, f.column, decimal_comma(profile, f.column))),
         })
-        .collect();
-    for (feature, numbers) in options.numeric.iter().zip(&parsed) {
-        let invalid: std::collections::HashSet<usize> = numbers.invalid_rows.iter().copied().collect();
+        .collect()
+}
+
+/// Step 1: rows with more or fewer fields than the header.
+fn mark_ragged(table: &Table, reasons: &mut [Option<ExclusionReason>]) {
+    for r in &table.ragged {
+        if let Some(slot @ None) = reasons.get_mut(r.row) {
+            *slot = Some(ExclusionReason::Ragged { fields: r.fields, expected: table.expected_width });
+        }
+    }
+}
+
+/// Step 2: a missing value (or stray text) in a feature whose choice is to leave the row out.
+fn mark_missing(table: &Table, options: &CleaningOptions, parsed: &[Cow<'_, NumericColumn>], reasons: &mut [Option<ExclusionReason>]) {
+    for (feature, numbers) in options.numeric.iter().zip(parsed) {
+        if feature.missing != MissingStrategy::Exclude {
+            continue;
+        }
+        let column = table.headers.get(feature.column).cloned().unwrap_or_default();
+        let invalid: HashSet<usize> = numbers.invalid_rows.iter().copied().collect();
         for (row, value) in numbers.values.iter().enumerate() {
-            let Some(slot) = reason.get_mut(row) else {
-                continue;
-            };
-            if slot.is_some() || !value.is_nan() {
+            let Some(slot @ None) = reasons.get_mut(row) else { continue };
+            if !value.is_nan() {
                 continue;
             }
-            if invalid.contains(&row) && feature.missing == MissingStrategy::Exclude {
-                // Text where a number should be: a missing value, left out by default with
-                // the text named (with a fill chosen, it is filled like any missing value).
-                *slot = Some(ExclusionReason::NotANumber {
-                    column: name(feature.column),
-                    text: table.cell(row, feature.column).trim().to_owned(),
-                });
-            } else if feature.missing == MissingStrategy::Exclude {
-                *slot = Some(ExclusionReason::Missing { column: name(feature.column) });
-            }
+            // Text where a number should be is named with its text; with a fill chosen, it
+            // is filled like any missing value.
+            *slot = Some(if invalid.contains(&row) {
+                ExclusionReason::NotANumber { column: column.clone(), text: table.cell(row, feature.column).trim().to_owned() }
+            } else {
+                ExclusionReason::Missing { column: column.clone() }
+            });
         }
     }
+}
 
-    // 3. Duplicates: counted under both rules, left out under the chosen one.
-    let id_columns: Vec<bool> = (0..n_columns).map(|c| profile.columns.get(c).is_some_and(|p| p.kind == ColumnKind::Identifier)).collect();
-    let exact = duplicates::find(table, &vec![false; n_columns]);
-    let ignoring_ids = duplicates::find(table, &id_columns);
-    let chosen = match options.duplicates {
-        DuplicatePolicy::Keep => None,
-        DuplicatePolicy::ExcludeExact => Some(&exact),
-        DuplicatePolicy::ExcludeIgnoringIds => Some(&ignoring_ids),
-    };
-    for &(row, first) in chosen.into_iter().flatten() {
-        if let Some(slot @ None) = reason.get_mut(row) {
-            let of_line = table.row_lines.get(first).copied().unwrap_or(0);
-            *slot = Some(ExclusionReason::Duplicate { of_line });
-        }
+/// Rows repeating an earlier row, counted under both rules.
+struct Duplicates {
+    exact: Vec<(usize, usize)>,
+    ignoring_ids: Vec<(usize, usize)>,
+}
+
+impl Duplicates {
+    fn find(table: &Table, profile: &TableProfile) -> Self {
+        let n_columns = table.n_columns();
+        let id_columns: Vec<bool> =
+            (0..n_columns).map(|c| profile.columns.get(c).is_some_and(|p| p.kind == ColumnKind::Identifier)).collect();
+        Self { exact: duplicates::find(table, &vec![false; n_columns]), ignoring_ids: duplicates::find(table, &id_columns) }
     }
 
-    let row_of: Vec<usize> = (0..n).filter(|&r| reason.get(r).is_some_and(Option::is_none)).collect();
-    let excluded: Vec<ExcludedRow> =
-        reason.iter().enumerate().filter_map(|(row, r)| r.clone().map(|reason| ExcludedRow { row, reason })).collect();
-    if row_of.is_empty() {
-        if n == 1 {
-            return Err(CleanError::NothingToCluster { cause: one_row_cause(table) });
+    fn chosen(&self, policy: DuplicatePolicy) -> &[(usize, usize)] {
+        match policy {
+            DuplicatePolicy::Keep => &[],
+            DuplicatePolicy::ExcludeExact => &self.exact,
+            DuplicatePolicy::ExcludeIgnoringIds => &self.ignoring_ids,
         }
-        let (line, why) =
-            excluded.first().map(|e| (table.row_lines.get(e.row).copied().unwrap_or(0), e.reason.describe())).unwrap_or((0, String::new()));
-        return Err(CleanError::NoUsableRow { line, reason: why });
     }
+}
 
-    // 4. Numeric features: impute, clip, log, column by column over the kept rows.
-    let mut features = Vec::new();
-    let mut original_columns: Vec<Vec<f64>> = Vec::new();
-    let mut transformed_columns: Vec<Vec<f64>> = Vec::new();
-    let mut imputed = Vec::new();
-    let mut clipped = Vec::new();
-    let mut log_transformed = Vec::new();
-    for (feature, numbers) in options.numeric.iter().zip(&parsed) {
-        let column_name = name(feature.column);
+/// Step 3: duplicates under the chosen rule, naming the line they repeat.
+fn mark_duplicates(table: &Table, chosen: &[(usize, usize)], reasons: &mut [Option<ExclusionReason>]) {
+    for &(row, first) in chosen {
+        if let Some(slot @ None) = reasons.get_mut(row) {
+            *slot = Some(ExclusionReason::Duplicate { of_line: table.row_lines.get(first).copied().unwrap_or(0) });
+        }
+    }
+}
+
+/// The rows kept (in order) and the rows left out with their reason.
+fn split_rows(reasons: Vec<Option<ExclusionReason>>) -> (Vec<usize>, Vec<ExcludedRow>) {
+    let mut row_of = Vec::with_capacity(reasons.len());
+    let mut excluded = Vec::new();
+    for (row, reason) in reasons.into_iter().enumerate() {
+        match reason {
+            None => row_of.push(row),
+            Some(reason) => excluded.push(ExcludedRow { row, reason }),
+        }
+    }
+    (row_of, excluded)
+}
+
+fn no_usable_row(table: &Table, excluded: &[ExcludedRow]) -> CleanError {
+    if table.n_rows() == 1 {
+        return CleanError::NothingToCluster { cause: one_row_cause(table) };
+    }
+    let (line, reason) =
+        excluded.first().map(|e| (table.row_lines.get(e.row).copied().unwrap_or(0), e.reason.describe())).unwrap_or((0, String::new()));
+    CleanError::NoUsableRow { line, reason }
+}
+
+/// The matrix's columns as they are built, with what was done to each.
+#[derive(Default)]
+struct FeatureColumns {
+    features: Vec<Feature>,
+    /// Per feature, the kept rows' values in the data's units (after filling).
+    original: Vec<Vec<f64>>,
+    /// Per feature, after clipping and log: what is scaled.
+    transformed: Vec<Vec<f64>>,
+    imputed: Vec<Count>,
+    clipped: Vec<Count>,
+    log_transformed: Vec<String>,
+    notes: Vec<String>,
+}
+
+impl FeatureColumns {
+    /// Step 4: a numeric feature over the kept rows: fill, clip, log.
+    fn add_number(&mut self, table: &Table, feature: &NumericFeature, numbers: &NumericColumn, row_of: &[usize], outliers: OutlierPolicy) {
+        let name = table.headers.get(feature.column).cloned().unwrap_or_default();
         let mut values: Vec<f64> = row_of.iter().map(|&r| numbers.values.get(r).copied().unwrap_or(f64::NAN)).collect();
         let missing = values.iter().filter(|v| v.is_nan()).count();
-        let impute = if missing > 0 {
+        let impute = (missing > 0).then(|| {
             let fill = impute_value(&values, feature.missing);
             values.iter_mut().filter(|v| v.is_nan()).for_each(|v| *v = fill);
-            imputed
-                .push(Count { what: format!("{column_name} ({} {})", strategy_name(feature.missing), format_value(fill)), count: missing });
-            Some(fill)
-        } else {
-            None
-        };
-        original_columns.push(values.clone());
-        let clip = clip_bounds(&values, options.outliers);
+            self.imputed
+                .push(Count { what: format!("{name} ({} {})", strategy_name(feature.missing), format_value(fill)), count: missing });
+            fill
+        });
+        self.original.push(values.clone());
+        let clip = clip_bounds(&values, outliers);
         if let Some((lo, hi)) = clip {
             let mut count = 0;
-            for v in values.iter_mut() {
-                let c = v.clamp(lo, hi);
+            for v in &mut values {
+                // Bounds are finite and ordered (`clip_bounds`); max/min cannot panic anyway.
+                let c = v.max(lo).min(hi);
                 if c != *v {
                     count += 1;
                     *v = c;
                 }
             }
-            clipped.push(Count { what: format!("{column_name} to [{}, {}]", format_value(lo), format_value(hi)), count });
+            self.clipped.push(Count { what: format!("{name} to [{}, {}]", format_value(lo), format_value(hi)), count });
         }
         let mut log1p = false;
         if feature.log1p {
             if values.iter().all(|v| *v >= 0.0) {
                 values.iter_mut().for_each(|v| *v = v.ln_1p());
-                log_transformed.push(column_name.clone());
+                self.log_transformed.push(name.clone());
                 log1p = true;
             } else {
-                notes.push(format!("{column_name} has negative values: no log transform applied"));
+                self.notes.push(format!("{name} has negative values: no log transform applied"));
             }
         }
-        transformed_columns.push(values);
-        features.push(Feature { name: column_name, column: feature.column, source: FeatureSource::Number { impute, clip, log1p } });
+        self.transformed.push(values);
+        self.features.push(Feature { name, column: feature.column, source: FeatureSource::Number { impute, clip, log1p } });
     }
 
-    // 5. One-hot encoding: the most frequent values among kept rows, then "other".
-    for &column in &options.categorical {
-        let column_name = name(column);
+    /// Step 5: one-hot columns of a category: its most frequent values among the kept
+    /// rows, then "other".
+    fn add_one_hot(&mut self, table: &Table, column: usize, row_of: &[usize], top: usize) {
+        let name = table.headers.get(column).cloned().unwrap_or_default();
         let values: Vec<String> = row_of.iter().map(|&r| category_of(table, r, column)).collect();
         let mut counts: HashMap<&str, usize> = HashMap::new();
         for v in &values {
@@ -392,70 +483,62 @@ pub fn clean_table(table: &Table, profile: &TableProfile, options: &CleaningOpti
         }
         let mut ranked: Vec<(&str, usize)> = counts.into_iter().collect();
         ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        let listed: Vec<String> = ranked.iter().take(options.one_hot_top.max(1)).map(|(v, _)| (*v).to_owned()).collect();
+        let listed: Vec<String> = ranked.iter().take(top.max(1)).map(|(v, _)| (*v).to_owned()).collect();
+        let listed_set: HashSet<&str> = listed.iter().map(String::as_str).collect();
         let has_other = ranked.len() > listed.len();
         for value in listed.iter().map(|v| Some(v.clone())).chain(has_other.then_some(None)) {
             let column_values: Vec<f64> = values
                 .iter()
                 .map(|v| match &value {
                     Some(x) => f64::from(u8::from(v == x)),
-                    None => f64::from(u8::from(!listed.contains(v))),
+                    None => f64::from(u8::from(!listed_set.contains(v.as_str()))),
                 })
                 .collect();
-            original_columns.push(column_values.clone());
-            transformed_columns.push(column_values);
-            features.push(Feature {
-                name: format!("{column_name} = {}", value.as_deref().unwrap_or("other")),
+            self.original.push(column_values.clone());
+            self.transformed.push(column_values);
+            self.features.push(Feature {
+                name: format!("{name} = {}", value.as_deref().unwrap_or("other")),
                 column,
                 source: FeatureSource::OneHot { value, listed: listed.clone() },
             });
         }
     }
 
-    // 6. Scaling.
-    let n_rows = row_of.len();
-    let n_features = features.len();
-    let transformed = row_major(&transformed_columns, n_rows);
-    let scaler = Scaler::fit(options.scaling, &transformed, n_features);
-    let scaled = scaler.transform(&transformed);
-
-    let used: std::collections::HashSet<usize> = features.iter().map(|f| f.column).collect();
-    let columns_left_out_reasons: Vec<(String, String)> =
-        profile.columns.iter().filter(|c| !used.contains(&c.index)).map(|c| (c.name.clone(), left_out_reason(c))).collect();
-    let mut left_out_counts: BTreeMap<String, usize> = BTreeMap::new();
-    for e in &excluded {
-        *left_out_counts.entry(e.reason.group()).or_insert(0) += 1;
+    /// Step 6: everything done, for the user.
+    fn report(
+        &mut self,
+        table: &Table,
+        profile: &TableProfile,
+        options: &CleaningOptions,
+        excluded: &[ExcludedRow],
+        duplicates: &Duplicates,
+        n_clustered: usize,
+    ) -> CleaningReport {
+        let used: HashSet<usize> = self.features.iter().map(|f| f.column).collect();
+        let columns_left_out_reasons: Vec<(String, String)> =
+            profile.columns.iter().filter(|c| !used.contains(&c.index)).map(|c| (c.name.clone(), left_out_reason(c))).collect();
+        let mut left_out_counts: BTreeMap<String, usize> = BTreeMap::new();
+        for e in excluded {
+            *left_out_counts.entry(e.reason.group()).or_insert(0) += 1;
+        }
+        let n = table.n_rows();
+        CleaningReport {
+            rows_read: n,
+            rows_clustered: n_clustered,
+            rows_left_out: left_out_counts.into_iter().map(|(what, count)| Count { what, count }).collect(),
+            imputed: std::mem::take(&mut self.imputed),
+            clipped: std::mem::take(&mut self.clipped),
+            log_transformed: std::mem::take(&mut self.log_transformed),
+            columns_left_out: Vec::new(),
+            columns_left_out_reasons,
+            duplicates_exact: duplicates.exact.len(),
+            duplicates_ignoring_ids: duplicates.ignoring_ids.len(),
+            ragged_rows: table.ragged.len(),
+            scaling: options.scaling,
+            notes: std::mem::take(&mut self.notes),
+            warnings: few_rows_warning(n, n_clustered, excluded),
+        }
     }
-    let report = CleaningReport {
-        rows_read: n,
-        rows_clustered: n_rows,
-        rows_left_out: left_out_counts.into_iter().map(|(what, count)| Count { what, count }).collect(),
-        imputed,
-        clipped,
-        log_transformed,
-        columns_left_out: Vec::new(),
-        columns_left_out_reasons,
-        duplicates_exact: exact.len(),
-        duplicates_ignoring_ids: ignoring_ids.len(),
-        ragged_rows: table.ragged.len(),
-        scaling: options.scaling,
-        notes,
-        warnings: few_rows_warning(n, n_rows, &excluded),
-    };
-    if n_rows >= 2 && features_are_constant(&transformed, n_features) {
-        return Err(CleanError::NothingToCluster { cause: identical_rows_cause(n_rows, n, &features) });
-    }
-    Ok(CleanedData {
-        original: row_major(&original_columns, n_rows),
-        scaled,
-        n_rows,
-        n_features,
-        row_of,
-        excluded,
-        scaler,
-        features,
-        report,
-    })
 }
 
 fn decimal_comma(profile: &TableProfile, column: usize) -> bool {
