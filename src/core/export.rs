@@ -9,6 +9,7 @@
 use thiserror::Error;
 
 use super::ingest::Table;
+use super::outcome::ExclusionReason;
 
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -33,14 +34,7 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// What the export adds to each row.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RowOutcome {
-    /// 0-based cluster, `None` when the row was not clustered.
-    pub segment: Option<usize>,
-    /// Why the row was not clustered.
-    pub excluded_reason: Option<String>,
-}
+pub use super::outcome::RowOutcome;
 
 /// Writes the table back as comma-separated CSV with `segment`, `segment_name` and
 /// `excluded_reason` added. `names[s]` is segment `s`'s name.
@@ -74,7 +68,7 @@ pub fn segmented_csv(table: &Table, outcomes: &[RowOutcome], names: &[String]) -
         writer.write_field(&segment_text)?;
         let name = outcome.segment.and_then(|s| names.get(s)).map_or("", String::as_str);
         writer.write_field(neutralise(name).as_ref())?;
-        writer.write_field(outcome.excluded_reason.as_deref().unwrap_or(""))?;
+        writer.write_field(outcome.excluded_reason.as_ref().map(ExclusionReason::describe).unwrap_or_default())?;
         writer.write_record(None::<&[u8]>)?;
     }
     writer.into_inner().map_err(|e| ExportError::Io(e.to_string()))
@@ -91,7 +85,7 @@ mod tests {
             parse_csv(b"CustomerID;Name;Spend\r\n0001;\"Smith, J\";1,5\r\n0002;Ann;\r\n0003;Bo;2", &IngestOptions::default()).unwrap();
         let outcomes = [
             RowOutcome { segment: Some(0), excluded_reason: None },
-            RowOutcome { segment: None, excluded_reason: Some("missing value in Spend".into()) },
+            RowOutcome { segment: None, excluded_reason: Some(ExclusionReason::Missing { column: "Spend".into() }) },
             RowOutcome { segment: Some(1), excluded_reason: None },
         ];
         let names = ["Big spenders".to_owned(), "Careful".to_owned()];

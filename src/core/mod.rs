@@ -31,6 +31,7 @@ pub mod k_selection;
 pub mod kmeans;
 pub mod metrics;
 pub mod model;
+pub mod outcome;
 pub mod packed;
 pub mod pipeline;
 pub mod profile;

@@ -13,6 +13,7 @@ use super::clean::{category_of, CleanedData, CleaningOptions, Feature, FeatureSo
 use super::export::RowOutcome;
 use super::ingest::Table;
 use super::kmeans::squared_distance;
+use super::outcome::ExclusionReason;
 use super::pipeline::{LoadedFile, Segmentation};
 use super::profile::parse_column;
 
@@ -252,7 +253,7 @@ pub fn apply_model(table: &Table, model: &SavedModel) -> Result<Vec<RowOutcome>,
     let column_of = |name: &str| table.headers.iter().position(|h| h == name).ok_or_else(|| ModelError::MissingColumn(name.to_owned()));
     // Each feature's values for every row (NaN: cannot be placed), in feature order.
     let mut columns: Vec<Vec<f64>> = Vec::with_capacity(d);
-    let mut reasons: Vec<Option<String>> = vec![None; n];
+    let mut reasons: Vec<Option<ExclusionReason>> = vec![None; n];
     for feature in &model.features {
         let column = column_of(&feature.column_name)?;
         let values: Vec<f64> = match &feature.source {
@@ -264,11 +265,12 @@ pub fn apply_model(table: &Table, model: &SavedModel) -> Result<Vec<RowOutcome>,
                     .enumerate()
                     .map(|(row, &v)| {
                         let v = if v.is_nan() {
+                            // Stray text is a missing value, filled like one (as the cleaning does).
                             match impute {
-                                Some(fill) if !numbers.invalid_rows.contains(&row) => *fill,
-                                _ => {
+                                Some(fill) => *fill,
+                                None => {
                                     if let Some(slot @ None) = reasons.get_mut(row) {
-                                        *slot = Some(format!("missing or not a number in {}", feature.column_name));
+                                        *slot = Some(ExclusionReason::NoValue { column: feature.column_name.clone() });
                                     }
                                     return f64::NAN;
                                 }
@@ -281,7 +283,7 @@ pub fn apply_model(table: &Table, model: &SavedModel) -> Result<Vec<RowOutcome>,
                         if *log1p {
                             if v < 0.0 {
                                 if let Some(slot @ None) = reasons.get_mut(row) {
-                                    *slot = Some(format!("negative {} cannot be log-transformed", feature.column_name));
+                                    *slot = Some(ExclusionReason::NegativeForLog { column: feature.column_name.clone() });
                                 }
                                 return f64::NAN;
                             }
@@ -393,7 +395,10 @@ mod tests {
         let new = parse_csv(b"Age,Annual Income (k$),Spending Score (1-100)\n30,NA,50\n40,60,55\n", &IngestOptions::default()).unwrap();
         let outcomes = apply_model(&new, &model).unwrap();
         assert_eq!(outcomes[0].segment, None);
-        assert_eq!(outcomes[0].excluded_reason.as_deref(), Some("missing or not a number in Annual Income (k$)"));
+        assert_eq!(
+            outcomes[0].excluded_reason.as_ref().map(ExclusionReason::describe).as_deref(),
+            Some("missing or not a number in Annual Income (k$)")
+        );
         assert!(outcomes[1].segment.is_some());
     }
 

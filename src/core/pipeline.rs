@@ -308,7 +308,7 @@ pub fn export_csv(
     }
     for e in &cleaned.excluded {
         if let Some(o) = outcomes.get_mut(e.row) {
-            o.excluded_reason = Some(e.reason.describe());
+            o.excluded_reason = Some(e.reason.clone());
         }
     }
     segmented_csv(&file.table, &outcomes, &segment_names(segmentation, names)).map_err(named(&file.name))

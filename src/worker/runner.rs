@@ -1,7 +1,7 @@
 //! The worker side: keeps the loaded file, the cleaned matrix and the last segmentation
 //! between messages, and answers requests with the core.
 
-use crate::core::clean::{CleanedData, CleaningOptions};
+use crate::core::clean::{CleanedData, CleaningOptions, ExclusionReason};
 use crate::core::export::{model_file_name, segmented_csv, segmented_file_name, summary_file_name, RowOutcome};
 use crate::core::ingest::{IngestOptions, Table};
 use crate::core::model::{apply_model, read_model, save_model, Provenance, SavedModel, SourceOrigin};
@@ -358,7 +358,7 @@ fn transactions_csv(
     for e in &cleaned.excluded {
         by_customer.insert(
             customers.table.cell(e.row, 0),
-            RowOutcome { segment: None, excluded_reason: Some(format!("customer not clustered: {}", e.reason.describe())) },
+            RowOutcome { segment: None, excluded_reason: Some(ExclusionReason::CustomerLeftOut { reason: Box::new(e.reason.clone()) }) },
         );
     }
     let outcomes: Vec<RowOutcome> = (0..log.table.n_rows())

@@ -109,39 +109,7 @@ impl CleaningOptions {
     }
 }
 
-/// Why a row was left out of clustering.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ExclusionReason {
-    Missing { column: String },
-    NotANumber { column: String, text: String },
-    Duplicate { of_line: u64 },
-    Ragged { fields: usize, expected: usize },
-}
-
-impl ExclusionReason {
-    /// The reason in words, as the export's `excluded_reason` column gives it.
-    pub fn describe(&self) -> String {
-        match self {
-            Self::Missing { column } => format!("missing value in {column}"),
-            Self::NotANumber { column, text } => format!("“{text}” in {column} is not a number"),
-            Self::Duplicate { of_line } => format!("duplicate of line {of_line}"),
-            Self::Ragged { fields, expected } => {
-                format!("{fields} fields where the header has {expected}")
-            }
-        }
-    }
-
-    /// The group it is counted in, in the report.
-    pub fn group(&self) -> String {
-        match self {
-            Self::Missing { column } => format!("missing value in {column}"),
-            Self::NotANumber { column, .. } => format!("not a number in {column}"),
-            Self::Duplicate { .. } => "duplicate row".to_owned(),
-            Self::Ragged { .. } => "wrong number of fields".to_owned(),
-        }
-    }
-}
+pub use super::outcome::ExclusionReason;
 
 /// A row left out of clustering, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

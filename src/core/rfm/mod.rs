@@ -40,6 +40,7 @@ use thiserror::Error;
 
 use super::cells::dates::{detect_date_format, parse_datetime, DateFormat, DateOrder, DATE_SAMPLE};
 use super::ingest::Table;
+use super::outcome::ExclusionReason;
 use super::profile::{parse_column, NumericColumn, TableProfile};
 pub use mapping::guess_mapping;
 pub use scores::{quintile_scores, rfm_segment, RfmSegment};
@@ -137,7 +138,7 @@ pub struct RfmReport {
 pub struct RfmResult {
     pub customers: Vec<CustomerRfm>,
     pub report: RfmReport,
-    pub row_reasons: Vec<Option<String>>,
+    pub row_reasons: Vec<Option<ExclusionReason>>,
 }
 
 /// Why a log could not be aggregated. Each message says what to do.
@@ -173,7 +174,7 @@ pub fn aggregate(table: &Table, profile: &TableProfile, mapping: &TransactionMap
     let columns = LogColumns::read(table, profile, mapping)?;
     let n = table.n_rows();
     let mut report = empty_report(n, columns.date_format);
-    let mut row_reasons: Vec<Option<String>> = vec![None; n];
+    let mut row_reasons: Vec<Option<ExclusionReason>> = vec![None; n];
     let mut pass = Pass::new(n);
     let reasons = Reasons::new(&columns);
     for (row, reason) in row_reasons.iter_mut().enumerate() {
@@ -341,29 +342,25 @@ fn count_line<'a>(line: &Line<'a>, report: &mut RfmReport, pass: &mut Pass<'a>) 
 
 /// The reasons a line is left out, written once.
 struct Reasons {
-    no_customer: String,
-    no_date: String,
-    no_amount: String,
-    excluded: String,
+    no_date: ExclusionReason,
+    no_amount: ExclusionReason,
 }
 
 impl Reasons {
     fn new(columns: &LogColumns<'_>) -> Self {
         Self {
-            no_customer: "no customer id".to_owned(),
-            no_date: format!("unreadable date in {}", columns.date_name),
-            no_amount: format!("unreadable {}", columns.amount_names),
-            excluded: "cancellation (left out by the chosen rule)".to_owned(),
+            no_date: ExclusionReason::UnreadableDate { column: columns.date_name.to_string() },
+            no_amount: ExclusionReason::UnreadableAmount { columns: columns.amount_names.to_string() },
         }
     }
 }
 
 /// The line's date and value if it counts in a customer's figures; if not, why (counted
 /// in the report).
-fn usable(line: &Line<'_>, options: &RfmOptions, reasons: &Reasons, report: &mut RfmReport) -> Result<(i64, f64), String> {
+fn usable(line: &Line<'_>, options: &RfmOptions, reasons: &Reasons, report: &mut RfmReport) -> Result<(i64, f64), ExclusionReason> {
     if line.missing_customer {
         report.rows_without_customer += 1;
-        return Err(reasons.no_customer.clone());
+        return Err(ExclusionReason::NoCustomer);
     }
     let Some(date) = line.date else {
         report.unreadable_date_rows += 1;
@@ -375,7 +372,7 @@ fn usable(line: &Line<'_>, options: &RfmOptions, reasons: &Reasons, report: &mut
     };
     if line.cancellation && options.cancellations == CancellationRule::Exclude {
         report.excluded_cancellation_rows += 1;
-        return Err(reasons.excluded.clone());
+        return Err(ExclusionReason::Cancellation);
     }
     Ok((date, value))
 }
@@ -447,15 +444,14 @@ fn reference_date(options: &RfmOptions, latest: Option<i64>) -> i64 {
 }
 
 /// Ids with no purchase line: their rows say why; the rows of the others are used.
-fn mark_customers_without_purchase(row_reasons: &mut [Option<String>], pass: &Pass<'_>, report: &mut RfmReport) {
-    let without_purchase = "every line of this customer is a cancellation: no purchase to score".to_owned();
+fn mark_customers_without_purchase(row_reasons: &mut [Option<ExclusionReason>], pass: &Pass<'_>, report: &mut RfmReport) {
     for (reason, &slot) in row_reasons.iter_mut().zip(&pass.row_customer) {
         if slot == u32::MAX {
             continue;
         }
         if pass.running.get(slot as usize).is_some_and(|a| a.purchases == 0) {
             report.rows_of_customers_without_purchase += 1;
-            *reason = Some(without_purchase.clone());
+            *reason = Some(ExclusionReason::NoPurchase);
         } else {
             report.rows_used += 1;
         }
