@@ -3,8 +3,9 @@
 // message naming the cause and the line/column; never a silent loss; the page usable after.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, mkdtemp } from "node:fs/promises";
+import { readFile, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { foreignRequests, openApp, parseCsv, usePageAndBrowser } from "./harness.mjs";
 
@@ -257,6 +258,51 @@ describe("messy files: right, or clearly explained", () => {
         assert.match(await error.textContent(), expected);
       }
       await load(page, "good.csv", customers().join("\n") + "\n");
+      await runToSegments(page);
+      assertClean(record);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("13. a model file or saved settings with impossible values: a message, never a panic", async () => {
+    const { context, page, record } = await openApp(env.browser, env.server.url);
+    try {
+      const csv = customers().join("\n") + "\n";
+      await load(page, "customers.csv", csv);
+      await runToSegments(page);
+      const model = JSON.parse((await download(page, "download-model")).toString("utf8"));
+      assert.equal(model.source.file_name, "customers.csv");
+      assert.equal(model.source.sha256, createHash("sha256").update(csv).digest("hex"), "the hash of the file as read");
+      // The sample data's model names the sample's own bytes, not an empty input.
+      await byTestId(page, "sample-data").click();
+      await runToSegments(page);
+      const sampleModel = JSON.parse((await download(page, "download-model")).toString("utf8"));
+      assert.equal(sampleModel.source.origin, "sample");
+      assert.notEqual(sampleModel.source.sha256, createHash("sha256").update("").digest("hex"), "not the hash of nothing");
+      // Clip bounds out of order (f64::clamp panics on them): refused with a message.
+      model.features[0].source = { kind: "number", impute: null, clip: [10, 1], log1p: false };
+      const dir = await mkdtemp(join(tmpdir(), "seg-"));
+      const modelPath = join(dir, "broken-model.json");
+      await writeFile(modelPath, JSON.stringify(model));
+      await page.locator("details.apply-model > summary").click();
+      await byTestId(page, "model-input").setInputFiles(modelPath);
+      await page.getByText("Model: broken-model.json").waitFor();
+      await byTestId(page, "apply-file-input").setInputFiles(file("customers.csv", csv));
+      await page.waitForFunction(() => /clip bounds/.test(document.querySelector('[data-testid="error"]')?.textContent ?? ""), null, LONG);
+      assert.match(await byTestId(page, "error").textContent(), /clip bounds of “age” are not two numbers with lower ≤ upper \(10, 1\)/);
+
+      // Saved settings with percentiles the wrong way round (as a hand-edited localStorage).
+      await page.evaluate(() => localStorage.setItem("customer-segmentation.settings.v1", JSON.stringify({
+        k: null, duplicates: "keep", outliers: { method: "clip_percentiles", lower: 99, upper: 1 },
+        scaling: "standard", one_hot_top: 10, exclude_ragged: false,
+      })));
+      await page.reload({ waitUntil: "load" });
+      await page.locator('[data-testid="app"][data-ready="true"]').waitFor(LONG);
+      await byTestId(page, "file-input").setInputFiles(file("customers.csv", csv));
+      await page.waitForFunction(() => /percentile/.test(document.querySelector('[data-testid="error"]')?.textContent ?? ""), null, LONG);
+      // The page stays usable: choosing no clipping cleans and segments.
+      await byTestId(page, "outliers-select").selectOption("none");
       await runToSegments(page);
       assertClean(record);
     } finally {
