@@ -156,6 +156,27 @@ fn few_strays(invalid: usize, filled: usize) -> bool {
     invalid < filled && (invalid * 20 <= filled || (invalid <= 10 && invalid * 10 <= filled))
 }
 
+/// Cells that are not numbers but carry digits in many different forms (`C536817`, a
+/// cancelled invoice; `A-12`): the column holds codes, not quantities with a few stray
+/// words. Stray words repeat or are few (`unknown`, `n/a`, `inf`).
+fn code_like(table: &Table, column: usize, invalid_rows: &[usize]) -> bool {
+    const DISTINCT_CODES: usize = 5;
+    let mut seen: Vec<&str> = Vec::with_capacity(DISTINCT_CODES);
+    for &row in invalid_rows {
+        let text = table.cell(row, column).trim();
+        if text.bytes().any(|b| b.is_ascii_digit())
+            && !text.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+            && !seen.contains(&text)
+        {
+            seen.push(text);
+            if seen.len() >= DISTINCT_CODES {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// Rows sampled to decide whether a column is worth parsing as numbers.
 const NUMBER_SAMPLE: usize = 1000;
 
@@ -236,7 +257,10 @@ pub fn profile_column(table: &Table, column: usize, forced: Option<ColumnKind>) 
     let parsed = (worth_parsing || matches!(forced, Some(ColumnKind::Numeric | ColumnKind::Boolean)))
         .then(|| parse_column(table, column, decimal_comma));
     let invalid_count = parsed.as_ref().map_or(0, |n| n.invalid_rows.len());
-    let all_numeric = worth_parsing && parsed.is_some() && (invalid_count == 0 || few_strays(invalid_count, filled));
+    let all_numeric = worth_parsing
+        && parsed
+            .as_ref()
+            .is_some_and(|n| invalid_count == 0 || (few_strays(invalid_count, filled) && !code_like(table, column, &n.invalid_rows)));
     let numbers = parsed;
     let summary = numbers.as_ref().and_then(|n| summarise(&n.values));
     let all_integers = summary.as_ref().is_some_and(|s| s.all_integers);

@@ -226,3 +226,11 @@ fn mostly_missing_columns_are_not_default_features() {
 fn profile_of(csv: &str) -> TableProfile {
     profile_columns(&table(csv))
 }
+
+#[test]
+fn codes_among_numbers_are_not_stray_words() {
+    // Invoice numbers with a few cancellations (C536817): codes, not a quantity.
+    let p = profile_of(&column_with(|i| if i % 40 == 3 { format!("C{}", 536_000 + i) } else { (536_000 + i).to_string() }, 400));
+    assert_ne!(p.columns[1].kind, ColumnKind::Numeric, "{}", p.columns[1].reason);
+    assert!(profile_warnings(&p, 400).is_empty());
+}
