@@ -26,6 +26,8 @@ fn summary() -> FileSummary {
         has_header: true,
         delimiter: b',',
         encoding: "UTF-8".into(),
+        encoding_reason: String::new(),
+        warnings: Vec::new(),
         ragged_rows: 0,
         ragged_examples: vec![],
         suggested: CleaningOptions::suggested(&profile),

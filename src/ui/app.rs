@@ -30,6 +30,9 @@ pub fn App() -> impl IntoView {
         });
     });
     let loaded = move || state.file.with(Option::is_some);
+    // `?test-hooks` in the address: a button that makes the worker run out of memory, for
+    // the end-to-end tests of the page's recovery.
+    let test_hooks = web_sys::window().and_then(|w| w.location().search().ok()).is_some_and(|q| q.contains("test-hooks"));
 
     view! {
         <header class="masthead">
@@ -49,6 +52,11 @@ pub fn App() -> impl IntoView {
             <section class="panel" aria-labelledby="load-heading">
                 <h2 id="load-heading">"1 · Load"</h2>
                 <FilePicker/>
+                {test_hooks.then(|| view! {
+                    <button type="button" class="secondary" data-testid="test-crash" on:click=move |_| actions.crash_worker_for_test()>
+                        "Test: make the worker run out of memory"
+                    </button>
+                })}
                 <StatusLine/>
                 <ApplyModel/>
             </section>

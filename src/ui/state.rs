@@ -7,7 +7,7 @@ use crate::core::ingest::IngestOptions;
 use crate::core::kmeans::params::DEFAULT_SEED;
 use crate::core::pipeline::SegmentOptions;
 use crate::core::profile::{ColumnKind, ColumnProfile};
-use crate::worker::client::WorkerClient;
+use crate::worker::client::{WorkerClient, WorkerSource};
 use crate::worker::protocol::{
     AppliedSummary, CleanSummary, ExportKind, FileSummary, RequestBody, Response, ResponseBody, SegmentReport, SweepReport,
 };
@@ -63,7 +63,8 @@ pub struct AppState {
     pub applied: RwSignal<Option<AppliedSummary>>,
     /// The scores of k = 2..10 and the recommended k.
     pub sweep: RwSignal<Option<SweepReport>>,
-    /// The user typed a k: a new sweep does not overwrite it.
+    /// The user typed a k (on this visit, whenever, or on an earlier one): no sweep
+    /// overwrites it; the recommendation is offered beside the k box instead.
     pub k_from_user: RwSignal<bool>,
 }
 
@@ -105,6 +106,20 @@ impl AppState {
         self.applied.set(None);
     }
 
+    /// The k the sweep of the current file recommends, if it recommends one.
+    pub fn recommended_k(&self) -> Option<usize> {
+        self.sweep.with(|s| s.as_ref().and_then(|r| r.sweep.recommendation.as_ref().map(|r| r.k)))
+    }
+
+    /// Puts the recommended k in the k box; later files' recommendations are taken too
+    /// (until the user types a k again).
+    pub fn use_recommended_k(&self) {
+        if let Some(k) = self.sweep.with_untracked(|s| s.as_ref().and_then(|r| r.sweep.recommendation.as_ref().map(|r| r.k))) {
+            self.k_text.set(k.to_string());
+            self.k_from_user.set(false);
+        }
+    }
+
     /// Applies a worker response; returns what the page should send next, if anything.
     pub fn apply(&self, response: Response) -> Option<FollowUp> {
         if let ResponseBody::Ready = response.body {
@@ -123,12 +138,8 @@ impl AppState {
             ResponseBody::Ready | ResponseBody::Progress { .. } => None,
             ResponseBody::Loaded(summary) => {
                 self.clear_results();
-                // A k the user typed (and kept in the settings) wins over a recommendation.
-                let saved = saved_k();
-                self.k_from_user.set(saved.is_some());
-                if let Some(k) = saved {
-                    self.k_text.set(k);
-                }
+                // The k box is left alone: a k the user typed (before this file, while it
+                // loaded, or kept in the settings) stays theirs until they change it.
                 self.resegment.set(false);
                 let mut cleaning = summary.suggested.clone();
                 if let Some(saved) = super::settings::load() {
@@ -261,6 +272,8 @@ pub fn format_ms(ms: f64) -> String {
 pub struct Actions {
     state: AppState,
     client: StoredValue<Option<WorkerClient>, LocalStorage>,
+    /// The worker's code, fetched once: restarts (cancel, crash) make no request.
+    source: StoredValue<Option<WorkerSource>, LocalStorage>,
     /// The last file chosen, to read it again with other options (`None` with
     /// `sample_loaded` for the sample).
     last_file: StoredValue<Option<web_sys::File>, LocalStorage>,
@@ -275,6 +288,7 @@ impl Actions {
         Self {
             state,
             client: StoredValue::new_local(None),
+            source: StoredValue::new_local(None),
             last_file: StoredValue::new_local(None),
             sample_loaded: StoredValue::new_local(false),
             ingest: StoredValue::new_local(IngestOptions::default()),
@@ -282,15 +296,37 @@ impl Actions {
     }
 
     /// Starts the worker; its answers go through [`AppState::apply`] and [`Actions::follow_up`].
+    /// Requests sent before it is ready wait in the client. The worker's code is fetched
+    /// the first time only.
     pub fn start_worker(&self) {
+        let client = WorkerClient::new();
+        self.client.set_value(Some(client.clone()));
+        let actions = *self;
+        match self.source.get_value() {
+            Some(source) => actions.start_client(&client, &source),
+            None => leptos::task::spawn_local(async move {
+                match WorkerSource::fetch().await {
+                    Ok(source) => {
+                        actions.source.set_value(Some(source.clone()));
+                        actions.start_client(&client, &source);
+                    }
+                    Err(e) => actions.show_error(format!("the page could not load its background worker ({e:?}): reload the page")),
+                }
+            }),
+        }
+    }
+
+    fn start_client(&self, client: &WorkerClient, source: &WorkerSource) {
         let (state, actions) = (self.state, *self);
-        match WorkerClient::start(crate::worker::client::WORKER_URL, move |response| {
+        let on_response = move |response| {
             if let Some(next) = state.apply(response) {
                 actions.follow_up(next);
             }
-        }) {
-            Ok(client) => self.client.set_value(Some(client)),
-            Err(e) => state.error.set(Some(format!("the background worker could not start ({e:?}): reload the page"))),
+        };
+        // Handled in a task of its own: the crashed worker's handler is not running then.
+        let on_crash = move |detail: String| super::defer::defer(move || actions.worker_crashed(&detail));
+        if let Err(e) = client.start(source, on_response, on_crash) {
+            state.error.set(Some(format!("the background worker could not start ({e:?}): reload the page")));
         }
     }
 
@@ -304,6 +340,26 @@ impl Actions {
         self.client.set_value(None);
         self.state.worker_ready.set(false);
         self.start_worker();
+    }
+
+    /// The worker stopped with an error (most likely out of memory): a fresh one is
+    /// started, the file is forgotten (Run waits for a file), and the message says why.
+    fn worker_crashed(&self, detail: &str) {
+        let file = self.last_file.get_value().map(|f| (f.name(), f.size() as u64));
+        self.restart_worker();
+        let s = self.state;
+        s.clear_file();
+        s.busy.set(None);
+        s.resegment.set(false);
+        self.last_file.set_value(None);
+        self.sample_loaded.set_value(false);
+        let file = file.as_ref().map(|(name, size)| (name.as_str(), *size));
+        s.error.set(Some(crate::worker::memory::worker_crashed_message(file, detail)));
+    }
+
+    /// Test hook (pages opened with `?test-hooks` only): makes the worker run out of memory.
+    pub fn crash_worker_for_test(&self) {
+        self.send(RequestBody::TestCrash, "Crashing the worker (test)");
     }
 
     /// Cancels what the worker is doing. The file is read again so the page can go on.

@@ -1,63 +1,145 @@
 //! The main-thread handle to the worker: the only way the UI reaches the core.
+//!
+//! The worker's code is fetched once, when the page loads ([`WorkerSource::fetch`]): its
+//! wasm-bindgen script becomes a Blob URL and its wasm a compiled `WebAssembly.Module`.
+//! Every worker (the first, and each one started after a cancel or a crash) is made from
+//! them, so restarting asks the server for nothing.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use super::protocol::{Request, RequestBody, Response, ResponseBody};
 
-/// Where Trunk puts the worker's loader (see index.html).
-pub const WORKER_URL: &str = "./worker_loader.js";
+/// The worker's wasm-bindgen script and wasm, as Trunk writes them (unhashed names; see
+/// index.html).
+pub const WORKER_SCRIPT_URL: &str = "./worker.js";
+pub const WORKER_WASM_URL: &str = "./worker_bg.wasm";
+
+/// Appended to the worker's script (one module, so the page's CSP needs `blob:` only in
+/// `worker-src`): the first message carries the compiled module; `__wbg_init` is the
+/// script's own initialiser, which runs the worker's `main` (it answers "ready").
+const BOOTSTRAP: &str = "
+self.onmessage = (event) => {
+  self.onmessage = null;
+  __wbg_init({ module_or_path: event.data.module }).catch((error) => setTimeout(() => { throw error; }));
+};
+";
+
+/// The worker's code, held by the page: a Blob URL of its script and its compiled wasm.
+#[derive(Clone)]
+pub struct WorkerSource {
+    script_url: String,
+    module: JsValue,
+}
+
+impl WorkerSource {
+    /// Fetches and compiles the worker's code (the only requests the worker costs).
+    pub async fn fetch() -> Result<Self, JsValue> {
+        let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
+        let script = fetch_ok(&window, WORKER_SCRIPT_URL).await?;
+        let script =
+            JsFuture::from(script.text()?).await?.as_string().ok_or_else(|| JsValue::from_str("the worker's script is not text"))?;
+        let wasm = fetch_ok(&window, WORKER_WASM_URL).await?;
+        let bytes = JsFuture::from(wasm.array_buffer()?).await?;
+        let module = JsFuture::from(js_sys::WebAssembly::compile(&bytes)).await?;
+        let parts = js_sys::Array::of2(&JsValue::from_str(&script), &JsValue::from_str(BOOTSTRAP));
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("text/javascript");
+        let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+        let script_url = web_sys::Url::create_object_url_with_blob(&blob)?;
+        Ok(Self { script_url, module })
+    }
+}
+
+/// `fetch(url)`, an error unless the answer is 200..=299.
+async fn fetch_ok(window: &web_sys::Window, url: &str) -> Result<web_sys::Response, JsValue> {
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url)).await?.dyn_into()?;
+    if response.ok() {
+        Ok(response)
+    } else {
+        Err(JsValue::from_str(&format!("{url}: HTTP {}", response.status())))
+    }
+}
 
 struct Shared {
+    /// The worker, once its code is there.
+    worker: Option<Worker>,
+    /// `terminate` was called: a worker arriving later is not started.
+    terminated: bool,
     ready: bool,
     /// Requests sent before the worker said "ready": posting them earlier would lose them.
     queued: Vec<JsValue>,
     next_id: u64,
+    on_message: Option<Closure<dyn FnMut(MessageEvent)>>,
+    on_error: Option<Closure<dyn FnMut(web_sys::Event)>>,
 }
 
-/// A started worker. Cloning shares the same worker.
+/// A worker, started or on its way. Cloning shares the same worker.
 #[derive(Clone)]
 pub struct WorkerClient {
-    worker: Worker,
     shared: Rc<RefCell<Shared>>,
-    // Kept alive as long as the client.
-    _on_message: Rc<Closure<dyn FnMut(MessageEvent)>>,
-    _on_error: Rc<Closure<dyn FnMut(web_sys::Event)>>,
+}
+
+impl Default for WorkerClient {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl WorkerClient {
-    /// Starts the worker at `url`; `on_response` receives every response, "ready" included
-    /// (after the requests queued before it have been sent).
-    pub fn start(url: &str, on_response: impl Fn(Response) + 'static) -> Result<Self, JsValue> {
+    /// A client with no worker yet: requests are queued until [`WorkerClient::start`] has
+    /// started one and it has said "ready".
+    pub fn new() -> Self {
+        let shared =
+            Shared { worker: None, terminated: false, ready: false, queued: Vec::new(), next_id: 1, on_message: None, on_error: None };
+        Self { shared: Rc::new(RefCell::new(shared)) }
+    }
+
+    /// Starts the worker from `source`. `on_response` receives every response, "ready"
+    /// included (after the requests queued before it have been sent); `on_crash` is told
+    /// when the worker stopped with an error (the browser's words), e.g. out of memory:
+    /// the worker is then unusable.
+    pub fn start(
+        &self,
+        source: &WorkerSource,
+        on_response: impl Fn(Response) + 'static,
+        on_crash: impl Fn(String) + 'static,
+    ) -> Result<(), JsValue> {
+        if self.shared.borrow().terminated {
+            return Ok(());
+        }
         let options = WorkerOptions::new();
         options.set_type(WorkerType::Module);
-        let worker = Worker::new_with_options(url, &options)?;
-        let shared = Rc::new(RefCell::new(Shared { ready: false, queued: Vec::new(), next_id: 1 }));
-        let on_response = Rc::new(on_response);
+        let worker = Worker::new_with_options(&source.script_url, &options)?;
+        let init = js_sys::Object::new();
+        js_sys::Reflect::set(&init, &"module".into(), &source.module)?;
+        worker.post_message(&init)?;
 
         let worker_for_queue = worker.clone();
-        let shared_for_message = shared.clone();
-        let on_response_for_message = on_response.clone();
+        let shared_for_message = self.shared.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             match serde_wasm_bindgen::from_value::<Response>(event.data()) {
                 Ok(response @ Response { body: ResponseBody::Ready, .. }) => {
-                    let queued = {
-                        let mut shared = shared_for_message.borrow_mut();
-                        shared.ready = true;
-                        std::mem::take(&mut shared.queued)
+                    let queued = match shared_for_message.try_borrow_mut() {
+                        Ok(mut shared) => {
+                            shared.ready = true;
+                            std::mem::take(&mut shared.queued)
+                        }
+                        Err(_) => Vec::new(),
                     };
                     for message in queued {
                         if let Err(e) = worker_for_queue.post_message(&message) {
                             web_sys::console::error_2(&"could not send to the worker".into(), &e);
                         }
                     }
-                    on_response_for_message(response);
+                    on_response(response);
                 }
-                Ok(response) => on_response_for_message(response),
-                Err(e) => on_response_for_message(Response {
+                Ok(response) => on_response(response),
+                Err(e) => on_response(Response {
                     id: 0,
                     body: ResponseBody::Failed { message: format!("the worker sent a message the page does not understand: {e}") },
                 }),
@@ -66,23 +148,38 @@ impl WorkerClient {
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
 
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            // Handled here: not an uncaught error of the page.
+            event.prevent_default();
             let detail = js_sys::Reflect::get(&event, &"message".into())
                 .ok()
                 .and_then(|m| m.as_string())
-                .unwrap_or_else(|| "it stopped unexpectedly".to_owned());
-            on_response(Response {
-                id: 0,
-                body: ResponseBody::Failed { message: format!("the background worker failed ({detail}): reload the page and try again") },
-            });
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| "it stopped without a message".to_owned());
+            on_crash(detail);
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
 
-        Ok(Self { worker, shared, _on_message: Rc::new(on_message), _on_error: Rc::new(on_error) })
+        let mut shared = self.shared.borrow_mut();
+        shared.worker = Some(worker);
+        shared.on_message = Some(on_message);
+        shared.on_error = Some(on_error);
+        Ok(())
     }
 
-    /// Stops the worker at once (a cancel, or starting over); its state is gone.
+    /// Stops the worker at once (a cancel, a crash, or starting over); its state is gone.
     pub fn terminate(&self) {
-        self.worker.terminate();
+        let mut shared = self.shared.borrow_mut();
+        shared.terminated = true;
+        shared.queued.clear();
+        if let Some(worker) = shared.worker.take() {
+            worker.set_onmessage(None);
+            worker.set_onerror(None);
+            worker.terminate();
+        }
+        // Dropping a closure while it runs (a crash handled from its own error event) is
+        // safe: wasm-bindgen frees it when the call returns.
+        shared.on_message = None;
+        shared.on_error = None;
     }
 
     /// Sends a request; returns its id (responses carry it back).
@@ -107,12 +204,18 @@ impl WorkerClient {
         if let Some(file) = file {
             js_sys::Reflect::set(&message, &"file".into(), file)?;
         }
-        let mut shared = self.shared.borrow_mut();
-        if shared.ready {
-            drop(shared);
-            self.worker.post_message(&message)?;
-        } else {
-            shared.queued.push(message);
+        let worker = {
+            let mut shared = self.shared.borrow_mut();
+            match (&shared.worker, shared.ready) {
+                (Some(worker), true) => Some(worker.clone()),
+                _ => {
+                    shared.queued.push(message.clone());
+                    None
+                }
+            }
+        };
+        if let Some(worker) = worker {
+            worker.post_message(&message)?;
         }
         Ok(id)
     }

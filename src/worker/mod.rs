@@ -3,11 +3,13 @@
 //! and renders [`protocol::Response`]s.
 //!
 //! - [`protocol`]: the serde messages, plain data (native and wasm).
+//! - [`memory`]: what a file needs in the worker's memory; the messages when it cannot fit.
 //! - [`runner`]: the worker side. [`runner::Runner`] turns a request into a response with
 //!   the core and is tested natively; `runner::start` wires it to the worker's messages.
 //! - `client` (wasm only): the main-thread handle that starts the worker, waits for its
 //!   "ready", queues what is sent before, and hands responses to a callback.
 
+pub mod memory;
 pub mod protocol;
 pub mod runner;
 

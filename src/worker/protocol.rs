@@ -69,6 +69,9 @@ pub enum RequestBody {
         bytes: Vec<u8>,
         options: IngestOptions,
     },
+    /// Test hook (sent only by a page opened with `?test-hooks`): the worker allocates until
+    /// its memory runs out and stops, as a file too big for it would make it.
+    TestCrash,
 }
 
 /// A message from the worker. `id` is 0 for [`ResponseBody::Ready`].

@@ -80,6 +80,7 @@ impl Runner {
             // The page may still attach the file (`file_bytes`): the hash taken at load is used.
             RequestBody::ExportModel { names, file_bytes: _ } => self.export_model(&names, progress),
             RequestBody::ApplyModel { model_json, name, bytes, options } => self.apply_model(&model_json, name, &bytes, &options, progress),
+            RequestBody::TestCrash => Err("the test crash runs only in the browser's worker".to_owned()),
         }
     }
 
@@ -415,8 +416,17 @@ pub fn handle_message(
     now_ms: &dyn Fn() -> f64,
     progress: &mut dyn FnMut(u64, &str, f64),
 ) -> Result<wasm_bindgen::JsValue, serde_wasm_bindgen::Error> {
-    let attached = attached_file_bytes(&message);
-    let response = match serde_wasm_bindgen::from_value::<Request>(message) {
+    let request = serde_wasm_bindgen::from_value::<Request>(message.clone());
+    if let Ok(Request { body: RequestBody::TestCrash, .. }) = request {
+        crash_for_test();
+    }
+    // A new file replaces what the worker holds: free it before reading, so the old file
+    // and the new one are never in memory together.
+    if let Ok(Request { body: RequestBody::LoadAttached { .. } | RequestBody::ApplyModel { .. }, .. }) = request {
+        *runner = Runner::new();
+    }
+    let attached = attached_file_bytes(&message, request.as_ref().ok().and_then(file_name_to_check).as_deref());
+    let response = match request {
         Ok(mut request) => {
             let id = request.id;
             match attached {
@@ -430,7 +440,10 @@ pub fn handle_message(
                     }
                     _ => {}
                 },
-                Some(Err(e)) => {
+                Some(Err(AttachedError::TooBig(message))) => {
+                    return serde_wasm_bindgen::to_value(&Response { id, body: ResponseBody::Failed { message } });
+                }
+                Some(Err(AttachedError::Unreadable(e))) => {
                     let message = format!("the browser could not read the file ({e}): check it still exists and choose it again");
                     return serde_wasm_bindgen::to_value(&Response { id, body: ResponseBody::Failed { message } });
                 }
@@ -446,17 +459,64 @@ pub fn handle_message(
     serde_wasm_bindgen::to_value(&response)
 }
 
-/// The bytes of a `File` attached to a message as its `file` property, read synchronously
-/// (the worker may block; the page may not).
+/// Why an attached file's bytes are not there.
 #[cfg(target_arch = "wasm32")]
-fn attached_file_bytes(message: &wasm_bindgen::JsValue) -> Option<Result<Vec<u8>, String>> {
+enum AttachedError {
+    /// The file cannot fit the worker's memory (the message says the limit).
+    TooBig(String),
+    /// The browser could not read it.
+    Unreadable(String),
+}
+
+/// The name of the file a request reads and keeps (its memory is checked first), if any.
+#[cfg(target_arch = "wasm32")]
+fn file_name_to_check(request: &Request) -> Option<String> {
+    match &request.body {
+        RequestBody::LoadAttached { name, .. } | RequestBody::ApplyModel { name, .. } => Some(name.clone()),
+        _ => None,
+    }
+}
+
+/// The bytes of a `File` attached to a message as its `file` property, read synchronously
+/// (the worker may block; the page may not). With `check` (the file's name), a file that
+/// cannot fit the worker's memory is refused before it is read.
+#[cfg(target_arch = "wasm32")]
+fn attached_file_bytes(message: &wasm_bindgen::JsValue, check: Option<&str>) -> Option<Result<Vec<u8>, AttachedError>> {
     use wasm_bindgen::JsCast;
     let file = js_sys::Reflect::get(message, &"file".into()).ok()?.dyn_into::<web_sys::Blob>().ok()?;
-    let read = web_sys::FileReaderSync::new()
-        .and_then(|reader| reader.read_as_array_buffer(&file))
-        .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
-        .map_err(|e| format!("{e:?}"));
-    Some(read)
+    let read = |blob: &web_sys::Blob| {
+        web_sys::FileReaderSync::new()
+            .and_then(|reader| reader.read_as_array_buffer(blob))
+            .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
+            .map_err(|e| AttachedError::Unreadable(format!("{e:?}")))
+    };
+    if let Some(name) = check {
+        let size = file.size();
+        let head_end = size.min(super::memory::HEAD_BYTES as f64);
+        let head = file
+            .slice_with_f64_and_f64(0.0, head_end)
+            .map_err(|e| AttachedError::Unreadable(format!("{e:?}")))
+            .and_then(|head| read(&head));
+        match head {
+            Ok(head) => {
+                if let Err(message) = super::memory::check_fits(name, size as u64, &head) {
+                    return Some(Err(AttachedError::TooBig(message)));
+                }
+            }
+            Err(e) => return Some(Err(e)),
+        }
+    }
+    Some(read(&file))
+}
+
+/// The test hook's crash: allocates (without touching the pages) until the allocator fails,
+/// which stops the worker the way a file too big for it does.
+#[cfg(target_arch = "wasm32")]
+fn crash_for_test() -> ! {
+    let mut hoard: Vec<Vec<u8>> = Vec::new();
+    loop {
+        hoard.push(Vec::with_capacity(256 << 20));
+    }
 }
 
 /// The worker's clock: `performance.now()`, or `Date.now()` where there is none.
@@ -496,7 +556,18 @@ pub fn start() {
                 post(&Response { id, body: ResponseBody::Progress { stage: stage.to_owned(), fraction } });
             }
         };
-        match handle_message(&mut runner.borrow_mut(), event.data(), &now_ms, &mut progress) {
+        // A call that trapped (out of memory) never returned its borrow: answer instead of
+        // panicking again (the page restarts a worker that stopped).
+        let Ok(mut runner) = runner.try_borrow_mut() else {
+            post(&Response {
+                id: 0,
+                body: ResponseBody::Failed {
+                    message: "the background worker stopped in the middle of a task (most likely it ran out of memory) and cannot go on: choose a file again".to_owned(),
+                },
+            });
+            return;
+        };
+        match handle_message(&mut runner, event.data(), &now_ms, &mut progress) {
             Ok(value) => {
                 if let Err(e) = reply_scope_for_answers.post_message(&value) {
                     web_sys::console::error_2(&"worker: could not post a response".into(), &e);
