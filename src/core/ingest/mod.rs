@@ -203,6 +203,26 @@ pub fn parse_csv_with_progress(bytes: &[u8], options: &IngestOptions, progress: 
         return Err(IngestError::Empty);
     }
     let delimiter = forced_delimiter.unwrap_or_else(|| sniff_delimiter(body));
+    // A title or a note above the header ("Customer report;;;"): skipped and said, unless
+    // the user chose how many lines to skip.
+    let mut body = body;
+    if options.skip_lines == 0 && delimiter != b' ' {
+        if let Some((bytes, lines)) = title_lines(body, delimiter) {
+            warnings.push(
+                Warning::new(
+                    WarningKind::SkippedLines,
+                    format!(
+                        "{} above the header hold{} a single text and no data (a title?): skipped. If that is wrong, set “Skip first lines”",
+                        lines_in_words(&(first_line..first_line + lines).collect::<Vec<_>>()),
+                        if lines == 1 { "s" } else { "" }
+                    ),
+                )
+                .at_line(first_line),
+            );
+            body = body.get(bytes..).unwrap_or("");
+            first_line += lines;
+        }
+    }
     // Whitespace-separated logs (the CDNOW files, fixed-width exports) pad columns with runs
     // of spaces: with the space delimiter, any run of spaces or tabs separates two fields.
     let body = if delimiter == b' ' { std::borrow::Cow::Owned(collapse_whitespace(body)) } else { std::borrow::Cow::Borrowed(body) };
@@ -283,7 +303,12 @@ fn swallowed_lines(bytes: &[u8], start: usize, end: usize, fields: usize, delimi
     let region = bytes.get(start..end)?;
     let trimmed_len = region.iter().rposition(|b| !matches!(b, b'\r' | b'\n')).map_or(0, |i| i + 1);
     let region = region.get(..trimmed_len)?;
-    let first_break = memchr::memchr(b'\n', region)?;
+    // Reached the end of the file inside quotes: an odd number of quote characters.
+    let to_the_end = end >= bytes.len() && memchr::memchr_iter(b'"', region).count() % 2 == 1;
+    let Some(first_break) = memchr::memchr(b'\n', region) else {
+        // One line, the last, whose quote never closes.
+        return to_the_end.then_some(end);
+    };
     // A quote must open a field on the first line for a field to span lines.
     if !region.get(..first_break)?.contains(&b'"') {
         return None;
@@ -294,9 +319,39 @@ fn swallowed_lines(bytes: &[u8], start: usize, end: usize, fields: usize, delimi
     let (last, inner) = continuation.split_last()?;
     let inner_records = inner.iter().any(|l| record_like(l));
     let wrong_width = fields != width && (record_like(last) || inner.iter().any(|l| l.contains(&delimiter)));
-    // Reached the end of the file inside quotes: an odd number of quote characters.
-    let to_the_end = end >= bytes.len() && memchr::memchr_iter(b'"', region).count() % 2 == 1;
     (inner_records || wrong_width || to_the_end).then_some(start + first_break + 1)
+}
+
+/// Leading records (at most 10) that hold one text cell and nothing else, followed by a
+/// record of the file's usual width with at least two filled fields: titles and notes above
+/// the header. The bytes and lines they take.
+fn title_lines(body: &str, delimiter: u8) -> Option<(usize, u64)> {
+    use super::cells::numbers::{parse_number, DecimalSeparator};
+    const MAX_TITLE_LINES: usize = 10;
+    let sample = body.get(..body.len().min(64 * 1024)).unwrap_or(body);
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(sample.as_bytes());
+    let mut records = Vec::new();
+    let mut record = csv::StringRecord::new();
+    while records.len() < 50 && matches!(reader.read_record(&mut record), Ok(true)) {
+        let filled: Vec<&str> = record.iter().map(str::trim).filter(|f| !f.is_empty()).collect();
+        let single_text = filled.len() == 1 && filled.iter().all(|f| parse_number(f, DecimalSeparator::Point).is_none());
+        records.push((record.len(), filled.len(), single_text, reader.position().byte() as usize));
+    }
+    let mut widths: Vec<usize> = records.iter().map(|r| r.0).collect();
+    widths.sort_unstable();
+    let usual = widths.get(widths.len() / 2).copied().filter(|&w| w >= 2)?;
+    let titles = records.iter().take_while(|r| r.2).count();
+    let next = records.get(titles)?;
+    if titles == 0 || titles > MAX_TITLE_LINES || next.0 != usual || next.1 < 2 || records.len() < titles + 3 {
+        return None;
+    }
+    let mut bytes = records.get(titles - 1)?.3;
+    // Past the line break (and blank lines) after the last title.
+    while matches!(body.as_bytes().get(bytes), Some(b'\r' | b'\n')) {
+        bytes += 1;
+    }
+    let lines = memchr::memchr_iter(b'\n', body.as_bytes().get(..bytes)?).count() as u64;
+    (lines > 0).then_some((bytes, lines))
 }
 
 /// A line's fields cut at the delimiter with quotes taken as ordinary characters.
@@ -791,6 +846,10 @@ mod tests {
         assert_eq!(t.n_rows(), 3);
         assert!(t.warnings.is_empty(), "{:?}", t.warnings);
         assert_eq!(t.cell(2, 1), "two\nlines, here");
+        // The last line's quote never closes: read without quotes, said.
+        let t = parse("id,address,age\n1,\"1 Main St\",30\n2,\"2 Main St,40\n");
+        assert_eq!((t.n_rows(), t.cell(1, 2)), (2, "40"));
+        assert_eq!((kinds(&t), t.warnings[0].line), (vec!["stray-quote"], Some(3)));
     }
 
     #[test]
@@ -832,5 +891,18 @@ mod tests {
         assert_eq!(kinds(&t), ["skipped-lines"]);
         let options = IngestOptions { skip_lines: 9, ..IngestOptions::default() };
         assert_eq!(parse_csv(b"a,b\n1,2\n", &options), Err(IngestError::Empty));
+    }
+
+    #[test]
+    fn title_lines_above_the_header_are_skipped_and_said() {
+        let t = parse("Rapport clients;;;\r\nExport du 30/11/2026;;;\r\n\r\nClient;Age;Revenu;Ville\r\n1;30;10,5;Lyon\r\n2;40;20,5;Nice\r\n3;50;30,5;Lyon\r\n");
+        assert_eq!(t.headers, ["Client", "Age", "Revenu", "Ville"]);
+        assert_eq!((t.n_rows(), t.row_lines.clone()), (3, vec![5, 6, 7]));
+        assert_eq!(kinds(&t), ["skipped-lines"]);
+        assert!(t.warnings[0].message.starts_with("lines 1, 2 and 3 above the header"), "{}", t.warnings[0].message);
+        // A header, data with one value, numbers alone: not titles.
+        assert_eq!(parse("name,x\nA,1\nB,2\nC,3\n").n_rows(), 3);
+        assert_eq!(parse("x,y\n5,\n1,2\n3,4\n4,5\n").n_rows(), 4);
+        assert!(parse("x,y\n5,\n1,2\n3,4\n4,5\n").warnings.is_empty());
     }
 }
