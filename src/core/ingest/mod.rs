@@ -334,7 +334,10 @@ fn title_lines(body: &str, delimiter: u8) -> Option<(usize, u64)> {
     let mut record = csv::StringRecord::new();
     while records.len() < 50 && matches!(reader.read_record(&mut record), Ok(true)) {
         let filled: Vec<&str> = record.iter().map(str::trim).filter(|f| !f.is_empty()).collect();
-        let single_text = filled.len() == 1 && filled.iter().all(|f| parse_number(f, DecimalSeparator::Point).is_none());
+        // A title starts the line (a header whose first name is empty, as pandas writes an
+        // index, does not).
+        let first = record.get(0).map(str::trim).unwrap_or("");
+        let single_text = filled.len() == 1 && !first.is_empty() && parse_number(first, DecimalSeparator::Point).is_none();
         records.push((record.len(), filled.len(), single_text, reader.position().byte() as usize));
     }
     let mut widths: Vec<usize> = records.iter().map(|r| r.0).collect();
@@ -904,5 +907,6 @@ mod tests {
         assert_eq!(parse("name,x\nA,1\nB,2\nC,3\n").n_rows(), 3);
         assert_eq!(parse("x,y\n5,\n1,2\n3,4\n4,5\n").n_rows(), 4);
         assert!(parse("x,y\n5,\n1,2\n3,4\n4,5\n").warnings.is_empty());
+        assert_eq!(parse(",x\n428465,1\n223280,5\n10,2\n").headers, ["column_1", "x"]);
     }
 }
