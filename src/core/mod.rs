@@ -15,7 +15,8 @@
 //! | [`cells`] | [`cells::numbers::parse_number`], [`cells::dates::parse_datetime`] | one cell's text → number or timestamp, as people write them; a column sample → its convention, with a reason |
 //!
 //! [`pipeline`] strings them together for the worker. [`metrics`] scores clusterings (for
-//! [`k_selection`]); [`bench`](mod@bench) holds benchmark workloads shared by native and wasm runs.
+//! [`k_selection`]); [`bench`](mod@bench) holds benchmark workloads shared by native and wasm runs;
+//! [`k_bench`] the k-selection benchmark's labelled sets, adjusted Rand index and gap statistic.
 
 // Nothing reachable from user data may panic (a panic in wasm kills the page): besides the
 // crate-wide unwrap/expect/panic denials, no unchecked indexing in the core. Tests may.
@@ -27,6 +28,7 @@ pub mod cells;
 pub mod clean;
 pub mod export;
 pub mod ingest;
+pub mod k_bench;
 pub mod k_selection;
 pub mod kmeans;
 pub mod metrics;
