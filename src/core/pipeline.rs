@@ -2,6 +2,8 @@
 //! [`clean`] (choices → matrix and report), [`segment`] (K-Means on the matrix), and
 //! [`export_csv`]. Each step's error names the file it came from.
 
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -9,6 +11,7 @@ use super::clean::{clean_table, CleanError, CleanedData, CleaningOptions, Option
 use super::export::{segmented_csv, summary_csv, ExportError, RowOutcome};
 use super::ingest::{parse_csv_with_progress, IngestError, IngestOptions, Table};
 use super::k_selection::{self, KSelectionError, Sweep};
+use super::kmeans::init::uniform_index;
 use super::kmeans::{self, KMeansError, KMeansParams};
 use super::profile::{profile_column, profile_columns, select_quantile, ColumnKind, TableProfile};
 use super::projection::pca_2d;
@@ -252,20 +255,56 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
 /// Features counted as one row's worth of work by [`sweep_runs`].
 pub const SWEEP_REFERENCE_WIDTH: usize = 8;
 
-/// Runs per k in the sweep: fewer on big files, where each fit costs more and varies less.
-/// A fit costs rows × features, so wide rows count as `features / 8` rows each (up to 8
-/// features, rows alone decide): 10 runs up to 50,000 such rows, 3 up to 200,000, else 1.
+/// Above this many cleaned rows, [`sweep_k`] fits each k on a seeded uniform sample of this
+/// many rows (the segments themselves are always fitted on every row, by [`segment`]).
+pub const SWEEP_SAMPLE_MAX_ROWS: usize = 100_000;
+
+/// The fewest K-Means runs per k in the sweep: one run can land in a poor local minimum
+/// and bend the curves the recommendation reads.
+pub const SWEEP_MIN_RUNS: usize = 3;
+
+/// Runs per k in the sweep, from the rows it fits on (the sample on big files) and their
+/// features. A fit costs rows × features, so wide rows count as `features / 8` rows each
+/// (up to 8 features, rows alone decide): 10 runs up to 50,000 such rows, else
+/// [`SWEEP_MIN_RUNS`]; one for a wide matrix (over 16 features) past 200,000 such rows.
 pub fn sweep_runs(n_rows: usize, n_features: usize) -> usize {
     let width = n_features.max(SWEEP_REFERENCE_WIDTH);
-    match n_rows.saturating_mul(width) / SWEEP_REFERENCE_WIDTH {
-        0..=50_000 => 10,
-        50_001..=200_000 => 3,
-        _ => 1,
+    let weight = n_rows.saturating_mul(width) / SWEEP_REFERENCE_WIDTH;
+    if weight <= 50_000 {
+        10
+    } else if n_features > 2 * SWEEP_REFERENCE_WIDTH && weight > 200_000 {
+        // A wide matrix (never a long one: rows are sampled down to the cap first): each
+        // fit costs rows × features, so one run per k keeps 10,000 × 300 within seconds.
+        1
+    } else {
+        SWEEP_MIN_RUNS
     }
 }
 
+/// `m` distinct row indices out of `n` (all of them when `m ≥ n`), drawn uniformly without
+/// replacement from `seed` (a partial Fisher–Yates shuffle with the engine's portable index
+/// draw on its own ChaCha8 stream: the same rows natively and in wasm), in file order.
+pub fn sample_row_indices(n: usize, m: usize, seed: u64) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(SWEEP_SAMPLE_STREAM);
+    let mut order: Vec<usize> = (0..n).collect();
+    let m = m.min(n);
+    for i in 0..m {
+        let j = i + uniform_index(&mut rng, n - i);
+        order.swap(i, j);
+    }
+    order.truncate(m);
+    order.sort_unstable();
+    order
+}
+
+/// The ChaCha8 stream of the sweep's sample (K-Means draws from stream 0 of the same seed).
+const SWEEP_SAMPLE_STREAM: u64 = 1;
+
 /// Fits k = 2..=k_max and scores each (elbow, silhouette, Calinski–Harabasz, Davies–Bouldin),
 /// with a recommended k; `progress` gets the fraction done and returns false to cancel.
+/// Above [`SWEEP_SAMPLE_MAX_ROWS`] rows the fits run on a seeded sample of that many rows,
+/// with [`sweep_runs`] of the sample (at least [`SWEEP_MIN_RUNS`]); the [`Sweep`] says so.
 pub fn sweep_k(
     file: &LoadedFile,
     cleaned: &CleanedData,
@@ -273,14 +312,43 @@ pub fn sweep_k(
     seed: u64,
     progress: &mut dyn FnMut(usize, f64) -> bool,
 ) -> Result<Sweep, PipelineError> {
-    let base = KMeansParams::new(2).seed(seed).n_runs(sweep_runs(cleaned.n_rows, cleaned.n_features));
-    let k_max = k_max.max(2).min(cleaned.n_rows.max(2));
-    k_selection::sweep(&cleaned.scaled, cleaned.n_features, 2..=k_max, &base, &mut |p| {
+    sweep_matrix(&file.name, &cleaned.scaled, cleaned.n_features, k_max, seed, SWEEP_SAMPLE_MAX_ROWS, progress)
+}
+
+/// [`sweep_k`] on a scaled matrix (`n × d`, row-major), with the sample's size as a parameter.
+pub(crate) fn sweep_matrix(
+    name: &str,
+    data: &[f64],
+    d: usize,
+    k_max: usize,
+    seed: u64,
+    max_rows: usize,
+    progress: &mut dyn FnMut(usize, f64) -> bool,
+) -> Result<Sweep, PipelineError> {
+    let n = data.len().checked_div(d).unwrap_or(0);
+    let max_rows = max_rows.max(2);
+    let sample: Option<Vec<f64>> = (n > max_rows).then(|| {
+        let mut rows = Vec::with_capacity(max_rows * d);
+        for r in sample_row_indices(n, max_rows, seed) {
+            rows.extend_from_slice(data.get(r * d..(r + 1) * d).unwrap_or(&[]));
+        }
+        rows
+    });
+    let (swept, n_swept) = match &sample {
+        Some(rows) => (rows.as_slice(), max_rows),
+        None => (data, n),
+    };
+    let base = KMeansParams::new(2).seed(seed).n_runs(sweep_runs(n_swept, d));
+    let k_max = k_max.max(2).min(n_swept.max(2));
+    let mut sweep = k_selection::sweep(swept, d, 2..=k_max, &base, &mut |p| {
         let runs = p.fit.n_runs.max(1) as f64;
         let within = (p.fit.run as f64 + p.fit.iteration as f64 / p.fit.max_iterations.max(1) as f64) / runs;
         progress(p.k, (p.index as f64 + within.min(1.0)) / p.n_k.max(1) as f64)
     })
-    .map_err(named(&file.name))
+    .map_err(named(name))?;
+    sweep.sample_rows = sample.is_some().then_some(n_swept);
+    sweep.total_rows = n;
+    Ok(sweep)
 }
 
 /// The segments' names: the user's where given (non-empty), else the generated ones.
@@ -319,3 +387,6 @@ pub fn export_csv(
 pub fn export_summary(file: &LoadedFile, segmentation: &Segmentation, names: &[String]) -> Result<Vec<u8>, PipelineError> {
     summary_csv(segmentation, &segment_names(segmentation, names)).map_err(named(&file.name))
 }
+
+#[cfg(test)]
+mod tests;

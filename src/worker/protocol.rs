@@ -198,7 +198,8 @@ pub struct CleanSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepReport {
     pub sweep: Sweep,
-    /// Runs per k (fewer on big files).
+    /// Runs per k actually used (`sweep.n_runs`: 10 on small files, at least 3 on the
+    /// sample of a big one).
     pub n_runs: usize,
     pub elapsed_ms: f64,
 }

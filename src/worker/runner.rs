@@ -211,11 +211,7 @@ impl Runner {
             true
         })
         .map_err(|e| e.to_string())?;
-        Ok(ResponseBody::Swept(Box::new(SweepReport {
-            sweep,
-            n_runs: pipeline::sweep_runs(cleaned.n_rows, cleaned.n_features),
-            elapsed_ms: 0.0,
-        })))
+        Ok(ResponseBody::Swept(Box::new(SweepReport { n_runs: sweep.n_runs, sweep, elapsed_ms: 0.0 })))
     }
 
     fn segment(&mut self, options: SegmentOptions, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {

@@ -153,3 +153,28 @@ fn silhouette_row_limit_keeps_the_pairwise_work_of_ten_thousand_rows_of_eight_fe
     assert_eq!(silhouette_max_rows(1_000), 894);
     assert_eq!(silhouette_max_rows(usize::MAX), 2);
 }
+
+#[test]
+fn the_basis_says_what_the_sweep_ran_on() {
+    let mut sweep = Sweep {
+        scores: (2..=10).map(|k| score(k, None)).collect(),
+        silhouette_rows: 10_000,
+        silhouette_exact: false,
+        knee: None,
+        recommendation: None,
+        warnings: Vec::new(),
+        sample_rows: Some(100_000),
+        total_rows: 1_000_000,
+        n_runs: 3,
+    };
+    assert_eq!(
+        sweep.basis().unwrap(),
+        "k = 2..10 tried on a seeded sample of 100,000 of 1,000,000 rows (3 runs each); the segments are fitted on all rows."
+    );
+    sweep.sample_rows = None;
+    sweep.total_rows = 950;
+    sweep.n_runs = 10;
+    assert_eq!(sweep.basis().unwrap(), "k = 2..10 tried on all 950 rows (10 runs each).");
+    sweep.total_rows = 0;
+    assert_eq!(sweep.basis(), None);
+}

@@ -1,5 +1,6 @@
 //! Choosing k: the elbow chart with the knee marked (`chart-elbow`), the scores per k in a
-//! table (`k-metrics`), and the recommended k with its reason (`k-reason`).
+//! table (`k-metrics`), the recommended k with its reason (`k-reason`), and what the sweep
+//! ran on (`sweep-basis`: every row, or the seeded sample of a big file).
 
 use leptos::prelude::*;
 
@@ -71,11 +72,18 @@ pub fn KChoice() -> impl IntoView {
                         |rec| rec.reason.clone(),
                     );
                     let k = r.sweep.recommendation.as_ref().map(|rec| rec.k);
+                    let basis = r.sweep.basis().map(|basis| view! {
+                        <p class="sweep-basis" data-testid="sweep-basis"
+                            data-sample-rows=r.sweep.sample_rows.map(|m| m.to_string())
+                            data-total-rows=r.sweep.total_rows.to_string()
+                            data-runs=r.n_runs.to_string()>{basis}</p>
+                    });
                     view! {
                         <p class="k-reason" data-testid="k-reason" data-k=k.map(|k| k.to_string())>
                             <strong>{k.map_or_else(String::new, |k| format!("Recommended: k = {k}. "))}</strong>
                             {reason}
                         </p>
+                        {basis}
                     }
                 }))}
                 <ChartExport name="elbow" canvas=canvas svg=svg/>

@@ -1,0 +1,94 @@
+//! The sweep over k at scale: 1,000,000 rows × 8 features around 8 well-separated centres
+//! (seeded), read from CSV bytes and cleaned as the page does, then `pipeline::sweep_k`.
+//! Prints the recommended k, what the sweep ran on and the time.
+//! `cargo run --release --example sweep_scale` (optionally `-- ROWS`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use segmentation::core::clean::CleaningOptions;
+use segmentation::core::ingest::IngestOptions;
+use segmentation::core::pipeline::{clean, load, sweep_k};
+
+const FEATURES: usize = 8;
+const GROUPS: usize = 8;
+
+/// SplitMix64: a small seeded generator, enough for test data.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// Roughly normal (sum of four uniforms, variance 1).
+    fn normal(&mut self) -> f64 {
+        ((0..4).map(|_| self.uniform()).sum::<f64>() - 2.0) * 3f64.sqrt()
+    }
+}
+
+/// A CSV of `rows × 8` numbers around 8 centres, every pair of centres at least 12 apart
+/// (noise of standard deviation 1 per feature).
+fn groups_csv(rows: usize, seed: u64) -> Vec<u8> {
+    let mut rng = Rng(seed);
+    let mut centres: Vec<Vec<f64>> = Vec::new();
+    while centres.len() < GROUPS {
+        let c: Vec<f64> = (0..FEATURES).map(|_| rng.uniform() * 30.0).collect();
+        let far = centres.iter().all(|o| o.iter().zip(&c).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() >= 144.0);
+        if far {
+            centres.push(c);
+        }
+    }
+    let mut out = String::with_capacity(rows * FEATURES * 8);
+    out.push_str(&(0..FEATURES).map(|c| format!("f{c}")).collect::<Vec<_>>().join(","));
+    out.push('\n');
+    for r in 0..rows {
+        let centre = &centres[r % GROUPS];
+        for (c, m) in centre.iter().enumerate() {
+            if c > 0 {
+                out.push(',');
+            }
+            write!(out, "{:.3}", m + rng.normal()).unwrap();
+        }
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+fn main() {
+    let rows: usize = std::env::args().nth(1).map_or(1_000_000, |a| a.parse().expect("ROWS is a number"));
+    let bytes = groups_csv(rows, 8);
+    let name = format!("groups_{rows}x{FEATURES}.csv");
+    println!("{name} ({:.1} MB), {GROUPS} groups", bytes.len() as f64 / 1e6);
+    let t = Instant::now();
+    let file = load(&name, &bytes, &IngestOptions::default(), &mut |_| {}).unwrap();
+    let cleaned = clean(&file, &CleaningOptions::suggested(&file.profile)).unwrap();
+    println!("  load + clean {:>8.3} s  ({} rows × {} features)", t.elapsed().as_secs_f64(), cleaned.n_rows, cleaned.n_features);
+    let t = Instant::now();
+    let sweep = sweep_k(&file, &cleaned, 10, 42, &mut |_, _| true).unwrap();
+    let elapsed = t.elapsed().as_secs_f64();
+    let k = sweep.recommendation.as_ref().map_or(0, |r| r.k);
+    println!("  sweep_k      {elapsed:>8.3} s  recommended k = {k}");
+    println!(
+        "  swept on     {} of {} rows, {} runs per k",
+        sweep.sample_rows.map_or_else(|| "all".to_owned(), |m| m.to_string()),
+        sweep.total_rows,
+        sweep.n_runs
+    );
+    if let Some(basis) = sweep.basis() {
+        println!("  page says: {basis}");
+    }
+    if let Some(r) = &sweep.recommendation {
+        println!("  reason: {}", r.reason);
+    }
+    for s in &sweep.scores {
+        println!("    k = {:>2}  inertia {:>14.1}  silhouette {:>6.3}", s.k, s.inertia, s.silhouette.unwrap_or(f64::NAN));
+    }
+}
