@@ -542,9 +542,14 @@ impl TableBuilder {
                 Warning::new(
                     WarningKind::StrayQuote,
                     format!(
-                        "line {line}: a quote opens a field that never closes (it would have swallowed {swallowed} more line(s) into one cell): \
-                         the line was read as text to its end, without quotes, and the lines after it as rows of their own. \
-                         Check that line in the file."
+                        "line {line}: a quote opens a field that never closes ({}): \
+                         the line was read as text to its end, without quotes{}. Check that line in the file.",
+                        match swallowed {
+                            0 => "it runs to the end of the file".to_owned(),
+                            1 => "it would have swallowed the next line into one cell".to_owned(),
+                            n => format!("it would have swallowed the next {n} lines into one cell"),
+                        },
+                        if swallowed > 0 { ", and the lines after it as rows of their own" } else { "" }
                     ),
                 )
                 .at_line(line),
