@@ -15,24 +15,9 @@ const FEATURES: usize = 8;
 const GROUPS: usize = 8;
 
 /// SplitMix64: a small seeded generator, enough for test data.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Roughly normal (sum of four uniforms, variance 1).
-    fn normal(&mut self) -> f64 {
-        ((0..4).map(|_| self.uniform()).sum::<f64>() - 2.0) * 3f64.sqrt()
-    }
-}
+#[path = "common/rng.rs"]
+mod rng;
+use rng::Rng;
 
 /// A CSV of `rows × 8` numbers around 8 centres, every pair of centres at least 12 apart
 /// (noise of standard deviation 1 per feature).

@@ -11,24 +11,9 @@ use segmentation::core::ingest::IngestOptions;
 use segmentation::core::pipeline::{clean, export_csv, load, segment, sweep_k, SegmentOptions};
 
 /// SplitMix64: a small seeded generator, enough for test data.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Roughly normal (sum of four uniforms, variance 1).
-    fn normal(&mut self) -> f64 {
-        ((0..4).map(|_| self.uniform()).sum::<f64>() - 2.0) * 3f64.sqrt()
-    }
-}
+#[path = "common/rng.rs"]
+mod rng;
+use rng::Rng;
 
 /// A CSV of `rows × cols` numbers around `clusters` random centres.
 fn wide_csv(rows: usize, cols: usize, clusters: usize, seed: u64) -> Vec<u8> {
