@@ -407,3 +407,24 @@ fn cleaning_options_from_a_message_are_checked_before_any_step_relies_on_them() 
     assert!(matches!(answer, ResponseBody::Failed { .. }));
     assert!(matches!(handle(&mut runner, 10, RequestBody::Clean(summary.suggested.clone())), ResponseBody::Cleaned(_)));
 }
+
+#[test]
+fn a_kind_forced_to_numeric_lists_its_stray_texts_in_the_warnings() {
+    let mut runner = Runner::new();
+    let clock = || 0.0;
+    let mut csv = String::from("id,score\n");
+    for i in 0..40 {
+        csv.push_str(&format!("C{i},{}\n", if i % 4 == 0 { "n/k".to_owned() } else { (i * 3).to_string() }));
+    }
+    let load = RequestBody::Load { name: "s.csv".into(), bytes: csv.into_bytes(), options: IngestOptions::default() };
+    let ResponseBody::Loaded(summary) = runner.handle(Request { id: 1, body: load }, &clock, &mut |_, _| {}).body else { panic!() };
+    assert_ne!(summary.columns[1].kind, ColumnKind::Numeric, "a quarter of the cells are words: not numeric by itself");
+    assert!(summary.warnings.is_empty());
+    let set = RequestBody::SetKind { column: 1, kind: Some(ColumnKind::Numeric) };
+    let ResponseBody::Profiled { warnings, .. } = runner.handle(Request { id: 2, body: set }, &clock, &mut |_, _| {}).body else {
+        panic!()
+    };
+    assert_eq!(warnings.len(), 1);
+    assert_eq!((warnings[0].kind.as_str(), warnings[0].column.as_deref(), warnings[0].line), ("stray-values", Some("score"), Some(2)));
+    assert!(warnings[0].message.starts_with("score: 10 cells are not a number (“n/k” × 10"), "{}", warnings[0].message);
+}

@@ -149,12 +149,13 @@ impl AppState {
                 self.file.set(Some(*summary));
                 Some(FollowUp::Clean)
             }
-            ResponseBody::Profiled { columns, suggested } => {
+            ResponseBody::Profiled { columns, suggested, warnings } => {
                 let merged = self.cleaning.get_untracked().map(|c| merge_choices(c, &columns, suggested.clone()));
                 self.cleaning.set(merged.or(Some(suggested)));
                 self.file.update(|f| {
                     if let Some(f) = f {
                         f.columns = columns;
+                        f.warnings = warnings;
                     }
                 });
                 Some(FollowUp::Clean)

@@ -96,6 +96,9 @@ pub enum ResponseBody {
     Profiled {
         columns: Vec<ColumnProfile>,
         suggested: CleaningOptions,
+        /// The file's warnings again (a column's kind changes which apply).
+        #[serde(default)]
+        warnings: Vec<Warning>,
     },
     Cleaned(CleanSummary),
     Swept(Box<SweepReport>),

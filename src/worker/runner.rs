@@ -183,7 +183,11 @@ impl Runner {
         file.set_kind(column, kind).map_err(|e| e.to_string())?;
         self.cleaned = None;
         self.segmentation = None;
-        Ok(ResponseBody::Profiled { columns: file.profile.columns.clone(), suggested: CleaningOptions::suggested(&file.profile) })
+        Ok(ResponseBody::Profiled {
+            columns: file.profile.columns.clone(),
+            suggested: CleaningOptions::suggested(&file.profile),
+            warnings: file_warnings(file),
+        })
     }
 
     fn clean(&mut self, options: CleaningOptions, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
@@ -372,6 +376,11 @@ fn not_cleaned(file: &LoadedFile, clean_error: Option<&str>) -> String {
     clean_error.map_or_else(|| format!("{}: no features are ready: choose at least one column to cluster on", file.name), str::to_owned)
 }
 
+/// How the file was read and what its columns hold, as the page lists it.
+fn file_warnings(file: &LoadedFile) -> Vec<crate::core::warning::Warning> {
+    file.table.warnings.iter().cloned().chain(profile_warnings(&file.profile, file.table.n_rows())).collect()
+}
+
 fn no_file() -> String {
     "no file is loaded: choose a CSV file first".to_owned()
 }
@@ -388,7 +397,7 @@ fn summarise(file: &LoadedFile, size_bytes: usize) -> FileSummary {
         delimiter: table.delimiter,
         encoding: table.encoding.to_owned(),
         encoding_reason: table.encoding_reason.clone(),
-        warnings: table.warnings.iter().cloned().chain(profile_warnings(&file.profile, table.n_rows())).collect(),
+        warnings: file_warnings(file),
         ragged_rows: table.ragged.len(),
         ragged_examples: table.ragged.iter().take(5).cloned().collect(),
         columns: file.profile.columns.clone(),
