@@ -4,7 +4,6 @@
 //! `cargo run --release --example sweep_scale` (optionally `-- ROWS`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::fmt::Write as _;
 use std::time::Instant;
 
 use segmentation::core::clean::CleaningOptions;
@@ -31,20 +30,7 @@ fn groups_csv(rows: usize, seed: u64) -> Vec<u8> {
             centres.push(c);
         }
     }
-    let mut out = String::with_capacity(rows * FEATURES * 8);
-    out.push_str(&(0..FEATURES).map(|c| format!("f{c}")).collect::<Vec<_>>().join(","));
-    out.push('\n');
-    for r in 0..rows {
-        let centre = &centres[r % GROUPS];
-        for (c, m) in centre.iter().enumerate() {
-            if c > 0 {
-                out.push(',');
-            }
-            write!(out, "{:.3}", m + rng.normal()).unwrap();
-        }
-        out.push('\n');
-    }
-    out.into_bytes()
+    rng::csv_around(&centres, rows, &mut rng)
 }
 
 fn main() {

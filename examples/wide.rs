@@ -3,7 +3,6 @@
 //! (optionally `-- ROWS COLUMNS` for one other shape).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::fmt::Write as _;
 use std::time::Instant;
 
 use segmentation::core::clean::CleaningOptions;
@@ -19,25 +18,7 @@ use rng::Rng;
 fn wide_csv(rows: usize, cols: usize, clusters: usize, seed: u64) -> Vec<u8> {
     let mut rng = Rng(seed);
     let centres: Vec<Vec<f64>> = (0..clusters).map(|_| (0..cols).map(|_| rng.uniform() * 10.0).collect()).collect();
-    let mut out = String::with_capacity(rows * cols * 8);
-    for c in 0..cols {
-        if c > 0 {
-            out.push(',');
-        }
-        write!(out, "f{c}").unwrap();
-    }
-    out.push('\n');
-    for r in 0..rows {
-        let centre = &centres[r % clusters];
-        for (c, m) in centre.iter().enumerate() {
-            if c > 0 {
-                out.push(',');
-            }
-            write!(out, "{:.3}", m + rng.normal()).unwrap();
-        }
-        out.push('\n');
-    }
-    out.into_bytes()
+    rng::csv_around(&centres, rows, &mut rng)
 }
 
 fn run(rows: usize, cols: usize) {

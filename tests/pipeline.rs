@@ -193,7 +193,7 @@ fn a_downloaded_model_applied_to_the_same_file_gives_the_same_segments() {
     let names = vec![String::new(), "Renamed".to_owned()];
     let export = RequestBody::Export { what: ExportKind::SegmentedCsv, names: names.clone() };
     let ResponseBody::Exported { bytes: segmented, .. } = handle(&mut runner, 4, export) else { panic!() };
-    let model = RequestBody::ExportModel { names, file_bytes: Vec::new() };
+    let model = RequestBody::ExportModel { names };
     let ResponseBody::Exported { file_name, mime, bytes: json } = handle(&mut runner, 5, model) else { panic!() };
     assert_eq!((file_name.as_str(), mime.as_str()), ("customers-model.json", "application/json"));
     let parsed: serde_json::Value = serde_json::from_slice(&json).unwrap();
@@ -268,10 +268,7 @@ fn a_transaction_log_becomes_customers_then_segments_and_every_transaction_row_i
     ));
 
     // The model says where the customers came from: the log, by its name and its hash.
-    let ResponseBody::Exported { bytes: json, .. } = handle(&mut runner, 8, RequestBody::ExportModel { names: vec![], file_bytes: vec![] })
-    else {
-        panic!()
-    };
+    let ResponseBody::Exported { bytes: json, .. } = handle(&mut runner, 8, RequestBody::ExportModel { names: vec![] }) else { panic!() };
     let model: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(model["source"]["file_name"], "log.csv");
     assert_eq!(model["source"]["sha256"], sha256_hex(LOG));
@@ -290,10 +287,7 @@ fn the_sample_model_carries_the_hash_of_the_sample_bytes() {
     };
     assert!(matches!(handle(&mut runner, 2, RequestBody::Clean(summary.suggested.clone())), ResponseBody::Cleaned(_)));
     assert!(matches!(handle(&mut runner, 3, RequestBody::Segment(k(5))), ResponseBody::Segmented(_)));
-    let ResponseBody::Exported { bytes: json, .. } = handle(&mut runner, 4, RequestBody::ExportModel { names: vec![], file_bytes: vec![] })
-    else {
-        panic!()
-    };
+    let ResponseBody::Exported { bytes: json, .. } = handle(&mut runner, 4, RequestBody::ExportModel { names: vec![] }) else { panic!() };
     let model: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(model["source"]["sha256"], sha256_hex(sample_customers_csv().as_bytes()));
     assert_ne!(model["source"]["sha256"], sha256_hex(b""), "not the hash of nothing");
@@ -304,11 +298,7 @@ fn the_sample_model_carries_the_hash_of_the_sample_bytes() {
     let ResponseBody::Loaded(summary) = handle(&mut runner, 5, load) else { panic!() };
     assert!(matches!(handle(&mut runner, 6, RequestBody::Clean(summary.suggested.clone())), ResponseBody::Cleaned(_)));
     assert!(matches!(handle(&mut runner, 7, RequestBody::Segment(k(3))), ResponseBody::Segmented(_)));
-    let ResponseBody::Exported { bytes: json, .. } =
-        handle(&mut runner, 8, RequestBody::ExportModel { names: vec![], file_bytes: b"ignored".to_vec() })
-    else {
-        panic!()
-    };
+    let ResponseBody::Exported { bytes: json, .. } = handle(&mut runner, 8, RequestBody::ExportModel { names: vec![] }) else { panic!() };
     let model: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!((&model["source"]["sha256"], &model["source"]["origin"]), (&sha256_hex(CUSTOMERS).into(), &"file".into()));
 }

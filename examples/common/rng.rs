@@ -1,5 +1,7 @@
-//! A tiny seeded generator (SplitMix64) shared by the examples that make data sets: the
-//! same numbers on every machine, no dependency.
+//! What the data-making examples share: a tiny seeded generator (SplitMix64, the same
+//! numbers on every machine, no dependency) and a CSV of rows drawn around centres.
+
+use std::fmt::Write as _;
 
 pub struct Rng(pub u64);
 
@@ -22,4 +24,24 @@ impl Rng {
     pub fn normal(&mut self) -> f64 {
         ((0..4).map(|_| self.uniform()).sum::<f64>() - 2.0) * 3f64.sqrt()
     }
+}
+
+/// A CSV with a header `f0,f1,…` and `rows` rows, row `r` drawn around centre
+/// `r % centres.len()` with unit noise on each feature.
+#[allow(dead_code)] // not every example makes a CSV
+pub fn csv_around(centres: &[Vec<f64>], rows: usize, rng: &mut Rng) -> Vec<u8> {
+    let d = centres.first().map_or(0, Vec::len);
+    let mut out = String::with_capacity(rows * d * 8);
+    out.push_str(&(0..d).map(|c| format!("f{c}")).collect::<Vec<_>>().join(","));
+    out.push('\n');
+    for r in 0..rows {
+        for (c, m) in centres[r % centres.len()].iter().enumerate() {
+            if c > 0 {
+                out.push(',');
+            }
+            let _ = write!(out, "{:.3}", m + rng.normal());
+        }
+        out.push('\n');
+    }
+    out.into_bytes()
 }

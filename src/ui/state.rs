@@ -532,8 +532,8 @@ impl Actions {
     /// Asks for the model JSON; the loaded file goes along for its SHA-256.
     pub fn download_model(&self) {
         let names = self.state.segment_names.get_untracked();
-        let file = self.last_file.get_value();
-        self.send_with(RequestBody::ExportModel { names, file_bytes: Vec::new() }, file.as_ref(), "Writing the model");
+        // No file: the worker hashed it when it read it.
+        self.send(RequestBody::ExportModel { names }, "Writing the model");
     }
 
     /// Applies a saved model (its JSON text) to a new file.

@@ -51,14 +51,9 @@ pub enum RequestBody {
     /// A file to download from the last segmentation; `names` are the user's segment names
     /// (empty entries keep the generated ones).
     Export { what: ExportKind, names: Vec<String> },
-    /// The model as JSON, with the SHA-256 the worker took when it read the file.
-    /// `file_bytes` is ignored (kept so a page that still sends it is understood; the page
-    /// still attaches the `File`, which the worker no longer hashes again).
-    ExportModel {
-        names: Vec<String>,
-        #[serde(with = "serde_bytes", default)]
-        file_bytes: Vec<u8>,
-    },
+    /// The model as JSON, with the SHA-256 the worker took when it read the file (no file
+    /// travels with this request).
+    ExportModel { names: Vec<String> },
     /// Read a saved model and a new file with the same columns (the `File` attached; its
     /// bytes land in `bytes`) and give every row the nearest saved centre.
     ApplyModel {

@@ -77,8 +77,7 @@ impl Runner {
             RequestBody::Sweep { k_max, seed } => self.sweep(k_max, seed, progress),
             RequestBody::Segment(options) => self.segment(options, progress),
             RequestBody::Export { what, names } => self.export(what, names, progress),
-            // The page may still attach the file (`file_bytes`): the hash taken at load is used.
-            RequestBody::ExportModel { names, file_bytes: _ } => self.export_model(&names, progress),
+            RequestBody::ExportModel { names } => self.export_model(&names, progress),
             RequestBody::ApplyModel { model_json, name, bytes, options } => self.apply_model(&model_json, name, &bytes, &options, progress),
             RequestBody::TestCrash => Err("the test crash runs only in the browser's worker".to_owned()),
         }
@@ -439,7 +438,6 @@ pub fn handle_message(
                     RequestBody::LoadAttached { name, options } => {
                         request.body = RequestBody::Load { name: name.clone(), bytes: file, options: options.clone() };
                     }
-                    // `ExportModel` needs no file: the worker hashed it when it read it.
                     RequestBody::ApplyModel { bytes: file_bytes, .. } => {
                         *file_bytes = file;
                     }

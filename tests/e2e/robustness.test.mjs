@@ -140,6 +140,18 @@ describe("a typed k is the user's", () => {
   });
 });
 
+/** After a cancel: the other file is read and swept, with no error and no request. */
+async function otherFileReadCleanly(page, record) {
+  await byTestId(page, "file-input").setInputFiles(files.other);
+  await page.waitForFunction(() => /Read 150 rows × 3 columns/.test(document.querySelector('[data-testid="status"]')?.textContent ?? ""), null, LONG);
+  await waitSweep(page);
+  await waitNotBusy(page);
+  // Deferred work (profile rows, charts) of the replaced file has run by now.
+  await page.waitForTimeout(500);
+  assertNoPageError(record);
+  assert.deepEqual(requestsAfterReady(record), [], "the restarted worker fetched nothing");
+}
+
 describe("cancel, then another file", () => {
   for (const when of ["while the file is read", "while k = 2..10 are tried"]) {
     test(`cancel ${when}, choose another file: no error, the other file is read`, async () => {
@@ -152,14 +164,7 @@ describe("cancel, then another file", () => {
           await byTestId(page, "cancel").waitFor(LONG);
         }
         await byTestId(page, "cancel").click();
-        await byTestId(page, "file-input").setInputFiles(files.other);
-        await page.waitForFunction(() => /Read 150 rows × 3 columns/.test(document.querySelector('[data-testid="status"]')?.textContent ?? ""), null, LONG);
-        await waitSweep(page);
-        await waitNotBusy(page);
-        // Deferred work (profile rows, charts) of the replaced file has run by now.
-        await page.waitForTimeout(500);
-        assertNoPageError(record);
-        assert.deepEqual(requestsAfterReady(record), [], "the restarted worker fetched nothing");
+        await otherFileReadCleanly(page, record);
       } finally {
         await context.close();
       }
@@ -176,13 +181,7 @@ describe("cancel, then another file", () => {
       const shown = await page.locator('[data-testid="profile-row"]').count();
       await byTestId(page, "cancel").click();
       assert.ok(shown < 200, `cancelled with ${shown} of 200 rows shown`);
-      await byTestId(page, "file-input").setInputFiles(files.other);
-      await page.waitForFunction(() => /Read 150 rows × 3 columns/.test(document.querySelector('[data-testid="status"]')?.textContent ?? ""), null, LONG);
-      await waitSweep(page);
-      await waitNotBusy(page);
-      await page.waitForTimeout(500);
-      assertNoPageError(record);
-      assert.deepEqual(requestsAfterReady(record), []);
+      await otherFileReadCleanly(page, record);
     } finally {
       await context.close();
     }

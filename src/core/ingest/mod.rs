@@ -226,7 +226,7 @@ pub fn parse_csv_with_progress(bytes: &[u8], options: &IngestOptions, progress: 
     // Whitespace-separated logs (the CDNOW files, fixed-width exports) pad columns with runs
     // of spaces: with the space delimiter, any run of spaces or tabs separates two fields.
     let body = if delimiter == b' ' { std::borrow::Cow::Owned(collapse_whitespace(body)) } else { std::borrow::Cow::Borrowed(body) };
-    let mut builder = TableBuilder::new(options, body.len(), decoded.bad_sequences > 0);
+    let mut builder = TableBuilder::new(options, decoded.bad_sequences > 0);
     read_records(&body, delimiter, first_line, options, &mut builder, progress)?;
     builder.finish(
         TableMeta { delimiter, encoding: decoded.encoding, encoding_reason: decoded.reason, bad_sequences: decoded.bad_sequences },
@@ -430,7 +430,7 @@ struct TableBuilder {
 }
 
 impl TableBuilder {
-    fn new(options: &IngestOptions, _text_len: usize, find_bad_bytes: bool) -> Self {
+    fn new(options: &IngestOptions, find_bad_bytes: bool) -> Self {
         Self {
             header_option: options.header,
             raw_headers: Vec::new(),
@@ -558,7 +558,8 @@ impl TableBuilder {
         const BAD_CELLS_SHOWN: usize = 20;
         for &(line, column) in self.bad_cells.iter().take(BAD_CELLS_SHOWN) {
             let name = headers.get(column).cloned().unwrap_or_else(|| format!("column {}", column + 1));
-            let header_line = self.has_header && !self.row_lines.contains(&line) && line < self.row_lines.first().copied().unwrap_or(0);
+            // The header is read before the first row.
+            let header_line = self.has_header && line < self.row_lines.first().copied().unwrap_or(0);
             warnings.push(
                 Warning::new(
                     WarningKind::BadBytes,
