@@ -8,7 +8,7 @@
 //! recommendation, best silhouette, best Calinski–Harabasz, lowest Davies–Bouldin, the
 //! Kneedle knee, and the gap statistic (1-SE rule, 10 uniform reference sets).
 //!
-//! `cargo run --release --example k_accuracy [-- --sets 24 --min-rows 1500 --max-rows 30000 --seed 1]`
+//! `cargo run --release --example k_accuracy [-- --sets 24 --min-rows 1500 --max-rows 30000 --seed 1 --min-sep 20 --max-sep 30]`
 //! (`CARGO_PROFILE_RELEASE_OPT_LEVEL=3` for speed: the release profile is tuned for size).
 // A benchmark program, not user-facing: a failed fit should stop it loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
@@ -16,7 +16,8 @@
 use std::time::Instant;
 
 use segmentation::core::clean::{Scaler, Scaling};
-use segmentation::core::k_bench::{adjusted_rand_index, gap_choice, gap_statistic, generate, GapOptions, SetSpec};
+use segmentation::core::k_bench::{adjusted_rand_index, generate, SetSpec};
+use segmentation::core::k_selection::gap::{gap_choice, GapScore};
 use segmentation::core::k_selection::{sweep, Sweep};
 use segmentation::core::kmeans::{fit, KMeansParams};
 use segmentation::core::pipeline::sweep_runs;
@@ -52,6 +53,11 @@ fn main() {
     let min_rows = arg(&args, "--min-rows", 1_500) as usize;
     let max_rows = (arg(&args, "--max-rows", 30_000) as usize).max(min_rows);
     let seed = arg(&args, "--seed", 1);
+    // Separation in tenths (20..30: 2.0 to 3.0 sd-sums between centres).
+    let min_sep = arg(&args, "--min-sep", 20) as f64 / 10.0;
+    let max_sep = (arg(&args, "--max-sep", 30) as f64 / 10.0).max(min_sep);
+    let mut dump =
+        args.iter().position(|a| a == "--dump").and_then(|i| args.get(i + 1)).map(|p| std::fs::File::create(p).expect("dump file"));
     let mut rng = Rng(seed);
     let started = Instant::now();
 
@@ -68,7 +74,7 @@ fn main() {
             assert!(attempts <= 50, "no recoverable set of k = {k} in 50 attempts");
             let d = 2 + (rng.next_u64() % 7) as usize;
             let n = (min_rows as f64 * (max_rows as f64 / min_rows as f64).powf(rng.uniform())).round() as usize;
-            let separation = 2.0 + rng.uniform();
+            let separation = min_sep + (max_sep - min_sep) * rng.uniform();
             let set_seed = rng.next_u64();
             let set = generate(SetSpec { n, d, k, separation, seed: set_seed });
             let data = Scaler::fit(Scaling::Standard, &set.data, d).transform(&set.data);
@@ -81,8 +87,17 @@ fn main() {
             }
             let base = KMeansParams::new(2).n_runs(sweep_runs(n, d));
             let sw = sweep(&data, d, 2..=K_MAX, &base, &mut |_| true).expect("sweep");
-            let inertias: Vec<(usize, f64)> = sw.scores.iter().map(|s| (s.k, s.inertia)).collect();
-            let gaps = gap_statistic(&data, d, &inertias, &GapOptions::default()).expect("gap statistic");
+            let gaps: Vec<GapScore> = sw
+                .gap_one
+                .iter()
+                .cloned()
+                .chain(sw.scores.iter().filter_map(|s| Some(GapScore { k: s.k, gap: s.gap?, s: s.gap_se? })))
+                .collect();
+            if let Some(f) = dump.as_mut() {
+                use std::io::Write;
+                let line = serde_json::json!({ "k": k, "n": n, "d": d, "sweep": &sw });
+                writeln!(f, "{line}").expect("dump");
+            }
             let picks = [
                 sw.recommendation.as_ref().map(|r| r.k),
                 best_by(&sw, |s| s.silhouette, true),

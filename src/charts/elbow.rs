@@ -13,6 +13,8 @@ pub struct ElbowData<'a> {
     pub silhouette: &'a [f64],
     pub knee: Option<usize>,
     pub recommended: Option<usize>,
+    /// The rule that picked the recommended k, named in the legend.
+    pub rule: Option<&'a str>,
 }
 
 const INERTIA: RGBColor = RGBColor(0, 114, 178);
@@ -54,7 +56,15 @@ pub fn draw_elbow<DB: DrawingBackend>(
 
     if let Some(k) = data.recommended {
         let x = k as f64;
-        chart.draw_series(std::iter::once(Rectangle::new([(x - 0.35, 0.0), (x + 0.35, top)], RGBColor(255, 243, 205).filled())))?;
+        let band = RGBColor(255, 243, 205);
+        let label = match data.rule {
+            Some(rule) => format!("Recommended k = {k} ({rule})"),
+            None => format!("Recommended k = {k}"),
+        };
+        chart
+            .draw_series(std::iter::once(Rectangle::new([(x - 0.35, 0.0), (x + 0.35, top)], band.filled())))?
+            .label(label)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], band.filled()));
     }
     let points: Vec<(f64, f64)> = data.ks.iter().zip(data.inertia).map(|(&k, &v)| (k as f64, v)).collect();
     chart
@@ -97,10 +107,18 @@ mod tests {
         let mut svg = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, (640, 360)).into_drawing_area();
-            let data = ElbowData { ks: &ks, inertia: &inertia, silhouette: &silhouette, knee: Some(5), recommended: Some(5) };
+            let data = ElbowData {
+                ks: &ks,
+                inertia: &inertia,
+                silhouette: &silhouette,
+                knee: Some(5),
+                recommended: Some(5),
+                rule: Some("a rule"),
+            };
             draw_elbow(&root, &data).unwrap();
         }
         assert!(svg.contains("knee: k = 5"));
+        assert!(svg.contains("Recommended k = 5 (a rule)"), "{svg}");
         assert!(svg.contains("k (number of segments)"));
         // Five inertia points, the knee ring, the legend's markers.
         assert!(svg.matches("<circle").count() >= 6, "{svg}");

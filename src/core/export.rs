@@ -10,6 +10,7 @@ use thiserror::Error;
 
 use super::ingest::Table;
 use super::outcome::ExclusionReason;
+use super::stability::{Stability, StabilityLevel};
 
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -128,7 +129,14 @@ mod tests {
 /// size, share, and each feature's mean and median in the data's own units.
 pub fn summary_csv(segmentation: &super::pipeline::Segmentation, names: &[String]) -> Result<Vec<u8>, ExportError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["segment".to_owned(), "segment_name".to_owned(), "customers".to_owned(), "share".to_owned()];
+    let mut header = vec![
+        "segment".to_owned(),
+        "segment_name".to_owned(),
+        "customers".to_owned(),
+        "share".to_owned(),
+        "stability".to_owned(),
+        "stability_reading".to_owned(),
+    ];
     for f in &segmentation.overall {
         header.push(format!("{} mean", f.name));
         header.push(format!("{} median", f.name));
@@ -141,6 +149,8 @@ pub fn summary_csv(segmentation: &super::pipeline::Segmentation, names: &[String
             neutralise(names.get(s.index).map_or(s.name.as_str(), String::as_str)).into_owned(),
             s.size.to_string(),
             number(s.share),
+            segmentation.stability_of(s.index).map_or_else(String::new, |j| format!("{j:.3}")),
+            segmentation.stability_of(s.index).map_or_else(String::new, |j| StabilityLevel::of(j).words().to_owned()),
         ];
         for f in &s.features {
             row.push(number(f.mean));
@@ -148,7 +158,14 @@ pub fn summary_csv(segmentation: &super::pipeline::Segmentation, names: &[String
         }
         writer.write_record(&row)?;
     }
-    let mut all = vec![String::new(), "All customers".to_owned(), segmentation.n_clustered.to_string(), "1".to_owned()];
+    let mut all = vec![
+        String::new(),
+        "All customers".to_owned(),
+        segmentation.n_clustered.to_string(),
+        "1".to_owned(),
+        String::new(),
+        segmentation.stability.as_ref().map_or_else(String::new, Stability::basis),
+    ];
     for f in &segmentation.overall {
         all.push(number(f.mean));
         all.push(number(f.median));

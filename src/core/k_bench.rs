@@ -11,14 +11,6 @@
 //! `r` being a group's largest standard deviation (spread × stretch): the groups are packed
 //! as tightly as that separation allows, so they are recoverable but not trivially so.
 //! Noise is [`super::bench::gaussian`] (no `ln`/`cos`): the same bits on every platform.
-//!
-//! **The gap statistic** ([`gap_statistic`], [`gap_choice`]; Tibshirani, Walther & Hastie
-//! 2001): `W_k` is the fit's inertia; `B` reference sets uniform over the data's bounding box
-//! are fitted at each k; `gap(k) = mean_b log W*_kb − log W_k`,
-//! `s_k = sd_b(log W*_kb) · √(1 + 1/B)` (sd with 1/B, as in the paper), and the choice is the
-//! smallest k with `gap(k) ≥ gap(k+1) − s_{k+1}`. For speed a reference set has at most
-//! [`GapOptions::max_reference_rows`] rows and its `W*` is scaled by `n / rows` (the
-//! within-cluster sum of squares of uniform data grows in proportion to its rows).
 
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -27,7 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use super::bench::gaussian;
 use super::kmeans::init::uniform;
-use super::kmeans::{fit, KMeansError, KMeansParams};
+#[cfg(test)]
+use super::kmeans::{fit, KMeansParams};
 
 /// What to generate: `n` rows, `d` features, `k` groups.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -166,94 +159,6 @@ pub fn adjusted_rand_index(a: &[usize], b: &[usize]) -> Option<f64> {
     Some((index - expected) / (max - expected))
 }
 
-/// Settings of [`gap_statistic`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GapOptions {
-    /// Reference sets, B.
-    pub n_references: usize,
-    /// Rows of a reference set at most (its `W*` is scaled to the data's rows).
-    pub max_reference_rows: usize,
-    /// K-Means runs per reference fit.
-    pub n_runs: usize,
-    pub seed: u64,
-}
-
-impl Default for GapOptions {
-    fn default() -> Self {
-        Self { n_references: 10, max_reference_rows: 5_000, n_runs: 3, seed: 42 }
-    }
-}
-
-/// The gap statistic at one k.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GapScore {
-    pub k: usize,
-    /// log W_k of the data.
-    pub log_w: f64,
-    /// Mean of log W*_k over the reference sets.
-    pub mean_log_w_reference: f64,
-    pub gap: f64,
-    /// sd · √(1 + 1/B).
-    pub s: f64,
-}
-
-/// The gap statistic for each `(k, W_k)` of `inertias` (the data's fits, as a sweep gives
-/// them), from [`GapOptions::n_references`] uniform reference sets over the bounding box
-/// of `data` (row-major, `d` features).
-pub fn gap_statistic(data: &[f64], d: usize, inertias: &[(usize, f64)], options: &GapOptions) -> Result<Vec<GapScore>, KMeansError> {
-    let d = d.max(1);
-    let n = data.len() / d;
-    let mut low = vec![f64::INFINITY; d];
-    let mut high = vec![f64::NEG_INFINITY; d];
-    for row in data.chunks_exact(d) {
-        for ((v, lo), hi) in row.iter().zip(low.iter_mut()).zip(high.iter_mut()) {
-            *lo = lo.min(*v);
-            *hi = hi.max(*v);
-        }
-    }
-    let m = n.min(options.max_reference_rows.max(1));
-    let scale = n as f64 / m.max(1) as f64;
-    let b_count = options.n_references.max(1);
-    // log W*_kb, one row per k.
-    let mut log_ref = vec![Vec::with_capacity(b_count); inertias.len()];
-    for b in 0..b_count {
-        let seed = options.seed.wrapping_add(b as u64);
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut reference = Vec::with_capacity(m * d);
-        for _ in 0..m {
-            reference.extend(low.iter().zip(&high).map(|(lo, hi)| lo + (hi - lo) * uniform(&mut rng)));
-        }
-        for (&(k, _), logs) in inertias.iter().zip(log_ref.iter_mut()) {
-            let params = KMeansParams::new(k).seed(seed).n_runs(options.n_runs.max(1));
-            let w = fit(&reference, d, &params)?.inertia * scale;
-            logs.push(w.ln());
-        }
-    }
-    let b = b_count as f64;
-    Ok(inertias
-        .iter()
-        .zip(&log_ref)
-        .map(|(&(k, w), logs)| {
-            let mean = logs.iter().sum::<f64>() / b;
-            let sd = (logs.iter().map(|l| (l - mean) * (l - mean)).sum::<f64>() / b).sqrt();
-            let log_w = w.ln();
-            GapScore { k, log_w, mean_log_w_reference: mean, gap: mean - log_w, s: sd * (1.0 + 1.0 / b).sqrt() }
-        })
-        .collect())
-}
-
-/// The smallest k with `gap(k) ≥ gap(k+1) − s_{k+1}` (scores in increasing k); the largest
-/// k when none qualifies, `None` without scores.
-pub fn gap_choice(scores: &[GapScore]) -> Option<usize> {
-    scores
-        .windows(2)
-        .find_map(|w| match w {
-            [a, b] if a.gap >= b.gap - b.s => Some(a.k),
-            _ => None,
-        })
-        .or_else(|| scores.last().map(|s| s.k))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,24 +190,5 @@ mod tests {
         assert!(hi > lo, "{:?}", set.sizes);
         let fit = fit(&set.data, 4, &KMeansParams::new(5)).unwrap();
         assert!(adjusted_rand_index(&fit.labels, &set.labels).unwrap() > 0.95);
-    }
-
-    #[test]
-    fn gap_statistic_finds_three_obvious_groups() {
-        // Three round groups of 300 rows, sd 1, centres 10 apart.
-        let mut rng = ChaCha8Rng::seed_from_u64(3);
-        let mut data = Vec::new();
-        for (x, y) in [(0.0, 0.0), (10.0, 0.0), (5.0, 8.66)] {
-            for _ in 0..300 {
-                data.push(x + gaussian(&mut rng));
-                data.push(y + gaussian(&mut rng));
-            }
-        }
-        let inertias: Vec<(usize, f64)> = (1..=6).map(|k| (k, fit(&data, 2, &KMeansParams::new(k)).unwrap().inertia)).collect();
-        let scores = gap_statistic(&data, 2, &inertias, &GapOptions::default()).unwrap();
-        assert_eq!(scores.len(), 6);
-        assert!(scores.iter().all(|s| s.s >= 0.0 && s.gap.is_finite()));
-        assert_eq!(gap_choice(&scores), Some(3), "{scores:?}");
-        assert_eq!(gap_choice(&[]), None);
     }
 }

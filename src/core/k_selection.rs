@@ -28,6 +28,11 @@ use thiserror::Error;
 
 use super::kmeans::{fit_with_progress, FitProgress, KMeansError, KMeansParams};
 use super::metrics::{calinski_harabasz, davies_bouldin, silhouette_sampled};
+use super::stability::{grouped, segment_stability, Stability, StabilityError, StabilityOptions};
+
+pub mod gap;
+pub mod modality;
+use gap::{total_sum_of_squares, GapOptions, GapReference, GapScore};
 
 /// Above this many rows the silhouette is computed on a stratified sample of this size
 /// (up to [`SILHOUETTE_REFERENCE_WIDTH`] features; see [`silhouette_max_rows`]).
@@ -65,6 +70,22 @@ pub struct KScore {
     pub calinski_harabasz: Option<f64>,
     pub davies_bouldin: Option<f64>,
     pub n_iterations: usize,
+    /// The gap statistic and its standard error ([`gap`]), where computed.
+    #[serde(default)]
+    pub gap: Option<f64>,
+    #[serde(default)]
+    pub gap_se: Option<f64>,
+    /// Bootstrap stability of this k's clusters ([`crate::core::stability`]): their mean
+    /// and the least stable one's, where computed.
+    #[serde(default)]
+    pub stability: Option<f64>,
+    #[serde(default)]
+    pub stability_min: Option<f64>,
+    /// The shallowest valley of density between a cluster and its nearest neighbour
+    /// ([`modality`]), 0..=1: near 0 every cluster is apart from its neighbours, 1 some
+    /// cluster runs into its neighbour.
+    #[serde(default)]
+    pub valley: Option<f64>,
 }
 
 /// Why this k.
@@ -73,7 +94,45 @@ pub struct Recommendation {
     pub k: usize,
     /// One plain-English sentence.
     pub reason: String,
+    /// Which rule picked it.
+    #[serde(default)]
+    pub rule: KRule,
 }
+
+/// The rule behind a recommendation (module docs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KRule {
+    /// The most segments that are each apart from their nearest neighbour and hold up in
+    /// the bootstrap.
+    Separated,
+    /// No k gives separated segments: the data are a continuum, and the best silhouette is
+    /// offered as a way to cut it.
+    NoClearSegments,
+    /// Without the separation check (a sweep that did not measure it): the knee, or the
+    /// best silhouette where the knee's is clearly lower.
+    #[default]
+    ElbowSilhouette,
+}
+
+impl KRule {
+    /// A few words for the elbow chart's legend.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Separated => "the most segments that stand apart and hold up",
+            Self::NoClearSegments => "no clear segments: best silhouette",
+            Self::ElbowSilhouette => "elbow checked by silhouette",
+        }
+    }
+}
+
+/// A k's segments count as apart when the density between each and its nearest neighbour
+/// dips to at most this share of the lower peak ([`modality::valley_between`]).
+pub const VALLEY_MAX: f64 = 0.7;
+
+/// ... and when its least stable segment's bootstrap Jaccard is at least this (below it
+/// `clusterboot`'s reading is "do not rely on it").
+pub const STABILITY_FLOOR: f64 = 0.6;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sweep {
@@ -95,6 +154,12 @@ pub struct Sweep {
     /// K-Means runs per k (the best kept).
     #[serde(default)]
     pub n_runs: usize,
+    /// The gap statistic at k = 1 (all rows one cluster), for the no-structure check.
+    #[serde(default)]
+    pub gap_one: Option<GapScore>,
+    /// How the stability column was measured, in one sentence, where it was.
+    #[serde(default)]
+    pub stability_basis: Option<String>,
 }
 
 impl Sweep {
@@ -123,26 +188,53 @@ impl Sweep {
     }
 }
 
-/// `1234567` → `"1,234,567"`.
-fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Where a sweep is: the k being fitted (the `index`-th of `n_k`) and that fit's progress.
+/// Where a sweep is: the k being fitted (the `index`-th of `n_k`), that fit's progress,
+/// and then how far its checks (gap statistic, stability) are, 0..=1.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SweepProgress {
     pub k: usize,
     pub index: usize,
     pub n_k: usize,
     pub fit: FitProgress,
+    /// `None` while the fit runs, then the fraction of the k's checks done.
+    pub checks: Option<f64>,
+}
+
+impl SweepProgress {
+    /// The fraction of the whole sweep done: each k's fit counts for half its share, its
+    /// checks for the other half.
+    pub fn fraction(&self) -> f64 {
+        let within = match self.checks {
+            None => {
+                let runs = self.fit.n_runs.max(1) as f64;
+                let fit = (self.fit.run as f64 + self.fit.iteration as f64 / self.fit.max_iterations.max(1) as f64) / runs;
+                0.5 * fit.min(1.0)
+            }
+            Some(c) => 0.5 + 0.5 * c.clamp(0.0, 1.0),
+        };
+        (self.index as f64 + within) / self.n_k.max(1) as f64
+    }
+}
+
+/// The checks a sweep runs besides the fits: each off with `None`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepChecks {
+    pub gap: Option<GapOptions>,
+    pub stability: Option<StabilityOptions>,
+}
+
+impl Default for SweepChecks {
+    /// Both on, with their defaults (the seeds are the sweep's).
+    fn default() -> Self {
+        Self { gap: Some(GapOptions::default()), stability: Some(StabilityOptions::default()) }
+    }
+}
+
+impl SweepChecks {
+    /// Neither check: the fits and their scores only.
+    pub fn none() -> Self {
+        Self { gap: None, stability: None }
+    }
 }
 
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -165,7 +257,7 @@ pub fn sweep(
     base: &KMeansParams,
     progress: &mut dyn FnMut(SweepProgress) -> bool,
 ) -> Result<Sweep, KSelectionError> {
-    sweep_with_limit(data, d, k_range, base, progress, silhouette_max_rows(d))
+    sweep_with_limit(data, d, k_range, base, progress, silhouette_max_rows(d), &SweepChecks::default())
 }
 
 /// [`sweep`] with the exact-silhouette threshold as a parameter.
@@ -176,6 +268,7 @@ pub(crate) fn sweep_with_limit(
     base: &KMeansParams,
     progress: &mut dyn FnMut(SweepProgress) -> bool,
     exact_max_rows: usize,
+    checks: &SweepChecks,
 ) -> Result<Sweep, KSelectionError> {
     let (start, end) = (*k_range.start(), *k_range.end());
     if start == 0 || start > end {
@@ -185,9 +278,19 @@ pub(crate) fn sweep_with_limit(
     let mut scores = Vec::with_capacity(n_k);
     let mut warnings = Vec::new();
     let mut silhouette_rows = 0;
+    let reference = checks.gap.as_ref().map(|o| GapReference::new(data, d, &GapOptions { seed: base.seed, ..o.clone() }));
+    let gap_one = match &reference {
+        Some(r) => Some(r.score(1, total_sum_of_squares(data, d)).map_err(|source| KSelectionError::Fit { k: 1, source })?),
+        None => None,
+    };
+    let mut stability_basis = None;
+    let mut last_fit = FitProgress { run: 0, n_runs: 1, iteration: 0, max_iterations: 1, center_shift: 0.0 };
     for (index, k) in k_range.enumerate() {
         let params = KMeansParams { n_clusters: k, ..base.clone() };
-        let mut hook = |fit: FitProgress| progress(SweepProgress { k, index, n_k, fit });
+        let mut hook = |fit: FitProgress| {
+            last_fit = fit;
+            progress(SweepProgress { k, index, n_k, fit, checks: None })
+        };
         let fit = match fit_with_progress(data, d, &params, &mut hook) {
             Ok(fit) => fit,
             Err(KMeansError::Cancelled) => return Err(KSelectionError::Cancelled),
@@ -199,6 +302,32 @@ pub(crate) fn sweep_with_limit(
         };
         let (silhouette, rows) = silhouette_sampled(data, d, &fit.labels, exact_max_rows, base.seed);
         silhouette_rows = rows;
+        let valley = modality::valley_between(data, d, &fit.labels, &fit.centers, k);
+        let gap = match &reference {
+            Some(r) => Some(r.score(k, fit.inertia).map_err(|source| KSelectionError::Fit { k, source })?),
+            None => None,
+        };
+        if !progress(SweepProgress { k, index, n_k, fit: last_fit, checks: Some(0.2) }) {
+            return Err(KSelectionError::Cancelled);
+        }
+        let stability = match &checks.stability {
+            Some(o) => {
+                let options = StabilityOptions { seed: base.seed, ..o.clone() };
+                let mut hook = |f: f64| progress(SweepProgress { k, index, n_k, fit: last_fit, checks: Some(0.2 + 0.8 * f) });
+                match segment_stability(data, d, &fit.labels, k, &options, &mut hook) {
+                    Ok(s) => {
+                        stability_basis = Some(s.basis());
+                        Some(s)
+                    }
+                    Err(StabilityError::Cancelled) => return Err(KSelectionError::Cancelled),
+                    Err(e) => {
+                        warnings.push(format!("k = {k}: {e}"));
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
         scores.push(KScore {
             k,
             inertia: fit.inertia,
@@ -206,6 +335,11 @@ pub(crate) fn sweep_with_limit(
             calinski_harabasz: calinski_harabasz(data, d, &fit.labels),
             davies_bouldin: davies_bouldin(data, d, &fit.labels),
             n_iterations: fit.n_iterations,
+            gap: gap.as_ref().map(|g| g.gap),
+            gap_se: gap.as_ref().map(|g| g.s),
+            stability: stability.as_ref().and_then(Stability::mean),
+            stability_min: stability.as_ref().and_then(Stability::min),
+            valley,
         });
     }
     let ks: Vec<usize> = scores.iter().map(|s| s.k).collect();
@@ -223,6 +357,8 @@ pub(crate) fn sweep_with_limit(
         sample_rows: None,
         total_rows: n,
         n_runs: base.n_runs,
+        gap_one,
+        stability_basis,
     })
 }
 
@@ -252,8 +388,60 @@ pub fn knee(ks: &[usize], y: &[f64]) -> Option<usize> {
     best.filter(|&(_, diff)| diff > threshold).map(|(k, _)| k)
 }
 
-/// One k and a sentence saying why, by the rule in the module docs.
+/// One k and a sentence saying why, by the rule in the module docs: the largest k whose
+/// segments are apart and stable; none such → no clear segments (the best silhouette);
+/// a sweep without valleys → the elbow rule ([`recommend_elbow`]).
 pub fn recommend(scores: &[KScore], knee: Option<usize>) -> Option<Recommendation> {
+    let measured: Vec<&KScore> = scores.iter().filter(|s| s.valley.is_some()).collect();
+    if measured.is_empty() {
+        return recommend_elbow(scores, knee);
+    }
+    let range = match (measured.first(), measured.last()) {
+        (Some(a), Some(b)) if a.k != b.k => format!("k = {}..{}", a.k, b.k),
+        (Some(a), _) => format!("k = {}", a.k),
+        _ => String::new(),
+    };
+    let apart = |s: &KScore| s.valley.is_some_and(|v| v <= VALLEY_MAX);
+    let holds = |s: &KScore| s.stability_min.is_none_or(|m| m >= STABILITY_FLOOR);
+    if let Some(best) = measured.iter().rev().find(|s| apart(s) && holds(s)) {
+        let k = best.k;
+        let mut reason = format!(
+            "k = {k}: the most segments among {range} that each stand apart from their nearest neighbour (the density between them dips to {:.0}% of the lower peak or less)",
+            100.0 * best.valley.unwrap_or(0.0)
+        );
+        if let Some(m) = best.stability_min {
+            reason.push_str(&format!(" and hold up when refitted on resampled customers (least stable segment {m:.2})"));
+        }
+        if let Some(next) = measured.iter().find(|s| s.k == k + 1) {
+            if !apart(next) {
+                reason.push_str(&format!("; at k = {} two segments run into each other", k + 1));
+            } else if !holds(next) {
+                reason.push_str(&format!("; at k = {} a segment does not hold up in resamples", k + 1));
+            }
+        }
+        if let Some(v) = best.silhouette {
+            reason.push_str(&format!("; silhouette {v:.2}"));
+        }
+        reason.push('.');
+        return Some(Recommendation { k, reason, rule: KRule::Separated });
+    }
+    let with_silhouette = measured.iter().filter_map(|s| s.silhouette.map(|v| (s.k, v)));
+    let (k, value) = with_silhouette.fold(None, |acc: Option<(usize, f64)>, (k, v)| match acc {
+        Some((_, b)) if b >= v => acc,
+        _ => Some((k, v)),
+    })?;
+    Some(Recommendation {
+        k,
+        reason: format!(
+            "No clear segments: at every k in {range} some segment runs into its nearest neighbour with no gap between them, so the customers form a continuum and any k cuts it into bands. k = {k} has the best silhouette ({value:.2}) if you segment anyway."
+        ),
+        rule: KRule::NoClearSegments,
+    })
+}
+
+/// The elbow rule, for a sweep without the separation check: the knee unless its
+/// silhouette is clearly lower than the best (module docs).
+pub fn recommend_elbow(scores: &[KScore], knee: Option<usize>) -> Option<Recommendation> {
     let with_silhouette: Vec<(usize, f64)> = scores.iter().filter_map(|s| s.silhouette.map(|v| (s.k, v))).collect();
     let best = with_silhouette.iter().copied().fold(None, |acc: Option<(usize, f64)>, (k, v)| match acc {
         Some((_, b)) if b >= v => acc,
@@ -289,7 +477,7 @@ pub fn recommend(scores: &[KScore], knee: Option<usize>) -> Option<Recommendatio
         (Some(e), None) => (e, "the elbow of the inertia curve (the silhouette is not defined for these k)".to_string()),
         (None, None) => return None,
     };
-    Some(Recommendation { k, reason: format!("k = {k}: {reason}.") })
+    Some(Recommendation { k, reason: format!("k = {k}: {reason}."), rule: KRule::ElbowSilhouette })
 }
 
 #[cfg(test)]

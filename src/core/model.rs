@@ -16,6 +16,7 @@ use super::kmeans::squared_distance;
 use super::outcome::ExclusionReason;
 use super::pipeline::{LoadedFile, Segmentation};
 use super::profile::parse_column;
+use super::stability::StabilityLevel;
 
 /// Bumped when a field changes meaning; older apps refuse newer models.
 pub const MODEL_SCHEMA_VERSION: u32 = 1;
@@ -108,6 +109,20 @@ pub struct SavedModel {
     pub centers_original: Vec<Vec<f64>>,
     pub segment_names: Vec<String>,
     pub metrics: SavedMetrics,
+    /// Each segment's bootstrap stability when the model was saved (mean Jaccard, its
+    /// reading, and how it was measured); absent in models saved before it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stability: Option<SavedStability>,
+}
+
+/// Each segment's stability, as saved with the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedStability {
+    /// Mean bootstrap Jaccard per segment (`None` where not measured).
+    pub jaccard: Vec<Option<f64>>,
+    /// "highly stable", "stable", "a pattern rather than a group", "do not rely on it".
+    pub reading: Vec<Option<String>>,
+    pub basis: String,
 }
 
 /// Why a model could not be read or applied.
@@ -183,6 +198,11 @@ pub fn save_model(
         centers_original: segmentation.segments.iter().map(|s| s.features.iter().map(|f| f.mean).collect()).collect(),
         segment_names: names.to_vec(),
         metrics: SavedMetrics { inertia: segmentation.inertia, n_iterations: segmentation.n_iterations },
+        stability: segmentation.stability.as_ref().map(|s| SavedStability {
+            jaccard: s.jaccard.clone(),
+            reading: s.jaccard.iter().map(|j| j.map(|j| StabilityLevel::of(j).words().to_owned())).collect(),
+            basis: s.basis(),
+        }),
     }
 }
 

@@ -2,8 +2,6 @@
 //! [`clean`] (choices → matrix and report), [`segment`] (K-Means on the matrix), and
 //! [`export_csv`]. Each step's error names the file it came from.
 
-use rand_chacha::rand_core::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -11,11 +9,12 @@ use super::clean::{clean_table, CleanError, CleanedData, CleaningOptions, Option
 use super::export::{segmented_csv, summary_csv, ExportError, RowOutcome};
 use super::ingest::{parse_csv_with_progress, IngestError, IngestOptions, Table};
 use super::k_selection::{self, KSelectionError, Sweep};
-use super::kmeans::init::uniform_index;
 use super::kmeans::{self, KMeansError, KMeansParams};
 use super::profile::{profile_column, profile_columns, select_quantile, ColumnKind, TableProfile};
 use super::projection::pca_2d;
+pub use super::resample::sample_row_indices;
 use super::segments::{describe_segments, tiny_segment_caution, OverallFeature, SegmentDescription};
+use super::stability::{self, Stability, StabilityError, StabilityOptions};
 
 /// At most this many points are sent to the page for the scatter; the rest are summarised.
 pub const MAX_CHART_POINTS: usize = 5_000;
@@ -43,6 +42,8 @@ pub enum PipelineErrorKind {
     KSelection(#[from] KSelectionError),
     #[error(transparent)]
     Export(#[from] ExportError),
+    #[error(transparent)]
+    Stability(#[from] StabilityError),
     #[error("column {index} does not exist: the file has {n_columns} columns")]
     NoSuchColumn { index: usize, n_columns: usize },
 }
@@ -150,9 +151,17 @@ pub struct Segmentation {
     pub n_rows: usize,
     pub n_clustered: usize,
     pub warnings: Vec<String>,
+    /// Each segment's bootstrap stability ([`segment_stability`]), once measured.
+    #[serde(default)]
+    pub stability: Option<Stability>,
 }
 
 impl Segmentation {
+    /// Segment `index`'s stability (mean bootstrap Jaccard), where measured.
+    pub fn stability_of(&self, index: usize) -> Option<f64> {
+        self.stability.as_ref().and_then(|s| s.jaccard.get(index).copied().flatten())
+    }
+
     pub fn n_clusters(&self) -> usize {
         self.segments.len()
     }
@@ -249,6 +258,7 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
         n_clustered: cleaned.n_rows,
         labels: fit.labels,
         warnings,
+        stability: None,
     })
 }
 
@@ -280,26 +290,6 @@ pub fn sweep_runs(n_rows: usize, n_features: usize) -> usize {
         SWEEP_MIN_RUNS
     }
 }
-
-/// `m` distinct row indices out of `n` (all of them when `m ≥ n`), drawn uniformly without
-/// replacement from `seed` (a partial Fisher–Yates shuffle with the engine's portable index
-/// draw on its own ChaCha8 stream: the same rows natively and in wasm), in file order.
-pub fn sample_row_indices(n: usize, m: usize, seed: u64) -> Vec<usize> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(SWEEP_SAMPLE_STREAM);
-    let mut order: Vec<usize> = (0..n).collect();
-    let m = m.min(n);
-    for i in 0..m {
-        let j = i + uniform_index(&mut rng, n - i);
-        order.swap(i, j);
-    }
-    order.truncate(m);
-    order.sort_unstable();
-    order
-}
-
-/// The ChaCha8 stream of the sweep's sample (K-Means draws from stream 0 of the same seed).
-const SWEEP_SAMPLE_STREAM: u64 = 1;
 
 /// Fits k = 2..=k_max and scores each (elbow, silhouette, Calinski–Harabasz, Davies–Bouldin),
 /// with a recommended k; `progress` gets the fraction done and returns false to cancel.
@@ -340,15 +330,28 @@ pub(crate) fn sweep_matrix(
     };
     let base = KMeansParams::new(2).seed(seed).n_runs(sweep_runs(n_swept, d));
     let k_max = k_max.max(2).min(n_swept.max(2));
-    let mut sweep = k_selection::sweep(swept, d, 2..=k_max, &base, &mut |p| {
-        let runs = p.fit.n_runs.max(1) as f64;
-        let within = (p.fit.run as f64 + p.fit.iteration as f64 / p.fit.max_iterations.max(1) as f64) / runs;
-        progress(p.k, (p.index as f64 + within.min(1.0)) / p.n_k.max(1) as f64)
-    })
-    .map_err(named(name))?;
+    let mut sweep = k_selection::sweep(swept, d, 2..=k_max, &base, &mut |p| progress(p.k, p.fraction())).map_err(named(name))?;
     sweep.sample_rows = sample.is_some().then_some(n_swept);
     sweep.total_rows = n;
     Ok(sweep)
+}
+
+/// Measures each segment's bootstrap stability ([`crate::core::stability`], default
+/// options seeded with `seed`) and keeps it in `segmentation`; `progress` gets the fraction
+/// done and returns false to cancel.
+pub fn segment_stability(
+    file: &LoadedFile,
+    cleaned: &CleanedData,
+    segmentation: &mut Segmentation,
+    seed: u64,
+    progress: &mut dyn FnMut(f64) -> bool,
+) -> Result<(), PipelineError> {
+    let options = StabilityOptions { seed, ..StabilityOptions::default() };
+    let k = segmentation.n_clusters();
+    let measured = stability::segment_stability(&cleaned.scaled, cleaned.n_features, &segmentation.labels, k, &options, progress)
+        .map_err(named(&file.name))?;
+    segmentation.stability = Some(measured);
+    Ok(())
 }
 
 /// The segments' names: the user's where given (non-empty), else the generated ones.

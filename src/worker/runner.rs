@@ -221,8 +221,23 @@ impl Runner {
         let (file, cleaned) = self.cleaned()?;
         progress("Clustering", 0.0);
         let segmentation = pipeline::segment(file, cleaned, &options);
+        let mut segmentation = match segmentation {
+            Ok(s) => s,
+            Err(e) => {
+                self.segmentation = None;
+                return Err(e.to_string());
+            }
+        };
+        // A cancel stops the worker itself; a stability that cannot be measured is said in
+        // the segmentation's warnings, not an error: the segments stand without it.
+        progress("Checking each segment's stability", 0.0);
+        if let Err(e) = pipeline::segment_stability(file, cleaned, &mut segmentation, options.seed, &mut |f| {
+            progress("Checking each segment's stability", f);
+            true
+        }) {
+            segmentation.warnings.push(format!("the stability of the segments could not be measured: {e}"));
+        }
         self.segmentation = None;
-        let segmentation = segmentation.map_err(|e| e.to_string())?;
         self.segmentation = Some((options, segmentation.clone()));
         Ok(ResponseBody::Segmented(Box::new(SegmentReport { segmentation, elapsed_ms: 0.0 })))
     }

@@ -4,7 +4,19 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 fn score(k: usize, silhouette: Option<f64>) -> KScore {
-    KScore { k, inertia: 0.0, silhouette, calinski_harabasz: None, davies_bouldin: None, n_iterations: 1 }
+    KScore {
+        k,
+        inertia: 0.0,
+        silhouette,
+        calinski_harabasz: None,
+        davies_bouldin: None,
+        n_iterations: 1,
+        gap: None,
+        gap_se: None,
+        stability: None,
+        stability_min: None,
+        valley: None,
+    }
 }
 
 #[test]
@@ -89,8 +101,17 @@ fn five_well_separated_blobs_recommend_five() {
     assert_eq!(sweep.knee, Some(5));
     let r = sweep.recommendation.unwrap();
     assert_eq!(r.k, 5, "{}", r.reason);
-    assert!(r.reason.starts_with("k = 5: the elbow of the inertia curve, and the best silhouette (0."), "{}", r.reason);
-    assert!(r.reason.ends_with("among k = 2..10."), "{}", r.reason);
+    assert_eq!(r.rule, KRule::Separated);
+    assert!(
+        r.reason.starts_with("k = 5: the most segments among k = 2..10 that each stand apart from their nearest neighbour"),
+        "{}",
+        r.reason
+    );
+    assert!(r.reason.contains("hold up when refitted on resampled customers"), "{}", r.reason);
+    // Every segment of the five is highly stable, and set apart by an empty valley.
+    let at5 = &sweep.scores[3];
+    assert!(at5.stability_min.unwrap() > 0.95 && at5.valley.unwrap() < 0.1, "{at5:?}");
+    assert!(at5.gap.unwrap() > sweep.scores[2].gap.unwrap());
     assert!(sweep.silhouette_exact && sweep.silhouette_rows == 500);
     // Inertia falls with k; CH is highest and DB lowest at the true k.
     for w in sweep.scores.windows(2) {
@@ -105,9 +126,9 @@ fn five_well_separated_blobs_recommend_five() {
 fn large_inputs_get_a_sampled_silhouette_whose_size_is_reported() {
     let x = five_blobs(100);
     let base = KMeansParams::new(2).n_runs(1).seed(1);
-    let sampled = sweep_with_limit(&x, 2, 4..=6, &base, &mut |_| true, 120).unwrap();
+    let sampled = sweep_with_limit(&x, 2, 4..=6, &base, &mut |_| true, 120, &SweepChecks::none()).unwrap();
     assert_eq!((sampled.silhouette_rows, sampled.silhouette_exact), (120, false));
-    let exact = sweep_with_limit(&x, 2, 4..=6, &base, &mut |_| true, 1000).unwrap();
+    let exact = sweep_with_limit(&x, 2, 4..=6, &base, &mut |_| true, 1000, &SweepChecks::none()).unwrap();
     for (a, b) in sampled.scores.iter().zip(&exact.scores) {
         assert_eq!(a.inertia, b.inertia);
         assert!((a.silhouette.unwrap() - b.silhouette.unwrap()).abs() < 0.05);
@@ -166,6 +187,8 @@ fn the_basis_says_what_the_sweep_ran_on() {
         sample_rows: Some(100_000),
         total_rows: 1_000_000,
         n_runs: 3,
+        gap_one: None,
+        stability_basis: None,
     };
     assert_eq!(
         sweep.basis().unwrap(),
@@ -177,4 +200,61 @@ fn the_basis_says_what_the_sweep_ran_on() {
     assert_eq!(sweep.basis().unwrap(), "k = 2..10 tried on all 950 rows (10 runs each).");
     sweep.total_rows = 0;
     assert_eq!(sweep.basis(), None);
+}
+
+fn measured(k: usize, silhouette: f64, valley: f64, stability_min: f64) -> KScore {
+    KScore { valley: Some(valley), stability_min: Some(stability_min), stability: Some(stability_min), ..score(k, Some(silhouette)) }
+}
+
+#[test]
+fn the_rule_takes_the_most_segments_that_stand_apart_and_hold_up() {
+    // k = 3 and 5 stand apart and hold up; 6 runs into a neighbour; 4 has a weak segment.
+    let scores = [
+        measured(2, 0.60, 0.05, 0.99),
+        measured(3, 0.55, 0.30, 0.95),
+        measured(4, 0.50, 0.40, 0.45),
+        measured(5, 0.52, 0.60, 0.90),
+        measured(6, 0.40, 0.95, 0.70),
+        measured(7, 0.35, 0.90, 0.50),
+    ];
+    let r = recommend(&scores, Some(3)).unwrap();
+    assert_eq!((r.k, r.rule), (5, KRule::Separated));
+    assert_eq!(
+        r.reason,
+        "k = 5: the most segments among k = 2..7 that each stand apart from their nearest neighbour (the density between them dips to 60% of the lower peak or less) and hold up when refitted on resampled customers (least stable segment 0.90); at k = 6 two segments run into each other; silhouette 0.52."
+    );
+    // A segment under the stability floor rules its k out even when it stands apart.
+    let shaky = [measured(2, 0.6, 0.1, 0.9), measured(3, 0.7, 0.1, STABILITY_FLOOR - 0.01)];
+    assert_eq!(recommend(&shaky, None).unwrap().k, 2);
+    // A sweep without the separation check keeps the elbow rule.
+    let unmeasured = [score(2, Some(0.3)), score(3, Some(0.7))];
+    assert_eq!(recommend(&unmeasured, Some(3)).unwrap().rule, KRule::ElbowSilhouette);
+}
+
+#[test]
+fn no_k_standing_apart_is_said_to_be_no_clear_segments() {
+    let scores = [measured(2, 0.35, 0.95, 0.9), measured(3, 0.38, 0.99, 0.8), measured(4, 0.33, 1.0, 0.7)];
+    let r = recommend(&scores, Some(3)).unwrap();
+    assert_eq!((r.k, r.rule), (3, KRule::NoClearSegments));
+    assert!(r.reason.starts_with("No clear segments: at every k in k = 2..4 some segment runs into its nearest neighbour"), "{}", r.reason);
+    assert!(r.reason.ends_with("k = 3 has the best silhouette (0.38) if you segment anyway."), "{}", r.reason);
+}
+
+#[test]
+fn a_gaussian_cloud_and_uniform_noise_have_no_clear_segments() {
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    // One round cloud in 3 features, one long cloud of two correlated features, a uniform square.
+    let round: Vec<f64> = (0..6_000).map(|_| gaussian(&mut rng)).collect();
+    let long: Vec<f64> = (0..3_000)
+        .flat_map(|_| {
+            let (a, b) = (gaussian(&mut rng), gaussian(&mut rng));
+            [a, 0.8 * a + 0.3 * b]
+        })
+        .collect();
+    let square: Vec<f64> = (0..6_000).map(|_| crate::core::kmeans::init::uniform(&mut rng)).collect();
+    for (name, data, d) in [("round", &round, 3), ("long", &long, 2), ("uniform", &square, 2)] {
+        let s = sweep(data, d, 2..=10, &KMeansParams::new(2).n_runs(3).seed(4), &mut |_| true).unwrap();
+        let r = s.recommendation.unwrap();
+        assert_eq!(r.rule, KRule::NoClearSegments, "{name}: {}", r.reason);
+    }
 }

@@ -1,5 +1,7 @@
 use super::*;
 use crate::core::bench::gaussian;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 
 /// `n` rows in 4 dimensions around 8 centres (corners of a cube of side 10 lifted by
 /// parity on the fourth axis), noise of standard deviation 1: well separated.

@@ -10,6 +10,7 @@ use plotters_canvas::CanvasBackend;
 
 use super::chart_export::{to_svg, ChartExport};
 use crate::charts::elbow::{draw_elbow, ElbowData};
+use crate::core::k_selection::KRule;
 use crate::ui::state::AppState;
 
 fn fixed(v: Option<f64>, digits: usize) -> String {
@@ -33,6 +34,7 @@ fn draw_current<DB: plotters::prelude::DrawingBackend>(
             silhouette: &silhouette,
             knee: s.knee,
             recommended: s.recommendation.as_ref().map(|r| r.k),
+            rule: s.recommendation.as_ref().map(|r| r.rule.label()),
         };
         draw_elbow(root, &data).map_err(|e| format!("{e:?}"))
     })
@@ -72,6 +74,13 @@ pub fn KChoice() -> impl IntoView {
                         |rec| rec.reason.clone(),
                     );
                     let k = r.sweep.recommendation.as_ref().map(|rec| rec.k);
+                    let continuum = r.sweep.recommendation.as_ref().is_some_and(|rec| rec.rule == KRule::NoClearSegments);
+                    let verdict = continuum.then(|| view! {
+                        <p class="warning no-clear-segments" data-testid="no-clear-segments" role="status">
+                            <strong>"No clear segments. "</strong>
+                            "These customers do not fall into separate groups: whatever k you choose, neighbouring segments run into each other, so they are bands along a continuum rather than groups. You can still segment (the k below is the best-scoring way to cut it); read the segments as ranges, not types."
+                        </p>
+                    });
                     let basis = r.sweep.basis().map(|basis| view! {
                         <p class="sweep-basis" data-testid="sweep-basis"
                             data-sample-rows=r.sweep.sample_rows.map(|m| m.to_string())
@@ -79,11 +88,16 @@ pub fn KChoice() -> impl IntoView {
                             data-runs=r.n_runs.to_string()>{basis}</p>
                     });
                     view! {
-                        <p class="k-reason" data-testid="k-reason" data-k=k.map(|k| k.to_string())>
-                            <strong>{k.map_or_else(String::new, |k| format!("Recommended: k = {k}. "))}</strong>
+                        {verdict}
+                        <p class="k-reason" data-testid="k-reason" data-k=k.map(|k| k.to_string())
+                            data-rule=r.sweep.recommendation.as_ref().map(|rec| format!("{:?}", rec.rule))>
+                            <strong>{k.map_or_else(String::new, |k| if continuum { format!("If you segment anyway: k = {k}. ") } else { format!("Recommended: k = {k}. ") })}</strong>
                             {reason}
                         </p>
                         {basis}
+                        {r.sweep.stability_basis.clone().map(|b| view! {
+                            <p class="muted" data-testid="stability-basis">{format!("Stability: {b}, for every k.")}</p>
+                        })}
                     }
                 }))}
                 <ChartExport name="elbow" canvas=canvas svg=svg/>
@@ -97,7 +111,7 @@ pub fn KChoice() -> impl IntoView {
                 <div class="table-scroll" tabindex="0" aria-label="Scores for each k">
                     <table data-testid="k-metrics" class="k-metrics">
                         <caption>{move || state.sweep.with(|s| s.as_ref().map_or_else(String::new, |r| format!(
-                            "Scores for each k ({} run{} each; silhouette on {} rows{}). Higher silhouette and Calinski–Harabasz, lower Davies–Bouldin are better.",
+                            "Scores for each k ({} run{} each; silhouette on {} rows{}). Higher silhouette, Calinski–Harabasz and gap, lower Davies–Bouldin are better; stability is the mean bootstrap Jaccard of the segments (least stable in brackets); gap between neighbours is the density between each segment and its nearest one, as a share of the lower peak (low: they stand apart).",
                             r.n_runs, if r.n_runs == 1 { "" } else { "s" }, r.sweep.silhouette_rows,
                             if r.sweep.silhouette_exact { "" } else { ", a sample stratified by segment" }
                         )))}</caption>
@@ -108,6 +122,9 @@ pub fn KChoice() -> impl IntoView {
                                 <th scope="col">"Silhouette"</th>
                                 <th scope="col">"Calinski–Harabasz"</th>
                                 <th scope="col">"Davies–Bouldin"</th>
+                                <th scope="col">"Gap (± SE)"</th>
+                                <th scope="col">"Stability (least)"</th>
+                                <th scope="col">"Density between neighbours"</th>
                             </tr>
                         </thead>
                         <tbody>
@@ -120,6 +137,15 @@ pub fn KChoice() -> impl IntoView {
                                         <td class="num">{fixed(x.silhouette, 3)}</td>
                                         <td class="num">{fixed(x.calinski_harabasz, 1)}</td>
                                         <td class="num">{fixed(x.davies_bouldin, 3)}</td>
+                                        <td class="num" data-testid="k-gap">{match (x.gap, x.gap_se) {
+                                            (Some(g), Some(se)) => format!("{g:.3} ± {se:.3}"),
+                                            (g, _) => fixed(g, 3),
+                                        }}</td>
+                                        <td class="num" data-testid="k-stability" data-stability=x.stability.map(|v| format!("{v:.3}"))>{match (x.stability, x.stability_min) {
+                                            (Some(m), Some(l)) => format!("{m:.2} ({l:.2})"),
+                                            (m, _) => fixed(m, 2),
+                                        }}</td>
+                                        <td class="num">{x.valley.map_or_else(|| "–".to_owned(), |v| format!("{:.0}%", 100.0 * v))}</td>
                                     </tr>
                                 }).collect_view()
                             }))}

@@ -2,6 +2,7 @@
 //! into every export), size and share, a sentence on what sets it apart, and each feature's
 //! mean and median beside the whole's, in the data's own units.
 
+use crate::core::stability::StabilityLevel;
 use leptos::prelude::*;
 
 use crate::charts::palette::segment_css;
@@ -78,6 +79,22 @@ fn SegmentCard(segmentation: Segmentation, index: usize) -> impl IntoView {
                     });
                 }></textarea>
             <p class="segment-summary">{segment.summary.clone()}</p>
+            {segmentation.stability_of(index).map(|j| {
+                let level = StabilityLevel::of(j);
+                let class = format!("stability stability-{}", match level {
+                    StabilityLevel::HighlyStable => "high",
+                    StabilityLevel::Stable => "ok",
+                    StabilityLevel::Pattern => "pattern",
+                    StabilityLevel::Unreliable => "low",
+                });
+                let basis = segmentation.stability.as_ref().map(|s| s.basis()).unwrap_or_default();
+                view! {
+                    <p class=class data-testid="segment-stability" data-jaccard=format!("{j:.3}") data-level=level.words()
+                        title=format!("{}. Mean Jaccard similarity to its best match over {basis}.", level.meaning())>
+                        {format!("Stability {j:.2}: {}", level.words())}
+                    </p>
+                }
+            })}
             {segment.caution.clone().map(|caution| view! {
                 <p class="warning" data-testid="read-warning" data-kind="tiny-segment">{caution}</p>
             })}

@@ -1,0 +1,331 @@
+//! Is each segment real? Bootstrap stability per segment, as fpc's `clusterboot` measures
+//! it (Hennig 2007).
+//!
+//! The clustering to judge gives every row a segment. A seeded sample `S` of at most
+//! [`StabilityOptions::max_rows`] rows stands for the data (all rows when there are fewer).
+//! For each of `B` resamples, `m = |S|` rows are drawn from `S` with replacement and K-Means
+//! (same k, k-means++, [`StabilityOptions::n_runs`] runs) is fitted to them; the distinct
+//! rows drawn get the new fit's segments (their nearest new centre). Each original segment,
+//! restricted to those rows, is matched to the new segment with the largest Jaccard
+//! similarity `|A ∩ B| / |A ∪ B|`. A segment's stability is the mean of its B best
+//! Jaccards; a resample in which it has no row is left out of its mean.
+//!
+//! Words, after Hennig's reading of `clusterboot` ([`StabilityLevel`]): ≥ 0.85 highly
+//! stable, 0.75–0.85 stable, 0.6–0.75 a pattern rather than a group, < 0.6 do not rely
+//! on it.
+
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::kmeans::init::uniform_index;
+use super::kmeans::{fit, squared_distance, KMeansError, KMeansParams};
+use super::resample::sample_row_indices;
+
+/// How many resamples, of how many rows, fitted how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StabilityOptions {
+    /// Bootstrap resamples, B.
+    pub resamples: usize,
+    /// Rows of the seeded sample the resamples are drawn from, at most.
+    pub max_rows: usize,
+    /// K-Means runs per resample (the best kept).
+    pub n_runs: usize,
+    pub seed: u64,
+}
+
+/// Resamples by default: enough for a mean Jaccard to ±0.05 on a segment whose matches vary
+/// by 0.15 (sd / √B), few enough for the page to run it on every fit.
+pub const DEFAULT_RESAMPLES: usize = 10;
+
+/// Rows resampled by default (see [`StabilityOptions::max_rows`]): a segment of 2% is 100
+/// rows of it, enough for its Jaccard to mean something.
+pub const DEFAULT_MAX_ROWS: usize = 5_000;
+
+/// K-Means runs per resample by default: one run can land in a poor local minimum, and
+/// that would be charged to the segments as instability.
+pub const DEFAULT_RUNS: usize = 3;
+
+impl Default for StabilityOptions {
+    fn default() -> Self {
+        Self { resamples: DEFAULT_RESAMPLES, max_rows: DEFAULT_MAX_ROWS, n_runs: DEFAULT_RUNS, seed: 0 }
+    }
+}
+
+/// Each segment's stability.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stability {
+    /// Mean best Jaccard per segment, 0..=1 (`None` for a segment with no row in the sample).
+    pub jaccard: Vec<Option<f64>>,
+    /// Resamples in which each segment's best Jaccard was at most 0.5 ("dissolved", as
+    /// `clusterboot` counts them).
+    pub dissolved: Vec<usize>,
+    /// Resamples fitted (one that drew fewer distinct rows than k is skipped).
+    pub resamples: usize,
+    /// Rows of the sample the resamples were drawn from.
+    pub sample_rows: usize,
+    /// Rows of the data.
+    pub total_rows: usize,
+    pub n_runs: usize,
+}
+
+impl Stability {
+    /// The mean of the segments' stabilities (each segment counts once, as in the k table).
+    pub fn mean(&self) -> Option<f64> {
+        let values: Vec<f64> = self.jaccard.iter().flatten().copied().collect();
+        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+    }
+
+    /// The least stable segment's stability.
+    pub fn min(&self) -> Option<f64> {
+        self.jaccard.iter().flatten().copied().reduce(f64::min)
+    }
+
+    /// What was run, in one sentence: "10 bootstrap resamples of 5,000 rows (3 runs each)".
+    pub fn basis(&self) -> String {
+        let rows = if self.sample_rows < self.total_rows {
+            format!("a seeded sample of {} of the {} rows", grouped(self.sample_rows), grouped(self.total_rows))
+        } else {
+            format!("all {} rows", grouped(self.total_rows))
+        };
+        let runs = if self.n_runs == 1 { "1 run".to_owned() } else { format!("{} runs", self.n_runs) };
+        format!("{} bootstrap resamples of {rows}, K-Means refitted on each ({runs})", self.resamples)
+    }
+}
+
+/// `1234567` → `"1,234,567"`.
+pub(crate) fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The words for a stability, in four bands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StabilityLevel {
+    /// ≥ 0.85.
+    HighlyStable,
+    /// 0.75 to 0.85.
+    Stable,
+    /// 0.6 to 0.75.
+    Pattern,
+    /// Below 0.6.
+    Unreliable,
+}
+
+impl StabilityLevel {
+    pub fn of(jaccard: f64) -> Self {
+        if jaccard >= 0.85 {
+            Self::HighlyStable
+        } else if jaccard >= 0.75 {
+            Self::Stable
+        } else if jaccard >= 0.6 {
+            Self::Pattern
+        } else {
+            Self::Unreliable
+        }
+    }
+
+    /// "highly stable", "stable", "a pattern rather than a group", "do not rely on it".
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::HighlyStable => "highly stable",
+            Self::Stable => "stable",
+            Self::Pattern => "a pattern rather than a group",
+            Self::Unreliable => "do not rely on it",
+        }
+    }
+
+    /// What it means, for a segment card's tooltip.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Self::HighlyStable => "re-fitted on resampled customers, this segment comes back almost unchanged",
+            Self::Stable => "re-fitted on resampled customers, this segment mostly comes back",
+            Self::Pattern => "re-fitted on resampled customers, this segment's edges move: treat it as a tendency, not a group",
+            Self::Unreliable => "re-fitted on resampled customers, this segment often splits or merges: do not build a campaign on it",
+        }
+    }
+}
+
+#[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum StabilityError {
+    #[error("the stability check was cancelled")]
+    Cancelled,
+    #[error("the stability check: {0}")]
+    Fit(KMeansError),
+    #[error("the stability check needs one segment per row ({labels} segments for {rows} rows)")]
+    Mismatch { labels: usize, rows: usize },
+}
+
+/// Each segment's bootstrap stability (module docs). `data` is row-major `n × d`, `labels`
+/// the segment of each row (`0..k`). `progress` gets the fraction done after each resample
+/// and returns `false` to cancel.
+pub fn segment_stability(
+    data: &[f64],
+    d: usize,
+    labels: &[usize],
+    k: usize,
+    options: &StabilityOptions,
+    progress: &mut dyn FnMut(f64) -> bool,
+) -> Result<Stability, StabilityError> {
+    let d = d.max(1);
+    let n = data.len() / d;
+    if labels.len() != n {
+        return Err(StabilityError::Mismatch { labels: labels.len(), rows: n });
+    }
+    let sample = sample_row_indices(n, options.max_rows.max(2), options.seed);
+    let m = sample.len();
+    let rows: Vec<&[f64]> = sample.iter().map(|&r| data.get(r * d..(r + 1) * d).unwrap_or(&[])).collect();
+    let original: Vec<usize> = sample.iter().map(|&r| labels.get(r).copied().unwrap_or(0)).collect();
+    let resamples = options.resamples.max(1);
+    let mut sums = vec![0.0; k];
+    let mut counts = vec![0usize; k];
+    let mut dissolved = vec![0usize; k];
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    rng.set_stream(BOOTSTRAP_STREAM);
+    let mut drawn = vec![false; m];
+    let mut matrix = Vec::with_capacity(m * d);
+    let mut fitted = 0;
+    for b in 0..resamples {
+        drawn.iter_mut().for_each(|x| *x = false);
+        matrix.clear();
+        for _ in 0..m {
+            let i = uniform_index(&mut rng, m);
+            if let Some(x) = drawn.get_mut(i) {
+                *x = true;
+            }
+            matrix.extend_from_slice(rows.get(i).copied().unwrap_or(&[]));
+        }
+        let params = KMeansParams::new(k).seed(options.seed.wrapping_add(1 + b as u64)).n_runs(options.n_runs.max(1));
+        let refit = match fit(&matrix, d, &params) {
+            Ok(f) => f,
+            // A resample of a small file can draw fewer distinct rows than k: it says
+            // nothing of the segments, so it is skipped (and not counted).
+            Err(KMeansError::TooFewDistinctRows { .. } | KMeansError::TooFewRows { .. }) => {
+                if !progress((b + 1) as f64 / resamples as f64) {
+                    return Err(StabilityError::Cancelled);
+                }
+                continue;
+            }
+            Err(e) => return Err(StabilityError::Fit(e)),
+        };
+        fitted += 1;
+        let k_new = refit.n_clusters;
+        // Contingency of original × new segments over the distinct rows drawn.
+        let mut joint = vec![0usize; k * k_new];
+        let mut size_old = vec![0usize; k];
+        let mut size_new = vec![0usize; k_new];
+        for ((row, &old), _) in rows.iter().zip(&original).zip(&drawn).filter(|(_, &x)| x) {
+            let new = nearest(row, &refit.centers, d);
+            if let (Some(j), Some(a), Some(c)) = (joint.get_mut(old * k_new + new), size_old.get_mut(old), size_new.get_mut(new)) {
+                *j += 1;
+                *a += 1;
+                *c += 1;
+            }
+        }
+        for (i, &a) in size_old.iter().enumerate() {
+            if a == 0 {
+                continue;
+            }
+            let best = (0..k_new)
+                .map(|j| {
+                    let both = joint.get(i * k_new + j).copied().unwrap_or(0);
+                    let union = a + size_new.get(j).copied().unwrap_or(0) - both;
+                    if union == 0 {
+                        0.0
+                    } else {
+                        both as f64 / union as f64
+                    }
+                })
+                .fold(0.0, f64::max);
+            if let (Some(s), Some(c), Some(x)) = (sums.get_mut(i), counts.get_mut(i), dissolved.get_mut(i)) {
+                *s += best;
+                *c += 1;
+                if best <= 0.5 {
+                    *x += 1;
+                }
+            }
+        }
+        if !progress((b + 1) as f64 / resamples as f64) {
+            return Err(StabilityError::Cancelled);
+        }
+    }
+    let jaccard = sums.iter().zip(&counts).map(|(&s, &c)| (c > 0).then(|| s / c as f64)).collect();
+    Ok(Stability { jaccard, dissolved, resamples: fitted, sample_rows: m, total_rows: n, n_runs: options.n_runs.max(1) })
+}
+
+/// The ChaCha8 stream of the bootstrap draws (K-Means draws from stream 0, the sample from
+/// [`super::resample`]'s own).
+const BOOTSTRAP_STREAM: u64 = 2;
+
+/// The index of the centre nearest to `row` (`centers` row-major, `d` wide).
+fn nearest(row: &[f64], centers: &[f64], d: usize) -> usize {
+    let mut best = (0, f64::INFINITY);
+    for (j, c) in centers.chunks_exact(d).enumerate() {
+        let dist = squared_distance(row, c);
+        if dist < best.1 {
+            best = (j, dist);
+        }
+    }
+    best.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::k_bench::{generate, SetSpec};
+
+    #[test]
+    fn separated_groups_are_highly_stable_and_a_split_group_is_not() {
+        let set = generate(SetSpec { n: 3_000, d: 3, k: 4, separation: 3.0, seed: 5 });
+        let truth = fit(&set.data, 3, &KMeansParams::new(4).n_runs(5)).unwrap();
+        let s = segment_stability(&set.data, 3, &truth.labels, 4, &StabilityOptions::default(), &mut |_| true).unwrap();
+        assert_eq!(s.jaccard.len(), 4);
+        assert!(s.jaccard.iter().all(|j| j.unwrap() > 0.95), "{s:?}");
+        assert_eq!(s.resamples, DEFAULT_RESAMPLES);
+        assert_eq!((s.sample_rows, s.total_rows), (3_000, 3_000));
+        assert_eq!(StabilityLevel::of(s.min().unwrap()), StabilityLevel::HighlyStable);
+
+        // k = 7 on 4 groups: some group is cut in pieces that move from resample to resample.
+        let over = fit(&set.data, 3, &KMeansParams::new(7).n_runs(5)).unwrap();
+        let s = segment_stability(&set.data, 3, &over.labels, 7, &StabilityOptions::default(), &mut |_| true).unwrap();
+        assert!(s.min().unwrap() < 0.75, "{s:?}");
+    }
+
+    #[test]
+    fn same_seed_same_figures_and_cancel_stops() {
+        let set = generate(SetSpec { n: 8_000, d: 2, k: 3, separation: 2.5, seed: 1 });
+        let f = fit(&set.data, 2, &KMeansParams::new(3)).unwrap();
+        let options = StabilityOptions { resamples: 4, max_rows: 1_000, ..StabilityOptions::default() };
+        let a = segment_stability(&set.data, 2, &f.labels, 3, &options, &mut |_| true).unwrap();
+        let b = segment_stability(&set.data, 2, &f.labels, 3, &options, &mut |_| true).unwrap();
+        assert_eq!(a, b);
+        assert_eq!((a.sample_rows, a.total_rows), (1_000, 8_000));
+        let mut calls = 0;
+        let stopped = segment_stability(&set.data, 2, &f.labels, 3, &options, &mut |_| {
+            calls += 1;
+            calls < 2
+        });
+        assert_eq!(stopped, Err(StabilityError::Cancelled));
+        assert_eq!(calls, 2);
+        assert!(matches!(segment_stability(&set.data, 2, &[0, 1], 3, &options, &mut |_| true), Err(StabilityError::Mismatch { .. })));
+    }
+
+    #[test]
+    fn words_follow_clusterboot_bands() {
+        assert_eq!(StabilityLevel::of(0.9).words(), "highly stable");
+        assert_eq!(StabilityLevel::of(0.85), StabilityLevel::HighlyStable);
+        assert_eq!(StabilityLevel::of(0.8), StabilityLevel::Stable);
+        assert_eq!(StabilityLevel::of(0.6), StabilityLevel::Pattern);
+        assert_eq!(StabilityLevel::of(0.59).words(), "do not rely on it");
+    }
+}
