@@ -7,6 +7,7 @@ use segmentation::core::ingest::IngestOptions;
 use segmentation::core::model::sha256_hex;
 use segmentation::core::pipeline::{clean, export_csv, load, segment, LoadedFile, SegmentOptions};
 use segmentation::core::profile::ColumnKind;
+use segmentation::core::stability::StabilityLevel;
 use segmentation::worker::protocol::{ExportKind, Request, RequestBody, ResponseBody};
 use segmentation::worker::runner::Runner;
 
@@ -161,7 +162,14 @@ fn runner_answers_each_step_and_forgets_a_failed_file() {
     assert_eq!(file_name, "customers-summary.csv");
     let summary_csv = String::from_utf8(bytes).unwrap();
     assert_eq!(summary_csv.lines().count(), 7, "header, 5 segments, all customers");
-    assert!(summary_csv.starts_with("segment,segment_name,customers,share,Age mean,Age median,"));
+    assert!(summary_csv.starts_with("segment,segment_name,customers,share,stability,stability_reading,Age mean,Age median,"));
+    // Each segment's stability, measured in the worker with the fit, is in the summary.
+    let stability = report.segmentation.stability.as_ref().expect("stability measured with the segments");
+    assert_eq!(stability.jaccard.len(), 5);
+    let first: Vec<&str> = summary_csv.lines().nth(1).unwrap().split(',').collect();
+    let j: f64 = first[4].parse().unwrap();
+    assert!((0.0..=1.0).contains(&j) && (j - stability.jaccard[0].unwrap()).abs() < 1e-3, "{first:?}");
+    assert_eq!(first[5], StabilityLevel::of(j).words());
     assert!(summary_csv.lines().nth(1).unwrap().starts_with("1,VIP,"));
 
     // Changing a kind re-profiles and asks for cleaning again: the old segmentation is gone.
