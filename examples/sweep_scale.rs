@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use segmentation::core::clean::CleaningOptions;
 use segmentation::core::ingest::IngestOptions;
-use segmentation::core::pipeline::{clean, load, sweep_k};
+use segmentation::core::k_selection::SweepChecks;
+use segmentation::core::pipeline::{clean, load, segment, segment_stability, sweep_k, sweep_k_with, SegmentOptions};
 
 const FEATURES: usize = 8;
 const GROUPS: usize = 8;
@@ -59,6 +60,26 @@ fn main() {
     if let Some(r) = &sweep.recommendation {
         println!("  reason: {}", r.reason);
     }
+    let t = Instant::now();
+    let bare = sweep_k_with(&file, &cleaned, 10, 42, &SweepChecks::none(), &mut |_, _| true).unwrap();
+    let bare_elapsed = t.elapsed().as_secs_f64();
+    println!(
+        "  sweep_k without gap and stability {bare_elapsed:>8.3} s (the checks add {:.3} s); its elbow rule says k = {}",
+        elapsed - bare_elapsed,
+        bare.recommendation.as_ref().map_or(0, |r| r.k)
+    );
+    let t = Instant::now();
+    let mut seg = segment(&file, &cleaned, &SegmentOptions { n_clusters: k.max(1), seed: 42 }).unwrap();
+    let fit_elapsed = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    segment_stability(&file, &cleaned, &mut seg, 42, &mut |_| true).unwrap();
+    let stability = seg.stability.as_ref().unwrap();
+    println!(
+        "  segments at k = {k}: fit {fit_elapsed:.3} s, then stability {:.3} s ({}); Jaccard per segment {:?}",
+        t.elapsed().as_secs_f64(),
+        stability.basis(),
+        stability.jaccard.iter().map(|j| j.map_or(f64::NAN, |j| (j * 1000.0).round() / 1000.0)).collect::<Vec<_>>()
+    );
     for s in &sweep.scores {
         println!("    k = {:>2}  inertia {:>14.1}  silhouette {:>6.3}", s.k, s.inertia, s.silhouette.unwrap_or(f64::NAN));
     }

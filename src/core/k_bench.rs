@@ -1,7 +1,13 @@
-//! The k-selection benchmark's parts: labelled data sets whose number of groups is known,
-//! the adjusted Rand index to check a clustering finds them, and the gap statistic as one
-//! more way to pick k. `examples/k_accuracy.rs` puts them together and prints how often
-//! each way of choosing k (ours, [`super::k_selection::recommend`], among them) is right.
+//! The k-selection benchmark: labelled data sets whose number of groups is known, the
+//! adjusted Rand index to check a clustering finds them, and each way of picking k scored
+//! on them ([`draw_sets`], [`picks`]). `examples/k_accuracy.rs` prints the table over many
+//! sets; `tests/k_accuracy.rs` runs a fast subset as a regression test.
+//!
+//! **Which sets** ([`draw_sets`]): k = 2..9 in turn; features 2..8, rows log-uniform in
+//! a range, separation uniform in a range, all drawn from one seed; a set is kept only when
+//! K-Means at the true k (k-means++, 10 runs, standardised columns, as the page scales
+//! them) finds its groups with an adjusted Rand index ≥ [`MIN_ARI`], else another is drawn
+//! for the same k: only sets whose k is recoverable by K-Means count.
 //!
 //! **The sets** ([`generate`]): `k` Gaussian groups in `d` features with unequal sizes
 //! (weights 0.25..1.25, so up to 5 : 1) and spreads (standard deviation 0.5..1.5); a third of
@@ -12,15 +18,108 @@
 //! as tightly as that separation allows, so they are recoverable but not trivially so.
 //! Noise is [`super::bench::gaussian`] (no `ln`/`cos`): the same bits on every platform.
 
-use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::bench::gaussian;
+use super::clean::{Scaler, Scaling};
+use super::k_selection::gap::{gap_choice, GapScore};
+use super::k_selection::{KScore, Sweep, SweepChecks};
 use super::kmeans::init::uniform;
-#[cfg(test)]
-use super::kmeans::{fit, KMeansParams};
+use super::kmeans::params::DEFAULT_SEED;
+use super::kmeans::{fit, KMeansError, KMeansParams};
+use super::pipeline::{sweep_matrix, PipelineError, SWEEP_SAMPLE_MAX_ROWS};
+
+/// K-Means at the true k must find the groups at least this well (adjusted Rand index).
+pub const MIN_ARI: f64 = 0.95;
+
+/// Largest k of the benchmark's sweep (k = 2..=K_MAX, as the page).
+pub const K_MAX: usize = 10;
+
+/// How to draw a benchmark's sets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DrawOptions {
+    pub count: usize,
+    pub min_rows: usize,
+    pub max_rows: usize,
+    pub min_separation: f64,
+    pub max_separation: f64,
+    pub seed: u64,
+}
+
+/// A kept set: its spec, its columns standardised, and how well K-Means at the true k finds it.
+#[derive(Debug, Clone)]
+pub struct BenchSet {
+    pub spec: SetSpec,
+    pub set: LabelledSet,
+    pub scaled: Vec<f64>,
+    pub ari: f64,
+}
+
+/// Sets as the module docs say, with the sets drawn and rejected (their ARI) along the way.
+/// A k with no recoverable set in 50 draws (separation too small) is left out.
+pub fn draw_sets(options: &DrawOptions) -> Result<(Vec<BenchSet>, Vec<(SetSpec, f64)>), KMeansError> {
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    let (lo, hi) = (options.min_rows.max(20) as f64, options.max_rows.max(options.min_rows.max(20)) as f64);
+    let mut kept = Vec::with_capacity(options.count);
+    let mut rejected = Vec::new();
+    for i in 0..options.count {
+        let k = 2 + i % 8;
+        for _ in 0..50 {
+            let d = 2 + (rng.next_u64() % 7) as usize;
+            let n = (lo * (hi / lo).powf(uniform(&mut rng))).round() as usize;
+            let separation = options.min_separation + (options.max_separation - options.min_separation) * uniform(&mut rng);
+            let spec = SetSpec { n, d, k, separation, seed: rng.next_u64() };
+            let set = generate(spec);
+            let scaled = Scaler::fit(Scaling::Standard, &set.data, d).transform(&set.data);
+            let truth = fit(&scaled, d, &KMeansParams::new(k))?;
+            let ari = adjusted_rand_index(&truth.labels, &set.labels).unwrap_or(0.0);
+            if ari >= MIN_ARI {
+                kept.push(BenchSet { spec, set, scaled, ari });
+                break;
+            }
+            rejected.push((spec, ari));
+        }
+    }
+    Ok((kept, rejected))
+}
+
+/// The ways of picking k the benchmark compares, in its table's order.
+pub const METHODS: [&str; 6] =
+    ["ours", "best silhouette", "best Calinski–Harabasz", "lowest Davies–Bouldin", "kneedle knee", "gap statistic"];
+
+/// The page's sweep of a set (k = 2..=[`K_MAX`], its seed, sample, runs per k and checks)
+/// and each method's pick, in [`METHODS`]' order.
+pub fn picks(set: &BenchSet) -> Result<(Sweep, [Option<usize>; 6]), PipelineError> {
+    let d = set.spec.d;
+    let sw =
+        sweep_matrix("benchmark set", &set.scaled, d, K_MAX, DEFAULT_SEED, SWEEP_SAMPLE_MAX_ROWS, &SweepChecks::default(), &mut |_, _| {
+            true
+        })?;
+    let best_by = |score: &dyn Fn(&KScore) -> Option<f64>, higher: bool| {
+        sw.scores
+            .iter()
+            .filter_map(|s| score(s).map(|v| (s.k, if higher { v } else { -v })))
+            .fold(None, |acc: Option<(usize, f64)>, (k, v)| match acc {
+                Some((_, b)) if b >= v => acc,
+                _ => Some((k, v)),
+            })
+            .map(|(k, _)| k)
+    };
+    let gaps: Vec<GapScore> =
+        sw.gap_one.iter().cloned().chain(sw.scores.iter().filter_map(|s| Some(GapScore { k: s.k, gap: s.gap?, s: s.gap_se? }))).collect();
+    let picks = [
+        sw.recommendation.as_ref().map(|r| r.k),
+        best_by(&|s| s.silhouette, true),
+        best_by(&|s| s.calinski_harabasz, true),
+        best_by(&|s| s.davies_bouldin, false),
+        sw.knee,
+        gap_choice(&gaps),
+    ];
+    Ok((sw, picks))
+}
 
 /// What to generate: `n` rows, `d` features, `k` groups.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -223,10 +223,17 @@ pub struct SweepChecks {
     pub stability: Option<StabilityOptions>,
 }
 
+/// Bootstrap resamples per k in the sweep: half the segments' own (it runs for every k).
+pub const SWEEP_RESAMPLES: usize = 10;
+
 impl Default for SweepChecks {
-    /// Both on, with their defaults (the seeds are the sweep's).
+    /// Both on: the gap statistic's defaults, [`SWEEP_RESAMPLES`] resamples per k (the
+    /// seeds are the sweep's).
     fn default() -> Self {
-        Self { gap: Some(GapOptions::default()), stability: Some(StabilityOptions::default()) }
+        Self {
+            gap: Some(GapOptions::default()),
+            stability: Some(StabilityOptions { resamples: SWEEP_RESAMPLES, ..StabilityOptions::default() }),
+        }
     }
 }
 
@@ -257,7 +264,19 @@ pub fn sweep(
     base: &KMeansParams,
     progress: &mut dyn FnMut(SweepProgress) -> bool,
 ) -> Result<Sweep, KSelectionError> {
-    sweep_with_limit(data, d, k_range, base, progress, silhouette_max_rows(d), &SweepChecks::default())
+    sweep_with_checks(data, d, k_range, base, &SweepChecks::default(), progress)
+}
+
+/// [`sweep`] with the checks chosen (the benchmarks time the sweep without them).
+pub fn sweep_with_checks(
+    data: &[f64],
+    d: usize,
+    k_range: RangeInclusive<usize>,
+    base: &KMeansParams,
+    checks: &SweepChecks,
+    progress: &mut dyn FnMut(SweepProgress) -> bool,
+) -> Result<Sweep, KSelectionError> {
+    sweep_with_limit(data, d, k_range, base, progress, silhouette_max_rows(d), checks)
 }
 
 /// [`sweep`] with the exact-silhouette threshold as a parameter.
@@ -405,10 +424,13 @@ pub fn recommend(scores: &[KScore], knee: Option<usize>) -> Option<Recommendatio
     let holds = |s: &KScore| s.stability_min.is_none_or(|m| m >= STABILITY_FLOOR);
     if let Some(best) = measured.iter().rev().find(|s| apart(s) && holds(s)) {
         let k = best.k;
-        let mut reason = format!(
-            "k = {k}: the most segments among {range} that each stand apart from their nearest neighbour (the density between them dips to {:.0}% of the lower peak or less)",
-            100.0 * best.valley.unwrap_or(0.0)
-        );
+        let valley = best.valley.unwrap_or(0.0);
+        let dip = if valley < 0.005 {
+            "an empty gap between them".to_owned()
+        } else {
+            format!("the density between them dips to {:.0}% of the lower peak or less", 100.0 * valley)
+        };
+        let mut reason = format!("k = {k}: the most segments among {range} that each stand apart from their nearest neighbour ({dip})");
         if let Some(m) = best.stability_min {
             reason.push_str(&format!(" and hold up when refitted on resampled customers (least stable segment {m:.2})"));
         }

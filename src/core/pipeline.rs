@@ -8,7 +8,7 @@ use thiserror::Error;
 use super::clean::{clean_table, CleanError, CleanedData, CleaningOptions, OptionsError};
 use super::export::{segmented_csv, summary_csv, ExportError, RowOutcome};
 use super::ingest::{parse_csv_with_progress, IngestError, IngestOptions, Table};
-use super::k_selection::{self, KSelectionError, Sweep};
+use super::k_selection::{self, KSelectionError, Sweep, SweepChecks};
 use super::kmeans::{self, KMeansError, KMeansParams};
 use super::profile::{profile_column, profile_columns, select_quantile, ColumnKind, TableProfile};
 use super::projection::pca_2d;
@@ -302,7 +302,20 @@ pub fn sweep_k(
     seed: u64,
     progress: &mut dyn FnMut(usize, f64) -> bool,
 ) -> Result<Sweep, PipelineError> {
-    sweep_matrix(&file.name, &cleaned.scaled, cleaned.n_features, k_max, seed, SWEEP_SAMPLE_MAX_ROWS, progress)
+    sweep_k_with(file, cleaned, k_max, seed, &SweepChecks::default(), progress)
+}
+
+/// [`sweep_k`] with the checks chosen (gap statistic, stability; the benchmarks time the
+/// sweep without them).
+pub fn sweep_k_with(
+    file: &LoadedFile,
+    cleaned: &CleanedData,
+    k_max: usize,
+    seed: u64,
+    checks: &SweepChecks,
+    progress: &mut dyn FnMut(usize, f64) -> bool,
+) -> Result<Sweep, PipelineError> {
+    sweep_matrix(&file.name, &cleaned.scaled, cleaned.n_features, k_max, seed, SWEEP_SAMPLE_MAX_ROWS, checks, progress)
 }
 
 /// [`sweep_k`] on a scaled matrix (`n × d`, row-major), with the sample's size as a parameter.
@@ -313,6 +326,7 @@ pub(crate) fn sweep_matrix(
     k_max: usize,
     seed: u64,
     max_rows: usize,
+    checks: &SweepChecks,
     progress: &mut dyn FnMut(usize, f64) -> bool,
 ) -> Result<Sweep, PipelineError> {
     let n = data.len().checked_div(d).unwrap_or(0);
@@ -330,7 +344,8 @@ pub(crate) fn sweep_matrix(
     };
     let base = KMeansParams::new(2).seed(seed).n_runs(sweep_runs(n_swept, d));
     let k_max = k_max.max(2).min(n_swept.max(2));
-    let mut sweep = k_selection::sweep(swept, d, 2..=k_max, &base, &mut |p| progress(p.k, p.fraction())).map_err(named(name))?;
+    let mut sweep =
+        k_selection::sweep_with_checks(swept, d, 2..=k_max, &base, checks, &mut |p| progress(p.k, p.fraction())).map_err(named(name))?;
     sweep.sample_rows = sample.is_some().then_some(n_swept);
     sweep.total_rows = n;
     Ok(sweep)

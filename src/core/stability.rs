@@ -35,9 +35,10 @@ pub struct StabilityOptions {
     pub seed: u64,
 }
 
-/// Resamples by default: enough for a mean Jaccard to ±0.05 on a segment whose matches vary
-/// by 0.15 (sd / √B), few enough for the page to run it on every fit.
-pub const DEFAULT_RESAMPLES: usize = 10;
+/// Resamples by default: a mean Jaccard to about ±0.03 on a segment whose matches vary by
+/// 0.15 (sd / √B), few enough for the page to run it on every fit (the sweep, which runs it
+/// for every k, uses [`crate::core::k_selection::SWEEP_RESAMPLES`]).
+pub const DEFAULT_RESAMPLES: usize = 20;
 
 /// Rows resampled by default (see [`StabilityOptions::max_rows`]): a segment of 2% is 100
 /// rows of it, enough for its Jaccard to mean something.
