@@ -111,7 +111,7 @@ pub fn KChoice() -> impl IntoView {
                 <div class="table-scroll" tabindex="0" aria-label="Scores for each k">
                     <table data-testid="k-metrics" class="k-metrics">
                         <caption>{move || state.sweep.with(|s| s.as_ref().map_or_else(String::new, |r| format!(
-                            "Scores for each k ({} run{} each; silhouette on {} rows{}). Higher silhouette, Calinski–Harabasz and gap, lower Davies–Bouldin are better; stability is the mean bootstrap Jaccard of the segments (least stable in brackets); gap between neighbours is the density between each segment and its nearest one, as a share of the lower peak (low: they stand apart).",
+                            "Scores for each k ({} run{} each; silhouette on {} rows{}). Higher silhouette, Calinski–Harabasz and gap, lower Davies–Bouldin are better; stability is the mean bootstrap Jaccard of the segments (least stable in brackets); density between neighbours is the lowest density between each segment and its nearest one, as a share of the lower peak (low: they stand apart; 100%: two segments run into each other).",
                             r.n_runs, if r.n_runs == 1 { "" } else { "s" }, r.sweep.silhouette_rows,
                             if r.sweep.silhouette_exact { "" } else { ", a sample stratified by segment" }
                         )))}</caption>
@@ -137,11 +137,11 @@ pub fn KChoice() -> impl IntoView {
                                         <td class="num">{fixed(x.silhouette, 3)}</td>
                                         <td class="num">{fixed(x.calinski_harabasz, 1)}</td>
                                         <td class="num">{fixed(x.davies_bouldin, 3)}</td>
-                                        <td class="num" data-testid="k-gap">{match (x.gap, x.gap_se) {
+                                        <td class="num nowrap" data-testid="k-gap">{match (x.gap, x.gap_se) {
                                             (Some(g), Some(se)) => format!("{g:.3} ± {se:.3}"),
                                             (g, _) => fixed(g, 3),
                                         }}</td>
-                                        <td class="num" data-testid="k-stability" data-stability=x.stability.map(|v| format!("{v:.3}"))>{match (x.stability, x.stability_min) {
+                                        <td class="num nowrap" data-testid="k-stability" data-stability=x.stability.map(|v| format!("{v:.3}"))>{match (x.stability, x.stability_min) {
                                             (Some(m), Some(l)) => format!("{m:.2} ({l:.2})"),
                                             (m, _) => fixed(m, 2),
                                         }}</td>
