@@ -8,7 +8,8 @@
 //! | [`profile`] | [`profile::profile_columns`] | table → a kind, statistics and parsed numbers per column |
 //! | [`clean`] | [`clean::clean_table`] | table + profile + choices → scaled matrix, rows left out named, a report |
 //! | [`kmeans`] | [`kmeans::fit`] | matrix → centres, labels, inertia |
-//! | [`k_selection`] | [`k_selection::sweep`] | matrix + range of k → scores per k, knee, a recommended k |
+//! | [`k_selection`] | [`k_selection::sweep`] | matrix + range of k → scores per k (indexes, gap, stability, valley between neighbours), a recommended k and its rule, or "no clear segments" |
+//! | [`stability`] | [`stability::segment_stability`] | matrix + segments → each segment's bootstrap Jaccard (clusterboot) and its reading |
 //! | [`projection`] | [`projection::pca_2d`] | matrix → 2-D points for the chart |
 //! | [`rfm`] | [`rfm::aggregate`] | a transaction log (one row per order line) → one row per customer with Recency, Frequency, Monetary, quintile scores and RFM segment; [`rfm::customers_table`] feeds it back as a table |
 //! | [`export`] | [`export::segmented_csv`] | table + outcomes → the user's rows with segment and reason |
@@ -16,7 +17,8 @@
 //!
 //! [`pipeline`] strings them together for the worker. [`metrics`] scores clusterings (for
 //! [`k_selection`]); [`bench`](mod@bench) holds benchmark workloads shared by native and wasm runs;
-//! [`k_bench`] the k-selection benchmark's labelled sets, adjusted Rand index and gap statistic.
+//! [`k_bench`] the k-selection benchmark (labelled sets, adjusted Rand index, each method's
+//! pick); [`resample`] the seeded row sample the sweep and the stability check share.
 
 // Nothing reachable from user data may panic (a panic in wasm kills the page): besides the
 // crate-wide unwrap/expect/panic denials, no unchecked indexing in the core. Tests may.
