@@ -1,25 +1,31 @@
-//! Choosing k: fit every k of a range, score each fit, find the elbow, recommend one k.
+//! Choosing k: fit every k of a range, score each fit, recommend one k, or say there are
+//! no clear segments.
 //!
 //! For each k, [`sweep`] records the inertia, the silhouette, the Calinski–Harabasz and
-//! Davies–Bouldin scores ([`super::metrics`]) and the iterations. The silhouette is exact
-//! up to [`silhouette_max_rows`] rows, else computed on a sample of that many rows
-//! stratified by cluster and drawn from the fit's seed; the sample size is reported. Its
-//! cost is rows² × features, so the limit is [`EXACT_SILHOUETTE_MAX_ROWS`] up to
-//! [`SILHOUETTE_REFERENCE_WIDTH`] features and shrinks as 1/√features beyond (the same
-//! work: about 1,600 rows at 300 features, 900 at 1,000).
+//! Davies–Bouldin scores ([`super::metrics`]), the iterations and, with [`SweepChecks`], the
+//! gap statistic ([`gap`]), the bootstrap stability of its clusters
+//! ([`crate::core::stability`]) and the valley of density between each cluster and its
+//! nearest neighbour ([`modality`]). The silhouette is exact up to [`silhouette_max_rows`]
+//! rows, else computed on a sample of that many rows stratified by cluster and drawn from
+//! the fit's seed; the sample size is reported. Its cost is rows² × features, so the limit
+//! is [`EXACT_SILHOUETTE_MAX_ROWS`] up to [`SILHOUETTE_REFERENCE_WIDTH`] features and shrinks
+//! as 1/√features beyond (the same work: about 1,600 rows at 300 features, 900 at 1,000).
 //!
 //! **The knee** ([`knee`]) is found with Kneedle (Satopää et al. 2011) for a convex
 //! decreasing curve: k and inertia are scaled to [0, 1], the difference curve is
 //! `D = (1 − inertia) − k`, and its maximum is the knee if it exceeds the mean spacing of
-//! the scaled k (Kneedle's threshold with sensitivity S = 1); otherwise (a straight or
-//! concave curve, or fewer than 3 points) there is no knee.
+//! the scaled k (Kneedle's threshold with sensitivity S = 1); otherwise there is no knee.
+//! It is drawn on the elbow chart; it no longer decides.
 //!
-//! **The rule** ([`recommend`]): take the knee when its silhouette is at least
-//! [`SILHOUETTE_SHARE`] of the best silhouette; otherwise take the k of the best silhouette.
-//! Without a knee, the best silhouette; without any silhouette, the knee. Why: the knee
-//! says where more clusters stop paying off, but can sit on a k whose clusters cut
-//! through groups; the silhouette catches that, yet on its own tends to favour k = 2 on
-//! data with nested structure, so it only overrules a knee it clearly disagrees with.
+//! **The rule** ([`recommend`]): the largest k whose segments each stand apart from their
+//! nearest neighbour (valley at most [`VALLEY_MAX`]) and hold up in the bootstrap (least
+//! stable segment at least [`STABILITY_FLOOR`]). A k under the number of groups lumps
+//! groups together, which leaves the valleys between segments; a k over it cuts a group in
+//! two, and two halves of one group have no valley between them: so the largest k without
+//! such a cut is the number of groups. No such k: no clear segments, and the best
+//! silhouette is offered to cut the continuum anyway. A sweep without valleys falls back to
+//! [`recommend_elbow`] (the knee, unless its silhouette is under [`SILHOUETTE_SHARE`] of the
+//! best). ARCHITECTURE.md has the benchmark behind the rule.
 
 use std::ops::RangeInclusive;
 
