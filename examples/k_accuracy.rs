@@ -7,8 +7,9 @@
 //! recommendation, best silhouette, best Calinski–Harabasz, lowest Davies–Bouldin, the
 //! Kneedle knee, and the gap statistic (1-SE rule, 10 reference sets).
 //!
-//! `cargo run --release --example k_accuracy [-- --sets 24 --min-rows 1500 --max-rows 30000 --seed 1 --min-sep 20 --max-sep 30 --dump FILE]`
-//! (separations in tenths; `--dump` writes each set's sweep as a JSON line;
+//! `cargo run --release --example k_accuracy [-- --sets 24 --min-rows 1500 --max-rows 30000 --seed 1 --min-sep 20 --max-sep 30 --dump FILE --write-csv DIR]`
+//! (separations in tenths; `--dump` writes each set's sweep as a JSON line, `--write-csv`
+//! each set as a CSV for `scripts/k_accuracy_page.mjs`, which runs them through the page;
 //! `CARGO_PROFILE_RELEASE_OPT_LEVEL=3` for speed: the release profile is tuned for size).
 // A benchmark program, not user-facing: a failed fit should stop it loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
@@ -32,15 +33,28 @@ fn main() {
         max_separation: arg(&args, "--max-sep", 30) as f64 / 10.0,
         seed: arg(&args, "--seed", 1),
     };
+    // `--write-csv DIR`: each set as DIR/set_NN_kK.csv (columns x1..xd, no label), to run
+    // through the built page as a user would.
+    let csv_dir = args.iter().position(|a| a == "--write-csv").and_then(|i| args.get(i + 1)).cloned();
     let mut dump =
         args.iter().position(|a| a == "--dump").and_then(|i| args.get(i + 1)).map(|p| std::fs::File::create(p).expect("dump file"));
     let started = Instant::now();
-    let (sets, rejected) = draw_sets(&options).expect("sets");
+    let drawn = draw_sets(&options).expect("sets");
+    let (sets, rejected) = (drawn.kept, drawn.rejected);
 
     println!("| set | k | n | d | stretched | sep | ARI at k | ours | silhouette | CH | DB | knee | gap | time (s) |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut right = [0usize; METHODS.len()];
     for (i, set) in sets.iter().enumerate() {
+        if let Some(dir) = &csv_dir {
+            let d = set.spec.d;
+            let mut text = (1..=d).map(|j| format!("x{j}")).collect::<Vec<_>>().join(",") + "\n";
+            for row in set.set.data.chunks_exact(d) {
+                text += &row.iter().map(|v| format!("{v:.6}")).collect::<Vec<_>>().join(",");
+                text.push('\n');
+            }
+            std::fs::write(format!("{dir}/set_{:02}_k{}.csv", i + 1, set.spec.k), text).expect("write the set");
+        }
         let t = Instant::now();
         let (sw, picked) = picks(set).expect("sweep");
         let k = set.spec.k;

@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use segmentation::core::clean::CleaningOptions;
 use segmentation::core::ingest::IngestOptions;
-use segmentation::core::pipeline::{clean, export_csv, load, segment, sweep_k, SegmentOptions};
+use segmentation::core::k_selection::SweepChecks;
+use segmentation::core::pipeline::{clean, export_csv, load, segment, segment_stability, sweep_k, sweep_k_with, SegmentOptions};
 
 /// SplitMix64: a small seeded generator, enough for test data.
 #[path = "common/rng.rs"]
@@ -37,12 +38,22 @@ fn run(rows: usize, cols: usize) {
     let k = sweep.recommendation.as_ref().map_or(4, |r| r.k);
     println!("  sweep_k   {:>9.3} s  (recommended k = {k})", t.elapsed().as_secs_f64());
     let t = Instant::now();
-    let segmentation = segment(&file, &cleaned, &SegmentOptions { n_clusters: k, seed: 42 }).unwrap();
+    sweep_k_with(&file, &cleaned, 10, 42, &SweepChecks::none(), &mut |_, _| true).unwrap();
+    println!("    of which the fits and indexes {:>9.3} s (the rest: gap statistic, stability, valleys)", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let mut segmentation = segment(&file, &cleaned, &SegmentOptions { n_clusters: k, seed: 42 }).unwrap();
     println!(
         "  segment   {:>9.3} s  ({} segments, PCA map: {})",
         t.elapsed().as_secs_f64(),
         segmentation.n_clusters(),
         segmentation.pca.is_some()
+    );
+    let t = Instant::now();
+    segment_stability(&file, &cleaned, &mut segmentation, 42, &mut |_| true).unwrap();
+    println!(
+        "  stability {:>9.3} s  ({})",
+        t.elapsed().as_secs_f64(),
+        segmentation.stability.as_ref().map(|s| s.basis()).unwrap_or_default()
     );
     let t = Instant::now();
     let csv = export_csv(&file, &cleaned, &segmentation, &[]).unwrap();

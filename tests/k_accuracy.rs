@@ -12,7 +12,7 @@ const OURS_AT_LEAST: usize = 16;
 #[test]
 fn the_recommended_k_is_right_on_the_fast_subset_and_beats_every_single_index() {
     let options = DrawOptions { count: 16, min_rows: 800, max_rows: 2_500, min_separation: 1.5, max_separation: 3.0, seed: 2026 };
-    let (sets, _) = draw_sets(&options).unwrap();
+    let sets = draw_sets(&options).unwrap().kept;
     assert_eq!(sets.len(), 16, "every k from 2 to 9 has recoverable sets");
     let mut right = [0usize; METHODS.len()];
     let mut wrong = Vec::new();

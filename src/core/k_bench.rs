@@ -30,7 +30,7 @@ use super::k_selection::{KScore, Sweep, SweepChecks};
 use super::kmeans::init::uniform;
 use super::kmeans::params::DEFAULT_SEED;
 use super::kmeans::{fit, KMeansError, KMeansParams};
-use super::pipeline::{sweep_matrix, PipelineError, SWEEP_SAMPLE_MAX_ROWS};
+use super::pipeline::{sweep_matrix, PipelineError, SweepPlan, SWEEP_SAMPLE_MAX_ROWS};
 
 /// K-Means at the true k must find the groups at least this well (adjusted Rand index).
 pub const MIN_ARI: f64 = 0.95;
@@ -58,9 +58,16 @@ pub struct BenchSet {
     pub ari: f64,
 }
 
-/// Sets as the module docs say, with the sets drawn and rejected (their ARI) along the way.
-/// A k with no recoverable set in 50 draws (separation too small) is left out.
-pub fn draw_sets(options: &DrawOptions) -> Result<(Vec<BenchSet>, Vec<(SetSpec, f64)>), KMeansError> {
+/// The sets kept, and those drawn and rejected with their ARI.
+#[derive(Debug, Clone)]
+pub struct DrawnSets {
+    pub kept: Vec<BenchSet>,
+    pub rejected: Vec<(SetSpec, f64)>,
+}
+
+/// Sets as the module docs say. A k with no recoverable set in 50 draws (separation too
+/// small) is left out.
+pub fn draw_sets(options: &DrawOptions) -> Result<DrawnSets, KMeansError> {
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let (lo, hi) = (options.min_rows.max(20) as f64, options.max_rows.max(options.min_rows.max(20)) as f64);
     let mut kept = Vec::with_capacity(options.count);
@@ -83,7 +90,7 @@ pub fn draw_sets(options: &DrawOptions) -> Result<(Vec<BenchSet>, Vec<(SetSpec, 
             rejected.push((spec, ari));
         }
     }
-    Ok((kept, rejected))
+    Ok(DrawnSets { kept, rejected })
 }
 
 /// The ways of picking k the benchmark compares, in its table's order.
@@ -94,10 +101,8 @@ pub const METHODS: [&str; 6] =
 /// and each method's pick, in [`METHODS`]' order.
 pub fn picks(set: &BenchSet) -> Result<(Sweep, [Option<usize>; 6]), PipelineError> {
     let d = set.spec.d;
-    let sw =
-        sweep_matrix("benchmark set", &set.scaled, d, K_MAX, DEFAULT_SEED, SWEEP_SAMPLE_MAX_ROWS, &SweepChecks::default(), &mut |_, _| {
-            true
-        })?;
+    let plan = SweepPlan { k_max: K_MAX, seed: DEFAULT_SEED, max_rows: SWEEP_SAMPLE_MAX_ROWS, checks: SweepChecks::for_width(d) };
+    let sw = sweep_matrix("benchmark set", &set.scaled, d, &plan, &mut |_, _| true)?;
     let best_by = |score: &dyn Fn(&KScore) -> Option<f64>, higher: bool| {
         sw.scores
             .iter()

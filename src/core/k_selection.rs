@@ -248,6 +248,29 @@ impl SweepChecks {
     pub fn none() -> Self {
         Self { gap: None, stability: None }
     }
+
+    /// The defaults with their work bounded for wide rows, as the sweep's own runs are
+    /// ([`crate::core::pipeline::sweep_runs`]): a fit costs rows × features, so beyond 8
+    /// features the checks' rows shrink as 8 / features (down to 500 resampled rows and 300
+    /// reference rows), and beyond 16 features each of their fits is one run.
+    pub fn for_width(d: usize) -> Self {
+        let mut checks = Self::default();
+        let shrink = |rows: usize, floor: usize| (rows.saturating_mul(8) / d.max(8)).clamp(floor.min(rows), rows);
+        let wide = d > 16;
+        if let Some(g) = checks.gap.as_mut() {
+            g.max_reference_rows = shrink(g.max_reference_rows, 300);
+            if wide {
+                g.n_runs = 1;
+            }
+        }
+        if let Some(st) = checks.stability.as_mut() {
+            st.max_rows = shrink(st.max_rows, 500);
+            if wide {
+                st.n_runs = 1;
+            }
+        }
+        checks
+    }
 }
 
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -270,7 +293,7 @@ pub fn sweep(
     base: &KMeansParams,
     progress: &mut dyn FnMut(SweepProgress) -> bool,
 ) -> Result<Sweep, KSelectionError> {
-    sweep_with_checks(data, d, k_range, base, &SweepChecks::default(), progress)
+    sweep_with_checks(data, d, k_range, base, &SweepChecks::for_width(d), progress)
 }
 
 /// [`sweep`] with the checks chosen (the benchmarks time the sweep without them).

@@ -302,7 +302,7 @@ pub fn sweep_k(
     seed: u64,
     progress: &mut dyn FnMut(usize, f64) -> bool,
 ) -> Result<Sweep, PipelineError> {
-    sweep_k_with(file, cleaned, k_max, seed, &SweepChecks::default(), progress)
+    sweep_k_with(file, cleaned, k_max, seed, &SweepChecks::for_width(cleaned.n_features), progress)
 }
 
 /// [`sweep_k`] with the checks chosen (gap statistic, stability; the benchmarks time the
@@ -315,7 +315,18 @@ pub fn sweep_k_with(
     checks: &SweepChecks,
     progress: &mut dyn FnMut(usize, f64) -> bool,
 ) -> Result<Sweep, PipelineError> {
-    sweep_matrix(&file.name, &cleaned.scaled, cleaned.n_features, k_max, seed, SWEEP_SAMPLE_MAX_ROWS, checks, progress)
+    let plan = SweepPlan { k_max, seed, max_rows: SWEEP_SAMPLE_MAX_ROWS, checks: checks.clone() };
+    sweep_matrix(&file.name, &cleaned.scaled, cleaned.n_features, &plan, progress)
+}
+
+/// What [`sweep_matrix`] runs: k = 2..=k_max from `seed`, on a sample of at most
+/// `max_rows` rows, with `checks`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SweepPlan {
+    pub k_max: usize,
+    pub seed: u64,
+    pub max_rows: usize,
+    pub checks: SweepChecks,
 }
 
 /// [`sweep_k`] on a scaled matrix (`n × d`, row-major), with the sample's size as a parameter.
@@ -323,12 +334,10 @@ pub(crate) fn sweep_matrix(
     name: &str,
     data: &[f64],
     d: usize,
-    k_max: usize,
-    seed: u64,
-    max_rows: usize,
-    checks: &SweepChecks,
+    plan: &SweepPlan,
     progress: &mut dyn FnMut(usize, f64) -> bool,
 ) -> Result<Sweep, PipelineError> {
+    let SweepPlan { k_max, seed, max_rows, ref checks } = *plan;
     let n = data.len().checked_div(d).unwrap_or(0);
     let max_rows = max_rows.max(2);
     let sample: Option<Vec<f64>> = (n > max_rows).then(|| {
@@ -352,7 +361,7 @@ pub(crate) fn sweep_matrix(
 }
 
 /// Measures each segment's bootstrap stability ([`crate::core::stability`], default
-/// options seeded with `seed`) and keeps it in `segmentation`; `progress` gets the fraction
+/// options for the width, seeded with `seed`) and keeps it in `segmentation`; `progress` gets the fraction
 /// done and returns false to cancel.
 pub fn segment_stability(
     file: &LoadedFile,
@@ -361,7 +370,7 @@ pub fn segment_stability(
     seed: u64,
     progress: &mut dyn FnMut(f64) -> bool,
 ) -> Result<(), PipelineError> {
-    let options = StabilityOptions { seed, ..StabilityOptions::default() };
+    let options = StabilityOptions::for_width(cleaned.n_features, seed);
     let k = segmentation.n_clusters();
     let measured = stability::segment_stability(&cleaned.scaled, cleaned.n_features, &segmentation.labels, k, &options, progress)
         .map_err(named(&file.name))?;

@@ -54,6 +54,15 @@ impl Default for StabilityOptions {
     }
 }
 
+impl StabilityOptions {
+    /// The defaults with their work bounded for wide rows (a fit costs rows × features):
+    /// beyond 16 features the rows shrink as 16 / features, down to 1,000.
+    pub fn for_width(d: usize, seed: u64) -> Self {
+        let rows = (DEFAULT_MAX_ROWS.saturating_mul(16) / d.max(16)).clamp(1_000, DEFAULT_MAX_ROWS);
+        Self { max_rows: rows, seed, ..Self::default() }
+    }
+}
+
 /// Each segment's stability.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stability {

@@ -206,7 +206,11 @@ pub struct SweepReport {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SegmentReport {
     pub segmentation: Segmentation,
+    /// The whole request: fit, description and stability.
     pub elapsed_ms: f64,
+    /// Of which the stability check.
+    #[serde(default)]
+    pub stability_ms: f64,
 }
 
 /// The delimiter as the page shows it.

@@ -75,7 +75,7 @@ impl Runner {
             RequestBody::SetKind { column, kind } => self.set_kind(column, kind),
             RequestBody::Clean(options) => self.clean(options, progress),
             RequestBody::Sweep { k_max, seed } => self.sweep(k_max, seed, progress),
-            RequestBody::Segment(options) => self.segment(options, progress),
+            RequestBody::Segment(options) => self.segment(options, now_ms, progress),
             RequestBody::Export { what, names } => self.export(what, names, progress),
             RequestBody::ExportModel { names } => self.export_model(&names, progress),
             RequestBody::ApplyModel { model_json, name, bytes, options } => self.apply_model(&model_json, name, &bytes, &options, progress),
@@ -217,7 +217,7 @@ impl Runner {
         Ok(ResponseBody::Swept(Box::new(SweepReport { n_runs: sweep.n_runs, sweep, elapsed_ms: 0.0 })))
     }
 
-    fn segment(&mut self, options: SegmentOptions, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
+    fn segment(&mut self, options: SegmentOptions, now_ms: &dyn Fn() -> f64, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
         let (file, cleaned) = self.cleaned()?;
         progress("Clustering", 0.0);
         let segmentation = pipeline::segment(file, cleaned, &options);
@@ -231,15 +231,16 @@ impl Runner {
         // A cancel stops the worker itself; a stability that cannot be measured is said in
         // the segmentation's warnings, not an error: the segments stand without it.
         progress("Checking each segment's stability", 0.0);
+        let started = now_ms();
         if let Err(e) = pipeline::segment_stability(file, cleaned, &mut segmentation, options.seed, &mut |f| {
             progress("Checking each segment's stability", f);
             true
         }) {
             segmentation.warnings.push(format!("the stability of the segments could not be measured: {e}"));
         }
-        self.segmentation = None;
+        let stability_ms = now_ms() - started;
         self.segmentation = Some((options, segmentation.clone()));
-        Ok(ResponseBody::Segmented(Box::new(SegmentReport { segmentation, elapsed_ms: 0.0 })))
+        Ok(ResponseBody::Segmented(Box::new(SegmentReport { segmentation, elapsed_ms: 0.0, stability_ms })))
     }
 
     fn export(&self, what: ExportKind, names: Vec<String>, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {

@@ -5,6 +5,7 @@
 // Run after `trunk build --release --offline=true`: node --test --test-concurrency=1 tests/e2e/
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { createWriteStream } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -145,6 +146,59 @@ describe("choosing k and stability", () => {
       assert.match(await reason.innerText(), /If you segment anyway: k = \d+/);
       await run(page);
       assert.ok((await byTestId(page, "segment-card").count()) >= 2);
+      assert.deepEqual(foreignRequests(record), []);
+      assert.deepEqual(record.pageErrors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("1,000,000 rows of 8 groups: k = 8 from a seeded sample, the segments and their stability on every row", { timeout: 600_000 }, async () => {
+    const rows = Number(process.env.K_SCALE_ROWS ?? 1_000_000);
+    const rng = random(8);
+    const centres = [];
+    while (centres.length < 8) {
+      const c = Array.from({ length: 8 }, () => rng.next() * 30);
+      if (centres.every((o) => o.reduce((s, v, j) => s + (v - c[j]) ** 2, 0) >= 144)) centres.push(c);
+    }
+    const file = join(temp, "eight_groups_1m.csv");
+    const out = createWriteStream(file);
+    out.write(Array.from({ length: 8 }, (_, j) => `f${j + 1}`).join(",") + "\n");
+    let chunk = "";
+    for (let i = 0; i < rows; i++) {
+      chunk += centres[i % 8].map((v) => (v + rng.normal()).toFixed(3)).join(",") + "\n";
+      if (chunk.length > 1 << 20) {
+        if (!out.write(chunk)) await new Promise((ok) => out.once("drain", ok));
+        chunk = "";
+      }
+    }
+    out.write(chunk);
+    await new Promise((ok) => out.end(ok));
+
+    const { context, page, record } = await openApp(env.browser, env.server.url);
+    try {
+      const started = Date.now();
+      await byTestId(page, "file-input").setInputFiles(file);
+      await page.locator('[data-testid="k-reason"][data-k]').waitFor({ timeout: 400_000 });
+      const swept = Date.now();
+      assert.equal(await byTestId(page, "k-reason").getAttribute("data-k"), "8", await byTestId(page, "k-reason").innerText());
+      const basis = byTestId(page, "sweep-basis");
+      // Above 100,000 rows the sweep runs on a seeded sample of 100,000; the fit on every row.
+      assert.equal(await basis.getAttribute("data-sample-rows"), rows > 100_000 ? "100000" : null);
+      assert.equal(await basis.getAttribute("data-total-rows"), String(rows));
+      assert.ok(Number(await basis.getAttribute("data-runs")) >= 3, "several runs per k on the sample");
+      const ran = Date.now();
+      await byTestId(page, "run").click();
+      await page.locator('[data-testid="segment-stability"]').first().waitFor({ timeout: 300_000 });
+      const done = Date.now();
+      const jaccards = await byTestId(page, "segment-stability").evaluateAll((els) => els.map((e) => Number(e.dataset.jaccard)));
+      assert.equal(jaccards.length, 8);
+      jaccards.forEach((j) => assert.ok(j >= 0.85, `highly stable: ${jaccards}`));
+      const stabilityMs = await byTestId(page, "segment-stability-basis").getAttribute("data-ms");
+      console.log(
+        `${rows} rows: read and swept in ${((swept - started) / 1000).toFixed(1)} s, segments in ${((done - ran) / 1000).toFixed(1)} s ` +
+          `of which stability ${stabilityMs} ms (${await byTestId(page, "segment-stability-basis").innerText()})`,
+      );
       assert.deepEqual(foreignRequests(record), []);
       assert.deepEqual(record.pageErrors, []);
     } finally {

@@ -1,4 +1,8 @@
 use super::*;
+
+fn plan(k_max: usize, max_rows: usize) -> SweepPlan {
+    SweepPlan { k_max, seed: 42, max_rows, checks: SweepChecks::default() }
+}
 use crate::core::bench::gaussian;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -32,14 +36,14 @@ fn sample_row_indices_are_distinct_sorted_seeded_and_all_rows_when_few() {
 #[test]
 fn above_the_cap_the_sweep_runs_on_a_seeded_sample_of_the_cap_with_at_least_three_runs() {
     let data = eight_groups(3_000, 1);
-    let sweep = sweep_matrix("f.csv", &data, 4, 4, 42, 1_000, &SweepChecks::default(), &mut |_, _| true).unwrap();
+    let sweep = sweep_matrix("f.csv", &data, 4, &plan(4, 1_000), &mut |_, _| true).unwrap();
     assert_eq!(sweep.sample_rows, Some(1_000));
     assert_eq!(sweep.total_rows, 3_000);
     assert!(sweep.n_runs >= SWEEP_MIN_RUNS);
     assert_eq!(sweep.silhouette_rows, 1_000);
-    assert_eq!(sweep, sweep_matrix("f.csv", &data, 4, 4, 42, 1_000, &SweepChecks::default(), &mut |_, _| true).unwrap());
+    assert_eq!(sweep, sweep_matrix("f.csv", &data, 4, &plan(4, 1_000), &mut |_, _| true).unwrap());
     // At or under the cap: every row, no sample.
-    let all = sweep_matrix("f.csv", &data, 4, 4, 42, 3_000, &SweepChecks::default(), &mut |_, _| true).unwrap();
+    let all = sweep_matrix("f.csv", &data, 4, &plan(4, 3_000), &mut |_, _| true).unwrap();
     assert_eq!((all.sample_rows, all.total_rows, all.n_runs), (None, 3_000, 10));
 }
 
@@ -55,7 +59,7 @@ fn big_files_get_at_least_three_runs_per_k() {
 #[test]
 fn a_sample_of_eight_well_separated_groups_recommends_eight() {
     let data = eight_groups(10_000, 3);
-    let sweep = sweep_matrix("f.csv", &data, 4, 10, 42, 2_000, &SweepChecks::default(), &mut |_, _| true).unwrap();
+    let sweep = sweep_matrix("f.csv", &data, 4, &plan(10, 2_000), &mut |_, _| true).unwrap();
     assert_eq!(sweep.sample_rows, Some(2_000));
     assert_eq!(sweep.recommendation.map(|r| r.k), Some(8), "{:?}", sweep.scores);
 }

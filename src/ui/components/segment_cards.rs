@@ -122,6 +122,15 @@ fn SegmentCard(segmentation: Segmentation, index: usize) -> impl IntoView {
 pub fn SegmentCards() -> impl IntoView {
     let state = expect_context::<AppState>();
     view! {
+        {move || state.report.with(|r| r.as_ref().and_then(|r| r.segmentation.stability.as_ref().map(|st| view! {
+            <p class="muted" data-testid="segment-stability-basis" data-ms=format!("{:.0}", r.stability_ms)>
+                {format!(
+                    "Stability of each segment: {}, each segment matched to its closest counterpart (mean Jaccard; {:.1} s).",
+                    st.basis(),
+                    r.stability_ms / 1000.0
+                )}
+            </p>
+        })))}
         <div class="segment-cards" data-testid="segment-cards">
             {move || state.report.with(|r| r.as_ref().map(|r| {
                 let s = r.segmentation.clone();
