@@ -8,10 +8,10 @@ use thiserror::Error;
 use super::clean::{clean_table, CleanError, CleanedData, CleaningOptions, OptionsError};
 use super::export::{segmented_csv, summary_csv, ExportError, RowOutcome};
 use super::ingest::{parse_csv_with_progress, IngestError, IngestOptions, Table};
-use super::k_selection::{self, KSelectionError, Sweep, SweepChecks};
+use super::k_selection::{self, KRule, KSelectionError, Sweep, SweepChecks};
 use super::kmeans::{self, KMeansError, KMeansParams};
 use super::profile::{profile_column, profile_columns, select_quantile, ColumnKind, TableProfile};
-use super::projection::pca_2d;
+use super::projection::{pca, pca_2d};
 pub use super::resample::sample_row_indices;
 use super::segments::{describe_segments, tiny_segment_caution, OverallFeature, SegmentDescription};
 use super::stability::{self, Stability, StabilityError, StabilityOptions};
@@ -316,7 +316,36 @@ pub fn sweep_k_with(
     progress: &mut dyn FnMut(usize, f64) -> bool,
 ) -> Result<Sweep, PipelineError> {
     let plan = SweepPlan { k_max, seed, max_rows: SWEEP_SAMPLE_MAX_ROWS, checks: checks.clone() };
-    sweep_matrix(&file.name, &cleaned.scaled, cleaned.n_features, &plan, progress)
+    let mut sweep = sweep_matrix(&file.name, &cleaned.scaled, cleaned.n_features, &plan, progress)?;
+    if let Some(r) = sweep.recommendation.as_mut().filter(|r| r.rule == KRule::NoClearSegments) {
+        if let Some(along) = main_direction(cleaned) {
+            r.reason.push_str(&format!(" Its bands run mostly along {along}, the direction in which the customers vary most."));
+        }
+    }
+    Ok(sweep)
+}
+
+/// The features that weigh most in the first principal component of the scaled matrix
+/// (one, or two when the second weighs at least half as much), named for a sentence:
+/// "annual income and spending score". `None` without a component.
+fn main_direction(cleaned: &CleanedData) -> Option<String> {
+    let d = cleaned.n_features;
+    let sample: Vec<f64> = if cleaned.n_rows > MAX_CHART_POINTS {
+        sample_row_indices(cleaned.n_rows, MAX_CHART_POINTS, 0)
+            .into_iter()
+            .flat_map(|r| cleaned.scaled.get(r * d..(r + 1) * d).unwrap_or(&[]).iter().copied())
+            .collect()
+    } else {
+        cleaned.scaled.clone()
+    };
+    let first = pca(&sample, d, 1).ok()?;
+    let mut loadings: Vec<(f64, &str)> = first.components.iter().zip(&cleaned.features).map(|(w, f)| (w.abs(), f.name.as_str())).collect();
+    loadings.sort_by(|a, b| b.0.total_cmp(&a.0));
+    match loadings.as_slice() {
+        [(a, x), (b, y), ..] if *b >= 0.5 * a => Some(format!("{x} and {y}")),
+        [(_, x), ..] => Some((*x).to_owned()),
+        [] => None,
+    }
 }
 
 /// What [`sweep_matrix`] runs: k = 2..=k_max from `seed`, on a sample of at most

@@ -63,3 +63,21 @@ fn a_sample_of_eight_well_separated_groups_recommends_eight() {
     assert_eq!(sweep.sample_rows, Some(2_000));
     assert_eq!(sweep.recommendation.map(|r| r.k), Some(8), "{:?}", sweep.scores);
 }
+
+#[test]
+fn a_continuum_says_no_clear_segments_and_the_direction_of_its_bands() {
+    // One long cloud: income and spending move together, visits are noise of a smaller spread.
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let mut csv = String::from("annual income,spending score,visits\n");
+    for _ in 0..2_000 {
+        let (a, b, c) = (gaussian(&mut rng), gaussian(&mut rng), gaussian(&mut rng));
+        csv.push_str(&format!("{:.3},{:.3},{:.3}\n", 50.0 + 15.0 * a, 40.0 + 10.0 * (0.9 * a + 0.3 * b), 10.0 + 0.5 * c));
+    }
+    let file = load("cloud.csv", csv.as_bytes(), &IngestOptions::default(), &mut |_| {}).unwrap();
+    let cleaned = clean(&file, &CleaningOptions::suggested(&file.profile)).unwrap();
+    let sweep = sweep_k(&file, &cleaned, 10, 42, &mut |_, _| true).unwrap();
+    let r = sweep.recommendation.unwrap();
+    assert_eq!(r.rule, KRule::NoClearSegments, "{}", r.reason);
+    let along = r.reason.split("Its bands run mostly along ").nth(1).unwrap();
+    assert!(along.contains("annual income") && along.contains("spending score") && !along.contains("visits"), "{}", r.reason);
+}
