@@ -8,8 +8,9 @@
 //! over-smooths rather than invents modes): [`valley_ratio`] is the density at the deepest
 //! valley that leaves at least half the smaller cluster's rows on each side, over the
 //! lower of the two sides' peaks; 1 when there is no such valley (one mode, or a bump of a
-//! few stray rows in a tail). A pair with fewer than [`MIN_ROWS`] rows on either side
-//! cannot show a valley and counts as 1.
+//! few stray rows in a tail). A cluster of fewer than [`MIN_ROWS`] rows cannot show a
+//! density: it counts as apart (0) only when it lies wholly beyond its neighbour by more
+//! than one standard deviation of the neighbour (an outlier), else as not apart (1).
 
 use crate::core::kmeans::squared_distance;
 
@@ -23,7 +24,8 @@ pub const MAX_ROWS: usize = 2_000;
 const BINS: usize = 128;
 
 /// The shallowest valley between any cluster and its nearest neighbour (highest ratio; 1
-/// when some neighbours look like one mode cut in two, or are too small to tell), for the
+/// when some neighbours look like one mode cut in two, or a small cluster is no more than
+/// a sliver of its neighbour's edge), for the
 /// clustering `labels` (`k` clusters, `centers` row-major `k × d`) of `data` (row-major
 /// `n × d`). `None` for fewer than two clusters.
 pub fn valley_between(data: &[f64], d: usize, labels: &[usize], centers: &[f64], k: usize) -> Option<f64> {
@@ -48,7 +50,8 @@ pub fn valley_between(data: &[f64], d: usize, labels: &[usize], centers: &[f64],
         let Some(o) = nearest else { continue };
         let (mine, theirs) = (members.get(j).map_or(&[][..], Vec::as_slice), members.get(o).map_or(&[][..], Vec::as_slice));
         if mine.len() < MIN_ROWS || theirs.len() < MIN_ROWS {
-            return Some(1.0);
+            worst = worst.max(small_pair_gap(data, d, (mine, centre(j)), (theirs, centre(o))));
+            continue;
         }
         let mut pair = Vec::with_capacity((mine.len() + theirs.len()) * d);
         mine.iter().chain(theirs).for_each(|&i| pair.extend_from_slice(row(i)));
@@ -56,6 +59,33 @@ pub fn valley_between(data: &[f64], d: usize, labels: &[usize], centers: &[f64],
         worst = worst.max(valley_ratio(&project(&pair, d, centre(j), centre(o)), min_side));
     }
     Some(worst)
+}
+
+/// A pair in which a cluster has too few rows for a density (an outlier, a handful of
+/// extreme customers): 0 when the small cluster lies wholly beyond the big one along the
+/// line through their centres, by more than one standard deviation of the big one's
+/// projections (a gap, as an outlier has), else 1 (a sliver cut off a group's edge, or two
+/// clusters both too small to tell).
+fn small_pair_gap(data: &[f64], d: usize, a: (&[usize], &[f64]), b: (&[usize], &[f64])) -> f64 {
+    let ((small, small_centre), (big, big_centre)) = if a.0.len() <= b.0.len() { (a, b) } else { (b, a) };
+    if big.len() < MIN_ROWS || small.is_empty() {
+        return 1.0;
+    }
+    let rows =
+        |ix: &[usize]| -> Vec<f64> { ix.iter().flat_map(|&i| data.get(i * d..(i + 1) * d).unwrap_or(&[]).iter().copied()).collect() };
+    // 0 at the big cluster's centre, 1 at the small one's.
+    let big_at = project(&rows(big), d, big_centre, small_centre);
+    let small_at = project(&rows(small), d, big_centre, small_centre);
+    let n = big_at.len().max(1) as f64;
+    let mean = big_at.iter().sum::<f64>() / n;
+    let sd = (big_at.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
+    let big_edge = big_at.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let small_edge = small_at.iter().copied().fold(f64::INFINITY, f64::min);
+    if small_edge - big_edge > sd {
+        0.0
+    } else {
+        1.0
+    }
 }
 
 /// Up to [`MAX_ROWS`] of `rows`, evenly spaced.
@@ -175,5 +205,33 @@ mod tests {
         assert!(valley_ratio(&tail, 500) > 0.95, "{}", valley_ratio(&tail, 500));
         assert_eq!(valley_ratio(&[1.0, 1.0, 1.0, 1.0], 1), 1.0);
         assert_eq!(valley_ratio(&[], 1), 1.0);
+    }
+}
+
+#[cfg(test)]
+mod small_tests {
+    use super::*;
+    use crate::core::bench::gaussian;
+    use rand_chacha::rand_core::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn an_outlier_of_its_own_stands_apart_a_sliver_of_an_edge_does_not() {
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let mut data: Vec<f64> = (0..1_000).map(|_| gaussian(&mut rng)).collect();
+        // 500 rows in 2-D, plus one customer far away.
+        data.extend([40.0, 40.0]);
+        let labels: Vec<usize> = (0..501).map(|i| usize::from(i == 500)).collect();
+        let centres = [0.0, 0.0, 40.0, 40.0];
+        assert_eq!(valley_between(&data, 2, &labels, &centres, 2), Some(0.0));
+        // The 5 rows of largest x cut off as a cluster of their own: a sliver, not a group.
+        let mut order: Vec<usize> = (0..500).collect();
+        order.sort_by(|&a, &b| data[2 * b].total_cmp(&data[2 * a]));
+        let mut labels = vec![0; 500];
+        order.iter().take(5).for_each(|&i| labels[i] = 1);
+        let rest = &data[..1_000];
+        let sliver_centre: Vec<f64> = (0..2).map(|c| order.iter().take(5).map(|&i| rest[2 * i + c]).sum::<f64>() / 5.0).collect();
+        let centres = [0.0, 0.0, sliver_centre[0], sliver_centre[1]];
+        assert_eq!(valley_between(rest, 2, &labels, &centres, 2), Some(1.0));
     }
 }
