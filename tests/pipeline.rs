@@ -161,7 +161,14 @@ fn runner_answers_each_step_and_forgets_a_failed_file() {
     let ResponseBody::Exported { file_name, bytes, .. } = handle(&mut runner, 7, export(ExportKind::SummaryCsv)) else { panic!() };
     assert_eq!(file_name, "customers-summary.csv");
     let summary_csv = String::from_utf8(bytes).unwrap();
-    assert_eq!(summary_csv.lines().count(), 7, "header, 5 segments, all customers");
+    assert_eq!(summary_csv.lines().count(), 8, "header, 5 segments, all customers, η² per feature");
+    let eta: Vec<&str> = summary_csv.lines().nth(7).unwrap().split(',').collect();
+    assert!(eta[1].starts_with("η²"), "{eta:?}");
+    let first: f64 = eta[6].parse().unwrap();
+    assert!((0.0..=1.0).contains(&first), "{eta:?}");
+    let seg = &report.segmentation.separation;
+    assert_eq!(seg.len(), report.segmentation.overall.len());
+    assert!(seg.windows(2).all(|w| w[0].eta2 >= w[1].eta2), "sorted by η²");
     assert!(summary_csv.starts_with("segment,segment_name,customers,share,stability,stability_reading,Age mean,Age median,"));
     // Each segment's stability, measured in the worker with the fit, is in the summary.
     let stability = report.segmentation.stability.as_ref().expect("stability measured with the segments");

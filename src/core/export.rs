@@ -171,6 +171,23 @@ pub fn summary_csv(segmentation: &super::pipeline::Segmentation, names: &[String
         all.push(number(f.median));
     }
     writer.write_record(&all)?;
+    // η² per feature: the share of its variance that lies between the segments.
+    if !segmentation.separation.is_empty() {
+        let mut eta = vec![
+            String::new(),
+            "η² (share of variance between segments)".to_owned(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ];
+        for (f, _) in segmentation.overall.iter().enumerate() {
+            let e = segmentation.separation.iter().find(|s| s.feature == f).map_or_else(String::new, |s| number(s.eta2));
+            eta.push(e);
+            eta.push(String::new());
+        }
+        writer.write_record(&eta)?;
+    }
     writer.into_inner().map_err(|e| ExportError::Io(e.to_string()))
 }
 

@@ -13,7 +13,7 @@ use super::kmeans::{self, KMeansError, KMeansParams};
 use super::profile::{profile_column, profile_columns, select_quantile, ColumnKind, TableProfile};
 use super::projection::{pca, pca_2d};
 pub use super::resample::sample_row_indices;
-use super::segments::{describe_segments, tiny_segment_caution, OverallFeature, SegmentDescription};
+use super::segments::{describe_segments, separation, tiny_segment_caution, FeatureSeparation, OverallFeature, SegmentDescription};
 use super::stability::{self, Stability, StabilityError, StabilityOptions};
 
 /// At most this many points are sent to the page for the scatter; the rest are summarised.
@@ -154,6 +154,9 @@ pub struct Segmentation {
     /// Each segment's bootstrap stability ([`segment_stability`]), once measured.
     #[serde(default)]
     pub stability: Option<Stability>,
+    /// How much each feature separates the segments (η², F), most first.
+    #[serde(default)]
+    pub separation: Vec<FeatureSeparation>,
 }
 
 impl Segmentation {
@@ -213,6 +216,7 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
         let std = (all.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
         overall.push(OverallFeature { name: name.clone(), mean, median: select_quantile(&mut all, 0.5), std });
     }
+    let separation = separation(&overall, &means, &sizes);
     let mut segments = describe_segments(&overall, &means, &fives, &sizes);
     for s in &mut segments {
         s.caution = tiny_segment_caution(s, &overall, cleaned.n_rows);
@@ -259,6 +263,7 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
         labels: fit.labels,
         warnings,
         stability: None,
+        separation,
     })
 }
 

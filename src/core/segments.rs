@@ -292,6 +292,75 @@ pub fn describe_segments(
     out
 }
 
+/// How much a feature separates the segments: the share of its variance explained by
+/// them (η² of a one-way ANOVA, between-segment over total sum of squares) and the F
+/// statistic, as Tableau's "Describe clusters" gives them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSeparation {
+    /// Index into the segmentation's features.
+    pub feature: usize,
+    pub name: String,
+    /// 0..=1.
+    pub eta2: f64,
+    /// `(SSB / (k − 1)) / (SSW / (n − k))`; `None` when undefined (one segment, as many
+    /// segments as rows, or no spread within segments).
+    pub f: Option<f64>,
+}
+
+/// Below this η² a feature "barely differs between segments".
+pub const BARELY_SEPARATES: f64 = 0.05;
+
+/// η² and F of each feature from the segments' means and sizes and the whole's mean and
+/// (population) standard deviation, sorted by η², largest first.
+pub fn separation(overall: &[OverallFeature], means: &[Vec<f64>], sizes: &[usize]) -> Vec<FeatureSeparation> {
+    let n: usize = sizes.iter().sum();
+    let k = sizes.iter().filter(|&&s| s > 0).count();
+    let mut out: Vec<FeatureSeparation> = overall
+        .iter()
+        .enumerate()
+        .map(|(f, o)| {
+            let total = o.std * o.std * n as f64;
+            let between: f64 = sizes
+                .iter()
+                .enumerate()
+                .filter(|&(_, &size)| size > 0)
+                .map(|(s, &size)| {
+                    let m = means.get(s).and_then(|m| m.get(f)).copied().unwrap_or(o.mean);
+                    size as f64 * (m - o.mean) * (m - o.mean)
+                })
+                .sum();
+            let eta2 = if total > 0.0 && between.is_finite() { (between / total).clamp(0.0, 1.0) } else { 0.0 };
+            let within = (total - between).max(0.0);
+            let f_stat = (k > 1 && n > k && within > 0.0).then(|| (between / (k - 1) as f64) / (within / (n - k) as f64));
+            FeatureSeparation { feature: f, name: o.name.clone(), eta2, f: f_stat }
+        })
+        .collect();
+    out.sort_by(|a, b| b.eta2.total_cmp(&a.eta2));
+    out
+}
+
+/// One sentence on what separates the segments: the leading feature, and the features that
+/// barely differ between them. `None` without features.
+pub fn separation_sentence(separation: &[FeatureSeparation]) -> Option<String> {
+    let first = separation.first()?;
+    let (lead, _) = short_name_and_unit(&first.name);
+    let mut sentence =
+        format!("{} separates the segments most ({:.0}% of its variance lies between them)", capitalised(&lead), 100.0 * first.eta2);
+    let flat: Vec<String> =
+        separation.iter().skip(1).filter(|s| s.eta2 < BARELY_SEPARATES).map(|s| short_name_and_unit(&s.name).0).collect();
+    match flat.as_slice() {
+        [] => sentence.push('.'),
+        [one] => sentence.push_str(&format!("; {one} barely differs between segments.")),
+        many => sentence.push_str(&format!("; {} barely differ between segments.", many.join(", "))),
+    }
+    Some(sentence)
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map_or(String::new(), |c| c.to_uppercase().collect::<String>() + chars.as_str())
+}
+
 /// Segments under 1% of the clustered rows, or of fewer than 5 customers, are flagged:
 /// usually a few extreme values (outliers) rather than a group worth a campaign. The
 /// caution names the feature that sets them furthest apart, with its value.
@@ -410,5 +479,25 @@ mod tests {
         let means = vec![vec![60.0, 50.0], vec![61.0, 51.0]];
         let d = describe_segments(&overall(), &means, &fives(&means), &[5, 5]);
         assert_eq!((d[0].name.as_str(), d[1].name.as_str()), ("Typical customers (1)", "Typical customers (2)"));
+    }
+
+    #[test]
+    fn eta2_and_f_worked_out_by_hand() {
+        // Two segments of 2 rows: x = {0, 2} and {4, 6}; overall mean 3, population sd √5.
+        // SST = 9 + 1 + 1 + 9 = 20, SSB = 2·4 + 2·4 = 16: η² = 0.8; F = (16/1)/(4/2) = 8.
+        // y = {1, 3} and {1, 3}: the same in both, η² = 0.
+        let overall = vec![
+            OverallFeature { name: "spend".into(), mean: 3.0, median: 3.0, std: 5f64.sqrt() },
+            OverallFeature { name: "visits per month".into(), mean: 2.0, median: 2.0, std: 1.0 },
+        ];
+        let sep = separation(&overall, &[vec![1.0, 2.0], vec![5.0, 2.0]], &[2, 2]);
+        assert_eq!(sep[0].name, "spend");
+        assert!((sep[0].eta2 - 0.8).abs() < 1e-12 && (sep[0].f.unwrap() - 8.0).abs() < 1e-9, "{sep:?}");
+        assert_eq!((sep[1].name.as_str(), sep[1].eta2), ("visits per month", 0.0));
+        assert_eq!(
+            separation_sentence(&sep).unwrap(),
+            "Spend separates the segments most (80% of its variance lies between them); visits per month barely differs between segments."
+        );
+        assert_eq!(separation(&overall, &[vec![1.0, 2.0]], &[4])[0].f, None, "one segment: no F");
     }
 }

@@ -7,7 +7,8 @@ use super::components::{
     apply_model::ApplyModel, cleaning_controls::CleaningControls, cleaning_report::CleaningReportView, download_button::DownloadButton,
     file_info::FileInfo, file_picker::FilePicker, k_choice::KChoice, later::Later, pca_chart::PcaChart, preview_table::PreviewTable,
     profile_table::ProfileTable, run_controls::RunControls, scatter_chart::ScatterChart, segment_cards::SegmentCards,
-    segment_charts::SegmentCharts, segment_sizes::SegmentSizes, status_line::StatusLine, transactions::Transactions,
+    segment_charts::SegmentCharts, segment_sizes::SegmentSizes, separation::Separation, status_line::StatusLine,
+    transactions::Transactions,
 };
 use super::settings;
 use super::state::{Actions, AppState};
@@ -80,6 +81,7 @@ pub fn App() -> impl IntoView {
                 <section class="panel" aria-labelledby="result-heading">
                     <h2 id="result-heading">"4 · Segments"</h2>
                     <SegmentCards/>
+                    <Separation/>
                     <ScatterChart/>
                     <PcaChart/>
                     <SegmentSizes/>

@@ -103,10 +103,18 @@ describe("choosing k and stability", () => {
       const jaccards = await cards.evaluateAll((els) => els.map((e) => Number(e.dataset.jaccard)));
       jaccards.forEach((j) => assert.ok(j >= 0.85, `highly stable: ${jaccards}`));
       assert.match(await cards.first().innerText(), /highly stable/);
+      // What separates the segments: η² per feature, most separating first.
+      const separation = await page.locator('[data-testid="separation"] tbody tr').evaluateAll((rows) =>
+        rows.map((r) => ({ feature: r.dataset.feature, eta2: Number(r.dataset.eta2) })));
+      assert.deepEqual(separation.map((s) => s.feature).sort(), ["annual_income", "spending_score", "visits"]);
+      separation.forEach((s) => assert.ok(s.eta2 >= 0 && s.eta2 <= 1, JSON.stringify(separation)));
+      assert.ok(separation[0].eta2 >= separation[2].eta2 && separation[0].eta2 > 0.8, JSON.stringify(separation));
+      assert.match(await byTestId(page, "separation-sentence").innerText(), /separates the segments most/);
 
       const summary = parseCsv(await download(page, "download-summary"));
       const header = summary[0];
       const [si, ri] = [header.indexOf("stability"), header.indexOf("stability_reading")];
+      assert.ok(summary.some((r) => (r[1] ?? "").startsWith("η²")), "η² per feature in the summary");
       assert.ok(si > 0 && ri > 0, `stability columns in ${header}`);
       const rows = summary.slice(1, 5);
       rows.forEach((r) => {

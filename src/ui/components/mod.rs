@@ -19,6 +19,7 @@ pub mod scatter_chart;
 pub mod segment_cards;
 pub mod segment_charts;
 pub mod segment_sizes;
+pub mod separation;
 pub mod sparkline;
 pub mod status_line;
 pub mod transactions;
