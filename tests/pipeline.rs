@@ -56,7 +56,7 @@ fn five_personas_are_recovered_on_income_and_spending() {
         "High income · low spending → Careful high earners",
         "Low income · high spending → Big spenders on a budget",
         "Low income · low spending → Budget-conscious customers",
-        "Typical customers",
+        "Middle of the pack",
     ] {
         assert!(names.contains(&expected), "{expected} not in {names:?}");
     }

@@ -242,7 +242,7 @@ pub fn describe_segments(
             let mut chars = joined.chars();
             chars.next().map_or(String::new(), |c| c.to_uppercase().collect::<String>() + chars.as_str())
         };
-        let persona = if trait_words.is_empty() { Some("Typical customers") } else { persona(&features, &roles) };
+        let persona = if trait_words.is_empty() { Some(MIDDLE) } else { persona(&features, &roles) };
         let name = match persona {
             Some(p) if !trait_words.is_empty() => format!("{traits} → {p}"),
             Some(p) => p.to_owned(),
@@ -277,19 +277,80 @@ pub fn describe_segments(
             caution: None,
         });
     }
-    // Two segments with the same name are told apart by number.
+    qualify_equal_names(&mut out, overall);
+    out
+}
+
+/// The name of a segment close to the average on every feature.
+pub const MIDDLE: &str = "Middle of the pack";
+
+/// Segments that came out with the same name are told apart by the feature on which they
+/// differ most (the widest spread of z among them, not already in their names): each gets
+/// how it stands on it ("· older", "· lower income"). Any still equal are numbered.
+fn qualify_equal_names(out: &mut [SegmentDescription], overall: &[OverallFeature]) {
+    let mut seen: Vec<String> = Vec::new();
     for i in 0..out.len() {
-        let name = out.get(i).map(|s| s.name.clone()).unwrap_or_default();
-        let same: Vec<usize> = (0..out.len()).filter(|&j| out.get(j).is_some_and(|s| s.name == name)).collect();
-        if same.len() > 1 {
-            for (n, &j) in same.iter().enumerate() {
-                if let Some(s) = out.get_mut(j) {
-                    s.name = format!("{name} ({})", n + 1);
+        let Some(name) = out.get(i).map(|s| s.name.clone()) else { continue };
+        if seen.contains(&name) {
+            continue;
+        }
+        seen.push(name.clone());
+        let group: Vec<usize> = (0..out.len()).filter(|&j| out.get(j).is_some_and(|s| s.name == name)).collect();
+        if group.len() < 2 {
+            continue;
+        }
+        let lower = name.to_lowercase();
+        let spread = |f: usize| {
+            let zs = group.iter().filter_map(|&j| out.get(j)?.features.get(f).map(|x| x.z));
+            let (lo, hi) = zs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), z| (lo.min(z), hi.max(z)));
+            hi - lo
+        };
+        let best = (0..overall.len())
+            .filter(|&f| overall.get(f).is_some_and(|o| !lower.contains(&short_name_and_unit(&o.name).0) && !o.name.contains(" = ")))
+            .max_by(|&a, &b| spread(a).total_cmp(&spread(b)));
+        if let Some(f) = best.filter(|&f| spread(f) > 0.0) {
+            for &j in &group {
+                if let (Some(s), Some(o)) = (out.get_mut(j), overall.get(f)) {
+                    let z = s.features.get(f).map_or(0.0, |x| x.z);
+                    let word = qualifier(&o.name, z);
+                    s.name = match s.name.split_once(" → ") {
+                        Some((traits, persona)) => format!("{traits} · {word} → {persona}"),
+                        None => format!("{} · {word}", s.name),
+                    };
+                }
+            }
+        }
+        // Still equal (no feature tells them apart): numbered.
+        for &j in &group {
+            let Some(n) = out.get(j).map(|s| s.name.clone()) else { continue };
+            let same: Vec<usize> = group.iter().copied().filter(|&x| out.get(x).is_some_and(|s| s.name == n)).collect();
+            if same.len() > 1 {
+                for (rank, &x) in same.iter().enumerate() {
+                    if let Some(s) = out.get_mut(x) {
+                        s.name = format!("{n} ({})", rank + 1);
+                    }
                 }
             }
         }
     }
-    out
+}
+
+/// How a segment stands on one feature, in a few words, at any z: "high income" beyond
+/// half a standard deviation, else "higher income" or "lower income" (ages: "older",
+/// "younger"; recency: "bought recently", "long since last purchase").
+fn qualifier(name: &str, z: f64) -> String {
+    let (short, _) = short_name_and_unit(name);
+    if short == "age" {
+        return if z > 0.0 { "older".to_owned() } else { "younger".to_owned() };
+    }
+    if role(name) == Role::Recency {
+        return if z > 0.0 { "long since last purchase".to_owned() } else { "bought recently".to_owned() };
+    }
+    match level(z) {
+        Some(word) => format!("{word} {short}"),
+        None if z > 0.0 => format!("higher {short}"),
+        None => format!("lower {short}"),
+    }
 }
 
 /// How much a feature separates the segments: the share of its variance explained by
@@ -414,7 +475,7 @@ mod tests {
         let d = describe_segments(&overall(), &means, &fives(&medians), &[39, 22, 81, 35, 23]);
         assert_eq!(d[0].name, "High income · high spending → High-value customers");
         assert_eq!(d[1].name, "Low income · high spending → Big spenders on a budget");
-        assert_eq!(d[2].name, "Typical customers");
+        assert_eq!(d[2].name, "Middle of the pack");
         assert_eq!(d[3].name, "High income · low spending → Careful high earners");
         assert_eq!(d[4].persona.as_deref(), Some("Budget-conscious customers"));
         assert!((d[0].features[0].z - 27.0 / 26.0).abs() < 1e-12);
@@ -475,10 +536,19 @@ mod tests {
     }
 
     #[test]
-    fn equal_names_are_numbered() {
-        let means = vec![vec![60.0, 50.0], vec![61.0, 51.0]];
+    fn equal_names_are_told_apart_by_the_feature_they_differ_on_most() {
+        // Both close to average: income differs more between them (z −0.3 vs 0.35) than spending.
+        let means = vec![vec![52.0, 50.0], vec![69.0, 51.0]];
         let d = describe_segments(&overall(), &means, &fives(&means), &[5, 5]);
-        assert_eq!((d[0].name.as_str(), d[1].name.as_str()), ("Typical customers (1)", "Typical customers (2)"));
+        assert_eq!((d[0].name.as_str(), d[1].name.as_str()), ("Middle of the pack · lower income", "Middle of the pack · higher income"));
+        // Both high income and high spending: the persona stays after the arrow.
+        let means = vec![vec![90.0, 80.0], vec![90.0, 95.0]];
+        let d = describe_segments(&overall(), &means, &fives(&means), &[5, 5]);
+        assert_ne!(d[0].name, d[1].name);
+        // Identical on every feature: numbered.
+        let means = vec![vec![60.0, 50.0], vec![60.0, 50.0]];
+        let d = describe_segments(&overall(), &means, &fives(&means), &[5, 5]);
+        assert_eq!((d[0].name.as_str(), d[1].name.as_str()), ("Middle of the pack (1)", "Middle of the pack (2)"));
     }
 
     #[test]
