@@ -129,11 +129,13 @@ describe("product", () => {
 
       const summary = parseCsv((await download(page, "download-summary")).text);
       assert.deepEqual(summary[0].slice(0, 4), ["segment", "segment_name", "customers", "share"]);
-      assert.equal(summary.length - 1, k + 1, "one row per segment + All customers");
-      assert.deepEqual(summary.slice(1, -1).map((r) => r[0]), Array.from({ length: k }, (_, i) => String(i + 1)));
-      assert.equal(summary.at(-1)[1], "All customers");
-      assert.equal(summary.at(-1)[2], "200");
-      assert.equal(summary.slice(1, -1).reduce((n, r) => n + Number(r[2]), 0), 200, "segment sizes add up");
+      assert.equal(summary.length - 1, k + 2, "one row per segment + All customers + η² per feature");
+      const bySegment = summary.slice(1, k + 1);
+      assert.deepEqual(bySegment.map((r) => r[0]), Array.from({ length: k }, (_, i) => String(i + 1)));
+      assert.equal(summary[k + 1][1], "All customers");
+      assert.equal(summary[k + 1][2], "200");
+      assert.equal(bySegment.reduce((n, r) => n + Number(r[2]), 0), 200, "segment sizes add up");
+      assert.match(summary[k + 2][1], /^η²/);
 
       const modelFile = await download(page, "download-model");
       assert.equal(modelFile.name, "customers-model.json");
