@@ -2,6 +2,8 @@
 //! from the whole, in standard deviations, labelled with the mean in the data's units), and
 //! one feature's distribution in each segment (box: quartiles; whiskers: min and max).
 
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::RangedCoordusize;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -14,6 +16,17 @@ fn number(v: f64) -> String {
         format_value((v * 10.0).round() / 10.0)
     } else {
         "–".to_owned()
+    }
+}
+
+/// `n` bands on a segmented axis: plotters' `0..m` holds m + 1 values, so the range ends
+/// at n − 1 (with `0..n` a k = 5 chart had a "Segment 6" row). A single band keeps `0..1`
+/// (a range of one value has no length to map onto; its second band stays empty).
+fn bands(n: usize) -> SegmentedCoord<RangedCoordusize> {
+    if n >= 2 {
+        (0..n - 1).into_segmented()
+    } else {
+        (0..1_usize).into_segmented()
     }
 }
 
@@ -39,7 +52,7 @@ pub fn draw_sizes<DB: DrawingBackend>(
         .caption("Segment sizes", ("sans-serif", 16))
         .x_label_area_size(36)
         .y_label_area_size(110)
-        .build_cartesian_2d(0.0..biggest * 1.25, (0..k).into_segmented())?;
+        .build_cartesian_2d(0.0..biggest * 1.25, bands(k))?;
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -86,7 +99,7 @@ pub fn draw_heatmap<DB: DrawingBackend>(
         .caption("Segment profiles: mean per feature (colour: above / below the average)", ("sans-serif", 15))
         .x_label_area_size(70)
         .y_label_area_size(90)
-        .build_cartesian_2d((0..d).into_segmented(), (0..k).into_segmented())?;
+        .build_cartesian_2d(bands(d), bands(k))?;
     let names: Vec<String> = s.overall.iter().map(|f| f.name.chars().take(22).collect()).collect();
     chart
         .configure_mesh()
@@ -138,7 +151,7 @@ pub fn draw_distribution<DB: DrawingBackend>(
         .caption(format!("{name} by segment"), ("sans-serif", 16))
         .x_label_area_size(36)
         .y_label_area_size(64)
-        .build_cartesian_2d((0..k).into_segmented(), (lo - pad)..(hi + pad))?;
+        .build_cartesian_2d(bands(k), (lo - pad)..(hi + pad))?;
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -191,6 +204,8 @@ mod tests {
         let sizes = svg(|r| draw_sizes(r, &s, &[]).unwrap());
         assert_eq!(sizes.matches("<rect").count() - 1, 5, "a bar per segment (and the background)");
         assert!(sizes.contains("Segment 5"));
+        // Exactly the k segments on every axis: no "Segment 6" band with k = 5.
+        assert!(!sizes.contains("Segment 6"), "sizes: {sizes}");
         let heat = svg(|r| draw_heatmap(r, &s).unwrap());
         assert!(heat.matches("<rect").count() > 15, "a cell per segment and feature");
         assert!(heat.contains("Spending Score (1-100)"));
