@@ -408,7 +408,7 @@ pub fn separation_sentence(separation: &[FeatureSeparation]) -> Option<String> {
     let mut sentence =
         format!("{} separates the segments most ({:.0}% of its variance lies between them)", capitalised(&lead), 100.0 * first.eta2);
     let flat: Vec<String> =
-        separation.iter().skip(1).filter(|s| s.eta2 < BARELY_SEPARATES).map(|s| short_name_and_unit(&s.name).0).collect();
+        separation.get(1..).unwrap_or(&[]).iter().filter(|s| s.eta2 < BARELY_SEPARATES).map(|s| short_name_and_unit(&s.name).0).collect();
     match flat.as_slice() {
         [] => sentence.push('.'),
         [one] => sentence.push_str(&format!("; {one} barely differs between segments.")),

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::kmeans::init::uniform_index;
-use super::kmeans::{fit, squared_distance, KMeansError, KMeansParams};
+use super::kmeans::{fit, nearest, KMeansError, KMeansParams};
 use super::resample::sample_row_indices;
 
 /// How many resamples, of how many rows, fitted how.
@@ -235,7 +235,7 @@ pub fn segment_stability(
         let mut size_old = vec![0usize; k];
         let mut size_new = vec![0usize; k_new];
         for ((row, &old), _) in rows.iter().zip(&original).zip(&drawn).filter(|(_, &x)| x) {
-            let new = nearest(row, &refit.centers, d);
+            let (new, _, _) = nearest(row, &refit.centers, d);
             if let (Some(j), Some(a), Some(c)) = (joint.get_mut(old * k_new + new), size_old.get_mut(old), size_new.get_mut(new)) {
                 *j += 1;
                 *a += 1;
@@ -276,18 +276,6 @@ pub fn segment_stability(
 /// The ChaCha8 stream of the bootstrap draws (K-Means draws from stream 0, the sample from
 /// [`super::resample`]'s own).
 const BOOTSTRAP_STREAM: u64 = 2;
-
-/// The index of the centre nearest to `row` (`centers` row-major, `d` wide).
-fn nearest(row: &[f64], centers: &[f64], d: usize) -> usize {
-    let mut best = (0, f64::INFINITY);
-    for (j, c) in centers.chunks_exact(d).enumerate() {
-        let dist = squared_distance(row, c);
-        if dist < best.1 {
-            best = (j, dist);
-        }
-    }
-    best.0
-}
 
 #[cfg(test)]
 mod tests {

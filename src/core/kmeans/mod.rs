@@ -19,6 +19,7 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use lloyd::nearest;
 pub use params::{Algorithm, Init, KMeansError, KMeansParams, ValidParams};
 
 /// Calls `$f::<D>(args)` with `D` the row width when it is 1..=16 (so distance loops unroll
