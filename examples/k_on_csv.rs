@@ -2,7 +2,7 @@
 //! k = 2..10 with the gap statistic, bootstrap stability and the valleys between clusters,
 //! the recommendation, and the stability of each segment at the recommended k.
 //!
-//! `cargo run --release --example k_on_csv -- FILE.csv [--columns "A,B,C"]`
+//! `cargo run --release --example k_on_csv -- FILE.csv|sample [--columns "A,B,C"] [--k K]`
 //! (`--columns` keeps only those columns, by header name, as a user cutting the file would).
 // A measuring program, not user-facing: a failure should stop it loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
@@ -17,7 +17,12 @@ use segmentation::core::stability::{segment_stability, StabilityLevel, Stability
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let path = args.get(1).expect("a CSV file");
-    let mut bytes = std::fs::read(path).expect("readable file");
+    // `sample` is the page's built-in sample file.
+    let mut bytes = if path == "sample" {
+        segmentation::core::sample::sample_customers_csv().into_bytes()
+    } else {
+        std::fs::read(path).expect("readable file")
+    };
     if let Some(cols) = args.iter().position(|a| a == "--columns").and_then(|i| args.get(i + 1)) {
         let keep: Vec<&str> = cols.split(',').collect();
         let mut reader = csv::Reader::from_reader(bytes.as_slice());
@@ -59,9 +64,13 @@ fn main() {
         return;
     };
     println!("{}", rec.reason);
-    let seg = segment(&file, &cleaned, &SegmentOptions { n_clusters: rec.k, seed: 0 }).expect("segment");
+    let k = args.iter().position(|a| a == "--k").and_then(|i| args.get(i + 1)).map_or(rec.k, |k| k.parse().expect("--k N"));
+    let seg = segment(&file, &cleaned, &SegmentOptions { n_clusters: k, seed: 0 }).expect("segment");
+    for s in &seg.segments {
+        println!("  {} ({}): {}", s.index + 1, s.size, s.name);
+    }
     let t = Instant::now();
-    let st = segment_stability(&cleaned.scaled, cleaned.n_features, &seg.labels, rec.k, &StabilityOptions::default(), &mut |_| true)
+    let st = segment_stability(&cleaned.scaled, cleaned.n_features, &seg.labels, k, &StabilityOptions::default(), &mut |_| true)
         .expect("stability");
     println!("stability {:.2} s ({})", t.elapsed().as_secs_f64(), st.basis());
     for (i, j) in st.jaccard.iter().enumerate() {

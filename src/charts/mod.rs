@@ -2,6 +2,7 @@
 //! a canvas in the browser (plotters-canvas) and to SVG in a native test.
 
 pub mod elbow;
+pub mod hits;
 pub mod palette;
 pub mod scatter;
 pub mod segments;

@@ -8,6 +8,7 @@ pub mod cleaning_report;
 pub mod download_button;
 pub mod file_info;
 pub mod file_picker;
+pub mod hover_canvas;
 pub mod k_choice;
 pub mod later;
 pub mod pca_chart;
