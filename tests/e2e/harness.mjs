@@ -7,7 +7,8 @@ import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
-export const DIST = join(ROOT, "dist");
+// E2E_DIST: another build to serve (several builds side by side while developing).
+export const DIST = process.env.E2E_DIST ?? join(ROOT, "dist");
 
 const TYPES = {
   ".html": "text/html; charset=utf-8",
