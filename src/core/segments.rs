@@ -55,7 +55,7 @@ pub struct OverallFeature {
 
 /// What a feature measures, guessed from its name, for the personas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
+pub(crate) enum Role {
     Money,
     Frequency,
     Recency,
@@ -63,7 +63,8 @@ enum Role {
     Other,
 }
 
-fn role(name: &str) -> Role {
+/// Shared with [`super::value`] (money, recency, frequency and income columns).
+pub(crate) fn role(name: &str) -> Role {
     let n = name.to_ascii_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| n.contains(w));
     if has(&["recency", "days since", "since last", "last purchase", "days_since"]) {
@@ -157,13 +158,15 @@ fn persona(features: &[FeatureInSegment], roles: &[Role]) -> Option<&'static str
             None
         };
     }
+    // Spending against income first: it is what tells "careful high earners" from
+    // "occasional shoppers" when both spend little and come rarely.
     match (money, frequency, recency, income) {
-        (1, _, -1 | 0, 1) | (1, 1, -1 | 0, _) => Some("High-value customers"),
         (1, _, _, -1) => Some("Big spenders on a budget"),
+        (-1, _, _, 1) => Some("Careful high earners"),
+        (1, _, -1 | 0, 1) | (1, 1, -1 | 0, _) => Some("High-value customers"),
+        (-1, _, _, -1) => Some("Budget-conscious customers"),
         (_, _, 1, _) if frequency <= 0 => Some("Lapsed customers"),
         (-1 | 0, -1, _, _) => Some("Occasional shoppers"),
-        (-1, _, _, 1) => Some("Careful high earners"),
-        (-1, _, _, -1) => Some("Budget-conscious customers"),
         (1, _, _, _) => Some("Big spenders"),
         (0, 1, _, _) => Some("Frequent visitors"),
         _ => None,
@@ -183,6 +186,8 @@ pub fn describe_segments(
     sizes: &[usize],
 ) -> Vec<SegmentDescription> {
     let roles: Vec<Role> = overall.iter().map(|f| role(&f.name)).collect();
+    // Features from the most separating (η²) to the least.
+    let order: Vec<usize> = separation(overall, means, sizes).iter().map(|s| s.feature).collect();
     let total: usize = sizes.iter().sum::<usize>().max(1);
     let mut out: Vec<SegmentDescription> = Vec::with_capacity(sizes.len());
     for (index, &size) in sizes.iter().enumerate() {
@@ -211,9 +216,10 @@ pub fn describe_segments(
             let zb = features.get(b).map_or(0.0, |x| x.z.abs());
             zb.total_cmp(&za)
         });
-        // The two features that stand out most, named in the file's column order.
+        // The two features that stand out most, the one that separates the segments more
+        // (η²) named first.
         let mut chosen: Vec<usize> = ranked.iter().take(2).copied().collect();
-        chosen.sort_unstable();
+        chosen.sort_by_key(|f| order.iter().position(|o| o == f).unwrap_or(usize::MAX));
         let trait_words: Vec<String> = chosen
             .iter()
             .filter_map(|&f| {
@@ -277,8 +283,62 @@ pub fn describe_segments(
             caution: None,
         });
     }
+    name_the_middle(&mut out);
+    unique_personas(&mut out, &roles);
     qualify_equal_names(&mut out, overall);
     out
+}
+
+/// Below this |z| on every feature a segment is close to the whole.
+const MILD: f64 = 0.75;
+
+/// The segment closest to the whole (least sum of squared z), when no feature sets it
+/// more than [`MILD`] apart and no persona fits it, is the "Middle of the pack", its mild traits after a dot
+/// ("Middle of the pack · younger"). Only one segment: with every segment mild the data has
+/// no middle to speak of, just weak differences, which the traits say.
+fn name_the_middle(out: &mut [SegmentDescription]) {
+    if out.len() < 3 {
+        return;
+    }
+    let distance = |s: &SegmentDescription| s.features.iter().map(|f| f.z * f.z).filter(|v| v.is_finite()).sum::<f64>();
+    let Some(middle) = out.iter_mut().filter(|s| s.size > 0).min_by(|a, b| distance(a).total_cmp(&distance(b))) else {
+        return;
+    };
+    if middle.persona.is_some() || middle.features.iter().any(|f| f.z.abs() >= MILD) {
+        return;
+    }
+    let mut traits = middle.traits.chars();
+    let lowered = traits.next().map_or(String::new(), |c| c.to_lowercase().collect::<String>() + traits.as_str());
+    middle.name = format!("{MIDDLE} · {lowered}");
+    middle.persona = Some(MIDDLE.to_owned());
+}
+
+/// A persona names one segment: where several got the same, it stays with the one that
+/// fits it most (the largest |z| summed over the features the personas read: money,
+/// frequency, recency, income) and the others are named by their traits alone.
+fn unique_personas(out: &mut [SegmentDescription], roles: &[Role]) {
+    let evidence = |s: &SegmentDescription| {
+        s.features.iter().zip(roles).filter(|(_, r)| **r != Role::Other).map(|(f, _)| f.z.abs()).filter(|v| v.is_finite()).sum::<f64>()
+    };
+    for i in 0..out.len() {
+        let Some(persona) = out.get(i).and_then(|s| s.persona.clone()) else { continue };
+        if persona == MIDDLE {
+            continue;
+        }
+        let group: Vec<usize> = (0..out.len()).filter(|&j| out.get(j).is_some_and(|s| s.persona.as_deref() == Some(&persona))).collect();
+        let Some(&keep) = group.iter().max_by(|&&a, &&b| {
+            let (ea, eb) = (out.get(a).map_or(0.0, evidence), out.get(b).map_or(0.0, evidence));
+            ea.total_cmp(&eb).then(b.cmp(&a))
+        }) else {
+            continue;
+        };
+        for &j in group.iter().filter(|&&j| j != keep) {
+            if let Some(s) = out.get_mut(j) {
+                s.persona = None;
+                s.name = s.traits.clone();
+            }
+        }
+    }
 }
 
 /// The name of a segment close to the average on every feature.
@@ -473,10 +533,11 @@ mod tests {
         let means = vec![vec![87.0, 82.0], vec![26.0, 79.0], vec![55.0, 49.0], vec![88.0, 17.0], vec![26.0, 20.0]];
         let medians = means.clone();
         let d = describe_segments(&overall(), &means, &fives(&medians), &[39, 22, 81, 35, 23]);
-        assert_eq!(d[0].name, "High income · high spending → High-value customers");
-        assert_eq!(d[1].name, "Low income · high spending → Big spenders on a budget");
+        // Spending separates these segments more than income (η²): it is named first.
+        assert_eq!(d[0].name, "High spending · high income → High-value customers");
+        assert_eq!(d[1].name, "High spending · low income → Big spenders on a budget");
         assert_eq!(d[2].name, "Middle of the pack");
-        assert_eq!(d[3].name, "High income · low spending → Careful high earners");
+        assert_eq!(d[3].name, "Low spending · high income → Careful high earners");
         assert_eq!(d[4].persona.as_deref(), Some("Budget-conscious customers"));
         assert!((d[0].features[0].z - 27.0 / 26.0).abs() < 1e-12);
         assert_eq!(
@@ -510,6 +571,49 @@ mod tests {
         assert_eq!(d[1].persona.as_deref(), Some("Champions"));
         assert_eq!(d[2].persona.as_deref(), Some("About to sleep"));
         assert_eq!(d[0].traits, "Long since last purchase · low frequency");
+    }
+
+    #[test]
+    fn one_persona_per_segmentation_and_the_closest_to_the_whole_is_the_middle() {
+        // The built-in sample's shape: age, income, spending, visits. Two segments spend
+        // much and come often, one of them on a low income; two spend little and rarely,
+        // one with a high income; one is a little younger than the whole and no more.
+        let overall = vec![
+            OverallFeature { name: "Age".into(), mean: 43.0, median: 42.0, std: 14.0 },
+            OverallFeature { name: "Annual Income (k$)".into(), mean: 59.0, median: 58.0, std: 28.0 },
+            OverallFeature { name: "Spending Score (1-100)".into(), mean: 48.0, median: 50.0, std: 26.0 },
+            OverallFeature { name: "Visits per Month".into(), mean: 4.6, median: 4.0, std: 2.8 },
+        ];
+        let means = vec![
+            vec![22.0, 30.0, 78.0, 7.0],
+            vec![62.0, 28.0, 20.0, 2.0],
+            vec![35.0, 58.0, 50.0, 4.0],
+            vec![38.0, 95.0, 82.0, 9.0],
+            vec![52.0, 90.0, 18.0, 2.0],
+        ];
+        let d = describe_segments(&overall, &means, &fives(&means), &[50, 65, 70, 60, 55]);
+        let personas: Vec<Option<&str>> = d.iter().map(|s| s.persona.as_deref()).collect();
+        assert_eq!(
+            personas,
+            [
+                Some("Big spenders on a budget"),
+                Some("Budget-conscious customers"),
+                Some(MIDDLE),
+                Some("High-value customers"),
+                Some("Careful high earners")
+            ]
+        );
+        assert_eq!(d[2].name, "Middle of the pack · younger");
+        let mut names: Vec<&str> = d.iter().map(|s| s.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 5, "{d:#?}");
+        // Two segments fitting one persona: it stays with the one that fits it most.
+        let means = vec![vec![40.0, 95.0, 82.0, 9.0], vec![40.0, 75.0, 66.0, 6.5], vec![40.0, 40.0, 30.0, 2.0]];
+        let d = describe_segments(&overall, &means, &fives(&means), &[50, 50, 50]);
+        assert_eq!(d[0].persona.as_deref(), Some("High-value customers"));
+        assert_eq!(d[1].persona, None);
+        assert_eq!(d[1].name, d[1].traits);
     }
 
     #[test]
