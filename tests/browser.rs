@@ -33,6 +33,7 @@ fn summary() -> FileSummary {
         suggested: CleaningOptions::suggested(&profile),
         transactions: None,
         rfm: None,
+        explore: None,
         columns: profile.columns,
         preview: vec![],
         read_ms: 2.0,

@@ -144,6 +144,11 @@ fn runner_answers_each_step_and_forgets_a_failed_file() {
     assert_eq!((summary.n_rows, summary.n_columns, summary.delimiter), (200, 5, b','));
     assert_eq!(summary.preview.len(), 8);
     assert_eq!(summary.preview[0][0].len(), 4, "zero-padded ID as written");
+    // The correlations and the pair plot's sample come with the profile.
+    let explore = summary.explore.as_ref().expect("correlations sent with the profile");
+    assert_eq!(explore.correlations.names, ["Age", "Annual Income (k$)", "Spending Score (1-100)"]);
+    assert_eq!((explore.correlations.sample_rows, explore.sample.n_rows()), (200, 200));
+    assert_eq!(explore.sample.ids[0], "0001");
 
     let before_clean = handle(&mut runner, 3, RequestBody::Segment(k(5)));
     assert!(matches!(before_clean, ResponseBody::Failed { ref message } if message.contains("no features")));
@@ -152,7 +157,7 @@ fn runner_answers_each_step_and_forgets_a_failed_file() {
     assert_eq!(cleaned.report.rows_clustered, 200);
     let ResponseBody::Segmented(report) = handle(&mut runner, 5, RequestBody::Segment(k(5))) else { panic!() };
     assert_eq!(report.segmentation.segments.iter().map(|s| s.size).sum::<usize>(), 200);
-    let export = |what| RequestBody::Export { what, names: vec!["VIP".into()] };
+    let export = |what| RequestBody::Export { what, names: vec!["VIP".into()], value: Default::default() };
     let ResponseBody::Exported { file_name, bytes, .. } = handle(&mut runner, 6, export(ExportKind::SegmentedCsv)) else { panic!() };
     assert_eq!(file_name, "customers-segmented.csv");
     assert_eq!(bytes.iter().filter(|&&b| b == b'\n').count(), 201);
@@ -180,12 +185,14 @@ fn runner_answers_each_step_and_forgets_a_failed_file() {
     assert!(summary_csv.lines().nth(1).unwrap().starts_with("1,VIP,"));
 
     // Changing a kind re-profiles and asks for cleaning again: the old segmentation is gone.
-    let ResponseBody::Profiled { columns, .. } =
+    let ResponseBody::Profiled { columns, explore, .. } =
         handle(&mut runner, 8, RequestBody::SetKind { column: 2, kind: Some(ColumnKind::Categorical) })
     else {
         panic!()
     };
     assert_eq!(columns[2].kind, ColumnKind::Categorical);
+    let explore = explore.expect("the correlations again");
+    assert_eq!(explore.correlations.names, ["Annual Income (k$)", "Spending Score (1-100)"], "Age is no longer numeric");
     assert!(matches!(handle(&mut runner, 9, export(ExportKind::SegmentedCsv)), ResponseBody::Failed { .. }));
 
     let bad = RequestBody::Load { name: "e.csv".into(), bytes: vec![], options: IngestOptions::default() };
@@ -206,7 +213,7 @@ fn a_downloaded_model_applied_to_the_same_file_gives_the_same_segments() {
     assert!(matches!(handle(&mut runner, 2, RequestBody::Clean(cleaning)), ResponseBody::Cleaned(_)));
     assert!(matches!(handle(&mut runner, 3, RequestBody::Segment(k(5))), ResponseBody::Segmented(_)));
     let names = vec![String::new(), "Renamed".to_owned()];
-    let export = RequestBody::Export { what: ExportKind::SegmentedCsv, names: names.clone() };
+    let export = RequestBody::Export { what: ExportKind::SegmentedCsv, names: names.clone(), value: Default::default() };
     let ResponseBody::Exported { bytes: segmented, .. } = handle(&mut runner, 4, export) else { panic!() };
     let model = RequestBody::ExportModel { names };
     let ResponseBody::Exported { file_name, mime, bytes: json } = handle(&mut runner, 5, model) else { panic!() };
@@ -226,11 +233,48 @@ fn a_downloaded_model_applied_to_the_same_file_gives_the_same_segments() {
     let ResponseBody::Applied(applied) = handle(&mut runner, 6, apply) else { panic!() };
     assert_eq!((applied.n_rows, applied.unplaced), (200, 0));
     let ResponseBody::Exported { bytes: applied_csv, .. } =
-        handle(&mut runner, 7, RequestBody::Export { what: ExportKind::AppliedCsv, names: vec![] })
+        handle(&mut runner, 7, RequestBody::Export { what: ExportKind::AppliedCsv, names: vec![], value: Default::default() })
     else {
         panic!()
     };
     assert_eq!(String::from_utf8(applied_csv).unwrap(), String::from_utf8(segmented).unwrap(), "same rows, segments and names");
+    // The model applied to the bytes it was made from: compared with that segmentation, the
+    // same grouping (the worker is emptied for a new file, as the page's worker is, but keeps
+    // the last segmentation's rows).
+    let comparison = applied.comparison.expect("the same file was segmented before");
+    assert_eq!(comparison.agreement, Some(1.0));
+    assert!(comparison.counts.iter().all(|row| row.iter().filter(|&&c| c > 0).count() == 1), "{comparison:?}");
+}
+
+#[test]
+fn a_second_segmentation_of_the_same_file_is_compared_with_the_first() {
+    let mut runner = Runner::new();
+    let clock = || 0.0;
+    let handle = |runner: &mut Runner, id: u64, body: RequestBody| runner.handle(Request { id, body }, &clock, &mut |_, _| {}).body;
+    let load = |bytes: &[u8]| RequestBody::Load { name: "customers.csv".into(), bytes: bytes.to_vec(), options: IngestOptions::default() };
+    let ResponseBody::Loaded(summary) = handle(&mut runner, 1, load(CUSTOMERS)) else { panic!() };
+    assert!(matches!(handle(&mut runner, 2, RequestBody::Clean(summary.suggested.clone())), ResponseBody::Cleaned(_)));
+    let ResponseBody::Segmented(first) = handle(&mut runner, 3, RequestBody::Segment(k(4))) else { panic!() };
+    assert!(first.comparison.is_none(), "nothing to compare with yet");
+    // Another k, then other features: each compared with the one before.
+    let ResponseBody::Segmented(second) = handle(&mut runner, 4, RequestBody::Segment(k(3))) else { panic!() };
+    let c = second.comparison.expect("k = 4 → k = 3");
+    assert_eq!((c.before.len(), c.after.len(), c.n_rows), (4, 3, 200));
+    assert_eq!(c.counts.iter().flatten().sum::<usize>(), 200);
+    let sizes: Vec<usize> = second.segmentation.segments.iter().map(|s| s.size).collect();
+    assert_eq!((0..3).map(|j| c.counts.iter().map(|r| r[j]).sum::<usize>()).collect::<Vec<_>>(), sizes);
+    assert_eq!(c.before_label, "k = 4 on 3 features");
+    let mut fewer = summary.suggested.clone();
+    fewer.numeric.truncate(2);
+    assert!(matches!(handle(&mut runner, 5, RequestBody::Clean(fewer)), ResponseBody::Cleaned(_)));
+    let ResponseBody::Segmented(third) = handle(&mut runner, 6, RequestBody::Segment(k(3))) else { panic!() };
+    assert_eq!(third.comparison.expect("other features").before_label, "k = 3 on 3 features");
+    // Another file (other bytes): nothing to compare with.
+    let other: Vec<u8> = String::from_utf8(CUSTOMERS.to_vec()).unwrap().replacen("0001,", "9999,", 1).into_bytes();
+    let ResponseBody::Loaded(summary) = handle(&mut runner, 7, load(&other)) else { panic!() };
+    assert!(matches!(handle(&mut runner, 8, RequestBody::Clean(summary.suggested)), ResponseBody::Cleaned(_)));
+    let ResponseBody::Segmented(fourth) = handle(&mut runner, 9, RequestBody::Segment(k(3))) else { panic!() };
+    assert!(fourth.comparison.is_none(), "another file's rows are not compared");
 }
 
 #[test]
@@ -262,7 +306,7 @@ fn a_transaction_log_becomes_customers_then_segments_and_every_transaction_row_i
     let ResponseBody::Segmented(s) = handle(&mut runner, 5, RequestBody::Segment(k(3))) else { panic!() };
     assert!(s.segmentation.segments.iter().all(|x| x.persona.is_some() || !x.name.is_empty()));
 
-    let export = |what| RequestBody::Export { what, names: vec![] };
+    let export = |what| RequestBody::Export { what, names: vec![], value: Default::default() };
     let ResponseBody::Exported { bytes, file_name, .. } = handle(&mut runner, 6, export(ExportKind::SegmentedCsv)) else { panic!() };
     assert_eq!(file_name, "log-segmented.csv");
     let text = String::from_utf8(bytes).unwrap();

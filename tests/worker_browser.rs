@@ -50,7 +50,8 @@ fn worker_round_trip_returns_labels() {
     sizes.sort_unstable();
     assert_eq!(sizes, [40; 5], "the five personas of the fixture");
 
-    let export = RequestBody::Export { what: segmentation::worker::protocol::ExportKind::SegmentedCsv, names: vec![] };
+    let export =
+        RequestBody::Export { what: segmentation::worker::protocol::ExportKind::SegmentedCsv, names: vec![], value: Default::default() };
     let exported = round_trip(&mut runner, &Request { id: 4, body: export });
     let ResponseBody::Exported { bytes, .. } = exported.body else { panic!("{exported:?}") };
     assert_eq!(bytes.iter().filter(|&&b| b == b'\n').count(), 201);

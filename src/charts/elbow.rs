@@ -4,6 +4,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::hits::{short_number, value_text, Hit};
+
 /// What the elbow chart shows.
 #[derive(Debug, Clone, Copy)]
 pub struct ElbowData<'a> {
@@ -15,15 +17,19 @@ pub struct ElbowData<'a> {
     pub recommended: Option<usize>,
     /// The rule that picked the recommended k, named in the legend.
     pub rule: Option<&'a str>,
+    /// More lines for each k's tooltip (the other indexes), in the order of `ks`; may be empty.
+    pub details: &'a [String],
 }
 
 const INERTIA: RGBColor = RGBColor(0, 114, 178);
 const SILHOUETTE: RGBColor = RGBColor(213, 94, 0);
 
+/// Draws the chart; returns one hit per k: its column of the plot, with k, the inertia, the
+/// silhouette and `details`.
 pub fn draw_elbow<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     data: &ElbowData<'_>,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+) -> Result<Vec<Hit>, DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
     let k_lo = data.ks.first().copied().unwrap_or(2) as f64 - 0.5;
     let k_hi = data.ks.last().copied().unwrap_or(10) as f64 + 0.5;
@@ -43,6 +49,7 @@ pub fn draw_elbow<DB: DrawingBackend>(
         .y_desc("Inertia (scaled features)")
         .x_labels(data.ks.len().max(2))
         .x_label_formatter(&|x| format!("{}", x.round()))
+        .y_label_formatter(&|v| short_number(*v))
         .axis_desc_style(("sans-serif", 14))
         .label_style(("sans-serif", 12))
         .light_line_style(RGBColor(240, 240, 240))
@@ -50,6 +57,7 @@ pub fn draw_elbow<DB: DrawingBackend>(
     chart
         .configure_secondary_axes()
         .y_desc("Silhouette (higher is better)")
+        .y_label_formatter(&|v| short_number(*v))
         .axis_desc_style(("sans-serif", 14))
         .label_style(("sans-serif", 12))
         .draw()?;
@@ -92,7 +100,41 @@ pub fn draw_elbow<DB: DrawingBackend>(
         .border_style(RGBColor(120, 120, 120))
         .label_font(("sans-serif", 13))
         .draw()?;
-    root.present()
+    let hits = data
+        .ks
+        .iter()
+        .enumerate()
+        .map(|(i, &k)| {
+            let x = k as f64;
+            let (left, t) = chart.backend_coord(&(x - 0.5, top));
+            let (right, b) = chart.backend_coord(&(x + 0.5, 0.0));
+            let mut text = format!("k = {k}");
+            if data.recommended == Some(k) {
+                text.push_str(" (recommended)");
+            }
+            if data.knee == Some(k) {
+                text.push_str(" · the knee");
+            }
+            let inertia = data.inertia.get(i).copied().unwrap_or(f64::NAN);
+            // Short form as on the axis, with the whole number beside it when they differ.
+            let (short, whole) = (short_number(inertia), value_text(inertia));
+            if inertia.abs() >= 1e3 && short != whole {
+                text.push_str(&format!("\nInertia: {short} ({whole})"));
+            } else {
+                text.push_str(&format!("\nInertia: {whole}"));
+            }
+            if let Some(s) = data.silhouette.get(i).filter(|s| s.is_finite()) {
+                text.push_str(&format!("\nSilhouette: {s:.3}"));
+            }
+            if let Some(more) = data.details.get(i).filter(|d| !d.is_empty()) {
+                text.push('\n');
+                text.push_str(more);
+            }
+            Hit::rect(left as f64, t as f64, right as f64, b as f64, text)
+        })
+        .collect();
+    root.present()?;
+    Ok(hits)
 }
 
 #[cfg(test)]
@@ -105,6 +147,7 @@ mod tests {
         let inertia = [400.0, 250.0, 120.0, 60.0, 55.0];
         let silhouette = [0.3, 0.4, 0.5, 0.6, 0.5];
         let mut svg = String::new();
+        let hits;
         {
             let root = SVGBackend::with_string(&mut svg, (640, 360)).into_drawing_area();
             let data = ElbowData {
@@ -114,13 +157,43 @@ mod tests {
                 knee: Some(5),
                 recommended: Some(5),
                 rule: Some("a rule"),
+                details: &[],
             };
-            draw_elbow(&root, &data).unwrap();
+            hits = draw_elbow(&root, &data).unwrap();
         }
         assert!(svg.contains("knee: k = 5"));
         assert!(svg.contains("Recommended k = 5 (a rule)"), "{svg}");
         assert!(svg.contains("k (number of segments)"));
         // Five inertia points, the knee ring, the legend's markers.
         assert!(svg.matches("<circle").count() >= 6, "{svg}");
+        // One hit per k, inside the canvas, left to right, each naming its k and inertia.
+        assert_eq!(hits.len(), ks.len());
+        for (hit, k) in hits.iter().zip(ks) {
+            let crate::charts::hits::Shape::Rect([l, t, r, b]) = hit.shape else { panic!("a column") };
+            assert!(l >= 0.0 && r <= 640.0 && t >= 0.0 && b <= 360.0 && l < r && t < b, "{hit:?}");
+            assert!(hit.text.starts_with(&format!("k = {k}")), "{}", hit.text);
+            assert!(hit.text.contains("Inertia: "), "{}", hit.text);
+        }
+        assert!(hits[3].text.contains("(recommended) · the knee"), "{}", hits[3].text);
+        assert!(hits[0].text.contains("Inertia: 400\nSilhouette: 0.300"), "{}", hits[0].text);
+    }
+
+    #[test]
+    fn a_million_rows_of_inertia_read_in_short_form() {
+        let ks = [2, 3, 4];
+        let inertia = [6_000_000.0, 3_500_000.0, 2_000_000.0];
+        let silhouette = [0.3, 0.4, 0.35];
+        let mut svg = String::new();
+        let hits;
+        {
+            let root = SVGBackend::with_string(&mut svg, (720, 360)).into_drawing_area();
+            let data =
+                ElbowData { ks: &ks, inertia: &inertia, silhouette: &silhouette, knee: None, recommended: None, rule: None, details: &[] };
+            hits = draw_elbow(&root, &data).unwrap();
+        }
+        assert!(hits[0].text.contains("Inertia: 6M (6000000)"), "{}", hits[0].text);
+        assert!(svg.contains("\n5M\n") && svg.contains("\n1M\n"), "{svg}");
+        let long_number = |l: &str| l.len() > 5 && l.chars().all(|c| c.is_ascii_digit() || c == '.');
+        assert!(!svg.lines().any(|l| long_number(l.trim())), "no long numbers on the axis: {svg}");
     }
 }

@@ -89,6 +89,25 @@ pub fn short_number(v: f64) -> String {
     format!("{s}{suffix}").replace('-', "−")
 }
 
+/// A value in the data's units for a tooltip: one decimal at most, no trailing zeros.
+pub fn value_text(v: f64) -> String {
+    if v.is_finite() {
+        crate::core::clean::format_value((v * 10.0).round() / 10.0)
+    } else {
+        "–".to_owned()
+    }
+}
+
+/// `text` cut to `max` characters, with "…" when cut (axis labels; tooltips show it whole).
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +125,15 @@ mod tests {
         assert_eq!(short_number(0.0), "0");
         assert_eq!(short_number(f64::NAN), "–");
         assert_eq!(short_number(250_000.0), "250k");
+    }
+
+    #[test]
+    fn long_labels_are_cut_with_an_ellipsis() {
+        assert_eq!(truncate("short", 28), "short");
+        assert_eq!(truncate("abcdefghij", 5), "abcd…");
+        assert_eq!(truncate("abcdefghij", 5).chars().count(), 5);
+        assert_eq!(value_text(87.04), "87");
+        assert_eq!(value_text(f64::NAN), "–");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use thiserror::Error;
 use super::ingest::Table;
 use super::outcome::ExclusionReason;
 use super::stability::{Stability, StabilityLevel};
+use super::value::ValueChoice;
 
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -126,8 +127,29 @@ mod tests {
 }
 
 /// The segment summary: one row per segment and one for all clustered customers, with the
-/// size, share, and each feature's mean and median in the data's own units.
+/// size, share, and each feature's mean and median in the data's own units, then the value
+/// and preferences guessed (see [`summary_csv_with`]).
 pub fn summary_csv(segmentation: &super::pipeline::Segmentation, names: &[String]) -> Result<Vec<u8>, ExportError> {
+    summary_csv_with(segmentation, names, &ValueChoice::default())
+}
+
+/// [`summary_csv`] with the user's value column(s), preference columns and actions: after
+/// the features, `value_column` (what the value is), `value_total` (the segment's part of
+/// it, in the data's units), `value_share` (its share of the total; the shares add to 1),
+/// one `<column> index` per preference column (segment mean ÷ all customers' mean × 100),
+/// `preferences` (the card's sentence) and `action` (the user's, else the suggestion).
+pub fn summary_csv_with(
+    segmentation: &super::pipeline::Segmentation,
+    names: &[String],
+    choice: &ValueChoice,
+) -> Result<Vec<u8>, ExportError> {
+    let values = &segmentation.values;
+    let (value_columns, preference_columns) = values.resolve(choice);
+    let shares = values.shares(&value_columns);
+    let value_label = values.value_label(&value_columns);
+    let actions = values.actions(&value_columns, &preference_columns);
+    let preference_names: Vec<String> =
+        preference_columns.iter().filter_map(|&c| values.column(c)).map(|c| format!("{} index", c.name)).collect();
     let mut writer = csv::Writer::from_writer(Vec::new());
     let mut header = vec![
         "segment".to_owned(),
@@ -141,6 +163,9 @@ pub fn summary_csv(segmentation: &super::pipeline::Segmentation, names: &[String
         header.push(format!("{} mean", f.name));
         header.push(format!("{} median", f.name));
     }
+    header.extend(["value_column".to_owned(), "value_total".to_owned(), "value_share".to_owned()]);
+    header.extend(preference_names.iter().cloned());
+    header.extend(["preferences".to_owned(), "action".to_owned()]);
     writer.write_record(header.iter().map(|h| neutralise(h).into_owned()))?;
     let number = |v: f64| if v.is_finite() { format!("{}", (v * 1e6).round() / 1e6) } else { String::new() };
     for s in &segmentation.segments {
@@ -156,6 +181,16 @@ pub fn summary_csv(segmentation: &super::pipeline::Segmentation, names: &[String
             row.push(number(f.mean));
             row.push(number(f.median));
         }
+        row.push(neutralise(&value_label).into_owned());
+        row.push(shares.as_ref().and_then(|sh| sh.sums.get(s.index)).map_or_else(String::new, |&v| number(v)));
+        row.push(shares.as_ref().and_then(|sh| sh.value.get(s.index)).map_or_else(String::new, |&v| number(v)));
+        for &c in &preference_columns {
+            row.push(values.column(c).and_then(|c| c.index(s.index)).map_or_else(String::new, |v| format!("{v:.1}")));
+        }
+        row.push(values.preference_sentence(s.index, &preference_columns).unwrap_or_default());
+        let action = choice.actions.get(s.index).map(|a| a.trim()).filter(|a| !a.is_empty());
+        let suggested = actions.get(s.index).map_or("", |a| a.text.as_str());
+        row.push(neutralise(action.unwrap_or(suggested)).into_owned());
         writer.write_record(&row)?;
     }
     let mut all = vec![
@@ -170,6 +205,11 @@ pub fn summary_csv(segmentation: &super::pipeline::Segmentation, names: &[String
         all.push(number(f.mean));
         all.push(number(f.median));
     }
+    all.push(neutralise(&value_label).into_owned());
+    all.push(shares.as_ref().map_or_else(String::new, |sh| number(sh.total)));
+    all.push(if shares.is_some() { "1".to_owned() } else { String::new() });
+    all.extend(preference_columns.iter().map(|_| "100.0".to_owned()));
+    all.extend([String::new(), String::new()]);
     writer.write_record(&all)?;
     // η² per feature: the share of its variance that lies between the segments.
     if !segmentation.separation.is_empty() {
@@ -186,6 +226,8 @@ pub fn summary_csv(segmentation: &super::pipeline::Segmentation, names: &[String
             eta.push(e);
             eta.push(String::new());
         }
+        // The value, preference and action columns have no η².
+        eta.extend(std::iter::repeat_n(String::new(), 5 + preference_columns.len()));
         writer.write_record(&eta)?;
     }
     writer.into_inner().map_err(|e| ExportError::Io(e.to_string()))

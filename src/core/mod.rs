@@ -12,6 +12,7 @@
 //! | [`stability`] | [`stability::segment_stability`] | matrix + segments → each segment's bootstrap Jaccard (clusterboot) and its reading |
 //! | [`projection`] | [`projection::pca_2d`] | matrix → 2-D points for the chart |
 //! | [`rfm`] | [`rfm::aggregate`] | a transaction log (one row per order line) → one row per customer with Recency, Frequency, Monetary, quintile scores and RFM segment; [`rfm::customers_table`] feeds it back as a table |
+//! | [`value`] | [`value::segment_values`] | file's numeric columns + segments → per-segment sums, value shares, preference indices, suggested actions |
 //! | [`export`] | [`export::segmented_csv`] | table + outcomes → the user's rows with segment and reason |
 //! | [`cells`] | [`cells::numbers::parse_number`], [`cells::dates::parse_datetime`] | one cell's text → number or timestamp, as people write them; a column sample → its convention, with a reason |
 //!
@@ -28,6 +29,8 @@
 pub mod bench;
 pub mod cells;
 pub mod clean;
+pub mod compare;
+pub mod correlation;
 pub mod export;
 pub mod ingest;
 pub mod k_bench;
@@ -45,4 +48,5 @@ pub mod rfm;
 pub mod sample;
 pub mod segments;
 pub mod stability;
+pub mod value;
 pub mod warning;

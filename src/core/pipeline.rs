@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::clean::{clean_table, CleanError, CleanedData, CleaningOptions, OptionsError};
-use super::export::{segmented_csv, summary_csv, ExportError, RowOutcome};
+use super::export::{segmented_csv, summary_csv_with, ExportError, RowOutcome};
 use super::ingest::{parse_csv_with_progress, IngestError, IngestOptions, Table};
 use super::k_selection::{self, KRule, KSelectionError, Sweep, SweepChecks};
 use super::kmeans::{self, KMeansError, KMeansParams};
@@ -15,6 +15,7 @@ use super::projection::{pca, pca_2d};
 pub use super::resample::sample_row_indices;
 use super::segments::{describe_segments, separation, tiny_segment_caution, FeatureSeparation, OverallFeature, SegmentDescription};
 use super::stability::{self, Stability, StabilityError, StabilityOptions};
+use super::value::{segment_values, SegmentValues, ValueChoice};
 
 /// At most this many points are sent to the page for the scatter; the rest are summarised.
 pub const MAX_CHART_POINTS: usize = 5_000;
@@ -133,6 +134,10 @@ pub struct Segmentation {
     pub chart_values: Vec<f64>,
     #[serde(with = "super::packed::indices")]
     pub chart_labels: Vec<usize>,
+    /// Who each chart row is, for the charts' tooltips (same rows as `chart_values`): the
+    /// text of the file's first ID column, else `line N` (the row's line in the file).
+    #[serde(default)]
+    pub chart_ids: Vec<String>,
     /// Segment (0-based) of each clustered row. Kept in the worker for the exports; not
     /// sent to the page (a million labels would cost the main thread for nothing).
     #[serde(skip)]
@@ -157,6 +162,10 @@ pub struct Segmentation {
     /// How much each feature separates the segments (η², F), most first.
     #[serde(default)]
     pub separation: Vec<FeatureSeparation>,
+    /// Every numeric column of the file summed per segment, the value and preference
+    /// guesses and a suggested action per segment ([`super::value`]).
+    #[serde(default)]
+    pub values: SegmentValues,
 }
 
 impl Segmentation {
@@ -168,6 +177,24 @@ impl Segmentation {
     pub fn n_clusters(&self) -> usize {
         self.segments.len()
     }
+}
+
+/// Who each of `chart_rows` (matrix rows) is: the cell of the file's first ID column, else
+/// `line N`, the line of the file the row starts on (else its 1-based row).
+fn chart_ids(file: &LoadedFile, cleaned: &CleanedData, chart_rows: &[usize]) -> Vec<String> {
+    let id_column = file.profile.columns.iter().find(|c| c.kind == ColumnKind::Identifier).map(|c| c.index);
+    chart_rows
+        .iter()
+        .map(|&r| {
+            let row = cleaned.row_of.get(r).copied().unwrap_or(r);
+            let id = id_column.map(|c| file.table.cell(row, c).trim()).filter(|t| !t.is_empty());
+            match (id, file.table.row_lines.get(row)) {
+                (Some(id), _) => id.chars().take(40).collect(),
+                (None, Some(line)) => format!("line {line}"),
+                (None, None) => format!("row {}", row + 1),
+            }
+        })
+        .collect()
 }
 
 /// Fits K-Means on the cleaned matrix and summarises the segments in the data's units.
@@ -225,6 +252,7 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
     let chart_rows: Vec<usize> = (0..cleaned.n_rows).step_by(stride).collect();
     let chart_values = chart_rows.iter().flat_map(|&r| cleaned.original.get(r * d..(r + 1) * d).unwrap_or(&[]).iter().copied()).collect();
     let chart_labels = chart_rows.iter().map(|&r| fit.labels.get(r).copied().unwrap_or(0)).collect();
+    let chart_ids = chart_ids(file, cleaned, &chart_rows);
     let pca = (d > 2).then(|| pca_2d(&cleaned.scaled, d).ok()).flatten().map(|p| {
         let components = &p.components;
         let project = |row: &[f64]| -> [f64; 2] {
@@ -240,6 +268,7 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
             explained_ratio: p.explained_variance_ratio.clone(),
         }
     });
+    let values = segment_values(&file.profile, &cleaned.row_of, &fit.labels, k);
     let mut warnings = fit.warnings.clone();
     if stride > 1 {
         warnings.push(format!(
@@ -252,6 +281,7 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
         feature_names: names,
         chart_values,
         chart_labels,
+        chart_ids,
         centers_scaled: fit.centers.clone(),
         segments,
         overall,
@@ -264,6 +294,7 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
         warnings,
         stability: None,
         separation,
+        values,
     })
 }
 
@@ -446,7 +477,18 @@ pub fn export_csv(
 /// One row per segment (and one for all customers): size, share, and each feature's mean
 /// and median in the data's own units.
 pub fn export_summary(file: &LoadedFile, segmentation: &Segmentation, names: &[String]) -> Result<Vec<u8>, PipelineError> {
-    summary_csv(segmentation, &segment_names(segmentation, names)).map_err(named(&file.name))
+    export_summary_with(file, segmentation, names, &ValueChoice::default())
+}
+
+/// [`export_summary`] with the user's value column, preference columns and actions (each
+/// left out: the guess), for the value, preference and action columns.
+pub fn export_summary_with(
+    file: &LoadedFile,
+    segmentation: &Segmentation,
+    names: &[String],
+    choice: &ValueChoice,
+) -> Result<Vec<u8>, PipelineError> {
+    summary_csv_with(segmentation, &segment_names(segmentation, names), choice).map_err(named(&file.name))
 }
 
 #[cfg(test)]

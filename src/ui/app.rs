@@ -3,8 +3,11 @@
 
 use leptos::prelude::*;
 
+use super::components::correlation::CorrelationView;
+use super::components::pair_plot::PairPlot;
+use super::components::value_share::ValueShare;
 use super::components::{
-    apply_model::ApplyModel, cleaning_controls::CleaningControls, cleaning_report::CleaningReportView, download_button::DownloadButton,
+    apply_model::ApplyModel, cleaning_controls::CleaningControls, compare::Compare, cleaning_report::CleaningReportView, download_button::DownloadButton,
     file_info::FileInfo, file_picker::FilePicker, k_choice::KChoice, later::Later, pca_chart::PcaChart, preview_table::PreviewTable,
     profile_table::ProfileTable, run_controls::RunControls, scatter_chart::ScatterChart, segment_cards::SegmentCards,
     segment_charts::SegmentCharts, segment_sizes::SegmentSizes, separation::Separation, status_line::StatusLine,
@@ -68,6 +71,8 @@ pub fn App() -> impl IntoView {
                     <Later><Transactions/></Later>
                     <Later><PreviewTable/></Later>
                     <ProfileTable/>
+                    <Later><CorrelationView/></Later>
+                    <Later><PairPlot/></Later>
                     <Later><CleaningControls/></Later>
                     <Later><CleaningReportView/></Later>
                 </section>
@@ -82,6 +87,8 @@ pub fn App() -> impl IntoView {
                     <h2 id="result-heading">"4 · Segments"</h2>
                     <SegmentCards/>
                     <Separation/>
+                    <ValueShare/>
+                    <Compare/>
                     <ScatterChart/>
                     <PcaChart/>
                     <SegmentSizes/>

@@ -59,6 +59,12 @@ pub struct AppState {
     pub worker_ready: RwSignal<bool>,
     /// The user's names for the segments (empty: the generated name).
     pub segment_names: RwSignal<Vec<String>>,
+    /// The user's action per segment (empty: the suggestion); into the summary export.
+    pub segment_actions: RwSignal<Vec<String>>,
+    /// The file columns whose total is the value (`None`: the worker's guess).
+    pub value_columns: RwSignal<Option<Vec<usize>>>,
+    /// The file columns marked as product or category spend (`None`: the worker's guess).
+    pub preference_columns: RwSignal<Option<Vec<usize>>>,
     /// A saved model applied to a file.
     pub applied: RwSignal<Option<AppliedSummary>>,
     /// The scores of k = 2..10 and the recommended k.
@@ -84,6 +90,9 @@ impl AppState {
             resegment: RwSignal::new(false),
             worker_ready: RwSignal::new(false),
             segment_names: RwSignal::new(Vec::new()),
+            segment_actions: RwSignal::new(Vec::new()),
+            value_columns: RwSignal::new(None),
+            preference_columns: RwSignal::new(None),
             applied: RwSignal::new(None),
             sweep: RwSignal::new(None),
             k_from_user: RwSignal::new(saved_k().is_some()),
@@ -96,7 +105,19 @@ impl AppState {
         self.sweep.set(None);
         self.report.set(None);
         self.segment_names.set(Vec::new());
+        self.segment_actions.set(Vec::new());
+        self.value_columns.set(None);
+        self.preference_columns.set(None);
         self.error.set(None);
+    }
+
+    /// The user's value column(s), preference columns and actions, for the summary export.
+    pub fn value_choice(&self) -> crate::core::value::ValueChoice {
+        crate::core::value::ValueChoice {
+            value_columns: self.value_columns.get_untracked(),
+            preference_columns: self.preference_columns.get_untracked(),
+            actions: self.segment_actions.get_untracked(),
+        }
     }
 
     /// Forgets the file too, and a model applied to it: a new file is on its way.
@@ -149,13 +170,14 @@ impl AppState {
                 self.file.set(Some(*summary));
                 Some(FollowUp::Clean)
             }
-            ResponseBody::Profiled { columns, suggested, warnings } => {
+            ResponseBody::Profiled { columns, suggested, warnings, explore } => {
                 let merged = self.cleaning.get_untracked().map(|c| merge_choices(c, &columns, suggested.clone()));
                 self.cleaning.set(merged.or(Some(suggested)));
                 self.file.update(|f| {
                     if let Some(f) = f {
                         f.columns = columns;
                         f.warnings = warnings;
+                        f.explore = explore;
                     }
                 });
                 Some(FollowUp::Clean)
@@ -175,7 +197,21 @@ impl AppState {
                 self.sweep.set(Some(*report));
                 self.resegment.get_untracked().then_some(FollowUp::Segment)
             }
-            ResponseBody::Segmented(report) => {
+            ResponseBody::Segmented(mut report) => {
+                // The comparison names the earlier segments as the worker made them: where
+                // that segmentation is the one on the page, the user's names replace them.
+                if let Some(c) = report.comparison.as_mut() {
+                    self.report.with_untracked(|old| {
+                        let Some(old) = old else { return };
+                        let generated: Vec<&String> = old.segmentation.segments.iter().map(|s| &s.name).collect();
+                        if c.before.iter().take(generated.len()).eq(generated.iter().copied()) {
+                            let names = crate::core::pipeline::segment_names(&old.segmentation, &self.segment_names.get_untracked());
+                            for (slot, name) in c.before.iter_mut().zip(names) {
+                                *slot = name;
+                            }
+                        }
+                    });
+                }
                 let n = report.segmentation.feature_names.len();
                 if self.x_feature.get_untracked() >= n || self.y_feature.get_untracked() >= n {
                     self.x_feature.set(0);
@@ -184,6 +220,7 @@ impl AppState {
                 self.error.set(None);
                 self.resegment.set(true);
                 self.segment_names.set(vec![String::new(); report.segmentation.n_clusters()]);
+                self.segment_actions.set(vec![String::new(); report.segmentation.n_clusters()]);
                 self.report.set(Some(*report));
                 None
             }
@@ -512,7 +549,8 @@ impl Actions {
     /// Asks the worker for a download; it is saved when it arrives.
     pub fn download(&self, what: ExportKind) {
         let names = self.state.segment_names.get_untracked();
-        self.send(RequestBody::Export { what, names }, "Writing the file");
+        let value = self.state.value_choice();
+        self.send(RequestBody::Export { what, names, value }, "Writing the file");
     }
 
     /// Turns the loaded transaction log into one row per customer.

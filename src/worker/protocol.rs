@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::clean::{CleaningOptions, CleaningReport};
+use crate::core::compare::Comparison;
+use crate::core::correlation::Explore;
 use crate::core::ingest::{IngestOptions, RaggedRow};
 use crate::core::k_selection::Sweep;
 use crate::core::pipeline::{SegmentOptions, Segmentation};
@@ -49,8 +51,14 @@ pub enum RequestBody {
     /// Segment the cleaned matrix.
     Segment(SegmentOptions),
     /// A file to download from the last segmentation; `names` are the user's segment names
-    /// (empty entries keep the generated ones).
-    Export { what: ExportKind, names: Vec<String> },
+    /// (empty entries keep the generated ones); `value` the user's value column, preference
+    /// columns and actions for the summary (left out: the guesses and suggestions).
+    Export {
+        what: ExportKind,
+        names: Vec<String>,
+        #[serde(default)]
+        value: crate::core::value::ValueChoice,
+    },
     /// The model as JSON, with the SHA-256 the worker took when it read the file (no file
     /// travels with this request).
     ExportModel { names: Vec<String> },
@@ -94,6 +102,10 @@ pub enum ResponseBody {
         /// The file's warnings again (a column's kind changes which apply).
         #[serde(default)]
         warnings: Vec<Warning>,
+        /// The correlations and the pair-plot sample again (a kind decides which columns
+        /// are numeric).
+        #[serde(default)]
+        explore: Option<Box<Explore>>,
     },
     Cleaned(CleanSummary),
     Swept(Box<SweepReport>),
@@ -136,6 +148,9 @@ pub struct AppliedSummary {
     pub sizes: Vec<usize>,
     /// The file the model was made from.
     pub model_source: String,
+    /// When the same file was segmented before: how its rows moved to the model's segments.
+    #[serde(default)]
+    pub comparison: Option<Box<Comparison>>,
 }
 
 /// What the page shows about a loaded file.
@@ -168,6 +183,10 @@ pub struct FileSummary {
     pub transactions: Option<(TransactionMapping, String)>,
     /// This "file" is the customers made from a transaction log: what was done.
     pub rfm: Option<RfmSummary>,
+    /// How the numeric columns move together (a sample of at most 50,000 rows) and a
+    /// sample of at most 2,000 of their rows for the pair plot, made in the worker.
+    #[serde(default)]
+    pub explore: Option<Box<Explore>>,
     /// Time to read the bytes into a table; `elapsed_ms` adds the profiling.
     pub read_ms: f64,
     pub elapsed_ms: f64,
@@ -211,6 +230,10 @@ pub struct SegmentReport {
     /// Of which the stability check.
     #[serde(default)]
     pub stability_ms: f64,
+    /// How the rows moved from the file's previous segmentation (another k, other
+    /// features, or an applied model), when there was one.
+    #[serde(default)]
+    pub comparison: Option<Comparison>,
 }
 
 /// The delimiter as the page shows it.

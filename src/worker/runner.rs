@@ -2,6 +2,8 @@
 //! between messages, and answers requests with the core.
 
 use crate::core::clean::{CleanedData, CleaningOptions, ExclusionReason};
+use crate::core::compare::{compare, Comparison, RowSegments};
+use crate::core::correlation::explore;
 use crate::core::export::{model_file_name, segmented_csv, segmented_file_name, summary_file_name, RowOutcome};
 use crate::core::ingest::{IngestOptions, Table};
 use crate::core::model::{apply_model, read_model, save_model, Provenance, SavedModel, SourceOrigin};
@@ -35,6 +37,10 @@ pub struct Runner {
     source: Option<Provenance>,
     /// Why the last cleaning failed, repeated when a step that needs it is asked for.
     clean_error: Option<String>,
+    /// The last segmentation, row by row (a fit or an applied model), with the SHA-256 of
+    /// the file it segmented: kept across new cleaning choices, k and even a new reading of
+    /// the same bytes, so the next segmentation of that file can be compared with it.
+    previous: Option<(RowSegments, String)>,
 }
 
 /// Progress sink: a stage name and a fraction in 0..=1.
@@ -76,7 +82,7 @@ impl Runner {
             RequestBody::Clean(options) => self.clean(options, progress),
             RequestBody::Sweep { k_max, seed } => self.sweep(k_max, seed, progress),
             RequestBody::Segment(options) => self.segment(options, now_ms, progress),
-            RequestBody::Export { what, names } => self.export(what, names, progress),
+            RequestBody::Export { what, names, value } => self.export(what, names, &value, progress),
             RequestBody::ExportModel { names } => self.export_model(&names, progress),
             RequestBody::ApplyModel { model_json, name, bytes, options } => self.apply_model(&model_json, name, &bytes, &options, progress),
             RequestBody::TestCrash => Err("the test crash runs only in the browser's worker".to_owned()),
@@ -92,6 +98,20 @@ impl Runner {
         self.applied = None;
         self.transactions = None;
         self.source = None;
+    }
+
+    /// A runner holding nothing but the last segmentation's rows (a new file is read into
+    /// an empty worker, but may be the same bytes segmented again).
+    pub fn fresh(&mut self) -> Self {
+        Self { previous: self.previous.take(), ..Self::default() }
+    }
+
+    /// Compares `current` with the last segmentation of the same bytes, then keeps it.
+    fn compare_with_previous(&mut self, current: RowSegments) -> Option<Comparison> {
+        let sha = self.source.as_ref()?.sha256.clone();
+        let comparison = self.previous.as_ref().filter(|(_, s)| *s == sha).and_then(|(previous, _)| compare(previous, &current));
+        self.previous = Some((current, sha));
+        comparison
     }
 
     /// The file and its cleaned matrix, or what to do first.
@@ -152,6 +172,8 @@ impl Runner {
         };
         self.cleaned = None;
         self.segmentation = None;
+        // Other customers (another mapping): nothing to compare rows with.
+        self.previous = None;
         progress("Adding up each customer's purchases", 0.0);
         let result = match aggregate(&log.table, &log.profile, mapping, options) {
             Ok(r) => r,
@@ -186,6 +208,7 @@ impl Runner {
             columns: file.profile.columns.clone(),
             suggested: CleaningOptions::suggested(&file.profile),
             warnings: file_warnings(file),
+            explore: Some(Box::new(explore(&file.table, &file.profile))),
         })
     }
 
@@ -239,11 +262,19 @@ impl Runner {
             segmentation.warnings.push(format!("the stability of the segments could not be measured: {e}"));
         }
         let stability_ms = now_ms() - started;
+        let current = row_segments(file.table.n_rows(), cleaned, &segmentation);
+        let comparison = self.compare_with_previous(current);
         self.segmentation = Some((options, segmentation.clone()));
-        Ok(ResponseBody::Segmented(Box::new(SegmentReport { segmentation, elapsed_ms: 0.0, stability_ms })))
+        Ok(ResponseBody::Segmented(Box::new(SegmentReport { segmentation, elapsed_ms: 0.0, stability_ms, comparison })))
     }
 
-    fn export(&self, what: ExportKind, names: Vec<String>, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
+    fn export(
+        &self,
+        what: ExportKind,
+        names: Vec<String>,
+        value: &crate::core::value::ValueChoice,
+        progress: ProgressSink<'_>,
+    ) -> Result<ResponseBody, String> {
         let file = self.file.as_ref().ok_or_else(no_file)?;
         progress("Writing the file", 0.0);
         if what == ExportKind::AppliedCsv {
@@ -260,9 +291,10 @@ impl Runner {
             (ExportKind::SegmentedCsv | ExportKind::AppliedCsv | ExportKind::CustomersCsv, _) => {
                 (segmented_file_name(&file.name), pipeline::export_csv(file, cleaned, segmentation, &names).map_err(|e| e.to_string())?)
             }
-            (ExportKind::SummaryCsv, _) => {
-                (summary_file_name(&file.name), pipeline::export_summary(file, segmentation, &names).map_err(|e| e.to_string())?)
-            }
+            (ExportKind::SummaryCsv, _) => (
+                summary_file_name(&file.name),
+                pipeline::export_summary_with(file, segmentation, &names, value).map_err(|e| e.to_string())?,
+            ),
         };
         Ok(ResponseBody::Exported { file_name, mime: CSV_MIME.to_owned(), bytes })
     }
@@ -303,8 +335,15 @@ impl Runner {
         let table = pipeline::read(&name, bytes, options, &mut |f| progress("Reading", f)).map_err(|e| e.to_string())?;
         progress("Applying the model", 1.0);
         let outcomes = apply_model(&table, &model).map_err(|e| format!("{name}: {e}"))?;
-        let applied = applied_summary(&name, &table, &outcomes, &model);
+        let mut applied = applied_summary(&name, &table, &outcomes, &model);
         self.source = Some(Provenance::of(&name, bytes, SourceOrigin::File));
+        // The same file segmented before (the same bytes): the model's segments against it.
+        let current = RowSegments {
+            segments: outcomes.iter().map(|o| o.segment).collect(),
+            names: model.segment_names.clone(),
+            label: format!("the saved model from {} (k = {})", model.source.file_name, model.n_clusters),
+        };
+        applied.comparison = self.compare_with_previous(current).map(Box::new);
         self.file = Some(pipeline::profile(&name, table));
         self.applied = Some((outcomes, model.segment_names));
         Ok(ResponseBody::Applied(applied))
@@ -344,6 +383,27 @@ fn applied_summary(name: &str, table: &Table, outcomes: &[RowOutcome], model: &S
         segment_names: model.segment_names.clone(),
         sizes,
         model_source: model.source.file_name.clone(),
+        comparison: None,
+    }
+}
+
+/// Each row of the file with its segment in `segmentation`, for comparing with the next.
+fn row_segments(n_rows: usize, cleaned: &CleanedData, segmentation: &Segmentation) -> RowSegments {
+    let mut segments = vec![None; n_rows];
+    for (&row, &label) in cleaned.row_of.iter().zip(&segmentation.labels) {
+        if let Some(slot) = segments.get_mut(row) {
+            *slot = Some(label);
+        }
+    }
+    RowSegments {
+        segments,
+        names: segmentation.segments.iter().map(|s| s.name.clone()).collect(),
+        label: format!(
+            "k = {} on {} feature{}",
+            segmentation.n_clusters(),
+            segmentation.feature_names.len(),
+            if segmentation.feature_names.len() == 1 { "" } else { "s" }
+        ),
     }
 }
 
@@ -422,6 +482,7 @@ fn summarise(file: &LoadedFile, size_bytes: usize) -> FileSummary {
         suggested: CleaningOptions::suggested(&file.profile),
         transactions: crate::core::rfm::guess_mapping(table, &file.profile),
         rfm: None,
+        explore: Some(Box::new(explore(table, &file.profile))),
         read_ms: 0.0,
         elapsed_ms: 0.0,
     }
@@ -443,7 +504,7 @@ pub fn handle_message(
     // A new file replaces what the worker holds: free it before reading, so the old file
     // and the new one are never in memory together.
     if let Ok(Request { body: RequestBody::LoadAttached { .. } | RequestBody::ApplyModel { .. }, .. }) = request {
-        *runner = Runner::new();
+        *runner = runner.fresh();
     }
     let attached = attached_file_bytes(&message, request.as_ref().ok().and_then(file_name_to_check).as_deref());
     let response = match request {

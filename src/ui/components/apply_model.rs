@@ -61,6 +61,7 @@ pub fn ApplyModel() -> impl IntoView {
                             if a.unplaced > 0 { format!("; {} rows could not be placed (empty segment and the reason in the download)", a.unplaced) } else { String::new() }
                         )}</p>
                         <ul>{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+                        {a.comparison.clone().map(|c| view! { <super::compare::Crosstab comparison=*c/> })}
                         <button class="download" data-testid="download-applied" on:click=move |_| actions.download(ExportKind::AppliedCsv)>
                             "Download segmented CSV"
                         </button>

@@ -36,9 +36,10 @@ pub fn ChartExport(name: &'static str, canvas: NodeRef<leptos::html::Canvas>, sv
 }
 
 /// Runs a plotters drawing into an SVG string of the given size.
-pub fn to_svg<E: std::fmt::Debug>(
+/// Whatever else the drawing returns (a chart's hits) is dropped.
+pub fn to_svg<T, E: std::fmt::Debug>(
     size: (u32, u32),
-    draw: impl FnOnce(&plotters::drawing::DrawingArea<plotters::prelude::SVGBackend<'_>, plotters::coord::Shift>) -> Result<(), E>,
+    draw: impl FnOnce(&plotters::drawing::DrawingArea<plotters::prelude::SVGBackend<'_>, plotters::coord::Shift>) -> Result<T, E>,
 ) -> Option<String> {
     use plotters::prelude::IntoDrawingArea;
     let mut out = String::new();

@@ -69,14 +69,15 @@ pub fn HoverCanvas(
         let (text, (x, y)) = hits.with(|h| h.get(i).map(|h| (h.text.clone(), h.anchor())))?;
         let s = scale();
         let (left, top) = (x / s, y / s);
-        // Near the right edge the box opens leftwards, near the top it opens downwards.
+        // The box opens towards the wider side of the chart and is no wider than that side
+        // (it stays on the chart, and on a phone's screen); near the top it opens downwards.
         let shown_width = width as f64 / s;
-        let horizontal = if left > shown_width * 0.6 { "translateX(-100%)" } else { "" };
+        let (horizontal, room) = if left > shown_width / 2.0 { ("translateX(-100%)", left) } else { ("", shown_width - left) };
         let vertical = if top < 60.0 { "translateY(12px)" } else { "translateY(calc(-100% - 8px))" };
         let lines = text.lines().map(|l| view! { <span>{l.to_owned()}</span> }).collect_view();
         Some(view! {
             <div class="chart-tooltip" data-testid="chart-tooltip" role="status"
-                style=format!("left:{left:.0}px;top:{top:.0}px;transform:{horizontal} {vertical}")>
+                style=format!("left:{left:.0}px;top:{top:.0}px;max-width:min(18rem, {:.0}px);transform:{horizontal} {vertical}", room.max(120.0))>
                 {lines}
             </div>
         })

@@ -9,7 +9,9 @@ use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
 
 use super::chart_export::{to_svg, ChartExport};
+use super::hover_canvas::HoverCanvas;
 use crate::charts::elbow::{draw_elbow, ElbowData};
+use crate::charts::hits::Hit;
 use crate::core::k_selection::KRule;
 use crate::ui::state::AppState;
 
@@ -17,17 +19,45 @@ fn fixed(v: Option<f64>, digits: usize) -> String {
     v.filter(|v| v.is_finite()).map_or_else(|| "–".to_owned(), |v| format!("{v:.digits$}"))
 }
 
-/// Draws the elbow chart of the current sweep on any backend (canvas or SVG).
+/// Draws the elbow chart of the current sweep on any backend (canvas or SVG); returns its
+/// hits, one per k with the scores of the table.
 fn draw_current<DB: plotters::prelude::DrawingBackend>(
     root: &plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
     state: AppState,
-) -> Result<(), String> {
+) -> Result<Vec<Hit>, String> {
     state.sweep.with_untracked(|sweep| {
         let Some(report) = sweep else { return Err("no sweep yet".to_owned()) };
         let s = &report.sweep;
         let ks: Vec<usize> = s.scores.iter().map(|x| x.k).collect();
         let inertia: Vec<f64> = s.scores.iter().map(|x| x.inertia).collect();
         let silhouette: Vec<f64> = s.scores.iter().map(|x| x.silhouette.unwrap_or(f64::NAN)).collect();
+        let details: Vec<String> = s
+            .scores
+            .iter()
+            .map(|x| {
+                let mut lines = Vec::new();
+                if let Some(v) = x.calinski_harabasz.filter(|v| v.is_finite()) {
+                    lines.push(format!("Calinski–Harabasz: {v:.1}"));
+                }
+                if let Some(v) = x.davies_bouldin.filter(|v| v.is_finite()) {
+                    lines.push(format!("Davies–Bouldin: {v:.3}"));
+                }
+                match (x.gap, x.gap_se) {
+                    (Some(g), Some(se)) => lines.push(format!("Gap: {g:.3} ± {se:.3}")),
+                    (Some(g), None) => lines.push(format!("Gap: {g:.3}")),
+                    _ => {}
+                }
+                match (x.stability, x.stability_min) {
+                    (Some(m), Some(l)) => lines.push(format!("Stability: {m:.2} (least {l:.2})")),
+                    (Some(m), None) => lines.push(format!("Stability: {m:.2}")),
+                    _ => {}
+                }
+                if let Some(v) = x.valley {
+                    lines.push(format!("Density between neighbours: {:.0}%", 100.0 * v));
+                }
+                lines.join("\n")
+            })
+            .collect();
         let data = ElbowData {
             ks: &ks,
             inertia: &inertia,
@@ -35,6 +65,7 @@ fn draw_current<DB: plotters::prelude::DrawingBackend>(
             knee: s.knee,
             recommended: s.recommendation.as_ref().map(|r| r.k),
             rule: s.recommendation.as_ref().map(|r| r.rule.label()),
+            details: &details,
         };
         draw_elbow(root, &data).map_err(|e| format!("{e:?}"))
     })
@@ -45,6 +76,7 @@ pub fn KChoice() -> impl IntoView {
     let state = expect_context::<AppState>();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let drawn = RwSignal::new(false);
+    let hits = RwSignal::new(Vec::<Hit>::new());
 
     Effect::new(move |_| {
         let Some(canvas) = canvas.get() else { return };
@@ -55,8 +87,9 @@ pub fn KChoice() -> impl IntoView {
             }
             let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
             match draw_current(&backend.into_drawing_area(), state) {
-                Ok(()) => {
+                Ok(found) => {
                     // The chart may have been removed since (a new file): nothing to mark.
+                    let _ = hits.try_set(found);
                     let _ = drawn.try_set(true);
                 }
                 Err(e) => state.error.set(Some(format!("could not draw the elbow chart: {e}"))),
@@ -101,13 +134,12 @@ pub fn KChoice() -> impl IntoView {
                     }
                 }))}
                 <ChartExport name="elbow" canvas=canvas svg=svg/>
-                <canvas node_ref=canvas width="720" height="360" data-testid="chart-elbow"
-                    data-drawn=move || drawn.get().to_string() role="img"
-                    aria-label=move || state.sweep.with(|s| s.as_ref().map_or_else(String::new, |r| format!(
-                        "Elbow chart of inertia and silhouette for k = 2 to {}{}",
+                <HoverCanvas node_ref=canvas hits=hits width=720 height=360 test_id="chart-elbow" drawn=drawn
+                    label=Signal::derive(move || state.sweep.with(|s| s.as_ref().map_or_else(String::new, |r| format!(
+                        "Elbow chart of inertia and silhouette for k = 2 to {}{}; the arrow keys read each k's scores",
                         r.sweep.scores.last().map_or(0, |x| x.k),
                         r.sweep.knee.map_or_else(String::new, |k| format!("; the knee is at k = {k}"))
-                    )))></canvas>
+                    ))))/>
                 <div class="table-scroll" tabindex="0" aria-label="Scores for each k">
                     <table data-testid="k-metrics" class="k-metrics">
                         <caption>{move || state.sweep.with(|s| s.as_ref().map_or_else(String::new, |r| format!(

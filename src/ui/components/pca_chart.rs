@@ -8,7 +8,10 @@ use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
 
 use super::chart_export::{to_svg, ChartExport};
+use super::hover_canvas::HoverCanvas;
+use crate::charts::hits::Hit;
 use crate::charts::scatter::{draw_scatter, ScatterData};
+use crate::core::pipeline::segment_names;
 use crate::ui::state::AppState;
 
 /// Axis titles: the components with the share of the variance each explains.
@@ -20,16 +23,23 @@ fn axis_labels(state: AppState) -> (String, String) {
     })
 }
 
-/// Draws the PCA map of the current segmentation on any backend (canvas or SVG).
+/// Features a point's tooltip lists on the map (the first ones of the segmentation).
+const TOOLTIP_FEATURES: usize = 6;
+
+/// Draws the PCA map of the current segmentation on any backend (canvas or SVG); returns
+/// the hits (each customer with its values in the data's units, not on the components).
 fn draw_current<DB: plotters::prelude::DrawingBackend>(
     root: &plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
     state: AppState,
-) -> Result<(), String> {
+) -> Result<Vec<Hit>, String> {
     let (x_label, y_label) = axis_labels(state);
     state.report.with_untracked(|report| {
         let Some(report) = report else { return Err("no segments yet".to_owned()) };
         let s = &report.segmentation;
         let Some(pca) = &s.pca else { return Err("no PCA map for two features or fewer".to_owned()) };
+        let means: Vec<f64> = s.segments.iter().flat_map(|seg| seg.features.iter().map(|f| f.mean)).collect();
+        let names = segment_names(s, &state.segment_names.get_untracked());
+        let shown: Vec<usize> = (0..s.feature_names.len().min(TOOLTIP_FEATURES)).collect();
         let data = ScatterData {
             values: &pca.points,
             n_features: 2,
@@ -40,6 +50,12 @@ fn draw_current<DB: plotters::prelude::DrawingBackend>(
             y: 1,
             x_label: &x_label,
             y_label: &y_label,
+            ids: &s.chart_ids,
+            segment_names: &names,
+            detail_names: &s.feature_names,
+            detail_values: &s.chart_values,
+            detail_centers: &means,
+            detail_shown: &shown,
         };
         draw_scatter(root, &data).map_err(|e| format!("{e:?}"))
     })
@@ -50,6 +66,7 @@ pub fn PcaChart() -> impl IntoView {
     let state = expect_context::<AppState>();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let drawn = RwSignal::new(false);
+    let hits = RwSignal::new(Vec::<Hit>::new());
     let has_map = move || state.report.with(|r| r.as_ref().is_some_and(|r| r.segmentation.pca.is_some()));
     let labels = move || {
         state.report.track();
@@ -59,12 +76,14 @@ pub fn PcaChart() -> impl IntoView {
     Effect::new(move |_| {
         let Some(canvas) = canvas.get() else { return };
         state.report.track();
+        state.segment_names.track();
         defer(move || {
             if state.report.with_untracked(Option::is_none) {
                 return; // cleared since: nothing to draw
             }
             let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
-            if draw_current(&backend.into_drawing_area(), state).is_ok() {
+            if let Ok(found) = draw_current(&backend.into_drawing_area(), state) {
+                let _ = hits.try_set(found);
                 let _ = drawn.try_set(true);
             }
         });
@@ -76,9 +95,8 @@ pub fn PcaChart() -> impl IntoView {
             <figure class="chart">
                 <figcaption>"Map of the segments: the two directions along which customers differ most (principal components of the scaled features). "
                     <ChartExport name="pca" canvas=canvas svg=svg/></figcaption>
-                <canvas node_ref=canvas width="760" height="480" data-testid="chart-pca"
-                    data-drawn=move || drawn.get().to_string() role="img"
-                    aria-label=move || { let (x, y) = labels(); format!("PCA map of the segments: {y} against {x}, centres marked with crosses") }></canvas>
+                <HoverCanvas node_ref=canvas hits=hits width=760 height=480 test_id="chart-pca" drawn=drawn
+                    label=Signal::derive(move || { let (x, y) = labels(); format!("PCA map of the segments: {y} against {x}, centres marked with crosses; the arrow keys read the centres, then each customer") })/>
             </figure>
         </Show>
     }

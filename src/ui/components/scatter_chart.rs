@@ -7,7 +7,10 @@ use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
 
 use super::chart_export::{to_svg, ChartExport};
+use super::hover_canvas::HoverCanvas;
+use crate::charts::hits::Hit;
 use crate::charts::scatter::{draw_scatter, ScatterData};
+use crate::core::pipeline::segment_names;
 use crate::ui::state::AppState;
 
 /// A `<select>` of the segmentation's features bound to `selected`.
@@ -36,16 +39,18 @@ fn AxisSelect(label: &'static str, test_id: &'static str, selected: RwSignal<usi
 }
 
 /// Draws the scatter of the current segmentation and axes on any backend: the canvas, or
-/// SVG for the download.
+/// SVG for the download; returns the hits (each customer with the two values drawn).
 fn draw_current<DB: plotters::prelude::DrawingBackend>(
     root: &plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
     state: AppState,
-) -> Result<(), String> {
+) -> Result<Vec<Hit>, String> {
     let (x, y) = (state.x_feature.get_untracked(), state.y_feature.get_untracked());
     state.report.with_untracked(|report| {
         let Some(report) = report else { return Err("no segments yet".to_owned()) };
         let s = &report.segmentation;
         let centers: Vec<f64> = s.segments.iter().flat_map(|seg| seg.features.iter().map(|f| f.mean)).collect();
+        let names = segment_names(s, &state.segment_names.get_untracked());
+        let shown = if x == y { vec![x] } else { vec![x, y] };
         let data = ScatterData {
             values: &s.chart_values,
             n_features: s.feature_names.len(),
@@ -56,6 +61,12 @@ fn draw_current<DB: plotters::prelude::DrawingBackend>(
             y,
             x_label: s.feature_names.get(x).map_or("", String::as_str),
             y_label: s.feature_names.get(y).map_or("", String::as_str),
+            ids: &s.chart_ids,
+            segment_names: &names,
+            detail_names: &s.feature_names,
+            detail_values: &s.chart_values,
+            detail_centers: &centers,
+            detail_shown: &shown,
         };
         draw_scatter(root, &data).map_err(|e| format!("{e:?}"))
     })
@@ -66,20 +77,23 @@ pub fn ScatterChart() -> impl IntoView {
     let state = expect_context::<AppState>();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let drawn = RwSignal::new(false);
+    let hits = RwSignal::new(Vec::<Hit>::new());
 
     Effect::new(move |_| {
         let Some(canvas) = canvas.get() else { return };
         state.x_feature.track();
         state.y_feature.track();
         state.report.track();
+        state.segment_names.track();
         defer(move || {
             if state.report.with_untracked(Option::is_none) {
                 return; // cleared since: nothing to draw
             }
             let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
             match draw_current(&backend.into_drawing_area(), state) {
-                Ok(()) => {
+                Ok(found) => {
                     // The chart may have been removed since (a new file): nothing to mark.
+                    let _ = hits.try_set(found);
                     let _ = drawn.try_set(true);
                 }
                 Err(e) => state.error.set(Some(format!("could not draw the chart: {e}"))),
@@ -95,22 +109,22 @@ pub fn ScatterChart() -> impl IntoView {
                 <AxisSelect label="Vertical axis" test_id="y-select" selected=state.y_feature/>
                 <ChartExport name="scatter" canvas=canvas svg=svg/>
             </div>
-            <canvas
+            <HoverCanvas
                 node_ref=canvas
-                width="760"
-                height="480"
-                data-testid="chart-scatter"
-                data-drawn=move || drawn.get().to_string()
-                role="img"
-                aria-label=move || {
+                hits=hits
+                width=760
+                height=480
+                test_id="chart-scatter"
+                drawn=drawn
+                label=Signal::derive(move || {
                     let names = state.report.with(|r| r.as_ref().map(|r| r.segmentation.feature_names.clone()).unwrap_or_default());
                     format!(
-                        "Scatter of {} against {}, coloured by segment, centres marked with crosses",
+                        "Scatter of {} against {}, coloured by segment, centres marked with crosses; the arrow keys read the centres, then each customer",
                         names.get(state.y_feature.get()).cloned().unwrap_or_default(),
                         names.get(state.x_feature.get()).cloned().unwrap_or_default()
                     )
-                }
-            ></canvas>
+                })
+            />
         </div>
     }
 }

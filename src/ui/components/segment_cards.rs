@@ -1,6 +1,8 @@
 //! A card per segment (`segment-card`): its name (editable, `segment-name`; the name flows
-//! into every export), size and share, a sentence on what sets it apart, and each feature's
-//! mean and median beside the whole's, in the data's own units.
+//! into every export), size and share, a sentence on what sets it apart, the product or
+//! category it over-indexes on most (`preferences`, `data-top` the column), a suggested
+//! action (editable, `segment-action`, `data-rule`; into the summary export), and each
+//! feature's mean and median beside the whole's, in the data's own units.
 
 use crate::core::stability::StabilityLevel;
 use leptos::prelude::*;
@@ -9,6 +11,8 @@ use crate::charts::palette::segment_css;
 use crate::core::clean::format_value;
 use crate::core::pipeline::Segmentation;
 use crate::ui::state::AppState;
+
+use super::value_share::resolved;
 
 /// Features listed on a card at most (beyond, the ones that differ most).
 const CARD_FEATURES: usize = 12;
@@ -29,6 +33,13 @@ fn SegmentCard(segmentation: Segmentation, index: usize) -> impl IntoView {
     };
     let generated = segment.name.clone();
     let label = format!("Name of segment {}", index + 1);
+    // Preferences and the suggested action follow the value and spend columns in use.
+    let values = StoredValue::new(segmentation.values.clone());
+    let action_label = format!("Action for segment {} (yours, or the suggestion)", index + 1);
+    let suggested = move || {
+        let (value, prefs) = resolved(state);
+        values.with_value(|v| v.actions(&value, &prefs).into_iter().nth(index))
+    };
     // A wide file: the features that set this segment apart most, not a table of hundreds.
     let mut shown: Vec<(&crate::core::segments::OverallFeature, &crate::core::segments::FeatureInSegment)> =
         segmentation.overall.iter().zip(&segment.features).collect();
@@ -79,6 +90,29 @@ fn SegmentCard(segmentation: Segmentation, index: usize) -> impl IntoView {
                     });
                 }></textarea>
             <p class="segment-summary">{segment.summary.clone()}</p>
+            {move || {
+                let (_, prefs) = resolved(state);
+                values.with_value(|v| {
+                    let sentence = v.preference_sentence(index, &prefs)?;
+                    let top = v.preferences(index, &prefs).into_iter().next().map(|p| p.name).unwrap_or_default();
+                    Some(view! { <p class="preferences" data-testid="preferences" data-top=top>{sentence}</p> })
+                })
+            }}
+            <label class="segment-action-label">
+                "Action"
+                <textarea class="segment-action" data-testid="segment-action" aria-label=action_label rows="3"
+                    data-rule=move || suggested().map_or("", |a| a.rule.as_str())
+                    prop:value=move || state.segment_actions.with(|a| a.get(index).filter(|s| !s.is_empty()).cloned())
+                        .unwrap_or_else(|| suggested().map(|a| a.text).unwrap_or_default())
+                    on:change=move |ev| {
+                        let text = event_target_value(&ev);
+                        state.segment_actions.update(|actions| {
+                            if let Some(slot) = actions.get_mut(index) {
+                                *slot = text;
+                            }
+                        });
+                    }></textarea>
+            </label>
             {segmentation.stability_of(index).map(|j| {
                 let level = StabilityLevel::of(j);
                 let class = format!("stability stability-{}", match level {

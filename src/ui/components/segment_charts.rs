@@ -9,6 +9,8 @@ use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
 
 use super::chart_export::{to_svg, ChartExport};
+use super::hover_canvas::HoverCanvas;
+use crate::charts::hits::Hit;
 use crate::charts::segments::{draw_distribution, draw_heatmap, draw_sizes};
 use crate::core::pipeline::segment_names;
 use crate::ui::state::AppState;
@@ -27,15 +29,15 @@ fn draw_into<DB: plotters::prelude::DrawingBackend>(
     which: Which,
     state: AppState,
     feature: usize,
-) -> Result<(), String> {
+) -> Result<Vec<Hit>, String> {
     state.report.with_untracked(|r| {
         let Some(r) = r else { return Err("no segments yet".to_owned()) };
         let s = &r.segmentation;
         let names = segment_names(s, &state.segment_names.get_untracked());
         match which {
             Which::Sizes => draw_sizes(root, s, &names),
-            Which::Heatmap => draw_heatmap(root, s),
-            Which::Distribution => draw_distribution(root, s, feature),
+            Which::Heatmap => draw_heatmap(root, s, &names),
+            Which::Distribution => draw_distribution(root, s, feature, &names),
         }
         .map_err(|e| format!("{e:?}"))
     })
@@ -46,6 +48,7 @@ fn SegmentChart(which: Which, name: &'static str, caption: &'static str, feature
     let state = expect_context::<AppState>();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let drawn = RwSignal::new(false);
+    let hits = RwSignal::new(Vec::<Hit>::new());
     Effect::new(move |_| {
         let Some(canvas) = canvas.get() else { return };
         state.report.track();
@@ -57,8 +60,9 @@ fn SegmentChart(which: Which, name: &'static str, caption: &'static str, feature
             }
             let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
             match draw_into(&backend.into_drawing_area(), which, state, f) {
-                Ok(()) => {
+                Ok(found) => {
                     // The chart may have been removed since (a new file): nothing to mark.
+                    let _ = hits.try_set(found);
                     let _ = drawn.try_set(true);
                 }
                 Err(e) => state.error.set(Some(format!("could not draw the {name} chart: {e}"))),
@@ -69,8 +73,8 @@ fn SegmentChart(which: Which, name: &'static str, caption: &'static str, feature
     view! {
         <figure class="chart">
             <figcaption>{caption} " " <ChartExport name=name canvas=canvas svg=svg/></figcaption>
-            <canvas node_ref=canvas width=SIZE.0.to_string() height=SIZE.1.to_string() data-testid=format!("chart-{name}")
-                data-drawn=move || drawn.get().to_string() role="img" aria-label=caption></canvas>
+            <HoverCanvas node_ref=canvas hits=hits width=SIZE.0 height=SIZE.1 test_id=format!("chart-{name}") drawn=drawn
+                label=format!("{caption} The arrow keys read each segment's numbers.")/>
         </figure>
     }
 }
