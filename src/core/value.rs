@@ -36,7 +36,9 @@
 //! | grow | low value otherwise | cross-sell at a low cost per contact |
 //! | maintain | anything else | regular campaigns |
 //!
-//! Columns that are absent simply never fire their rule. Every text starts "Suggested:"; the
+//! When the value is an income column (the file has no spend column), "value" in these
+//! rules is the index of the spend-like columns (a spending score) and the income index is
+//! the value's. Columns that are absent simply never fire their rule. Every text starts "Suggested:"; the
 //! user edits it on the card and the edit goes into the summary export.
 
 use serde::{Deserialize, Serialize};
@@ -509,15 +511,24 @@ impl SegmentValues {
         let word = self.value_word(value);
         // The percentages the chart shows (they add to 100).
         let (cp, vp) = shares.as_ref().map_or_else(Default::default, |sh| (rounded_percents(&sh.customers), rounded_percents(&sh.value)));
+        // An income column as the value (no spend column in the file) says what customers
+        // earn, not what they spend: the spending side is then read from the spend-like
+        // columns (a spending score), and the value's ratio is the income index.
+        let value_is_income =
+            !value.is_empty() && value.iter().all(|&c| self.columns.iter().any(|col| col.column == c && role(&col.name) == Role::Income));
         (0..self.n_segments())
             .map(|s| {
-                let ratio = shares.as_ref().and_then(|sh| {
+                let share_ratio = shares.as_ref().and_then(|sh| {
                     let c = *sh.customers.get(s)?;
                     (c > 0.0).then(|| sh.value.get(s).copied().unwrap_or(0.0) / c)
                 });
+                let (ratio, income) = if value_is_income {
+                    (self.role_index(s, Role::Money, true, value).map(|i| i / 100.0), share_ratio.map(|r| r * 100.0))
+                } else {
+                    (share_ratio, self.role_index(s, Role::Income, false, value))
+                };
                 let recency = self.role_index(s, Role::Recency, false, value);
                 let frequency = self.role_index(s, Role::Frequency, true, value);
-                let income = self.role_index(s, Role::Income, false, value);
                 let top = self
                     .preferences(s, prefs)
                     .into_iter()

@@ -130,6 +130,17 @@ fn actions_follow_the_segments_profiles() {
 }
 
 #[test]
+fn with_income_as_the_value_the_spending_score_says_who_spends() {
+    // The built-in sample's shape: no spend column, so income is the value; a spending score
+    // says who spends. Segment 0 earns much and spends little: upsell, not "reward".
+    let csv = "Annual Income (k$),Spending Score (1-100)\n90,15\n92,20\n30,80\n28,85\n60,50\n58,50\n";
+    let v = values_of(csv, &[0, 0, 1, 1, 2, 2], 3);
+    assert_eq!(names(&v, &v.value_columns), ["Annual Income (k$)"]);
+    let rules: Vec<ActionRule> = v.actions.iter().map(|a| a.rule).collect();
+    assert_eq!(rules, [ActionRule::Upsell, ActionRule::RewardRetain, ActionRule::Maintain]);
+}
+
+#[test]
 fn the_summary_export_carries_value_shares_indices_and_the_users_actions() {
     use crate::core::clean::CleaningOptions;
     use crate::core::pipeline::{clean, export_summary_with, load, segment, SegmentOptions};

@@ -40,7 +40,8 @@ fn SegmentCard(segmentation: Segmentation, index: usize) -> impl IntoView {
         let (value, prefs) = resolved(state);
         values.with_value(|v| v.actions(&value, &prefs).into_iter().nth(index))
     };
-    // A wide file: the features that set this segment apart most, not a table of hundreds.
+    // The features that separate the segments most (η²) lead; a wide file shows those that
+    // set this segment apart most, not a table of hundreds.
     let mut shown: Vec<(&crate::core::segments::OverallFeature, &crate::core::segments::FeatureInSegment)> =
         segmentation.overall.iter().zip(&segment.features).collect();
     let hidden = shown.len().saturating_sub(CARD_FEATURES);
@@ -48,6 +49,8 @@ fn SegmentCard(segmentation: Segmentation, index: usize) -> impl IntoView {
         shown.sort_by(|a, b| b.1.z.abs().total_cmp(&a.1.z.abs()));
         shown.truncate(CARD_FEATURES);
     }
+    let rank = |name: &str| segmentation.separation.iter().position(|s| s.name == name).unwrap_or(usize::MAX);
+    shown.sort_by_key(|(o, _)| rank(&o.name));
     let rows = shown
         .into_iter()
         .map(|(o, f)| {
