@@ -7,11 +7,11 @@ use super::components::correlation::CorrelationView;
 use super::components::pair_plot::PairPlot;
 use super::components::value_share::ValueShare;
 use super::components::{
-    apply_model::ApplyModel, cleaning_controls::CleaningControls, compare::Compare, cleaning_report::CleaningReportView, download_button::DownloadButton,
-    file_info::FileInfo, file_picker::FilePicker, k_choice::KChoice, later::Later, pca_chart::PcaChart, preview_table::PreviewTable,
-    profile_table::ProfileTable, run_controls::RunControls, scatter_chart::ScatterChart, segment_cards::SegmentCards,
-    segment_charts::SegmentCharts, segment_sizes::SegmentSizes, separation::Separation, status_line::StatusLine,
-    transactions::Transactions,
+    apply_model::ApplyModel, cleaning_controls::CleaningControls, cleaning_report::CleaningReportView, compare::Compare,
+    download_button::DownloadButton, file_info::FileInfo, file_picker::FilePicker, k_choice::KChoice, later::Later, pca_chart::PcaChart,
+    preview_table::PreviewTable, profile_table::ProfileTable, run_controls::RunControls, scatter_chart::ScatterChart,
+    segment_cards::SegmentCards, segment_charts::SegmentCharts, segment_sizes::SegmentSizes, separation::Separation,
+    status_line::StatusLine, transactions::Transactions,
 };
 use super::settings;
 use super::state::{Actions, AppState};
