@@ -129,7 +129,13 @@ describe("real customer files from ../shared/data", () => {
       const { recommended, names } = await journey(page, cut);
       console.log(`Mall cut: k = ${recommended}: ${names.join(" | ")}`);
       assert.equal(recommended, 5, "the five well-known groups");
-      assert.ok(names.some((n) => n.includes("High income") && n.includes("high spending")), `names: ${names.join(" | ")}`);
+      // The five usual readings, each once (traits in either order: the more separating first).
+      const has = (a, b) => (n) => n.toLowerCase().includes(a) && n.toLowerCase().includes(b);
+      for (const [a, b] of [["high income", "high spending"], ["high income", "low spending"], ["low income", "high spending"], ["low income", "low spending"]]) {
+        assert.equal(names.filter(has(a, b)).length, 1, `one ${a} · ${b}: ${names.join(" | ")}`);
+      }
+      assert.equal(names.filter((n) => n.startsWith("Middle of the pack")).length, 1, `one middle: ${names.join(" | ")}`);
+      assert.equal(new Set(names).size, names.length, "all names distinct");
       const out = await downloadCsv(page);
       assert.equal(dataRows(out).length, 200);
       assert.deepEqual(foreignRequests(record), [], "every request stays on 127.0.0.1");
