@@ -64,7 +64,7 @@ pub fn gaussian(rng: &mut impl RngCore) -> f64 {
 /// (current, previous, best run's), the k-means++ running minima and cumulative sums, and
 /// Hamerly's two bounds per row.
 pub fn peak_bytes_estimate(n: usize, d: usize, algorithm: Algorithm) -> usize {
-    let per_row = 2 * d + 3 + 2 + if algorithm.resolve() == Algorithm::Hamerly { 2 } else { 0 };
+    let per_row = 2 * d + 3 + 2 + if algorithm.keeps_bounds() { 2 } else { 0 };
     8 * n * per_row
 }
 

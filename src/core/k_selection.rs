@@ -318,56 +318,129 @@ pub(crate) fn sweep_with_limit(
     exact_max_rows: usize,
     checks: &SweepChecks,
 ) -> Result<Sweep, KSelectionError> {
-    let (start, end) = (*k_range.start(), *k_range.end());
-    if start == 0 || start > end {
-        return Err(KSelectionError::EmptyRange { start, end });
+    let setup = SweepSetup::new(data, d, k_range, base, checks, exact_max_rows)?;
+    let mut outcomes = Vec::with_capacity(setup.n_k());
+    for (index, k) in setup.ks().enumerate() {
+        let outcome = setup.one_k(k, &mut *progress);
+        // The sequential loop stops at the first k that cannot be fitted.
+        let stop = outcome.result.is_err();
+        outcomes.push(outcome);
+        if stop && index > 0 {
+            break;
+        }
     }
-    let n_k = end - start + 1;
-    let mut scores = Vec::with_capacity(n_k);
-    let mut warnings = Vec::new();
-    let mut silhouette_rows = 0;
-    let reference = checks.gap.as_ref().map(|o| GapReference::new(data, d, &GapOptions { seed: base.seed, ..o.clone() }));
-    let gap_one = match &reference {
-        Some(r) => Some(r.score(1, total_sum_of_squares(data, d)).map_err(|source| KSelectionError::Fit { k: 1, source })?),
-        None => None,
-    };
-    let mut stability_basis = None;
-    let mut last_fit = FitProgress { run: 0, n_runs: 1, iteration: 0, max_iterations: 1, center_shift: 0.0 };
-    for (index, k) in k_range.enumerate() {
-        let params = KMeansParams { n_clusters: k, ..base.clone() };
+    setup.combine(outcomes)
+}
+
+/// What every k of a sweep shares, built the same way by every worker from the same
+/// inputs (the gap statistic's reference sets are seeded): [`SweepSetup::one_k`] then gives
+/// the same [`KOutcome`] wherever it runs, and [`SweepSetup::combine`] reads the outcomes
+/// in k order, so a sweep split across any number of workers is the sequential one bit for
+/// bit.
+pub struct SweepSetup<'a> {
+    data: &'a [f64],
+    d: usize,
+    start: usize,
+    end: usize,
+    base: KMeansParams,
+    checks: SweepChecks,
+    exact_max_rows: usize,
+    reference: Option<GapReference>,
+}
+
+/// One k of a sweep: its scores, or why it could not be fitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KOutcome {
+    pub k: usize,
+    pub result: Result<KResult, KFailure>,
+}
+
+/// A fitted k's scores, and what the sweep reports of how they were made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KResult {
+    pub score: KScore,
+    pub silhouette_rows: usize,
+    pub stability_basis: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Why a k has no scores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum KFailure {
+    Cancelled,
+    /// The fit failed.
+    Fit(KMeansError),
+    /// A fit of the gap statistic's reference sets failed.
+    Gap(KMeansError),
+}
+
+impl<'a> SweepSetup<'a> {
+    /// Checks the range and draws the gap statistic's reference sets (when checked).
+    pub fn new(
+        data: &'a [f64],
+        d: usize,
+        k_range: RangeInclusive<usize>,
+        base: &KMeansParams,
+        checks: &SweepChecks,
+        exact_max_rows: usize,
+    ) -> Result<Self, KSelectionError> {
+        let (start, end) = (*k_range.start(), *k_range.end());
+        if start == 0 || start > end {
+            return Err(KSelectionError::EmptyRange { start, end });
+        }
+        let reference = checks.gap.as_ref().map(|o| GapReference::new(data, d, &GapOptions { seed: base.seed, ..o.clone() }));
+        Ok(Self { data, d, start, end, base: base.clone(), checks: checks.clone(), exact_max_rows, reference })
+    }
+
+    /// The ks swept, in order.
+    pub fn ks(&self) -> RangeInclusive<usize> {
+        self.start..=self.end
+    }
+
+    pub fn n_k(&self) -> usize {
+        self.end - self.start + 1
+    }
+
+    /// Fits and scores one k (`progress` returning `false` cancels).
+    pub fn one_k(&self, k: usize, progress: &mut dyn FnMut(SweepProgress) -> bool) -> KOutcome {
+        KOutcome { k, result: self.score_k(k, progress) }
+    }
+
+    fn score_k(&self, k: usize, progress: &mut dyn FnMut(SweepProgress) -> bool) -> Result<KResult, KFailure> {
+        let (data, d, n_k) = (self.data, self.d, self.n_k());
+        let index = k.saturating_sub(self.start);
+        let mut last_fit = FitProgress { run: 0, n_runs: 1, iteration: 0, max_iterations: 1, center_shift: 0.0 };
+        let params = KMeansParams { n_clusters: k, ..self.base.clone() };
         let mut hook = |fit: FitProgress| {
             last_fit = fit;
             progress(SweepProgress { k, index, n_k, fit, checks: None })
         };
         let fit = match fit_with_progress(data, d, &params, &mut hook) {
             Ok(fit) => fit,
-            Err(KMeansError::Cancelled) => return Err(KSelectionError::Cancelled),
-            Err(e @ (KMeansError::TooFewRows { .. } | KMeansError::TooFewDistinctRows { .. })) if index > 0 => {
-                warnings.push(format!("the search stopped before k = {k}: {e}"));
-                break;
-            }
-            Err(source) => return Err(KSelectionError::Fit { k, source }),
+            Err(KMeansError::Cancelled) => return Err(KFailure::Cancelled),
+            Err(e) => return Err(KFailure::Fit(e)),
         };
-        let (silhouette, rows) = silhouette_sampled(data, d, &fit.labels, exact_max_rows, base.seed);
-        silhouette_rows = rows;
+        let (silhouette, silhouette_rows) = silhouette_sampled(data, d, &fit.labels, self.exact_max_rows, self.base.seed);
         let valley = modality::valley_between(data, d, &fit.labels, &fit.centers, k);
-        let gap = match &reference {
-            Some(r) => Some(r.score(k, fit.inertia).map_err(|source| KSelectionError::Fit { k, source })?),
+        let gap = match &self.reference {
+            Some(r) => Some(r.score(k, fit.inertia).map_err(KFailure::Gap)?),
             None => None,
         };
         if !progress(SweepProgress { k, index, n_k, fit: last_fit, checks: Some(0.2) }) {
-            return Err(KSelectionError::Cancelled);
+            return Err(KFailure::Cancelled);
         }
-        let stability = match &checks.stability {
+        let mut warnings = Vec::new();
+        let mut stability_basis = None;
+        let stability = match &self.checks.stability {
             Some(o) => {
-                let options = StabilityOptions { seed: base.seed, ..o.clone() };
+                let options = StabilityOptions { seed: self.base.seed, ..o.clone() };
                 let mut hook = |f: f64| progress(SweepProgress { k, index, n_k, fit: last_fit, checks: Some(0.2 + 0.8 * f) });
                 match segment_stability(data, d, &fit.labels, k, &options, &mut hook) {
                     Ok(s) => {
                         stability_basis = Some(s.basis());
                         Some(s)
                     }
-                    Err(StabilityError::Cancelled) => return Err(KSelectionError::Cancelled),
+                    Err(StabilityError::Cancelled) => return Err(KFailure::Cancelled),
                     Err(e) => {
                         warnings.push(format!("k = {k}: {e}"));
                         None
@@ -376,7 +449,7 @@ pub(crate) fn sweep_with_limit(
             }
             None => None,
         };
-        scores.push(KScore {
+        let score = KScore {
             k,
             inertia: fit.inertia,
             silhouette,
@@ -388,26 +461,62 @@ pub(crate) fn sweep_with_limit(
             stability: stability.as_ref().and_then(Stability::mean),
             stability_min: stability.as_ref().and_then(Stability::min),
             valley,
-        });
+        };
+        Ok(KResult { score, silhouette_rows, stability_basis, warnings })
     }
-    let ks: Vec<usize> = scores.iter().map(|s| s.k).collect();
-    let inertia: Vec<f64> = scores.iter().map(|s| s.inertia).collect();
-    let knee = knee(&ks, &inertia);
-    let recommendation = recommend(&scores, knee);
-    let n = data.len().checked_div(d).unwrap_or(0);
-    Ok(Sweep {
-        scores,
-        silhouette_rows,
-        silhouette_exact: silhouette_rows == n,
-        knee,
-        recommendation,
-        warnings,
-        sample_rows: None,
-        total_rows: n,
-        n_runs: base.n_runs,
-        gap_one,
-        stability_basis,
-    })
+
+    /// The sweep from its ks' outcomes, read in k order (any outcome past the first k that
+    /// could not be fitted is not read: the sequential sweep stops there).
+    pub fn combine(&self, mut outcomes: Vec<KOutcome>) -> Result<Sweep, KSelectionError> {
+        let data = self.data;
+        let d = self.d;
+        outcomes.sort_by_key(|o| o.k);
+        let gap_one = match &self.reference {
+            Some(r) => Some(r.score(1, total_sum_of_squares(data, d)).map_err(|source| KSelectionError::Fit { k: 1, source })?),
+            None => None,
+        };
+        let mut scores = Vec::with_capacity(outcomes.len());
+        let mut warnings = Vec::new();
+        let mut silhouette_rows = 0;
+        let mut stability_basis = None;
+        for (index, outcome) in outcomes.into_iter().enumerate() {
+            let k = outcome.k;
+            match outcome.result {
+                Ok(r) => {
+                    silhouette_rows = r.silhouette_rows;
+                    if r.stability_basis.is_some() {
+                        stability_basis = r.stability_basis;
+                    }
+                    warnings.extend(r.warnings);
+                    scores.push(r.score);
+                }
+                Err(KFailure::Cancelled) => return Err(KSelectionError::Cancelled),
+                Err(KFailure::Fit(e @ (KMeansError::TooFewRows { .. } | KMeansError::TooFewDistinctRows { .. }))) if index > 0 => {
+                    warnings.push(format!("the search stopped before k = {k}: {e}"));
+                    break;
+                }
+                Err(KFailure::Fit(source) | KFailure::Gap(source)) => return Err(KSelectionError::Fit { k, source }),
+            }
+        }
+        let ks: Vec<usize> = scores.iter().map(|s| s.k).collect();
+        let inertia: Vec<f64> = scores.iter().map(|s| s.inertia).collect();
+        let knee = knee(&ks, &inertia);
+        let recommendation = recommend(&scores, knee);
+        let n = data.len().checked_div(d).unwrap_or(0);
+        Ok(Sweep {
+            scores,
+            silhouette_rows,
+            silhouette_exact: silhouette_rows == n,
+            knee,
+            recommendation,
+            warnings,
+            sample_rows: None,
+            total_rows: n,
+            n_runs: self.base.n_runs,
+            gap_one,
+            stability_basis,
+        })
+    }
 }
 
 /// The knee of a convex decreasing curve `y(k)` by Kneedle (see the module docs), or

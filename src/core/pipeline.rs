@@ -8,7 +8,7 @@ use thiserror::Error;
 use super::clean::{clean_table, CleanError, CleanedData, CleaningOptions, OptionsError};
 use super::export::{segmented_csv, summary_csv_with, ExportError, RowOutcome};
 use super::ingest::{parse_csv_with_progress, IngestError, IngestOptions, Table};
-use super::k_selection::{self, KRule, KSelectionError, Sweep, SweepChecks};
+use super::k_selection::{self, KOutcome, KRule, KSelectionError, Sweep, SweepChecks, SweepSetup};
 use super::kmeans::{self, KMeansError, KMeansParams};
 use super::profile::{profile_column, profile_columns, select_quantile, ColumnKind, TableProfile};
 use super::projection::{pca, pca_2d};
@@ -199,8 +199,23 @@ fn chart_ids(file: &LoadedFile, cleaned: &CleanedData, chart_rows: &[usize]) -> 
 
 /// Fits K-Means on the cleaned matrix and summarises the segments in the data's units.
 pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOptions) -> Result<Segmentation, PipelineError> {
-    let params = KMeansParams::new(options.n_clusters).seed(options.seed);
-    let fit = kmeans::fit(&cleaned.scaled, cleaned.n_features, &params).map_err(named(&file.name))?;
+    let fit = kmeans::fit(&cleaned.scaled, cleaned.n_features, &segment_params(options)).map_err(named(&file.name))?;
+    Ok(segment_with_fit(file, cleaned, fit))
+}
+
+/// The K-Means parameters [`segment`] fits with (the page's workers share its runs out).
+pub fn segment_params(options: &SegmentOptions) -> KMeansParams {
+    KMeansParams::new(options.n_clusters).seed(options.seed)
+}
+
+/// [`segment`]'s check of the fit before it is made, named by the file: the fit's shared
+/// part, for runs made elsewhere.
+pub fn prepare_segment_fit(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOptions) -> Result<kmeans::Prepared, PipelineError> {
+    kmeans::Prepared::new(&cleaned.scaled, cleaned.n_features, &segment_params(options)).map_err(named(&file.name))
+}
+
+/// [`segment`] from a fit made elsewhere (the runs shared out among the page's workers).
+pub fn segment_with_fit(file: &LoadedFile, cleaned: &CleanedData, fit: kmeans::KMeansFit) -> Segmentation {
     let d = cleaned.n_features;
     let k = fit.n_clusters;
     let names: Vec<String> = cleaned.features.iter().map(|f| f.name.clone()).collect();
@@ -277,7 +292,7 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
             cleaned.n_rows
         ));
     }
-    Ok(Segmentation {
+    Segmentation {
         feature_names: names,
         chart_values,
         chart_labels,
@@ -295,7 +310,7 @@ pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOption
         stability: None,
         separation,
         values,
-    })
+    }
 }
 
 /// Features counted as one row's worth of work by [`sweep_runs`].
@@ -353,11 +368,7 @@ pub fn sweep_k_with(
 ) -> Result<Sweep, PipelineError> {
     let plan = SweepPlan { k_max, seed, max_rows: SWEEP_SAMPLE_MAX_ROWS, checks: checks.clone() };
     let mut sweep = sweep_matrix(&file.name, &cleaned.scaled, cleaned.n_features, &plan, progress)?;
-    if let Some(r) = sweep.recommendation.as_mut().filter(|r| r.rule == KRule::NoClearSegments) {
-        if let Some(along) = main_direction(cleaned) {
-            r.reason.push_str(&format!(" Its bands run mostly along {along}, the direction in which the customers vary most."));
-        }
-    }
+    explain_sweep(cleaned, &mut sweep);
     Ok(sweep)
 }
 
@@ -394,6 +405,87 @@ pub(crate) struct SweepPlan {
     pub checks: SweepChecks,
 }
 
+/// What a sweep fits, owned: the matrix (a seeded sample of the scaled rows on big files),
+/// the ks, the runs and checks. Everything a worker needs to score any of its ks
+/// ([`SweepJob::setup`]); the page's workers each get a copy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepJob {
+    #[serde(with = "super::packed::f64s")]
+    pub data: Vec<f64>,
+    pub d: usize,
+    pub k_max: usize,
+    pub base: KMeansParams,
+    pub checks: SweepChecks,
+    pub exact_max_rows: usize,
+    /// Rows of the sample when the sweep fits one.
+    pub sample_rows: Option<usize>,
+    pub total_rows: usize,
+}
+
+impl SweepJob {
+    /// The job [`sweep_k`] runs on a scaled matrix (`n × d`, row-major).
+    pub(crate) fn new(data: &[f64], d: usize, plan: &SweepPlan) -> Self {
+        let SweepPlan { k_max, seed, max_rows, ref checks } = *plan;
+        let n = data.len().checked_div(d).unwrap_or(0);
+        let max_rows = max_rows.max(2);
+        let (data, n_swept, sample_rows) = if n > max_rows {
+            let mut rows = Vec::with_capacity(max_rows * d);
+            for r in sample_row_indices(n, max_rows, seed) {
+                rows.extend_from_slice(data.get(r * d..(r + 1) * d).unwrap_or(&[]));
+            }
+            (rows, max_rows, Some(max_rows))
+        } else {
+            (data.to_vec(), n, None)
+        };
+        let base = KMeansParams::new(2).seed(seed).n_runs(sweep_runs(n_swept, d));
+        let k_max = k_max.max(2).min(n_swept.max(2));
+        Self {
+            data,
+            d,
+            k_max,
+            base,
+            checks: checks.clone(),
+            exact_max_rows: k_selection::silhouette_max_rows(d),
+            sample_rows,
+            total_rows: n,
+        }
+    }
+
+    /// The job of [`sweep_k`] for a cleaned file.
+    pub fn for_file(cleaned: &CleanedData, k_max: usize, seed: u64) -> Self {
+        let plan = SweepPlan { k_max, seed, max_rows: SWEEP_SAMPLE_MAX_ROWS, checks: SweepChecks::for_width(cleaned.n_features) };
+        Self::new(&cleaned.scaled, cleaned.n_features, &plan)
+    }
+
+    /// The ks' shared setup (every worker builds the same one).
+    pub fn setup(&self) -> Result<SweepSetup<'_>, k_selection::KSelectionError> {
+        SweepSetup::new(&self.data, self.d, 2..=self.k_max, &self.base, &self.checks, self.exact_max_rows)
+    }
+
+    /// The sweep from its ks' outcomes (in any order), said of the whole file.
+    pub fn combine(&self, name: &str, outcomes: Vec<KOutcome>) -> Result<Sweep, PipelineError> {
+        let mut sweep = self.setup().and_then(|s| s.combine(outcomes)).map_err(named(name))?;
+        sweep.sample_rows = self.sample_rows;
+        sweep.total_rows = self.total_rows;
+        Ok(sweep)
+    }
+
+    /// Every k here, in order (the sequential sweep).
+    fn run(&self, name: &str, progress: &mut dyn FnMut(usize, f64) -> bool) -> Result<Sweep, PipelineError> {
+        let setup = self.setup().map_err(named(name))?;
+        let mut outcomes = Vec::with_capacity(setup.n_k());
+        for (index, k) in setup.ks().enumerate() {
+            let outcome = setup.one_k(k, &mut |p| progress(p.k, p.fraction()));
+            let stop = outcome.result.is_err();
+            outcomes.push(outcome);
+            if stop && index > 0 {
+                break;
+            }
+        }
+        self.combine(name, outcomes)
+    }
+}
+
 /// [`sweep_k`] on a scaled matrix (`n × d`, row-major), with the sample's size as a parameter.
 pub(crate) fn sweep_matrix(
     name: &str,
@@ -402,27 +494,17 @@ pub(crate) fn sweep_matrix(
     plan: &SweepPlan,
     progress: &mut dyn FnMut(usize, f64) -> bool,
 ) -> Result<Sweep, PipelineError> {
-    let SweepPlan { k_max, seed, max_rows, ref checks } = *plan;
-    let n = data.len().checked_div(d).unwrap_or(0);
-    let max_rows = max_rows.max(2);
-    let sample: Option<Vec<f64>> = (n > max_rows).then(|| {
-        let mut rows = Vec::with_capacity(max_rows * d);
-        for r in sample_row_indices(n, max_rows, seed) {
-            rows.extend_from_slice(data.get(r * d..(r + 1) * d).unwrap_or(&[]));
+    SweepJob::new(data, d, plan).run(name, progress)
+}
+
+/// The words [`sweep_k`] adds to a recommendation of no clear segments: the direction the
+/// customers vary most in.
+pub fn explain_sweep(cleaned: &CleanedData, sweep: &mut Sweep) {
+    if let Some(r) = sweep.recommendation.as_mut().filter(|r| r.rule == KRule::NoClearSegments) {
+        if let Some(along) = main_direction(cleaned) {
+            r.reason.push_str(&format!(" Its bands run mostly along {along}, the direction in which the customers vary most."));
         }
-        rows
-    });
-    let (swept, n_swept) = match &sample {
-        Some(rows) => (rows.as_slice(), max_rows),
-        None => (data, n),
-    };
-    let base = KMeansParams::new(2).seed(seed).n_runs(sweep_runs(n_swept, d));
-    let k_max = k_max.max(2).min(n_swept.max(2));
-    let mut sweep =
-        k_selection::sweep_with_checks(swept, d, 2..=k_max, &base, checks, &mut |p| progress(p.k, p.fraction())).map_err(named(name))?;
-    sweep.sample_rows = sample.is_some().then_some(n_swept);
-    sweep.total_rows = n;
-    Ok(sweep)
+    }
 }
 
 /// Measures each segment's bootstrap stability ([`crate::core::stability`], default

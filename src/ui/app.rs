@@ -21,6 +21,8 @@ use super::state::{Actions, AppState};
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     let actions = Actions::new(state);
+    // The client now, so a file chosen at once waits in its queue; the worker's code (about
+    // half a megabyte) is fetched once the page has painted (`Actions::start_worker`).
     actions.start_worker();
     provide_context(state);
     provide_context(actions);

@@ -15,3 +15,48 @@ pub fn defer(f: impl FnOnce() + 'static) {
         web_sys::console::warn_1(&"could not schedule a chart; it is skipped".into());
     }
 }
+
+/// The longest [`after_first_paint`] waits for the browser to record the first paint, in
+/// frames and in milliseconds (a browser without paint timing, or a hidden tab).
+const PAINT_WAIT_FRAMES: u32 = 20;
+const PAINT_WAIT_MS: f64 = 500.0;
+/// A frame not run within this (a hidden tab runs none) counts as run.
+const FRAME_WAIT_MS: i32 = 100;
+
+/// Resolves once the page's first contentful paint is recorded, in a task of its own: for
+/// work the first screen does not need (the worker's code, about half a megabyte).
+/// Checked once a frame; gives up waiting after [`PAINT_WAIT_FRAMES`] frames or
+/// [`PAINT_WAIT_MS`]. At once without a window.
+pub async fn after_first_paint() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let performance = window.performance();
+    let now = || performance.as_ref().map_or(0.0, web_sys::Performance::now);
+    let painted =
+        || performance.as_ref().is_none_or(|p| p.get_entries_by_name_with_entry_type("first-contentful-paint", "paint").length() > 0);
+    let start = now();
+    for _ in 0..PAINT_WAIT_FRAMES {
+        if painted() || now() - start > PAINT_WAIT_MS {
+            break;
+        }
+        // The next frame, or a timeout where frames do not run.
+        wait(&window, |w, resolve| {
+            w.request_animation_frame(resolve)?;
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(resolve, FRAME_WAIT_MS).map(drop)
+        })
+        .await;
+    }
+    wait(&window, |w, resolve| w.set_timeout_with_callback_and_timeout_and_arguments_0(resolve, 0).map(drop)).await;
+}
+
+/// Awaits a promise resolved by the callback `schedule` registers; at once if it fails.
+async fn wait(window: &web_sys::Window, schedule: impl Fn(&web_sys::Window, &js_sys::Function) -> Result<(), wasm_bindgen::JsValue>) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if schedule(window, &resolve).is_err() {
+            // Resolving twice is harmless: the first call wins.
+            let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

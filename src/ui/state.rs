@@ -7,7 +7,7 @@ use crate::core::ingest::IngestOptions;
 use crate::core::kmeans::params::DEFAULT_SEED;
 use crate::core::pipeline::SegmentOptions;
 use crate::core::profile::{ColumnKind, ColumnProfile};
-use crate::worker::client::{WorkerClient, WorkerSource};
+use crate::worker::client::{pool_size, Helpers, WorkerClient, WorkerSource};
 use crate::worker::protocol::{
     AppliedSummary, CleanSummary, ExportKind, FileSummary, RequestBody, Response, ResponseBody, SegmentReport, SweepReport,
 };
@@ -57,6 +57,8 @@ pub struct AppState {
     pub resegment: RwSignal<bool>,
     /// The worker has loaded and answers requests.
     pub worker_ready: RwSignal<bool>,
+    /// Helper workers in the pool (0 until they start, or when they could not).
+    pub workers: RwSignal<usize>,
     /// The user's names for the segments (empty: the generated name).
     pub segment_names: RwSignal<Vec<String>>,
     /// The user's action per segment (empty: the suggestion); into the summary export.
@@ -89,6 +91,7 @@ impl AppState {
             file_request: RwSignal::new(0),
             resegment: RwSignal::new(false),
             worker_ready: RwSignal::new(false),
+            workers: RwSignal::new(0),
             segment_names: RwSignal::new(Vec::new()),
             segment_actions: RwSignal::new(Vec::new()),
             value_columns: RwSignal::new(None),
@@ -156,7 +159,8 @@ impl AppState {
         }
         self.busy.set(None);
         match response.body {
-            ResponseBody::Ready | ResponseBody::Progress { .. } => None,
+            // The page said so when it cancelled; what it shows stays.
+            ResponseBody::Ready | ResponseBody::Progress { .. } | ResponseBody::Cancelled => None,
             ResponseBody::Loaded(summary) => {
                 self.clear_results();
                 // The k box is left alone: a k the user typed (before this file, while it
@@ -317,6 +321,11 @@ pub struct Actions {
     last_file: StoredValue<Option<web_sys::File>, LocalStorage>,
     sample_loaded: StoredValue<bool, LocalStorage>,
     ingest: StoredValue<IngestOptions, LocalStorage>,
+    /// The pool's helper workers (the sweep's ks and the fit's runs are shared out to them).
+    helpers: StoredValue<Option<Helpers>, LocalStorage>,
+    /// The sweep or segmentation the pool is running, by request id, until it is answered:
+    /// cancelling it keeps the file and the results.
+    pooled: StoredValue<Option<u64>, LocalStorage>,
 }
 
 impl Actions {
@@ -330,12 +339,14 @@ impl Actions {
             last_file: StoredValue::new_local(None),
             sample_loaded: StoredValue::new_local(false),
             ingest: StoredValue::new_local(IngestOptions::default()),
+            helpers: StoredValue::new_local(None),
+            pooled: StoredValue::new_local(None),
         }
     }
 
     /// Starts the worker; its answers go through [`AppState::apply`] and [`Actions::follow_up`].
     /// Requests sent before it is ready wait in the client. The worker's code is fetched
-    /// the first time only.
+    /// the first time only, once the page has painted.
     pub fn start_worker(&self) {
         let client = WorkerClient::new();
         self.client.set_value(Some(client.clone()));
@@ -343,6 +354,8 @@ impl Actions {
         match self.source.get_value() {
             Some(source) => actions.start_client(&client, &source),
             None => leptos::task::spawn_local(async move {
+                // After the first paint: the first screen does not need the worker's code.
+                super::defer::after_first_paint().await;
                 match WorkerSource::fetch().await {
                     Ok(source) => {
                         actions.source.set_value(Some(source.clone()));
@@ -356,7 +369,14 @@ impl Actions {
 
     fn start_client(&self, client: &WorkerClient, source: &WorkerSource) {
         let (state, actions) = (self.state, *self);
-        let on_response = move |response| {
+        let on_response = move |response: Response| {
+            if !matches!(response.body, ResponseBody::Progress { .. }) {
+                actions.pooled.update_value(|p| {
+                    if *p == Some(response.id) {
+                        *p = None;
+                    }
+                });
+            }
             if let Some(next) = state.apply(response) {
                 actions.follow_up(next);
             }
@@ -365,11 +385,42 @@ impl Actions {
         let on_crash = move |detail: String| super::defer::defer(move || actions.worker_crashed(&detail));
         if let Err(e) = client.start(source, on_response, on_crash) {
             state.error.set(Some(format!("the background worker could not start ({e:?}): reload the page")));
+            return;
         }
+        self.start_helpers(client, source);
+    }
+
+    /// Starts the pool's helpers (`?workers=N`, else the device's cores, capped) and joins
+    /// them to the engine worker. Without them the engine does all the work itself.
+    fn start_helpers(&self, client: &WorkerClient, source: &WorkerSource) {
+        let actions = *self;
+        let on_crash = move |detail: String| super::defer::defer(move || actions.worker_crashed(&detail));
+        let started = Helpers::start(source, pool_size(), on_crash).and_then(|helpers| client.join(&helpers).map(|()| helpers));
+        match started {
+            Ok(helpers) => {
+                self.state.workers.set(helpers.len());
+                self.helpers.set_value(Some(helpers));
+            }
+            Err(e) => {
+                web_sys::console::error_2(&"the helper workers could not start; the engine works alone".into(), &e);
+                self.state.workers.set(0);
+            }
+        }
+    }
+
+    fn stop_helpers(&self) {
+        self.helpers.with_value(|h| {
+            if let Some(h) = h {
+                h.terminate();
+            }
+        });
+        self.helpers.set_value(None);
     }
 
     /// Stops the worker mid-task and starts a fresh one (what it held is gone).
     fn restart_worker(&self) {
+        self.stop_helpers();
+        self.pooled.set_value(None);
         self.client.with_value(|c| {
             if let Some(c) = c {
                 c.terminate();
@@ -400,8 +451,31 @@ impl Actions {
         self.send(RequestBody::TestCrash, "Crashing the worker (test)");
     }
 
-    /// Cancels what the worker is doing. The file is read again so the page can go on.
+    /// Cancels what the worker is doing. A sweep or a segmentation (the pool's work) stops
+    /// at once and the page keeps the file and what it showed: the helpers are replaced and
+    /// the engine, which only waited for them, answers "cancelled". Anything else (reading,
+    /// cleaning) runs in the engine itself: it is restarted and the file read again.
     pub fn cancel(&self) {
+        let pooled = self.pooled.get_value().is_some() && self.helpers.with_value(Option::is_some);
+        if pooled {
+            let stopped = self.client.with_value(|client| {
+                let client = client.as_ref()?;
+                client.send(RequestBody::Cancel).ok()?;
+                self.stop_helpers();
+                let source = self.source.get_value()?;
+                self.start_helpers(client, &source);
+                Some(())
+            });
+            if stopped.is_some() {
+                self.pooled.set_value(None);
+                self.state.busy.set(None);
+                self.state.resegment.set(false);
+                self.state.error.set(Some(
+                    "cancelled: the file and the results on the page are kept; change a choice or press Run when ready".to_owned(),
+                ));
+                return;
+            }
+        }
         self.restart_worker();
         self.state.busy.set(None);
         self.state.report.set(None);
@@ -434,6 +508,7 @@ impl Actions {
     }
 
     fn send_with(&self, body: RequestBody, file: Option<&web_sys::File>, stage: &str) -> Option<u64> {
+        let pooled = matches!(body, RequestBody::Sweep { .. } | RequestBody::Segment(_));
         let sent = self.client.with_value(|client| match (client, file) {
             (Some(client), Some(file)) => client.send_with_file(body, file).map_err(|e| format!("{e:?}")),
             (Some(client), None) => client.send(body).map_err(|e| format!("{e:?}")),
@@ -441,6 +516,9 @@ impl Actions {
         });
         match sent {
             Ok(id) => {
+                if pooled {
+                    self.pooled.set_value(Some(id));
+                }
                 self.state.busy.set(Some(Busy { stage: stage.to_owned(), fraction: None }));
                 Some(id)
             }

@@ -3,7 +3,8 @@
 //! The worker's code is fetched once, when the page loads ([`WorkerSource::fetch`]): its
 //! wasm-bindgen script becomes a Blob URL and its wasm a compiled `WebAssembly.Module`.
 //! Every worker (the first, and each one started after a cancel or a crash) is made from
-//! them, so restarting asks the server for nothing.
+//! them, so restarting asks the server for nothing. [`Helpers`] are the pool's other
+//! workers, made from the same code (see `super::pool`).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -71,8 +72,9 @@ struct Shared {
     /// `terminate` was called: a worker arriving later is not started.
     terminated: bool,
     ready: bool,
-    /// Requests sent before the worker said "ready": posting them earlier would lose them.
-    queued: Vec<JsValue>,
+    /// Requests sent before the worker said "ready" (posting them earlier would lose them),
+    /// with the objects they transfer.
+    queued: Vec<(JsValue, Option<js_sys::Array>)>,
     next_id: u64,
     on_message: Option<Closure<dyn FnMut(MessageEvent)>>,
     on_error: Option<Closure<dyn FnMut(web_sys::Event)>>,
@@ -131,8 +133,12 @@ impl WorkerClient {
                         }
                         Err(_) => Vec::new(),
                     };
-                    for message in queued {
-                        if let Err(e) = worker_for_queue.post_message(&message) {
+                    for (message, transfer) in queued {
+                        let posted = match &transfer {
+                            Some(transfer) => worker_for_queue.post_message_with_transfer(&message, transfer),
+                            None => worker_for_queue.post_message(&message),
+                        };
+                        if let Err(e) = posted {
                             web_sys::console::error_2(&"could not send to the worker".into(), &e);
                         }
                     }
@@ -204,19 +210,127 @@ impl WorkerClient {
         if let Some(file) = file {
             js_sys::Reflect::set(&message, &"file".into(), file)?;
         }
+        self.post(message, None)?;
+        Ok(id)
+    }
+
+    /// Posts `message` (transferring `transfer`) once the worker is ready.
+    fn post(&self, message: JsValue, transfer: Option<js_sys::Array>) -> Result<(), JsValue> {
         let worker = {
             let mut shared = self.shared.borrow_mut();
             match (&shared.worker, shared.ready) {
                 (Some(worker), true) => Some(worker.clone()),
                 _ => {
-                    shared.queued.push(message.clone());
+                    shared.queued.push((message.clone(), transfer.clone()));
                     None
                 }
             }
         };
-        if let Some(worker) = worker {
-            worker.post_message(&message)?;
+        match (worker, transfer) {
+            (Some(worker), Some(transfer)) => worker.post_message_with_transfer(&message, &transfer),
+            (Some(worker), None) => worker.post_message(&message),
+            (None, _) => Ok(()),
         }
-        Ok(id)
+    }
+
+    /// Joins `helpers` to this worker (the engine): it gets a port to each.
+    pub fn join(&self, helpers: &Helpers) -> Result<(), JsValue> {
+        let message = js_sys::Object::new();
+        js_sys::Reflect::set(&message, &"pool_ports".into(), &helpers.engine_ports)?;
+        self.post(message.into(), Some(helpers.engine_ports.clone()))
     }
 }
+
+/// The pool's helper workers, as the page holds them (to stop them); the engine talks to
+/// them over the ports of [`WorkerClient::join`].
+pub struct Helpers {
+    workers: Vec<Worker>,
+    /// The engine's ends of the channels, until they are sent.
+    engine_ports: js_sys::Array,
+    handlers: Vec<Closure<dyn FnMut(MessageEvent)>>,
+    on_error: Option<Closure<dyn FnMut(web_sys::Event)>>,
+}
+
+impl Helpers {
+    /// Starts `n` helpers from `source`. Each is sent its end of a `MessageChannel` once it
+    /// says "ready"; `on_crash` is told when one stops with an error (out of memory).
+    pub fn start(source: &WorkerSource, n: usize, on_crash: impl Fn(String) + 'static) -> Result<Self, JsValue> {
+        let on_crash = Rc::new(on_crash);
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            event.prevent_default();
+            let detail = js_sys::Reflect::get(&event, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| "it stopped without a message".to_owned());
+            on_crash(detail);
+        });
+        let mut helpers = Self { workers: Vec::new(), engine_ports: js_sys::Array::new(), handlers: Vec::new(), on_error: None };
+        for _ in 0..n {
+            let options = WorkerOptions::new();
+            options.set_type(WorkerType::Module);
+            let worker = Worker::new_with_options(&source.script_url, &options)?;
+            let init = js_sys::Object::new();
+            js_sys::Reflect::set(&init, &"module".into(), &source.module)?;
+            worker.post_message(&init)?;
+            let channel = web_sys::MessageChannel::new()?;
+            let port = channel.port2();
+            let worker_for_port = worker.clone();
+            let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |_event: MessageEvent| {
+                // Its "ready": from now on it listens on the port only.
+                worker_for_port.set_onmessage(None);
+                let message = js_sys::Object::new();
+                let sent = js_sys::Reflect::set(&message, &"helper_port".into(), &port)
+                    .and_then(|_| worker_for_port.post_message_with_transfer(&message, &js_sys::Array::of1(&port)));
+                if let Err(e) = sent {
+                    web_sys::console::error_2(&"could not start a helper worker".into(), &e);
+                }
+            });
+            worker.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            helpers.engine_ports.push(&channel.port1());
+            helpers.workers.push(worker);
+            helpers.handlers.push(handler);
+        }
+        helpers.on_error = Some(on_error);
+        Ok(helpers)
+    }
+
+    pub fn len(&self) -> usize {
+        self.workers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.workers.is_empty()
+    }
+
+    /// Stops every helper at once.
+    pub fn terminate(&self) {
+        for worker in &self.workers {
+            worker.set_onmessage(None);
+            worker.set_onerror(None);
+            worker.terminate();
+        }
+    }
+}
+
+/// The pool's size: `?workers=N` in the page's address (1 to 16), else the device's cores
+/// (`navigator.hardwareConcurrency`) up to [`MAX_DEFAULT_HELPERS`].
+pub fn pool_size() -> usize {
+    let Some(window) = web_sys::window() else { return 1 };
+    let asked = window
+        .location()
+        .search()
+        .ok()
+        .and_then(|q| q.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("workers=").map(str::to_owned)))
+        .and_then(|n| n.parse::<usize>().ok());
+    match asked {
+        Some(n) => n.clamp(1, MAX_HELPERS),
+        None => (window.navigator().hardware_concurrency() as usize).clamp(1, MAX_DEFAULT_HELPERS),
+    }
+}
+
+/// Helpers at most by default: each holds a copy of the matrix it fits.
+pub const MAX_DEFAULT_HELPERS: usize = 4;
+/// Helpers at most when the address asks.
+pub const MAX_HELPERS: usize = 16;

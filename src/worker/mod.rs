@@ -6,6 +6,8 @@
 //! - [`memory`]: what a file needs in the worker's memory; the messages when it cannot fit.
 //! - [`runner`]: the worker side. [`runner::Runner`] turns a request into a response with
 //!   the core and is tested natively; `runner::start` wires it to the worker's messages.
+//! - `pool` (wasm only): the helper workers that share out the sweep's ks and the fit's
+//!   runs, and the engine's side of them.
 //! - `client` (wasm only): the main-thread handle that starts the worker, waits for its
 //!   "ready", queues what is sent before, and hands responses to a callback.
 
@@ -15,3 +17,5 @@ pub mod runner;
 
 #[cfg(target_arch = "wasm32")]
 pub mod client;
+#[cfg(target_arch = "wasm32")]
+pub mod pool;

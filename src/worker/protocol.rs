@@ -72,6 +72,9 @@ pub enum RequestBody {
         bytes: Vec<u8>,
         options: IngestOptions,
     },
+    /// Stop the sweep or fit the pool is running (it answers [`ResponseBody::Cancelled`]);
+    /// what the worker holds (the file, the cleaned matrix, the last results) stays.
+    Cancel,
     /// Test hook (sent only by a page opened with `?test-hooks`): the worker allocates until
     /// its memory runs out and stops, as a file too big for it would make it.
     TestCrash,
@@ -121,6 +124,37 @@ pub enum ResponseBody {
     Failed {
         message: String,
     },
+    /// The request was cancelled ([`RequestBody::Cancel`]); nothing it would have changed
+    /// changed.
+    Cancelled,
+}
+
+/// A task the engine worker gives a helper of the pool (over a `MessagePort`), as the
+/// `task` of a message `{ task, data }`: the matrix travels beside it as a
+/// `Float64Array`, not through serde.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HelperTask {
+    /// Keep this sweep (its `data` is the message's); the ks follow one by one.
+    Sweep { job: crate::core::pipeline::SweepJob },
+    /// Score one k of the kept sweep.
+    K { k: usize },
+    /// Prepare a fit of the message's `data` (`d` features); the runs follow one by one.
+    Fit { d: usize, params: crate::core::kmeans::KMeansParams },
+    /// Make one run of the kept fit; the helper keeps its best run.
+    Run { run: usize },
+    /// Send the best run made since the last `Fit`.
+    Best,
+}
+
+/// A helper's answer to a [`HelperTask`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HelperReply {
+    K { outcome: crate::core::k_selection::KOutcome },
+    Run { run: usize },
+    Best { outcome: Option<crate::core::kmeans::RunOutcome> },
+    Failed { message: String },
 }
 
 /// Which download.

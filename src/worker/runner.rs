@@ -6,8 +6,10 @@ use crate::core::compare::{compare, Comparison, RowSegments};
 use crate::core::correlation::explore;
 use crate::core::export::{model_file_name, segmented_csv, segmented_file_name, summary_file_name, RowOutcome};
 use crate::core::ingest::{IngestOptions, Table};
+use crate::core::k_selection::KOutcome;
+use crate::core::kmeans::{better_run, KMeansError, KMeansFit, Prepared, RunOutcome};
 use crate::core::model::{apply_model, read_model, save_model, Provenance, SavedModel, SourceOrigin};
-use crate::core::pipeline::{self, LoadedFile, SegmentOptions, Segmentation};
+use crate::core::pipeline::{self, LoadedFile, SegmentOptions, Segmentation, SweepJob};
 use crate::core::profile::{profile_warnings, ColumnKind};
 use crate::core::rfm::{aggregate, customers_table, suggested_cleaning, RfmOptions, RfmResult, TransactionMapping};
 use rustc_hash::FxHashMap;
@@ -43,6 +45,24 @@ pub struct Runner {
     previous: Option<(RowSegments, String)>,
 }
 
+/// A request's answer with the time it took (`elapsed`, ms) where the answer reports it;
+/// an error becomes [`ResponseBody::Failed`].
+pub fn stamped(body: Result<ResponseBody, String>, elapsed: f64) -> ResponseBody {
+    match body {
+        Ok(mut body) => {
+            match &mut body {
+                ResponseBody::Loaded(summary) => summary.elapsed_ms = elapsed,
+                ResponseBody::Cleaned(summary) => summary.elapsed_ms = elapsed,
+                ResponseBody::Segmented(report) => report.elapsed_ms = elapsed,
+                ResponseBody::Swept(report) => report.elapsed_ms = elapsed,
+                _ => {}
+            }
+            body
+        }
+        Err(message) => ResponseBody::Failed { message },
+    }
+}
+
 /// Progress sink: a stage name and a fraction in 0..=1.
 pub type ProgressSink<'a> = &'a mut dyn FnMut(&str, f64);
 
@@ -55,21 +75,8 @@ impl Runner {
     /// goes to `progress` while the request runs.
     pub fn handle(&mut self, request: Request, now_ms: &dyn Fn() -> f64, progress: ProgressSink<'_>) -> Response {
         let started = now_ms();
-        let body = match self.dispatch(request.body, now_ms, progress) {
-            Ok(mut body) => {
-                let elapsed = now_ms() - started;
-                match &mut body {
-                    ResponseBody::Loaded(summary) => summary.elapsed_ms = elapsed,
-                    ResponseBody::Cleaned(summary) => summary.elapsed_ms = elapsed,
-                    ResponseBody::Segmented(report) => report.elapsed_ms = elapsed,
-                    ResponseBody::Swept(report) => report.elapsed_ms = elapsed,
-                    _ => {}
-                }
-                body
-            }
-            Err(message) => ResponseBody::Failed { message },
-        };
-        Response { id: request.id, body }
+        let body = self.dispatch(request.body, now_ms, progress);
+        Response { id: request.id, body: stamped(body, now_ms() - started) }
     }
 
     fn dispatch(&mut self, body: RequestBody, now_ms: &dyn Fn() -> f64, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
@@ -85,6 +92,7 @@ impl Runner {
             RequestBody::Export { what, names, value } => self.export(what, names, &value, progress),
             RequestBody::ExportModel { names } => self.export_model(&names, progress),
             RequestBody::ApplyModel { model_json, name, bytes, options } => self.apply_model(&model_json, name, &bytes, &options, progress),
+            RequestBody::Cancel => Ok(ResponseBody::Cancelled),
             RequestBody::TestCrash => Err("the test crash runs only in the browser's worker".to_owned()),
         }
     }
@@ -230,27 +238,88 @@ impl Runner {
     }
 
     fn sweep(&self, k_max: usize, seed: u64, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
-        let (file, cleaned) = self.cleaned()?;
+        let job = self.sweep_job(k_max, seed)?;
         progress("Trying k = 2", 0.0);
-        let sweep = pipeline::sweep_k(file, cleaned, k_max, seed, &mut |k, fraction| {
-            progress(&format!("Trying k = {k}"), fraction);
-            true
-        })
-        .map_err(|e| e.to_string())?;
+        let setup = job.setup().map_err(|e| e.to_string())?;
+        let mut outcomes = Vec::with_capacity(setup.n_k());
+        for (index, k) in setup.ks().enumerate() {
+            let outcome = setup.one_k(k, &mut |p| {
+                progress(&format!("Trying k = {}", p.k), p.fraction());
+                true
+            });
+            // The sequential sweep stops at the first k that cannot be fitted.
+            let stop = outcome.result.is_err();
+            outcomes.push(outcome);
+            if stop && index > 0 {
+                break;
+            }
+        }
+        self.finish_sweep(&job, outcomes)
+    }
+
+    /// What a sweep of the cleaned matrix fits: the page's pool shares its ks out.
+    pub fn sweep_job(&self, k_max: usize, seed: u64) -> Result<SweepJob, String> {
+        let (_, cleaned) = self.cleaned()?;
+        Ok(SweepJob::for_file(cleaned, k_max, seed))
+    }
+
+    /// The sweep's answer from its ks' outcomes, wherever they were computed.
+    pub fn finish_sweep(&self, job: &SweepJob, outcomes: Vec<KOutcome>) -> Result<ResponseBody, String> {
+        let (file, cleaned) = self.cleaned()?;
+        let mut sweep = job.combine(&file.name, outcomes).map_err(|e| e.to_string())?;
+        pipeline::explain_sweep(cleaned, &mut sweep);
         Ok(ResponseBody::Swept(Box::new(SweepReport { n_runs: sweep.n_runs, sweep, elapsed_ms: 0.0 })))
     }
 
     fn segment(&mut self, options: SegmentOptions, now_ms: &dyn Fn() -> f64, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
-        let (file, cleaned) = self.cleaned()?;
+        let prepared = self.segment_job(&options)?;
         progress("Clustering", 0.0);
-        let segmentation = pipeline::segment(file, cleaned, &options);
-        let mut segmentation = match segmentation {
-            Ok(s) => s,
-            Err(e) => {
-                self.segmentation = None;
-                return Err(e.to_string());
-            }
-        };
+        let mut workspace = prepared.workspace();
+        let mut best: Option<RunOutcome> = None;
+        for run in 0..prepared.n_runs() {
+            let outcome = prepared.run(run, &mut workspace, &mut |_| true).map_err(|e| self.named_error(e))?;
+            best = Some(match best {
+                Some(b) => better_run(b, outcome),
+                None => outcome,
+            });
+        }
+        let best = best.ok_or_else(|| self.named_error(KMeansError::InvalidRuns(0)))?;
+        self.finish_segment(options, prepared.finish(best), now_ms, progress)
+    }
+
+    /// The file's name before a K-Means error, as the pipeline's errors read.
+    fn named_error(&self, e: KMeansError) -> String {
+        let name = self.file.as_ref().map_or("the file", |f| f.name.as_str());
+        format!("{name}: {e}")
+    }
+
+    /// The checked fit of a segmentation (its runs are shared out by the page's pool).
+    pub fn segment_job(&mut self, options: &SegmentOptions) -> Result<Prepared, String> {
+        let (file, cleaned) = self.cleaned()?;
+        let prepared = pipeline::prepare_segment_fit(file, cleaned, options).map_err(|e| e.to_string());
+        if prepared.is_err() {
+            self.segmentation = None;
+        }
+        prepared
+    }
+
+    /// The cleaned matrix a segmentation fits (for the pool's helpers).
+    pub fn cleaned_matrix(&self) -> Result<(&[f64], usize), String> {
+        let (_, cleaned) = self.cleaned()?;
+        Ok((&cleaned.scaled, cleaned.n_features))
+    }
+
+    /// The segmentation from its fit, wherever its runs were made: the segments described,
+    /// their stability, the comparison with the last segmentation.
+    pub fn finish_segment(
+        &mut self,
+        options: SegmentOptions,
+        fit: KMeansFit,
+        now_ms: &dyn Fn() -> f64,
+        progress: ProgressSink<'_>,
+    ) -> Result<ResponseBody, String> {
+        let (file, cleaned) = self.cleaned()?;
+        let mut segmentation = pipeline::segment_with_fit(file, cleaned, fit);
         // A cancel stops the worker itself; a stability that cannot be measured is said in
         // the segmentation's warnings, not an error: the segments stand without it.
         progress("Checking each segment's stability", 0.0);
@@ -606,40 +675,158 @@ pub fn now_ms() -> f64 {
     js_sys::global().dyn_into::<web_sys::WorkerGlobalScope>().ok().and_then(|g| g.performance()).map_or_else(js_sys::Date::now, |p| p.now())
 }
 
-/// Starts the worker: answers every message with [`handle_message`], after saying "ready".
+/// A request's progress sink in the engine: stage and fraction.
 #[cfg(target_arch = "wasm32")]
-pub fn start() {
-    use std::cell::RefCell;
+type ProgressFn = dyn FnMut(&str, f64);
 
-    use wasm_bindgen::prelude::*;
-    use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+/// The engine worker's state: the runner, the pool's helpers, the requests waiting while
+/// a pooled job runs.
+#[cfg(target_arch = "wasm32")]
+struct Engine {
+    runner: std::cell::RefCell<Runner>,
+    pool: std::cell::RefCell<std::rc::Rc<super::pool::Pool>>,
+    /// Requests that came while a pooled job ran: handled in order once it ends.
+    waiting: std::cell::RefCell<std::collections::VecDeque<wasm_bindgen::JsValue>>,
+    busy: std::cell::Cell<bool>,
+    scope: web_sys::DedicatedWorkerGlobalScope,
+}
 
-    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let runner = RefCell::new(Runner::new());
-    let reply_scope = scope.clone();
-    let reply_scope_for_answers = scope.clone();
-    let post = move |response: &Response| match serde_wasm_bindgen::to_value(response) {
-        Ok(value) => {
-            if let Err(e) = reply_scope.post_message(&value) {
-                web_sys::console::error_2(&"worker: could not post a response".into(), &e);
-            }
+#[cfg(target_arch = "wasm32")]
+impl Engine {
+    fn post(&self, response: &Response) {
+        match serde_wasm_bindgen::to_value(response) {
+            Ok(value) => self.post_value(&value),
+            Err(e) => web_sys::console::error_1(&format!("worker: could not encode a response: {e}").into()),
         }
-        Err(e) => web_sys::console::error_1(&format!("worker: could not encode a response: {e}").into()),
-    };
-    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+    }
+
+    fn post_value(&self, value: &wasm_bindgen::JsValue) {
+        if let Err(e) = self.scope.post_message(value) {
+            web_sys::console::error_2(&"worker: could not post a response".into(), &e);
+        }
+    }
+
+    /// A progress sink for request `id`: at most one message every 50 ms (the page has a
+    /// frame to draw, not a log).
+    fn progress(self: &std::rc::Rc<Self>, id: u64) -> impl FnMut(&str, f64) {
+        let engine = self.clone();
         let mut last_post = f64::NEG_INFINITY;
-        let mut progress = |id: u64, stage: &str, fraction: f64| {
-            // At most one progress message every 50 ms: the page has a frame to draw, not a log.
+        move |stage: &str, fraction: f64| {
             let now = now_ms();
             if now - last_post >= 50.0 || fraction >= 1.0 {
                 last_post = now;
-                post(&Response { id, body: ResponseBody::Progress { stage: stage.to_owned(), fraction } });
+                engine.post(&Response { id, body: ResponseBody::Progress { stage: stage.to_owned(), fraction } });
             }
+        }
+    }
+
+    /// A message from the page: the pool's ports and cancels at once, requests in order.
+    fn receive(self: &std::rc::Rc<Self>, message: wasm_bindgen::JsValue) {
+        if let Some(ports) = js_sys::Reflect::get(&message, &"pool_ports".into()).ok().filter(|p| p.is_object()) {
+            let new = std::rc::Rc::new(super::pool::Pool::with_ports(&ports.into()));
+            let old = std::mem::replace(&mut *self.pool.borrow_mut(), new);
+            old.cancel();
+            old.close();
+            return;
+        }
+        if let Ok(Request { body: RequestBody::Cancel, id }) = serde_wasm_bindgen::from_value::<Request>(message.clone()) {
+            self.pool.borrow().cancel();
+            // Nothing pooled under way: the cancel is answered here.
+            if !self.busy.get() {
+                self.post(&Response { id, body: ResponseBody::Cancelled });
+            }
+            return;
+        }
+        self.waiting.borrow_mut().push_back(message);
+        self.pump();
+    }
+
+    /// Handles waiting requests until one goes to the pool (it pumps again when done).
+    fn pump(self: &std::rc::Rc<Self>) {
+        while !self.busy.get() {
+            let Some(message) = self.waiting.borrow_mut().pop_front() else { return };
+            if let Some((id, pooled)) = self.pooled(&message) {
+                self.busy.set(true);
+                let engine = self.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let started = now_ms();
+                    let body = engine.run_pooled(id, pooled).await;
+                    let body = match body {
+                        Err(super::pool::PoolError::Cancelled) => ResponseBody::Cancelled,
+                        Err(super::pool::PoolError::Failed(message)) => ResponseBody::Failed { message },
+                        Ok(body) => stamped(body, now_ms() - started),
+                    };
+                    engine.post(&Response { id, body });
+                    engine.busy.set(false);
+                    engine.pump();
+                });
+                return;
+            }
+            self.handle_now(message);
+        }
+    }
+
+    /// The request, when the pool is to run it.
+    fn pooled(&self, message: &wasm_bindgen::JsValue) -> Option<(u64, RequestBody)> {
+        if self.pool.borrow().size() == 0 {
+            return None;
+        }
+        match serde_wasm_bindgen::from_value::<Request>(message.clone()) {
+            Ok(Request { id, body: body @ (RequestBody::Sweep { .. } | RequestBody::Segment(_)) }) => Some((id, body)),
+            _ => None,
+        }
+    }
+
+    /// A sweep or a fit with its independent parts on the helpers; the rest here.
+    async fn run_pooled(
+        self: &std::rc::Rc<Self>,
+        id: u64,
+        body: RequestBody,
+    ) -> Result<Result<ResponseBody, String>, super::pool::PoolError> {
+        let mut progress = self.progress(id);
+        // Neither the runner nor the pool's slot is borrowed across an await: requests wait
+        // in `waiting`, and new ports replace the slot's pool (this one is cancelled).
+        let pool = self.pool.borrow().clone();
+        let result = match body {
+            RequestBody::Sweep { k_max, seed } => {
+                let job = match self.runner.borrow().sweep_job(k_max, seed) {
+                    Ok(job) => job,
+                    Err(message) => return Ok(Err(message)),
+                };
+                progress("Trying k = 2", 0.0);
+                let outcomes =
+                    pool.sweep(&job, &mut |k, done, of| progress(&format!("Tried k = {k}"), done as f64 / of.max(1) as f64)).await;
+                outcomes.map(|outcomes| self.runner.borrow().finish_sweep(&job, outcomes))
+            }
+            RequestBody::Segment(options) => {
+                let prepared = match self.runner.borrow_mut().segment_job(&options) {
+                    Ok(prepared) => prepared,
+                    Err(message) => return Ok(Err(message)),
+                };
+                progress("Clustering", 0.0);
+                let params = crate::core::pipeline::segment_params(&options);
+                let matrix = match self.runner.borrow().cleaned_matrix() {
+                    Ok((data, d)) => (js_sys::Float64Array::from(data), d),
+                    Err(message) => return Ok(Err(message)),
+                };
+                let fitted = pool
+                    .fit(matrix.0, matrix.1, &params, prepared.n_runs(), &mut |done, of| {
+                        progress("Clustering", done as f64 / of.max(1) as f64)
+                    })
+                    .await;
+                fitted.map(|best| self.runner.borrow_mut().finish_segment(options, prepared.finish(best), &now_ms, &mut progress))
+            }
+            _ => Ok(Err("this request does not go to the pool".to_owned())),
         };
+        result
+    }
+
+    /// A request answered here and now, as before the pool.
+    fn handle_now(self: &std::rc::Rc<Self>, message: wasm_bindgen::JsValue) {
         // A call that trapped (out of memory) never returned its borrow: answer instead of
         // panicking again (the page restarts a worker that stopped).
-        let Ok(mut runner) = runner.try_borrow_mut() else {
-            post(&Response {
+        let Ok(mut runner) = self.runner.try_borrow_mut() else {
+            self.post(&Response {
                 id: 0,
                 body: ResponseBody::Failed {
                     message: "the background worker stopped in the middle of a task (most likely it ran out of memory) and cannot go on: choose a file again".to_owned(),
@@ -647,17 +834,50 @@ pub fn start() {
             });
             return;
         };
-        match handle_message(&mut runner, event.data(), &now_ms, &mut progress) {
-            Ok(value) => {
-                if let Err(e) = reply_scope_for_answers.post_message(&value) {
-                    web_sys::console::error_2(&"worker: could not post a response".into(), &e);
-                }
-            }
-            Err(e) => post(&Response {
+        // One request a message: its progress sink is made for the first progress told.
+        let mut sink: Option<Box<ProgressFn>> = None;
+        let mut progress = |id: u64, stage: &str, fraction: f64| {
+            sink.get_or_insert_with(|| Box::new(self.progress(id)))(stage, fraction);
+        };
+        match handle_message(&mut runner, message, &now_ms, &mut progress) {
+            Ok(value) => self.post_value(&value),
+            Err(e) => self.post(&Response {
                 id: 0,
                 body: ResponseBody::Failed { message: format!("the worker could not encode its answer ({e}): please report this") },
             }),
         }
+    }
+}
+
+/// Starts the worker. The page's first worker is the engine: it answers every request
+/// ([`handle_message`], the sweep and the fit with the pool's help). A worker sent a
+/// `helper_port` becomes one of the pool's helpers ([`super::pool::serve_helper`]).
+#[cfg(target_arch = "wasm32")]
+pub fn start() {
+    use std::rc::Rc;
+
+    use wasm_bindgen::prelude::*;
+    use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let engine = Rc::new(Engine {
+        runner: std::cell::RefCell::new(Runner::new()),
+        pool: std::cell::RefCell::new(Rc::new(super::pool::Pool::default())),
+        waiting: std::cell::RefCell::new(std::collections::VecDeque::new()),
+        busy: std::cell::Cell::new(false),
+        scope: scope.clone(),
+    });
+    let helper_scope = scope.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let message = event.data();
+        if let Some(port) =
+            js_sys::Reflect::get(&message, &"helper_port".into()).ok().and_then(|p| p.dyn_into::<web_sys::MessagePort>().ok())
+        {
+            helper_scope.set_onmessage(None);
+            super::pool::serve_helper(port);
+            return;
+        }
+        engine.receive(message);
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The closure lives as long as the worker.

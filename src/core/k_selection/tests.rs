@@ -258,3 +258,28 @@ fn a_gaussian_cloud_and_uniform_noise_have_no_clear_segments() {
         assert_eq!(r.rule, KRule::NoClearSegments, "{name}: {}", r.reason);
     }
 }
+
+/// The ks of a sweep computed apart (as the page's workers do: each builds its own setup
+/// from the same inputs, takes ks in any order) and combined give the sequential sweep
+/// bit for bit; with too large a k the outcomes past the stop are not read.
+#[test]
+fn ks_computed_by_any_number_of_workers_give_the_sequential_sweep() {
+    let base = KMeansParams::new(2).seed(3).n_runs(3);
+    let checks = SweepChecks::for_width(2);
+    // Six distinct rows, each twice: the sweep stops before k = 7.
+    let few: Vec<f64> = [0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 9.0, 9.0, 8.0, 9.0, 5.0, 2.0].repeat(2);
+    for (data, range) in [(five_blobs(60), 2..=8), (few, 2..=9)] {
+        let sequential = sweep_with_checks(&data, 2, range.clone(), &base, &checks, &mut |_| true).unwrap();
+        assert_eq!(sequential.warnings.iter().any(|w| w.contains("stopped before k = 7")), *range.end() == 9);
+        for workers in [1, 2, 3, 8] {
+            let mut outcomes = Vec::new();
+            for w in (0..workers).rev() {
+                let setup = SweepSetup::new(&data, 2, range.clone(), &base, &checks, silhouette_max_rows(2)).unwrap();
+                let mine: Vec<usize> = setup.ks().skip(w).step_by(workers).collect();
+                outcomes.extend(mine.into_iter().rev().map(|k| setup.one_k(k, &mut |_| true)));
+            }
+            let setup = SweepSetup::new(&data, 2, range.clone(), &base, &checks, silhouette_max_rows(2)).unwrap();
+            assert_eq!(setup.combine(outcomes).unwrap(), sequential, "{workers} workers, k in {range:?}");
+        }
+    }
+}

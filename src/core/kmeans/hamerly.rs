@@ -13,12 +13,18 @@
 //! Lloyd, with the same tie rule. The labels therefore equal Lloyd's, and since the update
 //! step is shared, so do the centres and the iteration count.
 
-use super::lloyd::{add_row, nearest, Assigner};
+use super::lloyd::{add_row, nearest, Assigner, Lloyd};
 use super::{dispatch_dim, squared_distance};
 
 /// Relative safety margin of the skip test. Rounding in the bounds is ~1e-14 relative
 /// after hundreds of iterations; a margin this size costs almost no extra recomputations.
 const MARGIN: f64 = 1e-9;
+
+/// [`Hamerly::adaptive`]'s limit: a row scanned in full costs k + 1 distances and the bound
+/// upkeep against Lloyd's k, so past about a third of the rows the bounds lose (measured:
+/// `benches/kmeans.rs` on overlapping groups, where a third to a half of the rows are
+/// still scanned in full and Lloyd's branch-free loop is faster).
+pub(crate) const GIVE_UP_ABOVE: f64 = 0.35;
 
 pub(crate) struct Hamerly {
     upper: Vec<f64>,
@@ -28,16 +34,50 @@ pub(crate) struct Hamerly {
     /// How far each centre moved in the last update.
     moved: Vec<f64>,
     initialised: bool,
+    /// [`Algorithm::Auto`](super::Algorithm::Auto): once an iteration has to scan more
+    /// than this share of the rows in full, the bounds cost more than they save and the
+    /// run goes on with Lloyd's step (the same labels either way).
+    give_up_above: Option<f64>,
+    /// This run has gone over to Lloyd's step.
+    lloyd: bool,
 }
 
 impl Hamerly {
     pub(crate) fn new(n: usize, k: usize) -> Self {
-        Self { upper: vec![0.0; n], lower: vec![0.0; n], half_gap: vec![0.0; k], moved: vec![0.0; k], initialised: false }
+        Self {
+            upper: vec![0.0; n],
+            lower: vec![0.0; n],
+            half_gap: vec![0.0; k],
+            moved: vec![0.0; k],
+            initialised: false,
+            give_up_above: None,
+            lloyd: false,
+        }
+    }
+
+    /// Hamerly's step while it pays: see [`Hamerly::give_up_above`].
+    pub(crate) fn adaptive(n: usize, k: usize) -> Self {
+        Self { give_up_above: Some(GIVE_UP_ABOVE), ..Self::new(n, k) }
     }
 
     /// Forgets the bounds, for a new run on the same data.
     pub(crate) fn reset(&mut self) {
         self.initialised = false;
+        self.lloyd = false;
+    }
+
+    /// This run went over to Lloyd's step.
+    pub(crate) fn gave_up(&self) -> bool {
+        self.lloyd
+    }
+
+    /// After a bounded scan that scanned `full` of `n` rows in full.
+    fn judge(&mut self, full: usize, n: usize) {
+        if let Some(limit) = self.give_up_above {
+            if full as f64 > limit * n as f64 {
+                self.lloyd = true;
+            }
+        }
     }
 }
 
@@ -62,8 +102,12 @@ impl Assigner for Hamerly {
             self.initialised = true;
             return;
         }
+        if self.lloyd {
+            return Lloyd.assign(data, d, centers, labels);
+        }
         self.compute_half_gaps(d, centers);
-        dispatch_dim!(d, bounded_scan, (data, d, centers, labels, &mut self.upper, &mut self.lower, &self.half_gap, None));
+        let full = dispatch_dim!(d, bounded_scan, (data, d, centers, labels, &mut self.upper, &mut self.lower, &self.half_gap, None));
+        self.judge(full, labels.len());
     }
 
     fn assign_and_sum(&mut self, data: &[f64], d: usize, centers: &[f64], labels: &mut [usize], sums: &mut [f64], counts: &mut [usize]) {
@@ -76,11 +120,22 @@ impl Assigner for Hamerly {
             }
             return;
         }
+        if self.lloyd {
+            return Lloyd.assign_and_sum(data, d, centers, labels, sums, counts);
+        }
         self.compute_half_gaps(d, centers);
-        dispatch_dim!(d, bounded_scan, (data, d, centers, labels, &mut self.upper, &mut self.lower, &self.half_gap, Some((sums, counts))));
+        let full = dispatch_dim!(
+            d,
+            bounded_scan,
+            (data, d, centers, labels, &mut self.upper, &mut self.lower, &self.half_gap, Some((sums, counts)))
+        );
+        self.judge(full, labels.len());
     }
 
     fn centers_moved(&mut self, d: usize, old: &[f64], new: &[f64], labels: &[usize]) {
+        if self.lloyd {
+            return;
+        }
         for (p, (a, b)) in self.moved.iter_mut().zip(old.chunks_exact(d).zip(new.chunks_exact(d))) {
             *p = squared_distance(a, b).sqrt();
         }
@@ -124,8 +179,9 @@ fn bounded_scan<const D: usize>(
     lower: &mut [f64],
     half_gap: &[f64],
     mut sums: Option<(&mut [f64], &mut [usize])>,
-) {
+) -> usize {
     let step = if D == 0 { d } else { D };
+    let mut full = 0;
     if let Some((s, c)) = sums.as_mut() {
         s.iter_mut().for_each(|v| *v = 0.0);
         c.iter_mut().for_each(|v| *v = 0);
@@ -139,6 +195,7 @@ fn bounded_scan<const D: usize>(
                 *u = squared_distance(x, c).sqrt();
             }
             if *u * (1.0 + MARGIN) >= bound {
+                full += 1;
                 let (best, best_distance, second) = nearest(x, centers, step);
                 *label = best;
                 *u = best_distance.sqrt();
@@ -149,4 +206,5 @@ fn bounded_scan<const D: usize>(
             add_row(s, c, x, *label, step);
         }
     }
+    full
 }

@@ -16,6 +16,11 @@ pub(crate) fn uniform_index(rng: &mut impl RngCore, n: usize) -> usize {
     ((uniform(rng) * n as f64) as usize).min(n.saturating_sub(1))
 }
 
+/// Candidates tried for each centre after the first: 2 + ⌊ln k⌋, as scikit-learn.
+pub(crate) fn local_trials(k: usize) -> usize {
+    2 + (k as f64).ln().floor() as usize
+}
+
 /// Picks `k` initial centres (row-major `k × d`) from the rows of `data`.
 /// The caller guarantees at least `k` distinct rows.
 pub(crate) fn kmeans_plusplus(data: &[f64], d: usize, k: usize, rng: &mut impl RngCore) -> Vec<f64> {
@@ -26,7 +31,7 @@ pub(crate) fn kmeans_plusplus(data: &[f64], d: usize, k: usize, rng: &mut impl R
 fn kmeans_plusplus_rows<const D: usize>(data: &[f64], d: usize, k: usize, rng: &mut impl RngCore) -> Vec<f64> {
     let d = if D == 0 { d } else { D };
     let n = data.len() / d;
-    let n_local_trials = 2 + (k as f64).ln().floor() as usize;
+    let n_local_trials = local_trials(k);
     let row = |i: usize| data.get(i * d..(i + 1) * d).unwrap_or(&[]);
 
     let mut centers = Vec::with_capacity(k * d);

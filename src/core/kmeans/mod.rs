@@ -74,7 +74,7 @@ pub struct KMeansFit {
     pub inertia: f64,
     /// Iterations of the best run.
     pub n_iterations: usize,
-    /// The iteration kernel used (never [`Algorithm::Auto`]).
+    /// The iteration step that ended the best run (never [`Algorithm::Auto`]).
     pub algorithm: Algorithm,
     pub n_clusters: usize,
     pub n_features: usize,
@@ -109,80 +109,192 @@ pub fn fit_with_progress(
     params: &KMeansParams,
     progress: &mut dyn FnMut(FitProgress) -> bool,
 ) -> Result<KMeansFit, KMeansError> {
-    let valid = params.check()?;
-    if n_features == 0 || data.is_empty() || data.len() % n_features != 0 {
-        return Err(KMeansError::BadShape { len: data.len(), n_features });
+    let prepared = Prepared::new(data, n_features, params)?;
+    let mut workspace = prepared.workspace();
+    let mut best: Option<RunOutcome> = None;
+    for run_index in 0..prepared.n_runs() {
+        let run = prepared.run(run_index, &mut workspace, progress)?;
+        best = Some(match best {
+            Some(b) => better_run(b, run),
+            None => run,
+        });
     }
-    if data.iter().any(|v| !v.is_finite()) {
-        return Err(KMeansError::NonFinite);
+    let best = best.ok_or(KMeansError::InvalidRuns(0))?;
+    Ok(prepared.finish(best))
+}
+
+/// One run of a fit ([`Prepared::run`]): its centres in the centred units, labels, inertia.
+/// Runs are independent: any worker can compute any of them, and [`better_run`] keeps the
+/// same one whatever the order they come back in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunOutcome {
+    /// Which run, `0..n_runs`.
+    pub run: usize,
+    /// `k × d`, in the units of the centred data.
+    #[serde(with = "crate::core::packed::f64s")]
+    pub centers: Vec<f64>,
+    #[serde(with = "crate::core::packed::indices")]
+    pub labels: Vec<usize>,
+    pub inertia: f64,
+    pub n_iterations: usize,
+    /// The step that ended the run (never [`Algorithm::Auto`]).
+    pub algorithm: Algorithm,
+}
+
+/// The better of two runs: the lower inertia, the lower run index on a tie (as the
+/// sequential loop keeps the first of equal runs).
+pub fn better_run(a: RunOutcome, b: RunOutcome) -> RunOutcome {
+    match a.inertia.total_cmp(&b.inertia) {
+        std::cmp::Ordering::Less => a,
+        std::cmp::Ordering::Greater => b,
+        std::cmp::Ordering::Equal if a.run <= b.run => a,
+        std::cmp::Ordering::Equal => b,
     }
-    let n_rows = data.len() / n_features;
-    let k = valid.n_clusters;
-    if k > n_rows {
-        return Err(KMeansError::TooFewRows { n_clusters: k, n_rows });
-    }
-    let distinct = count_distinct_rows(data, n_features, k);
-    if distinct < k {
-        return Err(KMeansError::TooFewDistinctRows { n_clusters: k, distinct });
+}
+
+/// A fit's shared part: checked parameters and data, centred as scikit-learn does, the
+/// tolerance. Each run starts from its own place in the seeded random stream
+/// ([`Prepared::run`]), so run `r` is the same whether runs `0..r` were computed here,
+/// elsewhere, or not at all.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    valid: ValidParams,
+    centred: Vec<f64>,
+    means: Vec<f64>,
+    n_features: usize,
+    n_rows: usize,
+    tolerance: f64,
+}
+
+/// Buffers one worker reuses across its runs.
+pub struct Workspace {
+    buffers: lloyd::Buffers,
+    hamerly: hamerly::Hamerly,
+}
+
+impl Prepared {
+    /// Checks the parameters and the data (shape, finite values, enough distinct rows)
+    /// and centres it.
+    pub fn new(data: &[f64], n_features: usize, params: &KMeansParams) -> Result<Self, KMeansError> {
+        let valid = params.check()?;
+        if n_features == 0 || data.is_empty() || data.len() % n_features != 0 {
+            return Err(KMeansError::BadShape { len: data.len(), n_features });
+        }
+        if data.iter().any(|v| !v.is_finite()) {
+            return Err(KMeansError::NonFinite);
+        }
+        let n_rows = data.len() / n_features;
+        let k = valid.n_clusters;
+        if k > n_rows {
+            return Err(KMeansError::TooFewRows { n_clusters: k, n_rows });
+        }
+        let distinct = count_distinct_rows(data, n_features, k);
+        if distinct < k {
+            return Err(KMeansError::TooFewDistinctRows { n_clusters: k, distinct });
+        }
+        // Centre the data as scikit-learn does: distances are computed on smaller numbers.
+        let means = column_means(data, n_features);
+        let centred: Vec<f64> = data.chunks_exact(n_features).flat_map(|row| row.iter().zip(&means).map(|(v, m)| v - m)).collect();
+        let tolerance = valid.tolerance * mean_variance(&centred, n_features);
+        Ok(Self { valid, centred, means, n_features, n_rows, tolerance })
     }
 
-    // Centre the data as scikit-learn does: distances are computed on smaller numbers.
-    let means = column_means(data, n_features);
-    let centred: Vec<f64> = data.chunks_exact(n_features).flat_map(|row| row.iter().zip(&means).map(|(v, m)| v - m)).collect();
-    let tolerance = valid.tolerance * mean_variance(&centred, n_features);
+    pub fn n_runs(&self) -> usize {
+        self.valid.n_runs
+    }
 
-    let mut rng = ChaCha8Rng::seed_from_u64(valid.seed);
-    let mut best: Option<lloyd::Run> = None;
-    let mut buffers = lloyd::Buffers::new(n_rows, n_features, k);
-    let mut lloyd_step = lloyd::Lloyd;
-    let mut hamerly_step = hamerly::Hamerly::new(if valid.algorithm == Algorithm::Hamerly { n_rows } else { 0 }, k);
-    let (n_runs, max_iterations) = (valid.n_runs, valid.max_iterations);
-    for run_index in 0..n_runs {
-        let initial = match valid.init {
-            Init::KMeansPlusPlus => init::kmeans_plusplus(&centred, n_features, k, &mut rng),
-            Init::Random => init::random_rows(&centred, n_features, k, &mut rng),
+    pub fn workspace(&self) -> Workspace {
+        let (n, d, k) = (self.n_rows, self.n_features, self.valid.n_clusters);
+        Workspace {
+            buffers: lloyd::Buffers::new(n, d, k),
+            hamerly: match self.valid.algorithm {
+                Algorithm::Auto => hamerly::Hamerly::adaptive(n, k),
+                Algorithm::Hamerly => hamerly::Hamerly::new(n, k),
+                Algorithm::Lloyd => hamerly::Hamerly::new(0, k),
+            },
+        }
+    }
+
+    /// Random draws one run's initial centres take: k-means++ draws once for the first
+    /// centre, then once per local trial for each other centre (whatever the data); random
+    /// rows draw once per centre.
+    fn draws_per_run(&self) -> u128 {
+        let k = self.valid.n_clusters;
+        match self.valid.init {
+            Init::KMeansPlusPlus => 1 + (k as u128 - 1) * init::local_trials(k) as u128,
+            Init::Random => k.min(self.n_rows) as u128,
+        }
+    }
+
+    /// Run `run_index`: initial centres from the run's own place in the seed's stream (each
+    /// draw takes two 32-bit words of ChaCha8), then the iterations to convergence.
+    pub fn run(
+        &self,
+        run_index: usize,
+        workspace: &mut Workspace,
+        progress: &mut dyn FnMut(FitProgress) -> bool,
+    ) -> Result<RunOutcome, KMeansError> {
+        let (d, k) = (self.n_features, self.valid.n_clusters);
+        let mut rng = ChaCha8Rng::seed_from_u64(self.valid.seed);
+        rng.set_word_pos(2 * self.draws_per_run() * run_index as u128);
+        let initial = match self.valid.init {
+            Init::KMeansPlusPlus => init::kmeans_plusplus(&self.centred, d, k, &mut rng),
+            Init::Random => init::random_rows(&self.centred, d, k, &mut rng),
         };
+        let (n_runs, max_iterations) = (self.valid.n_runs, self.valid.max_iterations);
         let at = |iteration, center_shift| FitProgress { run: run_index, n_runs, iteration, max_iterations, center_shift };
         if !progress(at(0, 0.0)) {
             return Err(KMeansError::Cancelled);
         }
-        let assigner: &mut dyn lloyd::Assigner = match valid.algorithm {
-            Algorithm::Lloyd | Algorithm::Auto => &mut lloyd_step,
-            Algorithm::Hamerly => {
-                hamerly_step.reset();
-                &mut hamerly_step
+        let mut lloyd_step = lloyd::Lloyd;
+        let assigner: &mut dyn lloyd::Assigner = match self.valid.algorithm {
+            Algorithm::Lloyd => &mut lloyd_step,
+            Algorithm::Auto | Algorithm::Hamerly => {
+                workspace.hamerly.reset();
+                &mut workspace.hamerly
             }
         };
         let mut on_iteration = |iteration, shift| progress(at(iteration, shift));
-        let Some(run) = lloyd::run(&centred, n_features, initial, max_iterations, tolerance, assigner, &mut buffers, &mut on_iteration)
-        else {
-            return Err(KMeansError::Cancelled);
+        let run =
+            lloyd::run(&self.centred, d, initial, max_iterations, self.tolerance, assigner, &mut workspace.buffers, &mut on_iteration)
+                .ok_or(KMeansError::Cancelled)?;
+        let algorithm = match self.valid.algorithm {
+            Algorithm::Auto if workspace.hamerly.gave_up() => Algorithm::Lloyd,
+            Algorithm::Auto => Algorithm::Hamerly,
+            other => other,
         };
-        if best.as_ref().is_none_or(|b| run.inertia < b.inertia) {
-            best = Some(run);
-        }
+        Ok(RunOutcome {
+            algorithm,
+            run: run_index,
+            centers: run.centers,
+            labels: run.labels,
+            inertia: run.inertia,
+            n_iterations: run.n_iterations,
+        })
     }
-    let Some(best) = best else {
-        return Err(KMeansError::InvalidRuns(0));
-    };
 
-    let centers: Vec<f64> = best.centers.chunks_exact(n_features).flat_map(|c| c.iter().zip(&means).map(|(v, m)| v + m)).collect();
-    let mut fit = KMeansFit {
-        centers,
-        labels: best.labels,
-        inertia: best.inertia,
-        n_iterations: best.n_iterations,
-        algorithm: valid.algorithm,
-        n_clusters: k,
-        n_features,
-        warnings: Vec::new(),
-    };
-    let found = fit.cluster_sizes().iter().filter(|&&s| s > 0).count();
-    if found < k {
-        fit.warnings
-            .push(format!("only {found} distinct clusters were found though {k} were asked for: the data may have fewer natural groups"));
+    /// The fit made of the best run (centres back in the data's units).
+    pub fn finish(&self, best: RunOutcome) -> KMeansFit {
+        let (d, k) = (self.n_features, self.valid.n_clusters);
+        let centers: Vec<f64> = best.centers.chunks_exact(d).flat_map(|c| c.iter().zip(&self.means).map(|(v, m)| v + m)).collect();
+        let mut fit = KMeansFit {
+            centers,
+            labels: best.labels,
+            inertia: best.inertia,
+            n_iterations: best.n_iterations,
+            algorithm: best.algorithm,
+            n_clusters: k,
+            n_features: d,
+            warnings: Vec::new(),
+        };
+        let found = fit.cluster_sizes().iter().filter(|&&s| s > 0).count();
+        if found < k {
+            fit.warnings.push(format!(
+                "only {found} distinct clusters were found though {k} were asked for: the data may have fewer natural groups"
+            ));
+        }
+        fit
     }
-    Ok(fit)
 }
 
 /// Squared Euclidean distance, summed in two interleaved lanes (even and odd coordinates)

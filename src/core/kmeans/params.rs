@@ -10,13 +10,12 @@ pub const DEFAULT_SEED: u64 = 42;
 /// and iteration count from the same initial centres; they differ only in speed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Algorithm {
-    /// The accelerated algorithm ([`Algorithm::Hamerly`]): d is small here, where one lower
-    /// bound per row prunes as much as Elkan's k bounds at a fraction of the memory.
-    /// Measured on the benchmark data (8 features, k = 8, heavily overlapping groups;
-    /// `benches/kmeans.rs`, `tests/engine_wasm_bench.rs`): Hamerly takes ~0.6× Lloyd's time
-    /// per iteration in the wasm build at the release profile's opt-level "z" and natively
-    /// at 1M rows; at opt-level 3 on 100 000 rows Lloyd's branch-free loop is faster
-    /// (~0.7×), since a third to a half of the rows still need a full scan there.
+    /// Hamerly's bounds while they pay, Lloyd's step once they do not, chosen by the data
+    /// in each run: an iteration that must still scan more than a third of the rows in
+    /// full (overlapping groups, where Lloyd's branch-free loop is faster) hands the rest
+    /// of the run to Lloyd's step. Well-separated groups keep the bounds, which skip most
+    /// distances once the centres settle. The choice reads counts, not clocks, so it is
+    /// the same on every machine, and either step gives the same labels.
     #[default]
     Auto,
     /// Every row against every centre, every iteration (scikit-learn's `"lloyd"`).
@@ -28,12 +27,9 @@ pub enum Algorithm {
 }
 
 impl Algorithm {
-    /// The algorithm [`Algorithm::Auto`] stands for.
-    pub fn resolve(self) -> Self {
-        match self {
-            Algorithm::Auto => Algorithm::Hamerly,
-            other => other,
-        }
+    /// Whether Hamerly's bounds are kept per row (for the memory estimate).
+    pub fn keeps_bounds(self) -> bool {
+        matches!(self, Algorithm::Auto | Algorithm::Hamerly)
     }
 }
 
@@ -133,7 +129,7 @@ impl KMeansParams {
             max_iterations: self.max_iterations,
             tolerance: self.tolerance,
             seed: self.seed,
-            algorithm: self.algorithm.resolve(),
+            algorithm: self.algorithm,
             init: self.init,
         })
     }
@@ -147,13 +143,12 @@ pub struct ValidParams {
     pub max_iterations: usize,
     pub tolerance: f64,
     pub seed: u64,
-    /// Never [`Algorithm::Auto`]: resolved by `check`.
     pub algorithm: Algorithm,
     pub init: Init,
 }
 
 /// Why a fit could not be made. One variant per invalid field, then the data checks.
-#[derive(Debug, Error, Clone, PartialEq)]
+#[derive(Debug, Error, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum KMeansError {
     #[error("the number of segments must be at least 1 (got {0})")]

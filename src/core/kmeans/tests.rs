@@ -141,10 +141,22 @@ fn hamerly_matches_lloyd_when_stopped_early_by_the_iteration_cap() {
 }
 
 #[test]
-fn auto_uses_hamerly() {
-    let x = crate::core::bench::blobs(300, 2, 3, 1);
-    assert_eq!(fit(&x, 2, &KMeansParams::new(3)).unwrap().algorithm, Algorithm::Hamerly);
-    assert_eq!(KMeansParams::new(3).check().unwrap().algorithm, Algorithm::Hamerly);
+fn auto_keeps_hamerly_on_separated_groups_and_hands_overlapping_ones_to_lloyd() {
+    // Three tight, far-apart groups: the bounds skip almost every row.
+    let separated = crate::core::bench::blobs(3000, 2, 3, 1);
+    assert_eq!(fit(&separated, 2, &KMeansParams::new(3)).unwrap().algorithm, Algorithm::Hamerly);
+    // Uniform noise in eight dimensions cut in eight: many rows sit near a border every
+    // iteration.
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let noise: Vec<f64> = (0..8 * 4000).map(|_| init::uniform(&mut rng)).collect();
+    let auto = fit(&noise, 8, &KMeansParams::new(8).n_runs(2)).unwrap();
+    let lloyd = fit(&noise, 8, &KMeansParams::new(8).n_runs(2).algorithm(Algorithm::Lloyd)).unwrap();
+    assert_eq!(auto.algorithm, Algorithm::Lloyd);
+    // Either way, the same fit.
+    assert_eq!(
+        (auto.labels, auto.centers, auto.inertia, auto.n_iterations),
+        (lloyd.labels, lloyd.centers, lloyd.inertia, lloyd.n_iterations)
+    );
 }
 
 #[test]
@@ -215,4 +227,55 @@ fn distance_is_the_same_for_every_width_and_order() {
     // even: 0.25 + 4 + 16 = 20.25, odd: 4 + 9 = 13
     assert_eq!(squared_distance(&a, &b), 33.25);
     assert_eq!(squared_distance(&a[..1], &b[..1]), 0.25);
+}
+
+/// The stream positions [`Prepared::run`] jumps to are where the sequential draws end:
+/// k-means++ and random rows take a fixed number of draws whatever the data.
+#[test]
+fn each_run_starts_where_the_previous_runs_draws_end() {
+    let (data, d) = (vec![0.0, 0.0, 1.0, 0.5, 9.0, 9.0, 8.0, 9.5, 0.2, 7.0, 5.0, 5.0, 3.0, 1.0, 6.0, 2.0], 2);
+    for k in 1..=7 {
+        for init in [Init::KMeansPlusPlus, Init::Random] {
+            let mut prepared = Prepared::new(&data, d, &KMeansParams::new(k).init(init)).unwrap();
+            prepared.valid.seed = 7;
+            let mut rng = ChaCha8Rng::seed_from_u64(7);
+            for _ in 0..3 {
+                match init {
+                    Init::KMeansPlusPlus => init::kmeans_plusplus(&prepared.centred, d, k, &mut rng),
+                    Init::Random => init::random_rows(&prepared.centred, d, k, &mut rng),
+                };
+            }
+            assert_eq!(rng.get_word_pos(), 2 * 3 * prepared.draws_per_run(), "k = {k}, {init:?}");
+        }
+    }
+}
+
+/// Runs computed in any order, by any number of workers, each with its own workspace,
+/// then reduced with [`better_run`] in any order, give `fit`'s result bit for bit.
+#[test]
+fn runs_split_across_workers_give_the_fit_bit_for_bit() {
+    let data: Vec<f64> = (0..600).map(|i| ((i * 7919) % 613) as f64 / 61.0 + if i % 6 < 3 { 0.0 } else { 4.0 }).collect();
+    let d = 3;
+    for algorithm in [Algorithm::Lloyd, Algorithm::Hamerly] {
+        let params = KMeansParams::new(4).seed(11).n_runs(7).algorithm(algorithm);
+        let whole = fit(&data, d, &params).unwrap();
+        let prepared = Prepared::new(&data, d, &params).unwrap();
+        for workers in [1, 2, 3, 8] {
+            // Worker w takes runs w, w + workers, ... (last first), keeps its best.
+            let mut bests: Vec<RunOutcome> = (0..workers)
+                .filter_map(|w| {
+                    let mut ws = prepared.workspace();
+                    (w..prepared.n_runs())
+                        .step_by(workers)
+                        .rev()
+                        .map(|r| prepared.run(r, &mut ws, &mut |_| true).unwrap())
+                        .reduce(better_run)
+                })
+                .collect();
+            bests.reverse();
+            let best = bests.into_iter().reduce(better_run).unwrap();
+            let split = prepared.finish(best);
+            assert_eq!(split, whole, "{workers} workers, {algorithm:?}");
+        }
+    }
 }

@@ -1,5 +1,5 @@
 //! What happened, with timings (`status`), a progress bar while the worker is busy
-//! (`progress`), and what went wrong (`error`).
+//! (`progress`), what went wrong (`error`), and how many workers share the work (`workers`).
 
 use leptos::prelude::*;
 
@@ -16,6 +16,13 @@ pub fn StatusLine() -> impl IntoView {
             data-read-ms=move || state.file.with(|f| f.as_ref().map(|f| format!("{:.1}", f.read_ms)))
             data-segment-ms=move || state.report.with(|r| r.as_ref().map(|r| format!("{:.1}", r.elapsed_ms)))>
             {move || state.status_text()}
+        </p>
+        <p class="workers" data-testid="workers" data-workers=move || state.workers.get().to_string()>
+            {move || match state.workers.get() {
+                0 => "Working on one core (the page's background worker).".to_owned(),
+                1 => "Working with 1 background worker (add ?workers=N to the address to choose how many).".to_owned(),
+                n => format!("Working with {n} background workers side by side (add ?workers=N to the address to choose how many)."),
+            }}
         </p>
         <Show when=move || state.busy.with(Option::is_some)>
             <button type="button" class="secondary cancel" data-testid="cancel" on:click=move |_| actions.cancel()>"Cancel"</button>

@@ -1,0 +1,102 @@
+// Scale benchmark in headless Chromium (figures, not a test): generated files of 8 numeric
+// columns through the release page, with 1 and 2 helper workers: time to read, to sweep k,
+// to segment and draw, in all; and the browser's peak memory meanwhile (the resident set
+// of every Chromium process, sampled every 100 ms from /proc). Printed beside issue 12's
+// goals. `node tests/e2e/bench_pool.mjs [ROWS ...]` (default 200000 1000000 3000000);
+// BENCH_WORKERS="1 2" sets the pool sizes.
+import { readdir, readFile, mkdtemp, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeNumeric } from "./generate.mjs";
+import { launch, openApp, serveDist } from "./harness.mjs";
+
+const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const ROWS = sizes.length ? sizes : [200_000, 1_000_000, 3_000_000];
+const WORKERS = (process.env.BENCH_WORKERS ?? "1 2").split(/\s+/).filter(Boolean).map(Number);
+const GOALS = { 1_000_000: "≤ 4 s", 3_000_000: "≤ 15 s, tab < 1.5 GB", 12_000_000: "completes, tab < 2 GB" };
+
+/** Resident memory of every Chromium process, in bytes. */
+async function chromiumRss() {
+  let total = 0;
+  for (const pid of await readdir("/proc").catch(() => [])) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const status = await readFile(`/proc/${pid}/status`, "utf8");
+      if (!/^Name:\s+(chromium|chrome)/m.test(status)) continue;
+      const rss = status.match(/^VmRSS:\s+(\d+) kB/m);
+      if (rss) total += Number(rss[1]) * 1024;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+const dir = await mkdtemp(join(tmpdir(), "bench-pool-"));
+const server = await serveDist();
+const browser = await launch();
+const rows = [];
+try {
+  for (const n of ROWS) {
+    const file = join(dir, `numeric-${n}.csv`);
+    await writeNumeric(file, n);
+    const { size } = await stat(file);
+    for (const workers of WORKERS) {
+      const { context, page } = await openApp(browser, `${server.url}?workers=${workers}`);
+      await page.locator(`[data-testid="workers"][data-workers="${workers}"]`).waitFor({ timeout: 60_000 });
+      let peak = await chromiumRss();
+      const sampler = setInterval(async () => {
+        peak = Math.max(peak, await chromiumRss());
+      }, 100);
+      const t0 = Date.now();
+      let line;
+      try {
+        await page.locator('[data-testid="file-input"]').setInputFiles(file);
+        await page.locator('[data-testid="status"][data-load-ms]').waitFor({ timeout: 900_000 });
+        const t1 = Date.now();
+        await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 900_000 });
+        const t2 = Date.now();
+        await page.locator('[data-testid="run"]').click();
+        await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 900_000 });
+        const t3 = Date.now();
+        const fitMs = Number(await page.locator('[data-testid="status"]').getAttribute("data-segment-ms"));
+        line = { rows: n, mb: size / 1e6, workers, load: t1 - t0, sweep: t2 - t1, segment: t3 - t2, fit: fitMs, total: t3 - t0 };
+      } catch (e) {
+        line = { rows: n, mb: size / 1e6, workers, error: String(e).split("\n")[0] };
+      } finally {
+        clearInterval(sampler);
+        line.peak = peak;
+        await context.close();
+      }
+      rows.push(line);
+      const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+      console.log(
+        line.error
+          ? `${n} rows (${line.mb.toFixed(0)} MB), ${workers} helper(s): FAILED ${line.error}; peak ${(peak / 2 ** 30).toFixed(2)} GB`
+          : `${n} rows (${line.mb.toFixed(0)} MB), ${workers} helper(s): load ${s(line.load)}, sweep ${s(line.sweep)}, ` +
+              `segment + draw ${s(line.segment)} (worker ${s(line.fit)}), total ${s(line.total)}; ` +
+              `peak Chromium RSS ${(peak / 2 ** 30).toFixed(2)} GB; goal ${GOALS[n] ?? "-"}`,
+      );
+    }
+  }
+  console.log("\nrows       | MB   | helpers | load   | sweep  | segment | total  | peak GB | goal");
+  for (const r of rows) {
+    const s = (ms) => (ms === undefined ? "-" : `${(ms / 1000).toFixed(2)}s`).padEnd(6);
+    console.log(
+      `${String(r.rows).padEnd(10)} | ${r.mb.toFixed(0).padEnd(4)} | ${String(r.workers).padEnd(7)} | ${s(r.load)} | ${s(r.sweep)} | ` +
+        `${s(r.segment)}  | ${s(r.total)} | ${(r.peak / 2 ** 30).toFixed(2).padEnd(7)} | ${r.error ? "FAILED" : GOALS[r.rows] ?? "-"}`,
+    );
+  }
+  for (const n of ROWS) {
+    const [one, two] = [1, 2].map((w) => rows.find((r) => r.rows === n && r.workers === w && !r.error));
+    if (one && two) {
+      console.log(
+        `${n} rows, 2 helpers vs 1: sweep ×${(one.sweep / two.sweep).toFixed(2)}, segment ×${(one.segment / two.segment).toFixed(2)}, ` +
+          `load ×${(one.load / two.load).toFixed(2)}, total ×${(one.total / two.total).toFixed(2)} (goal ≥ 1.7 on fit, sweep, ingest)`,
+      );
+    }
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}

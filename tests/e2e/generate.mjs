@@ -1,0 +1,23 @@
+// Generated customer files for the tests and benchmarks (seeded: the same bytes each time).
+import { createWriteStream } from "node:fs";
+
+/** `rows` customers in six groups over eight numeric columns (`id,f1..f8`), seeded. */
+export async function writeNumeric(path, rows) {
+  const out = createWriteStream(path);
+  let seed = 987654;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const gauss = () => Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
+  const centres = Array.from({ length: 6 }, (_, g) => Array.from({ length: 8 }, (_, j) => ((g * 7 + j * 3) % 11) * 10));
+  out.write("id,f1,f2,f3,f4,f5,f6,f7,f8\n");
+  let chunk = "";
+  for (let i = 1; i <= rows; i++) {
+    const c = centres[Math.floor(next() * centres.length)];
+    chunk += `${i},${c.map((m) => (m + 4 * gauss()).toFixed(2)).join(",")}\n`;
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await new Promise((ok) => out.once("drain", ok));
+      chunk = "";
+    }
+  }
+  out.write(chunk);
+  await new Promise((ok) => out.end(ok));
+}

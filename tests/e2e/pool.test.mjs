@@ -1,0 +1,121 @@
+// The pool of workers in the built page: its size from `?workers=N` (the `workers` hook),
+// the same bits from 1 and 2 helpers (the k table, the recommendation, the segmented
+// download byte for byte) on a generated file of 8 numeric columns, and a cancel in the
+// middle of a fit that keeps the file and lets the next one through with no page error.
+// POOL_ROWS sets the file's rows (default 1,000,000, about 60 MB).
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeNumeric } from "./generate.mjs";
+import { openApp, usePageAndBrowser } from "./harness.mjs";
+
+const ROWS = Number(process.env.POOL_ROWS ?? 1_000_000);
+
+let dir;
+let file;
+const env = usePageAndBrowser();
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "pool-"));
+  file = join(dir, "numeric.csv");
+  await writeNumeric(file, ROWS);
+});
+
+/** Loads `path` into a page opened with `?workers=n`, sweeps, segments at the recommended
+ * k, downloads the segmented CSV; returns what the page showed and the download. */
+async function journey(n, path) {
+  const { context, page, record } = await openApp(env.browser, `${env.server.url}?workers=${n}`);
+  try {
+    await page.locator(`[data-testid="workers"][data-workers="${n}"]`).waitFor({ timeout: 60_000 });
+    const started = Date.now();
+    await page.locator('[data-testid="file-input"]').setInputFiles(path);
+    await page.locator('[data-testid="status"][data-load-ms]').waitFor({ timeout: 300_000 });
+    const loaded = Date.now();
+    await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 600_000 });
+    const swept = Date.now();
+    const table = await page.locator('[data-testid="k-metrics"]').textContent();
+    const recommended = await page.locator('[data-testid="k-reason"]').textContent();
+    await page.locator('[data-testid="run"]').click();
+    await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 600_000 });
+    const done = Date.now();
+    const [download] = await Promise.all([
+      page.waitForEvent("download", { timeout: 300_000 }),
+      page.locator('[data-testid="download-csv"]').click(),
+    ]);
+    const saved = join(dir, `segmented-${n}.csv`);
+    await download.saveAs(saved);
+    console.log(
+      `pool: ${n} helper(s), ${ROWS} rows: loaded ${loaded - started} ms, k swept ${swept - loaded} ms, ` +
+        `segmented and drawn ${done - swept} ms, total ${done - started} ms`,
+    );
+    assert.deepEqual(record.pageErrors, []);
+    return { table, recommended, bytes: await readFile(saved) };
+  } finally {
+    await context.close();
+  }
+}
+
+test("?workers=N sets the pool's size, shown by the workers hook", { timeout: 60_000 }, async () => {
+  for (const n of [1, 3]) {
+    const { context, page } = await openApp(env.browser, `${env.server.url}?workers=${n}`);
+    try {
+      const hook = page.locator('[data-testid="workers"]');
+      await page.locator(`[data-testid="workers"][data-workers="${n}"]`).waitFor({ timeout: 30_000 });
+      assert.match(await hook.textContent(), new RegExp(`${n} background worker`));
+    } finally {
+      await context.close();
+    }
+  }
+});
+
+test(`${ROWS} rows: 1 and 2 helpers give the same k table, recommendation and download, byte for byte`, { timeout: 1_500_000 }, async () => {
+  const one = await journey(1, file);
+  const two = await journey(2, file);
+  assert.equal(two.table, one.table);
+  assert.equal(two.recommended, one.recommended);
+  assert.equal(two.bytes.length, one.bytes.length);
+  assert.ok(two.bytes.equals(one.bytes), "the segmented downloads differ");
+  const lines = one.bytes.toString("utf8").trimEnd().split("\n");
+  assert.equal(lines.length, ROWS + 1, "every row, and the header");
+  const { size } = await stat(file);
+  console.log(`pool: the ${(size / 1e6).toFixed(1)} MB file's download is ${(one.bytes.length / 1e6).toFixed(1)} MB, identical for 1 and 2 helpers`);
+});
+
+test("cancel in the middle of a fit keeps the file; the next file goes through", { timeout: 600_000 }, async () => {
+  const { context, page, record } = await openApp(env.browser, `${env.server.url}?workers=2`);
+  try {
+    await page.locator('[data-testid="workers"][data-workers="2"]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="file-input"]').setInputFiles(file);
+    await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 600_000 });
+    const loadMs = await page.locator('[data-testid="status"]').getAttribute("data-load-ms");
+    await page.locator('[data-testid="run"]').click();
+    await page.locator('[data-testid="progress"]').waitFor({ timeout: 60_000 });
+    const clicked = Date.now();
+    await page.locator('[data-testid="cancel"]').click();
+    await page.locator('[data-testid="status"][data-busy="false"]').waitFor({ timeout: 5_000 });
+    console.log(`pool: the page was idle ${Date.now() - clicked} ms after Cancel`);
+    assert.match(await page.locator('[data-testid="error"]').textContent(), /cancelled: the file and the results on the page are kept/);
+    // Not read again: the same reading, the k table still there.
+    assert.equal(await page.locator('[data-testid="status"]').getAttribute("data-load-ms"), loadMs);
+    assert.equal(await page.locator('[data-testid="chart-elbow"]').getAttribute("data-drawn"), "true");
+    // Run again on the same file: it segments.
+    await page.locator('[data-testid="run"]').click();
+    await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 600_000 });
+    // A new file after a second cancel.
+    await page.locator('[data-testid="k-input"]').fill("3");
+    await page.locator('[data-testid="run"]').click();
+    await page.locator('[data-testid="progress"]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="cancel"]').click();
+    const small = join(dir, "small.csv");
+    await writeFile(small, "id,spend,visits\n" + Array.from({ length: 300 }, (_, i) => `${i + 1},${(i % 3) * 50 + (i % 7)},${(i % 3) * 4 + (i % 2)}`).join("\n") + "\n");
+    await page.locator('[data-testid="file-input"]').setInputFiles(small);
+    await page.locator('[data-testid="status"]').filter({ hasText: "Read 300 rows" }).waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="run"]').click();
+    await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 60_000 });
+    assert.deepEqual(record.pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
