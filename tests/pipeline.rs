@@ -18,7 +18,7 @@ fn load_bytes(name: &str, bytes: &[u8]) -> LoadedFile {
 }
 
 fn k(n_clusters: usize) -> SegmentOptions {
-    SegmentOptions { n_clusters, seed: 42 }
+    SegmentOptions::new(n_clusters, 42)
 }
 
 #[test]
@@ -476,4 +476,45 @@ fn a_kind_forced_to_numeric_lists_its_stray_texts_in_the_warnings() {
     assert_eq!(warnings.len(), 1);
     assert_eq!((warnings[0].kind.as_str(), warnings[0].column.as_deref(), warnings[0].line), ("stray-values", Some("score"), Some(2)));
     assert!(warnings[0].message.starts_with("score: 10 cells are not a number (“n/k” × 10"), "{}", warnings[0].message);
+}
+
+/// Over the memory budget, the fit runs on a seeded sample of the rows the budget holds,
+/// every row still gets its nearest segment, and the page is told; the same personas
+/// come back.
+#[test]
+fn a_matrix_over_the_memory_budget_is_fitted_on_a_sample_and_every_row_is_placed() {
+    let file = load_bytes("customers.csv", CUSTOMERS);
+    let mut options = CleaningOptions::suggested(&file.profile);
+    options.numeric.retain(|f| f.column != 2);
+    let cleaned = clean(&file, &options).unwrap();
+    let d = cleaned.n_features;
+    // A budget of one byte: the floor is 1,000 rows, so a small matrix is never sampled.
+    let mut small = k(5);
+    small.fit_budget = Some(1);
+    let whole = segment(&file, &cleaned, &small).unwrap();
+    assert_eq!(whole.fit_rows, None);
+    assert_eq!(segmentation::core::pipeline::fit_rows_for_budget(1, d), 1_000);
+    // 3,000 rows (the fixture 15 times over), a budget for 1,000 of them.
+    let fixture = String::from_utf8(CUSTOMERS.to_vec()).unwrap();
+    let mut lines = fixture.lines();
+    let mut text = format!("{}\n", lines.next().unwrap());
+    let body: String = lines.map(|l| format!("{l}\n")).collect();
+    for _ in 0..15 {
+        text.push_str(&body);
+    }
+    let big = load_bytes("customers-15.csv", text.as_bytes());
+    let cleaned = clean(&big, &options).unwrap();
+    assert_eq!(cleaned.n_rows, 3_000);
+    let mut budget = k(5);
+    budget.fit_budget = Some(1_000 * (32 * d as u64 + 32));
+    let s = segment(&big, &cleaned, &budget).unwrap();
+    assert_eq!(s.fit_rows, Some(1_000));
+    assert_eq!(s.labels.len(), 3_000);
+    // Each row's segment is its nearest centre, and the inertia is the whole matrix's.
+    let (labels, inertia) = segmentation::core::kmeans::predict(&cleaned.scaled, d, &s.centers_scaled);
+    assert_eq!(s.labels, labels);
+    assert_eq!(s.inertia, inertia);
+    let mut sizes: Vec<usize> = s.segments.iter().map(|s| s.size).collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [600; 5]);
 }

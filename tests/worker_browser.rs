@@ -39,7 +39,7 @@ fn worker_round_trip_returns_labels() {
     let cleaned = round_trip(&mut runner, &Request { id: 2, body: RequestBody::Clean(cleaning) });
     assert!(matches!(cleaned.body, ResponseBody::Cleaned(_)), "{cleaned:?}");
 
-    let options = SegmentOptions { n_clusters: 5, seed: 42 };
+    let options = SegmentOptions::new(5, 42);
     let done = round_trip(&mut runner, &Request { id: 3, body: RequestBody::Segment(options) });
     assert_eq!(done.id, 3);
     let ResponseBody::Segmented(report) = done.body else { panic!("{done:?}") };

@@ -300,7 +300,7 @@ mod tests {
         let bytes = include_bytes!("../../tests/fixtures/customers.csv");
         let file = load("customers.csv", bytes, &IngestOptions::default(), &mut |_| {}).unwrap();
         let cleaned = clean(&file, &CleaningOptions::suggested(&file.profile)).unwrap();
-        segment(&file, &cleaned, &SegmentOptions { n_clusters: 5, seed: 42 }).unwrap()
+        segment(&file, &cleaned, &SegmentOptions::new(5, 42)).unwrap()
     }
 
     fn svg<T>(draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> T) -> String {
@@ -392,7 +392,7 @@ mod tests {
         let csv = "a,b\n1.5,10\n2.5,11\n9.5,30\n9.5,31\n";
         let file = load("no-id.csv", csv.as_bytes(), &IngestOptions::default(), &mut |_| {}).unwrap();
         let cleaned = clean(&file, &CleaningOptions::suggested(&file.profile)).unwrap();
-        let s = segment(&file, &cleaned, &SegmentOptions { n_clusters: 2, seed: 1 }).unwrap();
+        let s = segment(&file, &cleaned, &SegmentOptions::new(2, 1)).unwrap();
         assert_eq!(s.chart_ids, ["line 2", "line 3", "line 4", "line 5"], "the header is line 1");
     }
 

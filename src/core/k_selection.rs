@@ -345,7 +345,7 @@ pub struct SweepSetup<'a> {
     base: KMeansParams,
     checks: SweepChecks,
     exact_max_rows: usize,
-    reference: Option<GapReference>,
+    reference: Option<std::borrow::Cow<'a, GapReference>>,
 }
 
 /// One k of a sweep: its scores, or why it could not be fitted.
@@ -388,7 +388,33 @@ impl<'a> SweepSetup<'a> {
         if start == 0 || start > end {
             return Err(KSelectionError::EmptyRange { start, end });
         }
-        let reference = checks.gap.as_ref().map(|o| GapReference::new(data, d, &GapOptions { seed: base.seed, ..o.clone() }));
+        let reference = Self::gap_reference(data, d, base, checks).map(std::borrow::Cow::Owned);
+        Ok(Self { data, d, start, end, base: base.clone(), checks: checks.clone(), exact_max_rows, reference })
+    }
+
+    /// The gap statistic's reference sets a setup of these inputs draws (`None` when the
+    /// gap is not checked): a worker scoring many ks draws them once
+    /// ([`SweepSetup::with_reference`]).
+    pub fn gap_reference(data: &[f64], d: usize, base: &KMeansParams, checks: &SweepChecks) -> Option<GapReference> {
+        checks.gap.as_ref().map(|o| GapReference::new(data, d, &GapOptions { seed: base.seed, ..o.clone() }))
+    }
+
+    /// [`SweepSetup::new`] with the reference sets drawn before by
+    /// [`SweepSetup::gap_reference`] from the same inputs.
+    pub fn with_reference(
+        data: &'a [f64],
+        d: usize,
+        k_range: RangeInclusive<usize>,
+        base: &KMeansParams,
+        checks: &SweepChecks,
+        exact_max_rows: usize,
+        reference: Option<&'a GapReference>,
+    ) -> Result<Self, KSelectionError> {
+        let (start, end) = (*k_range.start(), *k_range.end());
+        if start == 0 || start > end {
+            return Err(KSelectionError::EmptyRange { start, end });
+        }
+        let reference = reference.map(std::borrow::Cow::Borrowed);
         Ok(Self { data, d, start, end, base: base.clone(), checks: checks.clone(), exact_max_rows, reference })
     }
 

@@ -376,7 +376,7 @@ mod tests {
         options.numeric[1].missing = crate::core::clean::MissingStrategy::Median;
         options.categorical = vec![1];
         let cleaned = clean(&file, &options).unwrap();
-        let s = segment(&file, &cleaned, &SegmentOptions { n_clusters: 5, seed: 42 }).unwrap();
+        let s = segment(&file, &cleaned, &SegmentOptions::new(5, 42)).unwrap();
         let names: Vec<String> = s.segments.iter().map(|x| x.name.clone()).collect();
         let model = save_model(&file, &Provenance::of("customers.csv", CUSTOMERS, SourceOrigin::File), &options, &cleaned, &s, &names, 42);
         let json = serde_json::to_vec_pretty(&model).unwrap();
@@ -392,7 +392,7 @@ mod tests {
         let file = load("customers.csv", CUSTOMERS, &IngestOptions::default(), &mut |_| {}).unwrap();
         let options = CleaningOptions::suggested(&file.profile);
         let cleaned = clean(&file, &options).unwrap();
-        let s = segment(&file, &cleaned, &SegmentOptions { n_clusters: 3, seed: 1 }).unwrap();
+        let s = segment(&file, &cleaned, &SegmentOptions::new(3, 1)).unwrap();
         let names = pipeline::segment_names(&s, &[]);
         let mut model = save_model(&file, &provenance(), &options, &cleaned, &s, &names, 1);
         let other = parse_csv(b"Age,Spend\n30,5\n", &IngestOptions::default()).unwrap();
@@ -409,7 +409,7 @@ mod tests {
         let file = load("customers.csv", CUSTOMERS, &IngestOptions::default(), &mut |_| {}).unwrap();
         let options = CleaningOptions::suggested(&file.profile);
         let cleaned = clean(&file, &options).unwrap();
-        let s = segment(&file, &cleaned, &SegmentOptions { n_clusters: 3, seed: 1 }).unwrap();
+        let s = segment(&file, &cleaned, &SegmentOptions::new(3, 1)).unwrap();
         let names = pipeline::segment_names(&s, &[]);
         let model = save_model(&file, &provenance(), &options, &cleaned, &s, &names, 1);
         let new = parse_csv(b"Age,Annual Income (k$),Spending Score (1-100)\n30,NA,50\n40,60,55\n", &IngestOptions::default()).unwrap();
@@ -429,7 +429,7 @@ mod tests {
         options.numeric[1].missing = crate::core::clean::MissingStrategy::Median;
         options.outliers = crate::core::clean::OutlierPolicy::ClipPercentiles { lower: 1.0, upper: 99.0 };
         let cleaned = clean(&file, &options).unwrap();
-        let s = segment(&file, &cleaned, &SegmentOptions { n_clusters: 3, seed: 1 }).unwrap();
+        let s = segment(&file, &cleaned, &SegmentOptions::new(3, 1)).unwrap();
         let names = pipeline::segment_names(&s, &[]);
         serde_json::to_value(save_model(&file, &provenance(), &options, &cleaned, &s, &names, 1)).unwrap()
     }

@@ -109,6 +109,59 @@ pub fn clean(file: &LoadedFile, options: &CleaningOptions) -> Result<CleanedData
 pub struct SegmentOptions {
     pub n_clusters: usize,
     pub seed: u64,
+    /// Memory the fit may take, in bytes (the page's budget for this device). A matrix
+    /// whose fit would need more is fitted on a seeded uniform sample of the rows that fit
+    /// ([`fit_rows_for_budget`]), and every row then gets its nearest centre. `None`: no
+    /// limit.
+    #[serde(default)]
+    pub fit_budget: Option<u64>,
+}
+
+impl SegmentOptions {
+    pub fn new(n_clusters: usize, seed: u64) -> Self {
+        Self { n_clusters, seed, fit_budget: None }
+    }
+}
+
+/// Bytes a fit holds per value of the matrix: the scaled matrix, its centred copy, and a
+/// helper worker's copy of both.
+pub const FIT_BYTES_PER_VALUE: u64 = 4 * 8;
+/// Bytes a fit holds per row besides its values: label, previous label, Hamerly's two
+/// bounds.
+pub const FIT_BYTES_PER_ROW: u64 = 4 * 8;
+
+/// Rows of `d` features a fit can hold within `budget` bytes (at least 1,000: below that a
+/// budget is a mistake, not a device).
+pub fn fit_rows_for_budget(budget: u64, d: usize) -> usize {
+    let per_row = FIT_BYTES_PER_VALUE.saturating_mul(d.max(1) as u64).saturating_add(FIT_BYTES_PER_ROW);
+    usize::try_from(budget / per_row).unwrap_or(usize::MAX).max(1_000)
+}
+
+/// A segmentation's fit, checked: on every cleaned row, or on a seeded sample of them when
+/// the matrix is over the memory budget.
+pub struct FitPlan {
+    pub prepared: kmeans::Prepared,
+    /// The sampled rows' matrix (`None`: the fit is on every row, `cleaned.scaled`).
+    pub sample: Option<Vec<f64>>,
+}
+
+impl FitPlan {
+    /// The matrix the runs fit.
+    pub fn matrix<'a>(&'a self, cleaned: &'a CleanedData) -> &'a [f64] {
+        self.sample.as_deref().unwrap_or(&cleaned.scaled)
+    }
+
+    /// The fit of every row from the best run: on a sample, each row gets its nearest
+    /// centre (the first on a tie) and the inertia is the whole matrix's.
+    pub fn finish(&self, cleaned: &CleanedData, best: kmeans::RunOutcome) -> (kmeans::KMeansFit, Option<usize>) {
+        let mut fit = self.prepared.finish(best);
+        let Some(sample) = &self.sample else { return (fit, None) };
+        let d = cleaned.n_features.max(1);
+        let (labels, inertia) = kmeans::predict(&cleaned.scaled, d, &fit.centers);
+        fit.labels = labels;
+        fit.inertia = inertia;
+        (fit, Some(sample.len() / d))
+    }
 }
 
 /// The clusters on the first two principal components of the scaled features: a map of
@@ -127,6 +180,10 @@ pub struct PcaMap {
 /// The segments of a file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Segmentation {
+    /// Rows of the seeded sample the fit ran on, when the matrix was over the memory budget
+    /// (every row still has a segment: its nearest centre).
+    #[serde(default)]
+    pub fit_rows: Option<usize>,
     pub feature_names: Vec<String>,
     /// Feature values of the rows drawn in the scatter (all rows up to [`MAX_CHART_POINTS`],
     /// an even sample beyond), row-major, in the data's own units.
@@ -199,8 +256,19 @@ fn chart_ids(file: &LoadedFile, cleaned: &CleanedData, chart_rows: &[usize]) -> 
 
 /// Fits K-Means on the cleaned matrix and summarises the segments in the data's units.
 pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOptions) -> Result<Segmentation, PipelineError> {
-    let fit = kmeans::fit(&cleaned.scaled, cleaned.n_features, &segment_params(options)).map_err(named(&file.name))?;
-    Ok(segment_with_fit(file, cleaned, fit))
+    let plan = prepare_segment_fit(file, cleaned, options)?;
+    let mut workspace = plan.prepared.workspace();
+    let mut best: Option<kmeans::RunOutcome> = None;
+    for run in 0..plan.prepared.n_runs() {
+        let outcome = plan.prepared.run(run, &mut workspace, &mut |_| true).map_err(named(&file.name))?;
+        best = Some(match best {
+            Some(b) => kmeans::better_run(b, outcome),
+            None => outcome,
+        });
+    }
+    let best = best.ok_or(KMeansError::InvalidRuns(0)).map_err(named(&file.name))?;
+    let (fit, fit_rows) = plan.finish(cleaned, best);
+    Ok(segment_with_fit(file, cleaned, fit, fit_rows))
 }
 
 /// The K-Means parameters [`segment`] fits with (the page's workers share its runs out).
@@ -209,13 +277,26 @@ pub fn segment_params(options: &SegmentOptions) -> KMeansParams {
 }
 
 /// [`segment`]'s check of the fit before it is made, named by the file: the fit's shared
-/// part, for runs made elsewhere.
-pub fn prepare_segment_fit(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOptions) -> Result<kmeans::Prepared, PipelineError> {
-    kmeans::Prepared::new(&cleaned.scaled, cleaned.n_features, &segment_params(options)).map_err(named(&file.name))
+/// part, for runs made elsewhere; on a seeded sample when the matrix is over
+/// `options.fit_budget`.
+pub fn prepare_segment_fit(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOptions) -> Result<FitPlan, PipelineError> {
+    let d = cleaned.n_features;
+    let max_rows = options.fit_budget.map(|b| fit_rows_for_budget(b, d));
+    let sample = max_rows.filter(|&m| cleaned.n_rows > m).map(|m| {
+        let mut rows = Vec::with_capacity(m * d);
+        for r in sample_row_indices(cleaned.n_rows, m, options.seed) {
+            rows.extend_from_slice(cleaned.scaled.get(r * d..(r + 1) * d).unwrap_or(&[]));
+        }
+        rows
+    });
+    let matrix = sample.as_deref().unwrap_or(&cleaned.scaled);
+    let prepared = kmeans::Prepared::new(matrix, d, &segment_params(options)).map_err(named(&file.name))?;
+    Ok(FitPlan { prepared, sample })
 }
 
-/// [`segment`] from a fit made elsewhere (the runs shared out among the page's workers).
-pub fn segment_with_fit(file: &LoadedFile, cleaned: &CleanedData, fit: kmeans::KMeansFit) -> Segmentation {
+/// [`segment`] from a fit made elsewhere (the runs shared out among the page's workers);
+/// `fit_rows`: the rows of the sample it was fitted on, if not every row.
+pub fn segment_with_fit(file: &LoadedFile, cleaned: &CleanedData, fit: kmeans::KMeansFit, fit_rows: Option<usize>) -> Segmentation {
     let d = cleaned.n_features;
     let k = fit.n_clusters;
     let names: Vec<String> = cleaned.features.iter().map(|f| f.name.clone()).collect();
@@ -285,6 +366,7 @@ pub fn segment_with_fit(file: &LoadedFile, cleaned: &CleanedData, fit: kmeans::K
     });
     let values = segment_values(&file.profile, &cleaned.row_of, &fit.labels, k);
     let mut warnings = fit.warnings.clone();
+
     if stride > 1 {
         warnings.push(format!(
             "the scatter shows {} of {} rows (every {stride}th); every row is in the download",
@@ -293,6 +375,7 @@ pub fn segment_with_fit(file: &LoadedFile, cleaned: &CleanedData, fit: kmeans::K
         ));
     }
     Segmentation {
+        fit_rows,
         feature_names: names,
         chart_values,
         chart_labels,
@@ -460,6 +543,19 @@ impl SweepJob {
     /// The ks' shared setup (every worker builds the same one).
     pub fn setup(&self) -> Result<SweepSetup<'_>, k_selection::KSelectionError> {
         SweepSetup::new(&self.data, self.d, 2..=self.k_max, &self.base, &self.checks, self.exact_max_rows)
+    }
+
+    /// The gap statistic's reference sets of this job, for [`SweepJob::setup_with`].
+    pub fn gap_reference(&self) -> Option<k_selection::gap::GapReference> {
+        SweepSetup::gap_reference(&self.data, self.d, &self.base, &self.checks)
+    }
+
+    /// [`SweepJob::setup`] with the reference sets drawn once ([`SweepJob::gap_reference`]).
+    pub fn setup_with<'a>(
+        &'a self,
+        reference: Option<&'a k_selection::gap::GapReference>,
+    ) -> Result<SweepSetup<'a>, k_selection::KSelectionError> {
+        SweepSetup::with_reference(&self.data, self.d, 2..=self.k_max, &self.base, &self.checks, self.exact_max_rows, reference)
     }
 
     /// The sweep from its ks' outcomes (in any order), said of the whole file.

@@ -91,7 +91,7 @@ mod tests {
         let names: Vec<&str> = options.numeric.iter().map(|f| file.table.headers[f.column].as_str()).collect();
         assert_eq!(names, ["Age", "Annual Income (k$)", "Spending Score (1-100)", "Visits per Month"]);
         let cleaned = clean(&file, &options).unwrap();
-        let s = segment(&file, &cleaned, &SegmentOptions { n_clusters: 5, seed: 42 }).unwrap();
+        let s = segment(&file, &cleaned, &SegmentOptions::new(5, 42)).unwrap();
         let mut sizes: Vec<usize> = s.segments.iter().map(|x| x.size).collect();
         sizes.sort_unstable();
         assert_eq!(sizes, [50, 55, 60, 65, 70]);

@@ -105,7 +105,7 @@ impl Stability {
 }
 
 /// `1234567` → `"1,234,567"`.
-pub(crate) fn grouped(n: usize) -> String {
+pub fn grouped(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

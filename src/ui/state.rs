@@ -7,7 +7,7 @@ use crate::core::ingest::IngestOptions;
 use crate::core::kmeans::params::DEFAULT_SEED;
 use crate::core::pipeline::SegmentOptions;
 use crate::core::profile::{ColumnKind, ColumnProfile};
-use crate::worker::client::{pool_size, Helpers, WorkerClient, WorkerSource};
+use crate::worker::client::{fit_budget, pool_size, Helpers, WorkerClient, WorkerSource};
 use crate::worker::protocol::{
     AppliedSummary, CleanSummary, ExportKind, FileSummary, RequestBody, Response, ResponseBody, SegmentReport, SweepReport,
 };
@@ -621,7 +621,8 @@ impl Actions {
             self.state.error.set(Some("choose a CSV file first".to_owned()));
             return;
         }
-        self.send(RequestBody::Segment(SegmentOptions { n_clusters: k, seed: DEFAULT_SEED }), &format!("Finding {k} segments"));
+        let options = SegmentOptions { fit_budget: Some(fit_budget().0), ..SegmentOptions::new(k, DEFAULT_SEED) };
+        self.send(RequestBody::Segment(options), &format!("Finding {k} segments"));
     }
 
     /// Asks the worker for a download; it is saved when it arrives.

@@ -330,6 +330,36 @@ pub fn pool_size() -> usize {
     }
 }
 
+/// The memory a fit may take on this device, in bytes, and where the figure comes from:
+/// `?memory-budget=MB` in the page's address, else a quarter of the device's memory
+/// (`navigator.deviceMemory`, which browsers round and cap at 8 GB), at least
+/// [`MIN_FIT_BUDGET`]. A matrix over it is fitted on a sample (see
+/// `core::pipeline::SegmentOptions::fit_budget`).
+pub fn fit_budget() -> (u64, String) {
+    let Some(window) = web_sys::window() else { return (MIN_FIT_BUDGET, "the default".to_owned()) };
+    let asked = window
+        .location()
+        .search()
+        .ok()
+        .and_then(|q| q.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("memory-budget=").map(str::to_owned)))
+        .and_then(|n| n.parse::<f64>().ok())
+        .filter(|mb| mb.is_finite() && *mb > 0.0);
+    if let Some(mb) = asked {
+        return ((mb * 1_048_576.0) as u64, "set by ?memory-budget in the address".to_owned());
+    }
+    let device_gb = js_sys::Reflect::get(&window.navigator(), &"deviceMemory".into()).ok().and_then(|v| v.as_f64()).filter(|g| *g > 0.0);
+    match device_gb {
+        Some(gb) => {
+            let budget = ((gb * 1_073_741_824.0 / 4.0) as u64).max(MIN_FIT_BUDGET);
+            (budget, format!("a quarter of this device's {gb} GB"))
+        }
+        None => (MIN_FIT_BUDGET, "the browser does not say the device's memory".to_owned()),
+    }
+}
+
+/// The least memory budget a fit gets by default: 512 MiB.
+pub const MIN_FIT_BUDGET: u64 = 512 << 20;
+
 /// Helpers at most by default: each holds a copy of the matrix it fits.
 pub const MAX_DEFAULT_HELPERS: usize = 4;
 /// Helpers at most when the address asks.

@@ -30,6 +30,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, MessagePort};
 
 use super::protocol::{HelperReply, HelperTask};
+use crate::core::k_selection::gap::GapReference;
 use crate::core::k_selection::KOutcome;
 use crate::core::kmeans::{better_run, KMeansParams, Prepared, RunOutcome, Workspace};
 use crate::core::pipeline::SweepJob;
@@ -177,7 +178,9 @@ impl Pool {
 
     /// Scores every k of `job` on the helpers; `progress(k, done, of)` after each.
     pub async fn sweep(&self, job: &SweepJob, progress: &mut dyn FnMut(usize, usize, usize)) -> Result<Vec<KOutcome>, PoolError> {
-        let ks: Vec<usize> = (2..=job.k_max).collect();
+        // The largest k first: it costs most, and a long task handed out last would leave
+        // the other helpers idle at the end.
+        let ks: Vec<usize> = (2..=job.k_max).rev().collect();
         let n_k = ks.len();
         let mut outcomes = Vec::with_capacity(n_k);
         let tasks = ks.into_iter().map(|k| HelperTask::K { k }).collect();
@@ -252,7 +255,8 @@ impl Future for NextReply {
 /// A helper's state between tasks.
 #[derive(Default)]
 struct Helper {
-    sweep: Option<SweepJob>,
+    /// The sweep and its gap reference sets (drawn once, not for every k).
+    sweep: Option<(SweepJob, Option<GapReference>)>,
     fit: Option<(Prepared, Workspace, Option<RunOutcome>)>,
 }
 
@@ -261,11 +265,12 @@ impl Helper {
         match task {
             HelperTask::Sweep { job } => {
                 self.fit = None;
-                self.sweep = Some(job);
+                let reference = job.gap_reference();
+                self.sweep = Some((job, reference));
                 None
             }
             HelperTask::K { k } => Some(match &self.sweep {
-                Some(job) => match job.setup() {
+                Some((job, reference)) => match job.setup_with(reference.as_ref()) {
                     Ok(setup) => HelperReply::K { outcome: setup.one_k(k, &mut |_| true) },
                     Err(e) => HelperReply::Failed { message: e.to_string() },
                 },

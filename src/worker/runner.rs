@@ -7,9 +7,9 @@ use crate::core::correlation::explore;
 use crate::core::export::{model_file_name, segmented_csv, segmented_file_name, summary_file_name, RowOutcome};
 use crate::core::ingest::{IngestOptions, Table};
 use crate::core::k_selection::KOutcome;
-use crate::core::kmeans::{better_run, KMeansError, KMeansFit, Prepared, RunOutcome};
+use crate::core::kmeans::{better_run, KMeansError, RunOutcome};
 use crate::core::model::{apply_model, read_model, save_model, Provenance, SavedModel, SourceOrigin};
-use crate::core::pipeline::{self, LoadedFile, SegmentOptions, Segmentation, SweepJob};
+use crate::core::pipeline::{self, FitPlan, LoadedFile, SegmentOptions, Segmentation, SweepJob};
 use crate::core::profile::{profile_warnings, ColumnKind};
 use crate::core::rfm::{aggregate, customers_table, suggested_cleaning, RfmOptions, RfmResult, TransactionMapping};
 use rustc_hash::FxHashMap;
@@ -272,19 +272,19 @@ impl Runner {
     }
 
     fn segment(&mut self, options: SegmentOptions, now_ms: &dyn Fn() -> f64, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
-        let prepared = self.segment_job(&options)?;
+        let plan = self.segment_job(&options)?;
         progress("Clustering", 0.0);
-        let mut workspace = prepared.workspace();
+        let mut workspace = plan.prepared.workspace();
         let mut best: Option<RunOutcome> = None;
-        for run in 0..prepared.n_runs() {
-            let outcome = prepared.run(run, &mut workspace, &mut |_| true).map_err(|e| self.named_error(e))?;
+        for run in 0..plan.prepared.n_runs() {
+            let outcome = plan.prepared.run(run, &mut workspace, &mut |_| true).map_err(|e| self.named_error(e))?;
             best = Some(match best {
                 Some(b) => better_run(b, outcome),
                 None => outcome,
             });
         }
         let best = best.ok_or_else(|| self.named_error(KMeansError::InvalidRuns(0)))?;
-        self.finish_segment(options, prepared.finish(best), now_ms, progress)
+        self.finish_segment(options, &plan, best, now_ms, progress)
     }
 
     /// The file's name before a K-Means error, as the pipeline's errors read.
@@ -294,7 +294,7 @@ impl Runner {
     }
 
     /// The checked fit of a segmentation (its runs are shared out by the page's pool).
-    pub fn segment_job(&mut self, options: &SegmentOptions) -> Result<Prepared, String> {
+    pub fn segment_job(&mut self, options: &SegmentOptions) -> Result<FitPlan, String> {
         let (file, cleaned) = self.cleaned()?;
         let prepared = pipeline::prepare_segment_fit(file, cleaned, options).map_err(|e| e.to_string());
         if prepared.is_err() {
@@ -303,10 +303,10 @@ impl Runner {
         prepared
     }
 
-    /// The cleaned matrix a segmentation fits (for the pool's helpers).
-    pub fn cleaned_matrix(&self) -> Result<(&[f64], usize), String> {
+    /// The matrix `plan` fits (every cleaned row, or its sample), for the pool's helpers.
+    pub fn fit_matrix<'a>(&'a self, plan: &'a FitPlan) -> Result<(&'a [f64], usize), String> {
         let (_, cleaned) = self.cleaned()?;
-        Ok((&cleaned.scaled, cleaned.n_features))
+        Ok((plan.matrix(cleaned), cleaned.n_features))
     }
 
     /// The segmentation from its fit, wherever its runs were made: the segments described,
@@ -314,12 +314,14 @@ impl Runner {
     pub fn finish_segment(
         &mut self,
         options: SegmentOptions,
-        fit: KMeansFit,
+        plan: &FitPlan,
+        best: RunOutcome,
         now_ms: &dyn Fn() -> f64,
         progress: ProgressSink<'_>,
     ) -> Result<ResponseBody, String> {
         let (file, cleaned) = self.cleaned()?;
-        let mut segmentation = pipeline::segment_with_fit(file, cleaned, fit);
+        let (fit, fit_rows) = plan.finish(cleaned, best);
+        let mut segmentation = pipeline::segment_with_fit(file, cleaned, fit, fit_rows);
         // A cancel stops the worker itself; a stability that cannot be measured is said in
         // the segmentation's warnings, not an error: the segments stand without it.
         progress("Checking each segment's stability", 0.0);
@@ -799,22 +801,22 @@ impl Engine {
                 outcomes.map(|outcomes| self.runner.borrow().finish_sweep(&job, outcomes))
             }
             RequestBody::Segment(options) => {
-                let prepared = match self.runner.borrow_mut().segment_job(&options) {
-                    Ok(prepared) => prepared,
+                let plan = match self.runner.borrow_mut().segment_job(&options) {
+                    Ok(plan) => plan,
                     Err(message) => return Ok(Err(message)),
                 };
                 progress("Clustering", 0.0);
                 let params = crate::core::pipeline::segment_params(&options);
-                let matrix = match self.runner.borrow().cleaned_matrix() {
+                let matrix = match self.runner.borrow().fit_matrix(&plan) {
                     Ok((data, d)) => (js_sys::Float64Array::from(data), d),
                     Err(message) => return Ok(Err(message)),
                 };
                 let fitted = pool
-                    .fit(matrix.0, matrix.1, &params, prepared.n_runs(), &mut |done, of| {
+                    .fit(matrix.0, matrix.1, &params, plan.prepared.n_runs(), &mut |done, of| {
                         progress("Clustering", done as f64 / of.max(1) as f64)
                     })
                     .await;
-                fitted.map(|best| self.runner.borrow_mut().finish_segment(options, prepared.finish(best), &now_ms, &mut progress))
+                fitted.map(|best| self.runner.borrow_mut().finish_segment(options, &plan, best, &now_ms, &mut progress))
             }
             _ => Ok(Err("this request does not go to the pool".to_owned())),
         };

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeNumeric } from "./generate.mjs";
-import { openApp, usePageAndBrowser } from "./harness.mjs";
+import { openApp, parseCsv, usePageAndBrowser } from "./harness.mjs";
 
 const ROWS = Number(process.env.POOL_ROWS ?? 1_000_000);
 
@@ -114,6 +114,38 @@ test("cancel in the middle of a fit keeps the file; the next file goes through",
     await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 60_000 });
     await page.locator('[data-testid="run"]').click();
     await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 60_000 });
+    assert.deepEqual(record.pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("a matrix over the memory budget is fitted on a sample, said on the page, and every row is in the download", { timeout: 600_000 }, async () => {
+  const rows = 60_000;
+  const path = join(dir, "over-budget.csv");
+  await writeNumeric(path, rows);
+  // 5.5 MB at 8 features × 32 bytes + 32 bytes a row (core::pipeline::fit_rows_for_budget).
+  const budgetMb = 5.5;
+  const fitRows = Math.floor((budgetMb * 1048576) / (32 * 8 + 32));
+  const { context, page, record } = await openApp(env.browser, `${env.server.url}?workers=2&memory-budget=${budgetMb}`);
+  try {
+    await page.locator('[data-testid="workers"][data-workers="2"]').waitFor({ timeout: 60_000 });
+    assert.match(await page.locator('[data-testid="workers"]').textContent(), /Memory for fitting the segments: 6 MB \(set by \?memory-budget/);
+    await page.locator('[data-testid="file-input"]').setInputFiles(path);
+    await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 300_000 });
+    await page.locator('[data-testid="run"]').click();
+    await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 300_000 });
+    const sampled = page.locator('[data-testid="sampled-fit"]');
+    assert.equal(await sampled.getAttribute("data-rows"), String(fitRows));
+    assert.match(await sampled.textContent(), new RegExp(`sample of ${fitRows.toLocaleString("en-US")} of the 60,000 rows`));
+    const [download] = await Promise.all([page.waitForEvent("download"), page.locator('[data-testid="download-csv"]').click()]);
+    const saved = join(dir, "over-budget-segmented.csv");
+    await download.saveAs(saved);
+    const table = parseCsv(await readFile(saved, "utf8"));
+    assert.deepEqual(table[0].slice(-3), ["segment", "segment_name", "excluded_reason"]);
+    assert.equal(table.length, rows + 1, "every row, and the header");
+    const placed = table.slice(1).filter((r) => /^\d+$/.test(r[9]) && r[11] === "");
+    assert.equal(placed.length, rows, "every row has a segment and no reason to be left out");
     assert.deepEqual(record.pageErrors, []);
   } finally {
     await context.close();

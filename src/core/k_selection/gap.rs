@@ -45,6 +45,7 @@ pub struct GapScore {
 }
 
 /// `B` uniform reference sets over the data's bounding box, fitted one k at a time.
+#[derive(Debug, Clone)]
 pub struct GapReference {
     sets: Vec<Vec<f64>>,
     d: usize,

@@ -274,7 +274,10 @@ fn ks_computed_by_any_number_of_workers_give_the_sequential_sweep() {
         for workers in [1, 2, 3, 8] {
             let mut outcomes = Vec::new();
             for w in (0..workers).rev() {
-                let setup = SweepSetup::new(&data, 2, range.clone(), &base, &checks, silhouette_max_rows(2)).unwrap();
+                // Each worker draws the gap's reference sets once, for all its ks.
+                let reference = SweepSetup::gap_reference(&data, 2, &base, &checks);
+                let setup = SweepSetup::with_reference(&data, 2, range.clone(), &base, &checks, silhouette_max_rows(2), reference.as_ref())
+                    .unwrap();
                 let mine: Vec<usize> = setup.ks().skip(w).step_by(workers).collect();
                 outcomes.extend(mine.into_iter().rev().map(|k| setup.one_k(k, &mut |_| true)));
             }

@@ -297,6 +297,22 @@ impl Prepared {
     }
 }
 
+/// Each row's nearest centre (the first on a tie) and the sum of squared distances to it:
+/// a fit's centres applied to rows it did not see (`centers` is `k × d`, row-major).
+pub fn predict(data: &[f64], d: usize, centers: &[f64]) -> (Vec<usize>, f64) {
+    let d = d.max(1);
+    let mut inertia = 0.0;
+    let labels = data
+        .chunks_exact(d)
+        .map(|x| {
+            let (best, distance, _) = nearest(x, centers, d);
+            inertia += distance;
+            best
+        })
+        .collect();
+    (labels, inertia)
+}
+
 /// Squared Euclidean distance, summed in two interleaved lanes (even and odd coordinates)
 /// added at the end. The order is fixed, so results are the same natively and in wasm,
 /// and it maps onto one `f64x2` register (SSE2, wasm simd128) once the width is known.

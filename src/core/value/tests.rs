@@ -146,7 +146,7 @@ fn the_summary_export_carries_value_shares_indices_and_the_users_actions() {
     use crate::core::pipeline::{clean, export_summary_with, load, segment, SegmentOptions};
     let file = load("m.csv", MARKETING.as_bytes(), &IngestOptions::default(), &mut |_| {}).unwrap();
     let cleaned = clean(&file, &CleaningOptions::suggested(&file.profile)).unwrap();
-    let s = segment(&file, &cleaned, &SegmentOptions { n_clusters: 2, seed: 42 }).unwrap();
+    let s = segment(&file, &cleaned, &SegmentOptions::new(2, 42)).unwrap();
     assert_eq!(s.values.actions.len(), 2);
     let choice = ValueChoice { actions: vec!["Call them".into(), String::new()], ..ValueChoice::default() };
     let text = String::from_utf8(export_summary_with(&file, &s, &[], &choice).unwrap()).unwrap();

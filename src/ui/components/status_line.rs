@@ -9,6 +9,7 @@ use crate::ui::state::{Actions, AppState};
 pub fn StatusLine() -> impl IntoView {
     let state = expect_context::<AppState>();
     let actions = expect_context::<Actions>();
+    let (budget, budget_source) = crate::worker::client::fit_budget();
     view! {
         <p class="status" data-testid="status" role="status" aria-live="polite"
             data-busy=move || state.busy.with(|b| b.is_some()).to_string()
@@ -17,12 +18,16 @@ pub fn StatusLine() -> impl IntoView {
             data-segment-ms=move || state.report.with(|r| r.as_ref().map(|r| format!("{:.1}", r.elapsed_ms)))>
             {move || state.status_text()}
         </p>
-        <p class="workers" data-testid="workers" data-workers=move || state.workers.get().to_string()>
+        <p class="workers" data-testid="workers" data-workers=move || state.workers.get().to_string() data-budget=budget.to_string()>
             {move || match state.workers.get() {
                 0 => "Working on one core (the page's background worker).".to_owned(),
                 1 => "Working with 1 background worker (add ?workers=N to the address to choose how many).".to_owned(),
                 n => format!("Working with {n} background workers side by side (add ?workers=N to the address to choose how many)."),
             }}
+            {format!(
+                " Memory for fitting the segments: {} ({budget_source}); a bigger matrix is fitted on a sample of its rows.",
+                memory_size(budget)
+            )}
         </p>
         <Show when=move || state.busy.with(Option::is_some)>
             <button type="button" class="secondary cancel" data-testid="cancel" on:click=move |_| actions.cancel()>"Cancel"</button>
@@ -42,6 +47,19 @@ pub fn StatusLine() -> impl IntoView {
             </p>
         </Show>
         {move || {
+            state.report.with(|r| r.as_ref().and_then(|r| r.segmentation.fit_rows.map(|m| (m, r.segmentation.n_clustered)))).map(|(m, n)| {
+                view! {
+                    <p class="warning" data-testid="sampled-fit" data-rows=m.to_string()>
+                        {format!(
+                            "Fitted on a seeded sample of {} of the {} rows (the memory budget above); every row then got its nearest segment, and every row is in the download.",
+                            crate::core::stability::grouped(m),
+                            crate::core::stability::grouped(n)
+                        )}
+                    </p>
+                }
+            })
+        }}
+        {move || {
             state.report.with(|r| {
                 r.as_ref()
                     .map(|r| r.segmentation.warnings.clone())
@@ -51,5 +69,15 @@ pub fn StatusLine() -> impl IntoView {
                     .collect_view()
             })
         }}
+    }
+}
+
+/// `1.5 GB`, `300 MB`.
+fn memory_size(bytes: u64) -> String {
+    let gb = bytes as f64 / 1_073_741_824.0;
+    if gb >= 1.0 {
+        format!("{gb:.1} GB")
+    } else {
+        format!("{:.0} MB", bytes as f64 / 1_048_576.0)
     }
 }
