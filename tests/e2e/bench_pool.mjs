@@ -1,7 +1,7 @@
 // Scale benchmark in headless Chromium (figures, not a test): generated files of 8 numeric
 // columns through the release page, with 1 and 2 helper workers: time to read, to sweep k,
 // to segment and draw, in all; and the browser's peak memory meanwhile (the resident set
-// of every Chromium process, sampled every 100 ms from /proc). Printed beside issue 12's
+// of this benchmark's Chromium processes, sampled every 100 ms from /proc). Printed beside issue 12's
 // goals. `node tests/e2e/bench_pool.mjs [ROWS ...]` (default 200000 1000000 3000000);
 // BENCH_WORKERS="1 2" sets the pool sizes.
 import { readdir, readFile, mkdtemp, stat } from "node:fs/promises";
@@ -15,26 +15,44 @@ const ROWS = sizes.length ? sizes : [200_000, 1_000_000, 3_000_000];
 const WORKERS = (process.env.BENCH_WORKERS ?? "1 2").split(/\s+/).filter(Boolean).map(Number);
 const GOALS = { 1_000_000: "≤ 4 s", 3_000_000: "≤ 15 s, tab < 1.5 GB", 12_000_000: "completes, tab < 2 GB" };
 
-/** Resident memory of every Chromium process, in bytes. */
+/** The browser's own tag: its main process carries it, so its processes can be told
+ * from any other Chromium running on the machine. */
+const TAG = `--bench-pool-tag=${process.pid}`;
+
+/** Resident memory of this benchmark's Chromium (the tagged process and every process
+ * under it), in bytes. */
 async function chromiumRss() {
-  let total = 0;
+  const procs = new Map();
   for (const pid of await readdir("/proc").catch(() => [])) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const status = await readFile(`/proc/${pid}/status`, "utf8");
-      if (!/^Name:\s+(chromium|chrome)/m.test(status)) continue;
-      const rss = status.match(/^VmRSS:\s+(\d+) kB/m);
-      if (rss) total += Number(rss[1]) * 1024;
+      const ppid = Number(status.match(/^PPid:\s+(\d+)/m)?.[1] ?? 0);
+      const rss = Number(status.match(/^VmRSS:\s+(\d+) kB/m)?.[1] ?? 0) * 1024;
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8");
+      procs.set(Number(pid), { ppid, rss, tagged: cmdline.includes(TAG) });
     } catch {
       // gone meanwhile
     }
   }
+  const ours = new Set([...procs].filter(([, p]) => p.tagged).map(([pid]) => pid));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, p] of procs) {
+      if (!ours.has(pid) && ours.has(p.ppid)) {
+        ours.add(pid);
+        grew = true;
+      }
+    }
+  }
+  let total = 0;
+  for (const pid of ours) total += procs.get(pid).rss;
   return total;
 }
 
 const dir = await mkdtemp(join(tmpdir(), "bench-pool-"));
 const server = await serveDist();
-const browser = await launch();
+const browser = await launch([TAG]);
 const rows = [];
 try {
   for (const n of ROWS) {

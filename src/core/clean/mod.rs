@@ -342,7 +342,18 @@ impl Duplicates {
         let n_columns = table.n_columns();
         let id_columns: Vec<bool> =
             (0..n_columns).map(|c| profile.columns.get(c).is_some_and(|p| p.kind == ColumnKind::Identifier)).collect();
-        Self { exact: duplicates::find(table, &vec![false; n_columns]), ignoring_ids: duplicates::find(table, &id_columns) }
+        let ignoring_ids = duplicates::find(table, &id_columns);
+        // Rows equal in every column are equal outside the IDs too: the exact pass needs
+        // only the rows of those groups (with no ID column, it is the same pass).
+        let exact = if id_columns.contains(&true) {
+            let mut rows: Vec<usize> = ignoring_ids.iter().flat_map(|&(row, earlier)| [row, earlier]).collect();
+            rows.sort_unstable();
+            rows.dedup();
+            duplicates::find_among(table, &vec![false; n_columns], rows.into_iter())
+        } else {
+            ignoring_ids.clone()
+        };
+        Self { exact, ignoring_ids }
     }
 
     fn chosen(&self, policy: DuplicatePolicy) -> &[(usize, usize)] {

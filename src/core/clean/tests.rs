@@ -221,3 +221,28 @@ fn a_minority_clustered_is_a_warning() {
     assert_eq!(w[0].kind.as_str(), "few-rows-clustered");
     assert!(w[0].message.starts_with("only 3 of 20 rows can be clustered: 17 left out for missing value in rare"), "{}", w[0].message);
 }
+
+/// The exact duplicates, found among the rows equal outside the IDs only, are those of a
+/// pass over every row; the pass ignoring IDs is unchanged.
+#[test]
+fn exact_duplicates_from_the_id_free_groups_match_a_full_pass() {
+    let mut seed = 7u64;
+    let mut next = |m: u64| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) % m
+    };
+    for _ in 0..20 {
+        let mut csv = String::from("customer_id,a,b\n");
+        for i in 0..300 {
+            // IDs unique but for a few repeats; a and b from a small alphabet.
+            let id = if next(10) == 0 { i / 2 } else { i };
+            csv.push_str(&format!("C{id:04},{},{}\n", next(3), ["x", "y", " x"][next(3) as usize]));
+        }
+        let (table, profile) = setup(&csv);
+        assert_eq!(profile.columns[0].kind, ColumnKind::Identifier);
+        let found = Duplicates::find(&table, &profile);
+        assert_eq!(found.exact, duplicates::find(&table, &[false, false, false]));
+        assert_eq!(found.ignoring_ids, duplicates::find(&table, &[true, false, false]));
+        assert!(!found.exact.is_empty() && found.exact.len() < found.ignoring_ids.len());
+    }
+}
