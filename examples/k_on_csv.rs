@@ -65,7 +65,7 @@ fn main() {
     };
     println!("{}", rec.reason);
     let k = args.iter().position(|a| a == "--k").and_then(|i| args.get(i + 1)).map_or(rec.k, |k| k.parse().expect("--k N"));
-    let seg = segment(&file, &cleaned, &SegmentOptions { n_clusters: k, seed: 0 }).expect("segment");
+    let seg = segment(&file, &cleaned, &SegmentOptions::new(k, 0)).expect("segment");
     for s in &seg.segments {
         println!("  {} ({}): {}", s.index + 1, s.size, s.name);
     }
