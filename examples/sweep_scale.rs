@@ -69,7 +69,7 @@ fn main() {
         bare.recommendation.as_ref().map_or(0, |r| r.k)
     );
     let t = Instant::now();
-    let mut seg = segment(&file, &cleaned, &SegmentOptions { n_clusters: k.max(1), seed: 42 }).unwrap();
+    let mut seg = segment(&file, &cleaned, &SegmentOptions::new(k.max(1), 42)).unwrap();
     let fit_elapsed = t.elapsed().as_secs_f64();
     let t = Instant::now();
     segment_stability(&file, &cleaned, &mut seg, 42, &mut |_| true).unwrap();

@@ -22,7 +22,7 @@ fn main() {
     let k = args.iter().position(|a| a == "--k").and_then(|i| args.get(i + 1)).map_or(4, |k| k.parse().expect("a number"));
     let file = load(path, &bytes, &IngestOptions::default(), &mut |_| {}).expect("load");
     let cleaned = clean(&file, &CleaningOptions::suggested(&file.profile)).expect("clean");
-    let s = segment(&file, &cleaned, &SegmentOptions { n_clusters: k, seed: 42 }).expect("segment");
+    let s = segment(&file, &cleaned, &SegmentOptions::new(k, 42)).expect("segment");
     let v = &s.values;
     let name = |c: usize| v.column(c).map_or("?", |c| c.name.as_str()).to_owned();
     println!("{path}: {} rows clustered, k = {k}", s.n_clustered);

@@ -41,7 +41,7 @@ fn run(rows: usize, cols: usize) {
     sweep_k_with(&file, &cleaned, 10, 42, &SweepChecks::none(), &mut |_, _| true).unwrap();
     println!("    of which the fits and indexes {:>9.3} s (the rest: gap statistic, stability, valleys)", t.elapsed().as_secs_f64());
     let t = Instant::now();
-    let mut segmentation = segment(&file, &cleaned, &SegmentOptions { n_clusters: k, seed: 42 }).unwrap();
+    let mut segmentation = segment(&file, &cleaned, &SegmentOptions::new(k, 42)).unwrap();
     println!(
         "  segment   {:>9.3} s  ({} segments, PCA map: {})",
         t.elapsed().as_secs_f64(),
