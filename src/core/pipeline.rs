@@ -280,6 +280,16 @@ pub fn segment_params(options: &SegmentOptions) -> KMeansParams {
 /// part, for runs made elsewhere; on a seeded sample when the matrix is over
 /// `options.fit_budget`.
 pub fn prepare_segment_fit(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOptions) -> Result<FitPlan, PipelineError> {
+    plan_fit(file, cleaned, options, true)
+}
+
+/// [`prepare_segment_fit`] for runs made elsewhere (the page's helper workers): checked,
+/// without the centred copy of the matrix the runs would need here.
+pub fn prepare_segment_fit_elsewhere(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOptions) -> Result<FitPlan, PipelineError> {
+    plan_fit(file, cleaned, options, false)
+}
+
+fn plan_fit(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOptions, runs_here: bool) -> Result<FitPlan, PipelineError> {
     let d = cleaned.n_features;
     let max_rows = options.fit_budget.map(|b| fit_rows_for_budget(b, d));
     let sample = max_rows.filter(|&m| cleaned.n_rows > m).map(|m| {
@@ -290,8 +300,12 @@ pub fn prepare_segment_fit(file: &LoadedFile, cleaned: &CleanedData, options: &S
         rows
     });
     let matrix = sample.as_deref().unwrap_or(&cleaned.scaled);
-    let prepared = kmeans::Prepared::new(matrix, d, &segment_params(options)).map_err(named(&file.name))?;
-    Ok(FitPlan { prepared, sample })
+    let prepared = if runs_here {
+        kmeans::Prepared::new(matrix, d, &segment_params(options))
+    } else {
+        kmeans::Prepared::without_data(matrix, d, &segment_params(options))
+    };
+    Ok(FitPlan { prepared: prepared.map_err(named(&file.name))?, sample })
 }
 
 /// [`segment`] from a fit made elsewhere (the runs shared out among the page's workers);

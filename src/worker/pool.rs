@@ -279,8 +279,7 @@ impl Helper {
             HelperTask::Fit { d, params } => {
                 self.sweep = None;
                 self.fit = None;
-                let data = data.unwrap_or_default();
-                match Prepared::new(&data, d, &params) {
+                match Prepared::new_owned(data.unwrap_or_default(), d, &params) {
                     Ok(prepared) => {
                         let workspace = prepared.workspace();
                         self.fit = Some((prepared, workspace, None));

@@ -272,7 +272,7 @@ impl Runner {
     }
 
     fn segment(&mut self, options: SegmentOptions, now_ms: &dyn Fn() -> f64, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
-        let plan = self.segment_job(&options)?;
+        let plan = self.segment_job(&options, true)?;
         progress("Clustering", 0.0);
         let mut workspace = plan.prepared.workspace();
         let mut best: Option<RunOutcome> = None;
@@ -293,10 +293,16 @@ impl Runner {
         format!("{name}: {e}")
     }
 
-    /// The checked fit of a segmentation (its runs are shared out by the page's pool).
-    pub fn segment_job(&mut self, options: &SegmentOptions) -> Result<FitPlan, String> {
+    /// The checked fit of a segmentation; `runs_here` false when the page's pool makes its
+    /// runs (no centred copy of the matrix is kept here then).
+    pub fn segment_job(&mut self, options: &SegmentOptions, runs_here: bool) -> Result<FitPlan, String> {
         let (file, cleaned) = self.cleaned()?;
-        let prepared = pipeline::prepare_segment_fit(file, cleaned, options).map_err(|e| e.to_string());
+        let prepared = if runs_here {
+            pipeline::prepare_segment_fit(file, cleaned, options)
+        } else {
+            pipeline::prepare_segment_fit_elsewhere(file, cleaned, options)
+        };
+        let prepared = prepared.map_err(|e| e.to_string());
         if prepared.is_err() {
             self.segmentation = None;
         }
@@ -801,7 +807,7 @@ impl Engine {
                 outcomes.map(|outcomes| self.runner.borrow().finish_sweep(&job, outcomes))
             }
             RequestBody::Segment(options) => {
-                let plan = match self.runner.borrow_mut().segment_job(&options) {
+                let plan = match self.runner.borrow_mut().segment_job(&options, false) {
                     Ok(plan) => plan,
                     Err(message) => return Ok(Err(message)),
                 };

@@ -176,6 +176,34 @@ impl Prepared {
     /// Checks the parameters and the data (shape, finite values, enough distinct rows)
     /// and centres it.
     pub fn new(data: &[f64], n_features: usize, params: &KMeansParams) -> Result<Self, KMeansError> {
+        let mut prepared = Self::checked(data, n_features, params)?;
+        let means = &prepared.means;
+        prepared.centred = data.chunks_exact(n_features).flat_map(|row| row.iter().zip(means).map(|(v, m)| v - m)).collect();
+        Ok(prepared)
+    }
+
+    /// [`Prepared::new`] of a matrix it may keep: centred in place, no copy (a helper
+    /// worker's fit holds the matrix once).
+    pub fn new_owned(mut data: Vec<f64>, n_features: usize, params: &KMeansParams) -> Result<Self, KMeansError> {
+        let mut prepared = Self::checked(&data, n_features, params)?;
+        for row in data.chunks_exact_mut(n_features) {
+            for (v, m) in row.iter_mut().zip(&prepared.means) {
+                *v -= m;
+            }
+        }
+        prepared.centred = data;
+        Ok(prepared)
+    }
+
+    /// The checks and the means of [`Prepared::new`] without the centred copy: enough to
+    /// [`Prepared::finish`] runs made elsewhere (the engine worker, whose helpers fit), not
+    /// to make one ([`Prepared::run`] then says the data is missing).
+    pub fn without_data(data: &[f64], n_features: usize, params: &KMeansParams) -> Result<Self, KMeansError> {
+        Self::checked(data, n_features, params)
+    }
+
+    /// The checks, the means and the tolerance; `centred` left empty.
+    fn checked(data: &[f64], n_features: usize, params: &KMeansParams) -> Result<Self, KMeansError> {
         let valid = params.check()?;
         if n_features == 0 || data.is_empty() || data.len() % n_features != 0 {
             return Err(KMeansError::BadShape { len: data.len(), n_features });
@@ -194,9 +222,8 @@ impl Prepared {
         }
         // Centre the data as scikit-learn does: distances are computed on smaller numbers.
         let means = column_means(data, n_features);
-        let centred: Vec<f64> = data.chunks_exact(n_features).flat_map(|row| row.iter().zip(&means).map(|(v, m)| v - m)).collect();
-        let tolerance = valid.tolerance * mean_variance(&centred, n_features);
-        Ok(Self { valid, centred, means, n_features, n_rows, tolerance })
+        let tolerance = valid.tolerance * mean_variance(data, &means, n_features);
+        Ok(Self { valid, centred: Vec::new(), means, n_features, n_rows, tolerance })
     }
 
     pub fn n_runs(&self) -> usize {
@@ -235,6 +262,9 @@ impl Prepared {
         progress: &mut dyn FnMut(FitProgress) -> bool,
     ) -> Result<RunOutcome, KMeansError> {
         let (d, k) = (self.n_features, self.valid.n_clusters);
+        if self.centred.len() != self.n_rows * d {
+            return Err(KMeansError::BadShape { len: self.centred.len(), n_features: d });
+        }
         let mut rng = ChaCha8Rng::seed_from_u64(self.valid.seed);
         rng.set_word_pos(2 * self.draws_per_run() * run_index as u128);
         let initial = match self.valid.init {
@@ -377,10 +407,11 @@ fn column_means(data: &[f64], d: usize) -> Vec<f64> {
     means
 }
 
-/// Mean over features of each feature's (population) variance, for centred data.
-fn mean_variance(centred: &[f64], d: usize) -> f64 {
-    let n = (centred.len() / d).max(1) as f64;
-    let total: f64 = centred.iter().map(|v| v * v).sum();
+/// Mean over features of each feature's (population) variance, from the rows and their
+/// column `means` (summed in the order the centred values would be: the same bits).
+fn mean_variance(data: &[f64], means: &[f64], d: usize) -> f64 {
+    let n = (data.len() / d).max(1) as f64;
+    let total: f64 = data.chunks_exact(d).flat_map(|row| row.iter().zip(means).map(|(v, m)| (v - m) * (v - m))).sum();
     total / n / d as f64
 }
 

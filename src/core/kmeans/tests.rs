@@ -259,7 +259,10 @@ fn runs_split_across_workers_give_the_fit_bit_for_bit() {
     for algorithm in [Algorithm::Lloyd, Algorithm::Hamerly] {
         let params = KMeansParams::new(4).seed(11).n_runs(7).algorithm(algorithm);
         let whole = fit(&data, d, &params).unwrap();
-        let prepared = Prepared::new(&data, d, &params).unwrap();
+        // A helper keeps its copy centred in place; the engine keeps only the checks.
+        let prepared = Prepared::new_owned(data.clone(), d, &params).unwrap();
+        let engine = Prepared::without_data(&data, d, &params).unwrap();
+        assert!(matches!(engine.run(0, &mut engine.workspace(), &mut |_| true), Err(KMeansError::BadShape { .. })));
         for workers in [1, 2, 3, 8] {
             // Worker w takes runs w, w + workers, ... (last first), keeps its best.
             let mut bests: Vec<RunOutcome> = (0..workers)
@@ -274,7 +277,7 @@ fn runs_split_across_workers_give_the_fit_bit_for_bit() {
                 .collect();
             bests.reverse();
             let best = bests.into_iter().reduce(better_run).unwrap();
-            let split = prepared.finish(best);
+            let split = engine.finish(best);
             assert_eq!(split, whole, "{workers} workers, {algorithm:?}");
         }
     }
