@@ -384,11 +384,23 @@ impl<'a> SweepSetup<'a> {
         checks: &SweepChecks,
         exact_max_rows: usize,
     ) -> Result<Self, KSelectionError> {
+        let reference = Self::gap_reference(data, d, base, checks).map(std::borrow::Cow::Owned);
+        Self::from_parts(data, d, k_range, base, checks, exact_max_rows, reference)
+    }
+
+    fn from_parts(
+        data: &'a [f64],
+        d: usize,
+        k_range: RangeInclusive<usize>,
+        base: &KMeansParams,
+        checks: &SweepChecks,
+        exact_max_rows: usize,
+        reference: Option<std::borrow::Cow<'a, GapReference>>,
+    ) -> Result<Self, KSelectionError> {
         let (start, end) = (*k_range.start(), *k_range.end());
         if start == 0 || start > end {
             return Err(KSelectionError::EmptyRange { start, end });
         }
-        let reference = Self::gap_reference(data, d, base, checks).map(std::borrow::Cow::Owned);
         Ok(Self { data, d, start, end, base: base.clone(), checks: checks.clone(), exact_max_rows, reference })
     }
 
@@ -410,12 +422,7 @@ impl<'a> SweepSetup<'a> {
         exact_max_rows: usize,
         reference: Option<&'a GapReference>,
     ) -> Result<Self, KSelectionError> {
-        let (start, end) = (*k_range.start(), *k_range.end());
-        if start == 0 || start > end {
-            return Err(KSelectionError::EmptyRange { start, end });
-        }
-        let reference = reference.map(std::borrow::Cow::Borrowed);
-        Ok(Self { data, d, start, end, base: base.clone(), checks: checks.clone(), exact_max_rows, reference })
+        Self::from_parts(data, d, k_range, base, checks, exact_max_rows, reference.map(std::borrow::Cow::Borrowed))
     }
 
     /// The ks swept, in order.

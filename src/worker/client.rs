@@ -56,6 +56,17 @@ impl WorkerSource {
     }
 }
 
+/// A worker's `error` event (a trap: out of memory), handled here rather than as an
+/// uncaught error of the page: the browser's words, or a sentence when there are none.
+fn crash_detail(event: &web_sys::Event) -> String {
+    event.prevent_default();
+    js_sys::Reflect::get(event, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| "it stopped without a message".to_owned())
+}
+
 /// `fetch(url)`, an error unless the answer is 200..=299.
 async fn fetch_ok(window: &web_sys::Window, url: &str) -> Result<web_sys::Response, JsValue> {
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url)).await?.dyn_into()?;
@@ -153,16 +164,7 @@ impl WorkerClient {
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
 
-        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-            // Handled here: not an uncaught error of the page.
-            event.prevent_default();
-            let detail = js_sys::Reflect::get(&event, &"message".into())
-                .ok()
-                .and_then(|m| m.as_string())
-                .filter(|m| !m.is_empty())
-                .unwrap_or_else(|| "it stopped without a message".to_owned());
-            on_crash(detail);
-        });
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| on_crash(crash_detail(&event)));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
 
         let mut shared = self.shared.borrow_mut();
@@ -256,15 +258,7 @@ impl Helpers {
     /// says "ready"; `on_crash` is told when one stops with an error (out of memory).
     pub fn start(source: &WorkerSource, n: usize, on_crash: impl Fn(String) + 'static) -> Result<Self, JsValue> {
         let on_crash = Rc::new(on_crash);
-        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-            event.prevent_default();
-            let detail = js_sys::Reflect::get(&event, &"message".into())
-                .ok()
-                .and_then(|m| m.as_string())
-                .filter(|m| !m.is_empty())
-                .unwrap_or_else(|| "it stopped without a message".to_owned());
-            on_crash(detail);
-        });
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| on_crash(crash_detail(&event)));
         let mut helpers = Self { workers: Vec::new(), engine_ports: js_sys::Array::new(), handlers: Vec::new(), on_error: None };
         for _ in 0..n {
             let options = WorkerOptions::new();
