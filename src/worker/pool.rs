@@ -140,17 +140,18 @@ impl Pool {
         }
     }
 
-    /// Hands `tasks` out one at a time to whichever helper is free (after `setup` to every
-    /// helper) and gives each answer to `on_reply`.
+    /// Hands `tasks` out one at a time to whichever helper is free (after `setup` to each
+    /// helper that gets a task: no more helpers than tasks hold the data) and gives each
+    /// answer to `on_reply`. Returns how many helpers took part.
     async fn share_out(
         &self,
         setup: &HelperTask,
         data: Option<&js_sys::Float64Array>,
         tasks: Vec<HelperTask>,
         on_reply: &mut dyn FnMut(HelperReply),
-    ) -> Result<(), PoolError> {
+    ) -> Result<usize, PoolError> {
         self.begin();
-        let helpers = self.size();
+        let helpers = self.size().min(tasks.len());
         if helpers == 0 {
             return Err(PoolError::Failed("the pool has no helper".to_owned()));
         }
@@ -173,7 +174,7 @@ impl Pool {
                 self.post_task(helper, &task)?;
             }
         }
-        Ok(())
+        Ok(helpers)
     }
 
     /// Scores every k of `job` on the helpers; `progress(k, done, of)` after each.
@@ -208,17 +209,18 @@ impl Pool {
     ) -> Result<RunOutcome, PoolError> {
         let tasks = (0..n_runs).map(|run| HelperTask::Run { run }).collect();
         let mut done = 0;
-        self.share_out(&HelperTask::Fit { d, params: params.clone() }, Some(&matrix), tasks, &mut |_| {
-            done += 1;
-            progress(done, n_runs);
-        })
-        .await?;
+        let helpers = self
+            .share_out(&HelperTask::Fit { d, params: params.clone() }, Some(&matrix), tasks, &mut |_| {
+                done += 1;
+                progress(done, n_runs);
+            })
+            .await?;
         drop(matrix);
-        for helper in 0..self.size() {
+        for helper in 0..helpers {
             self.post_task(helper, &HelperTask::Best)?;
         }
         let mut best: Option<RunOutcome> = None;
-        for _ in 0..self.size() {
+        for _ in 0..helpers {
             if let (_, HelperReply::Best { outcome: Some(outcome) }) = self.next_reply().await? {
                 best = Some(match best {
                     Some(b) => better_run(b, outcome),
