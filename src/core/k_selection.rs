@@ -319,16 +319,7 @@ pub(crate) fn sweep_with_limit(
     checks: &SweepChecks,
 ) -> Result<Sweep, KSelectionError> {
     let setup = SweepSetup::new(data, d, k_range, base, checks, exact_max_rows)?;
-    let mut outcomes = Vec::with_capacity(setup.n_k());
-    for (index, k) in setup.ks().enumerate() {
-        let outcome = setup.one_k(k, &mut *progress);
-        // The sequential loop stops at the first k that cannot be fitted.
-        let stop = outcome.result.is_err();
-        outcomes.push(outcome);
-        if stop && index > 0 {
-            break;
-        }
-    }
+    let outcomes = setup.outcomes(progress);
     setup.combine(outcomes)
 }
 
@@ -432,6 +423,21 @@ impl<'a> SweepSetup<'a> {
 
     pub fn n_k(&self) -> usize {
         self.end - self.start + 1
+    }
+
+    /// Every k in order, here, stopping after the first that cannot be fitted or is
+    /// cancelled ([`SweepSetup::combine`] reads no further either).
+    pub fn outcomes(&self, progress: &mut dyn FnMut(SweepProgress) -> bool) -> Vec<KOutcome> {
+        let mut outcomes = Vec::with_capacity(self.n_k());
+        for k in self.ks() {
+            let outcome = self.one_k(k, &mut *progress);
+            let stop = outcome.result.is_err();
+            outcomes.push(outcome);
+            if stop {
+                break;
+            }
+        }
+        outcomes
     }
 
     /// Fits and scores one k (`progress` returning `false` cancels).

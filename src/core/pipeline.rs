@@ -257,16 +257,7 @@ fn chart_ids(file: &LoadedFile, cleaned: &CleanedData, chart_rows: &[usize]) -> 
 /// Fits K-Means on the cleaned matrix and summarises the segments in the data's units.
 pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOptions) -> Result<Segmentation, PipelineError> {
     let plan = prepare_segment_fit(file, cleaned, options)?;
-    let mut workspace = plan.prepared.workspace();
-    let mut best: Option<kmeans::RunOutcome> = None;
-    for run in 0..plan.prepared.n_runs() {
-        let outcome = plan.prepared.run(run, &mut workspace, &mut |_| true).map_err(named(&file.name))?;
-        best = Some(match best {
-            Some(b) => kmeans::better_run(b, outcome),
-            None => outcome,
-        });
-    }
-    let best = best.ok_or(KMeansError::InvalidRuns(0)).map_err(named(&file.name))?;
+    let best = plan.prepared.best_run(&mut |_| true).map_err(named(&file.name))?;
     let (fit, fit_rows) = plan.finish(cleaned, best);
     Ok(segment_with_fit(file, cleaned, fit, fit_rows))
 }
@@ -574,25 +565,23 @@ impl SweepJob {
 
     /// The sweep from its ks' outcomes (in any order), said of the whole file.
     pub fn combine(&self, name: &str, outcomes: Vec<KOutcome>) -> Result<Sweep, PipelineError> {
-        let mut sweep = self.setup().and_then(|s| s.combine(outcomes)).map_err(named(name))?;
+        let setup = self.setup().map_err(named(name))?;
+        self.finish(&setup, name, outcomes)
+    }
+
+    fn finish(&self, setup: &SweepSetup<'_>, name: &str, outcomes: Vec<KOutcome>) -> Result<Sweep, PipelineError> {
+        let mut sweep = setup.combine(outcomes).map_err(named(name))?;
         sweep.sample_rows = self.sample_rows;
         sweep.total_rows = self.total_rows;
         Ok(sweep)
     }
 
-    /// Every k here, in order (the sequential sweep).
-    fn run(&self, name: &str, progress: &mut dyn FnMut(usize, f64) -> bool) -> Result<Sweep, PipelineError> {
+    /// Every k here, in order (the sequential sweep); `progress(k, fraction)` returning
+    /// false cancels.
+    pub fn run(&self, name: &str, progress: &mut dyn FnMut(usize, f64) -> bool) -> Result<Sweep, PipelineError> {
         let setup = self.setup().map_err(named(name))?;
-        let mut outcomes = Vec::with_capacity(setup.n_k());
-        for (index, k) in setup.ks().enumerate() {
-            let outcome = setup.one_k(k, &mut |p| progress(p.k, p.fraction()));
-            let stop = outcome.result.is_err();
-            outcomes.push(outcome);
-            if stop && index > 0 {
-                break;
-            }
-        }
-        self.combine(name, outcomes)
+        let outcomes = setup.outcomes(&mut |p| progress(p.k, p.fraction()));
+        self.finish(&setup, name, outcomes)
     }
 }
 

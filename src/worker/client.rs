@@ -54,6 +54,18 @@ impl WorkerSource {
         let script_url = web_sys::Url::create_object_url_with_blob(&blob)?;
         Ok(Self { script_url, module })
     }
+
+    /// A worker made from this code (the engine or a helper), sent its compiled module: it
+    /// says "ready" once its wasm runs.
+    fn spawn(&self) -> Result<Worker, JsValue> {
+        let options = WorkerOptions::new();
+        options.set_type(WorkerType::Module);
+        let worker = Worker::new_with_options(&self.script_url, &options)?;
+        let init = js_sys::Object::new();
+        js_sys::Reflect::set(&init, &"module".into(), &self.module)?;
+        worker.post_message(&init)?;
+        Ok(worker)
+    }
 }
 
 /// A worker's `error` event (a trap: out of memory), handled here rather than as an
@@ -125,12 +137,7 @@ impl WorkerClient {
         if self.shared.borrow().terminated {
             return Ok(());
         }
-        let options = WorkerOptions::new();
-        options.set_type(WorkerType::Module);
-        let worker = Worker::new_with_options(&source.script_url, &options)?;
-        let init = js_sys::Object::new();
-        js_sys::Reflect::set(&init, &"module".into(), &source.module)?;
-        worker.post_message(&init)?;
+        let worker = source.spawn()?;
 
         let worker_for_queue = worker.clone();
         let shared_for_message = self.shared.clone();
@@ -261,12 +268,7 @@ impl Helpers {
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| on_crash(crash_detail(&event)));
         let mut helpers = Self { workers: Vec::new(), engine_ports: js_sys::Array::new(), handlers: Vec::new(), on_error: None };
         for _ in 0..n {
-            let options = WorkerOptions::new();
-            options.set_type(WorkerType::Module);
-            let worker = Worker::new_with_options(&source.script_url, &options)?;
-            let init = js_sys::Object::new();
-            js_sys::Reflect::set(&init, &"module".into(), &source.module)?;
-            worker.post_message(&init)?;
+            let worker = source.spawn()?;
             let channel = web_sys::MessageChannel::new()?;
             let port = channel.port2();
             let worker_for_port = worker.clone();
@@ -308,16 +310,17 @@ impl Helpers {
     }
 }
 
+/// The value of `name=` in the page's address, if there.
+fn query_param(window: &web_sys::Window, name: &str) -> Option<String> {
+    let query = window.location().search().ok()?;
+    query.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=').map(str::to_owned))
+}
+
 /// The pool's size: `?workers=N` in the page's address (1 to 16), else the device's cores
 /// (`navigator.hardwareConcurrency`) up to [`MAX_DEFAULT_HELPERS`].
 pub fn pool_size() -> usize {
     let Some(window) = web_sys::window() else { return 1 };
-    let asked = window
-        .location()
-        .search()
-        .ok()
-        .and_then(|q| q.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("workers=").map(str::to_owned)))
-        .and_then(|n| n.parse::<usize>().ok());
+    let asked = query_param(&window, "workers").and_then(|n| n.parse::<usize>().ok());
     match asked {
         Some(n) => n.clamp(1, MAX_HELPERS),
         None => (window.navigator().hardware_concurrency() as usize).clamp(1, MAX_DEFAULT_HELPERS),
@@ -331,13 +334,7 @@ pub fn pool_size() -> usize {
 /// `core::pipeline::SegmentOptions::fit_budget`).
 pub fn fit_budget() -> (u64, String) {
     let Some(window) = web_sys::window() else { return (MIN_FIT_BUDGET, "the default".to_owned()) };
-    let asked = window
-        .location()
-        .search()
-        .ok()
-        .and_then(|q| q.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("memory-budget=").map(str::to_owned)))
-        .and_then(|n| n.parse::<f64>().ok())
-        .filter(|mb| mb.is_finite() && *mb > 0.0);
+    let asked = query_param(&window, "memory-budget").and_then(|n| n.parse::<f64>().ok()).filter(|mb| mb.is_finite() && *mb > 0.0);
     if let Some(mb) = asked {
         return ((mb * 1_048_576.0) as u64, "set by ?memory-budget in the address".to_owned());
     }

@@ -10,7 +10,7 @@
 //! of a sweep ([`crate::core::k_selection::SweepSetup::one_k`]) and the runs of a fit
 //! ([`crate::core::kmeans::Prepared::run`], each run starting from its own place in the
 //! seeded stream). The engine hands them out one at a time to whichever helper is free
-//! and reduces in a fixed order (ks in k order, runs by [`better_run`]), so 1, 2, 3 or 8
+//! and reduces in a fixed order (ks in k order, runs by [`crate::core::kmeans::better_run`]), so 1, 2, 3 or 8
 //! helpers give the same bits. While the helpers work the engine only waits, so a
 //! [`super::protocol::RequestBody::Cancel`] is read at once: the page stops the helpers,
 //! the engine answers `Cancelled`, and the file and results it holds stay.
@@ -32,7 +32,7 @@ use web_sys::{MessageEvent, MessagePort};
 use super::protocol::{HelperReply, HelperTask};
 use crate::core::k_selection::gap::GapReference;
 use crate::core::k_selection::KOutcome;
-use crate::core::kmeans::{better_run, KMeansParams, Prepared, RunOutcome, Workspace};
+use crate::core::kmeans::{keep_better, KMeansParams, Prepared, RunOutcome, Workspace};
 use crate::core::pipeline::SweepJob;
 
 /// Why a pooled job did not finish.
@@ -222,10 +222,7 @@ impl Pool {
         let mut best: Option<RunOutcome> = None;
         for _ in 0..helpers {
             if let (_, HelperReply::Best { outcome: Some(outcome) }) = self.next_reply().await? {
-                best = Some(match best {
-                    Some(b) => better_run(b, outcome),
-                    None => outcome,
-                });
+                keep_better(&mut best, outcome);
             }
         }
         best.ok_or_else(|| PoolError::Failed("no helper made a run".to_owned()))
@@ -293,10 +290,7 @@ impl Helper {
             HelperTask::Run { run } => Some(match &mut self.fit {
                 Some((prepared, workspace, best)) => match prepared.run(run, workspace, &mut |_| true) {
                     Ok(outcome) => {
-                        *best = Some(match best.take() {
-                            Some(b) => better_run(b, outcome),
-                            None => outcome,
-                        });
+                        keep_better(best, outcome);
                         HelperReply::Run { run }
                     }
                     Err(e) => HelperReply::Failed { message: e.to_string() },

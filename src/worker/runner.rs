@@ -7,7 +7,7 @@ use crate::core::correlation::explore;
 use crate::core::export::{model_file_name, segmented_csv, segmented_file_name, summary_file_name, RowOutcome};
 use crate::core::ingest::{IngestOptions, Table};
 use crate::core::k_selection::KOutcome;
-use crate::core::kmeans::{better_run, KMeansError, RunOutcome};
+use crate::core::kmeans::{KMeansError, RunOutcome};
 use crate::core::model::{apply_model, read_model, save_model, Provenance, SavedModel, SourceOrigin};
 use crate::core::pipeline::{self, FitPlan, LoadedFile, SegmentOptions, Segmentation, SweepJob};
 use crate::core::profile::{profile_warnings, ColumnKind};
@@ -239,22 +239,15 @@ impl Runner {
 
     fn sweep(&self, k_max: usize, seed: u64, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
         let job = self.sweep_job(k_max, seed)?;
+        let name = self.file.as_ref().map_or("the file", |f| f.name.as_str());
         progress("Trying k = 2", 0.0);
-        let setup = job.setup().map_err(|e| e.to_string())?;
-        let mut outcomes = Vec::with_capacity(setup.n_k());
-        for (index, k) in setup.ks().enumerate() {
-            let outcome = setup.one_k(k, &mut |p| {
-                progress(&format!("Trying k = {}", p.k), p.fraction());
+        let sweep = job
+            .run(name, &mut |k, fraction| {
+                progress(&format!("Trying k = {k}"), fraction);
                 true
-            });
-            // The sequential sweep stops at the first k that cannot be fitted.
-            let stop = outcome.result.is_err();
-            outcomes.push(outcome);
-            if stop && index > 0 {
-                break;
-            }
-        }
-        self.finish_sweep(&job, outcomes)
+            })
+            .map_err(|e| e.to_string())?;
+        self.swept(sweep)
     }
 
     /// What a sweep of the cleaned matrix fits: the page's pool shares its ks out.
@@ -265,8 +258,13 @@ impl Runner {
 
     /// The sweep's answer from its ks' outcomes, wherever they were computed.
     pub fn finish_sweep(&self, job: &SweepJob, outcomes: Vec<KOutcome>) -> Result<ResponseBody, String> {
-        let (file, cleaned) = self.cleaned()?;
-        let mut sweep = job.combine(&file.name, outcomes).map_err(|e| e.to_string())?;
+        let (file, _) = self.cleaned()?;
+        self.swept(job.combine(&file.name, outcomes).map_err(|e| e.to_string())?)
+    }
+
+    /// The answer to a sweep: explained where it finds no clear segments.
+    fn swept(&self, mut sweep: crate::core::k_selection::Sweep) -> Result<ResponseBody, String> {
+        let (_, cleaned) = self.cleaned()?;
         pipeline::explain_sweep(cleaned, &mut sweep);
         Ok(ResponseBody::Swept(Box::new(SweepReport { n_runs: sweep.n_runs, sweep, elapsed_ms: 0.0 })))
     }
@@ -274,16 +272,7 @@ impl Runner {
     fn segment(&mut self, options: SegmentOptions, now_ms: &dyn Fn() -> f64, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
         let plan = self.segment_job(&options, true)?;
         progress("Clustering", 0.0);
-        let mut workspace = plan.prepared.workspace();
-        let mut best: Option<RunOutcome> = None;
-        for run in 0..plan.prepared.n_runs() {
-            let outcome = plan.prepared.run(run, &mut workspace, &mut |_| true).map_err(|e| self.named_error(e))?;
-            best = Some(match best {
-                Some(b) => better_run(b, outcome),
-                None => outcome,
-            });
-        }
-        let best = best.ok_or_else(|| self.named_error(KMeansError::InvalidRuns(0)))?;
+        let best = plan.prepared.best_run(&mut |_| true).map_err(|e| self.named_error(e))?;
         self.finish_segment(options, &plan, best, now_ms, progress)
     }
 

@@ -110,16 +110,7 @@ pub fn fit_with_progress(
     progress: &mut dyn FnMut(FitProgress) -> bool,
 ) -> Result<KMeansFit, KMeansError> {
     let prepared = Prepared::new(data, n_features, params)?;
-    let mut workspace = prepared.workspace();
-    let mut best: Option<RunOutcome> = None;
-    for run_index in 0..prepared.n_runs() {
-        let run = prepared.run(run_index, &mut workspace, progress)?;
-        best = Some(match best {
-            Some(b) => better_run(b, run),
-            None => run,
-        });
-    }
-    let best = best.ok_or(KMeansError::InvalidRuns(0))?;
+    let best = prepared.best_run(progress)?;
     Ok(prepared.finish(best))
 }
 
@@ -139,6 +130,14 @@ pub struct RunOutcome {
     pub n_iterations: usize,
     /// The step that ended the run (never [`Algorithm::Auto`]).
     pub algorithm: Algorithm,
+}
+
+/// Keeps in `best` the better of it and `run` ([`better_run`]).
+pub fn keep_better(best: &mut Option<RunOutcome>, run: RunOutcome) {
+    *best = Some(match best.take() {
+        Some(b) => better_run(b, run),
+        None => run,
+    });
 }
 
 /// The better of two runs: the lower inertia, the lower run index on a tie (as the
@@ -301,6 +300,16 @@ impl Prepared {
             inertia: run.inertia,
             n_iterations: run.n_iterations,
         })
+    }
+
+    /// Every run here, in order; the best ([`better_run`]).
+    pub fn best_run(&self, progress: &mut dyn FnMut(FitProgress) -> bool) -> Result<RunOutcome, KMeansError> {
+        let mut workspace = self.workspace();
+        let mut best = None;
+        for run in 0..self.n_runs() {
+            keep_better(&mut best, self.run(run, &mut workspace, progress)?);
+        }
+        best.ok_or(KMeansError::InvalidRuns(0))
     }
 
     /// The fit made of the best run (centres back in the data's units).
