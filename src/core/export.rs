@@ -41,6 +41,12 @@ pub use super::outcome::RowOutcome;
 /// Writes the table back as comma-separated CSV with `segment`, `segment_name` and
 /// `excluded_reason` added. `names[s]` is segment `s`'s name.
 pub fn segmented_csv(table: &Table, outcomes: &[RowOutcome], names: &[String]) -> Result<Vec<u8>, ExportError> {
+    segmented_csv_part(table, outcomes, names, true)
+}
+
+/// [`segmented_csv`] for one piece of a file written piece by piece: the header line only
+/// with the first piece.
+pub fn segmented_csv_part(table: &Table, outcomes: &[RowOutcome], names: &[String], header_line: bool) -> Result<Vec<u8>, ExportError> {
     if outcomes.len() != table.n_rows() {
         return Err(ExportError::LengthMismatch { labels: outcomes.len(), rows: table.n_rows() });
     }
@@ -57,7 +63,9 @@ pub fn segmented_csv(table: &Table, outcomes: &[RowOutcome], names: &[String]) -
     header.push("segment");
     header.push("segment_name");
     header.push("excluded_reason");
-    writer.write_record(header.iter().map(|h| neutralise(h)).collect::<Vec<_>>().iter().map(|h| h.as_ref()))?;
+    if header_line {
+        writer.write_record(header.iter().map(|h| neutralise(h)).collect::<Vec<_>>().iter().map(|h| h.as_ref()))?;
+    }
     let mut segment_text = String::new();
     for (row, outcome) in outcomes.iter().enumerate() {
         for c in 0..width {

@@ -48,5 +48,6 @@ pub mod rfm;
 pub mod sample;
 pub mod segments;
 pub mod stability;
+pub mod stream;
 pub mod value;
 pub mod warning;

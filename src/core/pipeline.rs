@@ -47,6 +47,9 @@ pub enum PipelineErrorKind {
     Stability(#[from] StabilityError),
     #[error("column {index} does not exist: the file has {n_columns} columns")]
     NoSuchColumn { index: usize, n_columns: usize },
+    /// Reading a file in pieces, or writing one: the message says what to do.
+    #[error("{0}")]
+    Pieces(String),
 }
 
 fn named<E: Into<PipelineErrorKind>>(file: &str) -> impl FnOnce(E) -> PipelineError + '_ {

@@ -106,6 +106,24 @@ impl TextColumn {
         })
     }
 
+    /// Appends every cell of `other`.
+    pub fn extend_from(&mut self, other: &TextColumn) -> Result<(), ColumnFull> {
+        let base = u32::try_from(self.text.len()).map_err(|_| ColumnFull)?;
+        u32::try_from(other.text.len()).ok().and_then(|n| base.checked_add(n)).ok_or(ColumnFull)?;
+        self.text.push_str(&other.text);
+        self.ends.extend(other.ends.iter().map(|&e| base + e));
+        Ok(())
+    }
+
+    /// The cells of the rows `keep` says yes to, in order.
+    pub fn select(&self, keep: &[bool]) -> Result<TextColumn, ColumnFull> {
+        let mut out = TextColumn::default();
+        for (cell, _) in self.iter().zip(keep).filter(|(_, &k)| k) {
+            out.push(cell)?;
+        }
+        Ok(out)
+    }
+
     /// Bytes held (text and offsets), for memory figures.
     pub fn heap_bytes(&self) -> usize {
         self.text.capacity() + self.ends.capacity() * std::mem::size_of::<u32>()
