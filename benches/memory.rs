@@ -73,7 +73,7 @@ fn main() {
     let file_mb = bytes.len() as f64 / 1e6;
     println!("{rows} rows × 8 features, file {file_mb:.1} MB ({:.0} B/row)", bytes.len() as f64 / rows as f64);
     println!("{:<28} {:>9} {:>9} {:>11} {:>11} {:>8}", "step", "live MB", "peak MB", "live B/row", "peak B/row", "s");
-    let mut step = |name: &str, started: Instant| {
+    let step = |name: &str, started: Instant| {
         let (live, peak) = (LIVE.load(Ordering::Relaxed), PEAK.swap(LIVE.load(Ordering::Relaxed), Ordering::Relaxed));
         println!(
             "{name:<28} {:>9.1} {:>9.1} {:>11.0} {:>11.0} {:>8.2}",

@@ -216,7 +216,7 @@ fn a_downloaded_model_applied_to_the_same_file_gives_the_same_segments() {
     let export = RequestBody::Export { what: ExportKind::SegmentedCsv, names: names.clone(), value: Default::default() };
     let ResponseBody::Exported { bytes: segmented, .. } = handle(&mut runner, 4, export) else { panic!() };
     let model = RequestBody::ExportModel { names };
-    let ResponseBody::Exported { file_name, mime, bytes: json } = handle(&mut runner, 5, model) else { panic!() };
+    let ResponseBody::Exported { file_name, mime, bytes: json, .. } = handle(&mut runner, 5, model) else { panic!() };
     assert_eq!((file_name.as_str(), mime.as_str()), ("customers-model.json", "application/json"));
     let parsed: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(parsed["schema_version"], 1);
@@ -517,4 +517,66 @@ fn a_matrix_over_the_memory_budget_is_fitted_on_a_sample_and_every_row_is_placed
     let mut sizes: Vec<usize> = s.segments.iter().map(|s| s.size).collect();
     sizes.sort_unstable();
     assert_eq!(sizes, [600; 5]);
+}
+
+#[test]
+fn the_worker_reads_a_file_in_pieces_and_exports_every_row() {
+    use segmentation::core::stream::SliceSource;
+    let mut bytes = String::from("id,income,spend\n");
+    for i in 0..20_000 {
+        bytes.push_str(&format!("{i},{},{}\n", 20 + (i * 37) % 90, 5 + (i * 53) % 95));
+    }
+    let mut runner = Runner::new();
+    let loaded = runner
+        .load_streamed(
+            "big.csv".to_owned(),
+            &mut SliceSource(bytes.as_bytes()),
+            &IngestOptions::default(),
+            2_000,
+            1 << 20,
+            &|| 0.0,
+            &mut |_, _| {},
+        )
+        .unwrap();
+    let ResponseBody::Loaded(summary) = loaded else { panic!("{loaded:?}") };
+    let streamed = summary.streamed.unwrap();
+    assert_eq!(streamed.total_rows, 20_000);
+    assert!((1_000..=2_500).contains(&streamed.sample_rows), "{}", streamed.sample_rows);
+    assert_eq!(summary.n_rows, streamed.sample_rows);
+    let send = |runner: &mut Runner, body| runner.handle(Request { id: 1, body }, &|| 0.0, &mut |_, _| {}).body;
+    assert!(matches!(send(&mut runner, RequestBody::Clean(summary.suggested.clone())), ResponseBody::Cleaned(_)));
+    assert!(matches!(send(&mut runner, RequestBody::Segment(k(3))), ResponseBody::Segmented(_)));
+    let export = RequestBody::Export { what: ExportKind::SegmentedCsv, names: Vec::new(), value: Default::default() };
+    assert!(runner.exports_in_pieces(&export));
+    let mut written = Vec::new();
+    let (name, counts) = runner
+        .export_streamed(&mut SliceSource(bytes.as_bytes()), &[], &mut |_, _| {}, &mut |part| {
+            written.extend_from_slice(&part);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(name, "big-segmented.csv");
+    assert_eq!((counts.rows, counts.excluded), (20_000, 0));
+    let text = String::from_utf8(written).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 20_001);
+    assert!(lines.iter().skip(1).enumerate().all(|(i, l)| l.starts_with(&format!("{i},"))));
+    // A transaction view needs every row: refused with the reason.
+    let ResponseBody::Failed { message } = send(
+        &mut runner,
+        RequestBody::Transactions {
+            mapping: segmentation::core::rfm::TransactionMapping {
+                customer: 0,
+                date: 1,
+                invoice: None,
+                amount: Some(2),
+                quantity: None,
+                unit_price: None,
+            },
+            options: Default::default(),
+        },
+    ) else {
+        panic!("a sampled log was aggregated")
+    };
+    assert!(message.contains("needs every row"), "{message}");
 }

@@ -228,8 +228,8 @@ pub struct ExportCounts {
 
 /// The second pass: every row of the file with its segment under `model` (the reason where
 /// it has none), written as CSV piece by piece into `sink`, each row with the first pass's
-/// `sampled.columns`. `sampled.sha256` is checked: a file that changed in between is
-/// refused.
+/// `columns` ([`Sampled::columns`]). `sha256` is the first pass's: a file that changed in
+/// between is refused.
 #[allow(clippy::too_many_arguments)]
 pub fn export_segmented(
     name: &str,
@@ -237,7 +237,8 @@ pub fn export_segmented(
     options: &IngestOptions,
     model: &SavedModel,
     names: &[String],
-    sampled: &Sampled,
+    columns: usize,
+    sha256: &str,
     piece_bytes: usize,
     progress: &mut dyn FnMut(f64),
     sink: &mut dyn FnMut(Vec<u8>) -> Result<(), String>,
@@ -245,7 +246,7 @@ pub fn export_segmented(
     let failed = |message: String| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Pieces(message) };
     let mut counts = ExportCounts { per_segment: vec![0; model.n_clusters], ..ExportCounts::default() };
     let read = read_pieces(name, source, options, piece_bytes, progress, &mut |mut table, first| {
-        table.pad_columns(sampled.columns).map_err(|e| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Ingest(e) })?;
+        table.pad_columns(columns).map_err(|e| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Ingest(e) })?;
         let outcomes = apply_model(&table, model).map_err(|e| failed(e.to_string()))?;
         for outcome in &outcomes {
             match outcome.segment.and_then(|s| counts.per_segment.get_mut(s)) {
@@ -257,7 +258,7 @@ pub fn export_segmented(
         let bytes = segmented_csv_part(&table, &outcomes, names, first).map_err(|e| failed(e.to_string()))?;
         sink(bytes).map_err(failed)
     })?;
-    if read != sampled.sha256 {
+    if read != sha256 {
         return Err(failed("the file changed since it was read: choose it again".to_owned()));
     }
     Ok(counts)

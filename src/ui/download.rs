@@ -10,7 +10,12 @@ pub fn save_bytes(bytes: &[u8], file_name: &str, mime: &str) -> Result<(), JsVal
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    save_blob(&blob, file_name)
+}
+
+/// Offers a `Blob` (a download the worker wrote piece by piece) as `file_name`.
+pub fn save_blob(blob: &web_sys::Blob, file_name: &str) -> Result<(), JsValue> {
+    let url = web_sys::Url::create_object_url_with_blob(blob)?;
     click_download_link(&url, file_name)?;
     // Revoking at once can cancel the download in some browsers: free the blob a bit later.
     let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {

@@ -33,7 +33,13 @@ pub enum FollowUp {
     Clean,
     Sweep,
     Segment,
-    Save { file_name: String, mime: String, bytes: Vec<u8> },
+    /// A download: bytes, or a `Blob` the worker wrote piece by piece.
+    Save {
+        file_name: String,
+        mime: String,
+        bytes: Vec<u8>,
+        blob: Option<web_sys::Blob>,
+    },
 }
 
 /// The page's state. Copy: every field is a signal.
@@ -228,7 +234,7 @@ impl AppState {
                 self.report.set(Some(*report));
                 None
             }
-            ResponseBody::Exported { file_name, mime, bytes } => Some(FollowUp::Save { file_name, mime, bytes }),
+            ResponseBody::Exported { file_name, mime, bytes, blob } => Some(FollowUp::Save { file_name, mime, bytes, blob }),
             ResponseBody::Applied(summary) => {
                 // Forgets the names typed for the segmentation just cleared too: they are not
                 // the model's (the applied download then uses the model's names).
@@ -535,8 +541,12 @@ impl Actions {
             FollowUp::Clean => self.clean(),
             FollowUp::Sweep => self.sweep(),
             FollowUp::Segment => self.run(),
-            FollowUp::Save { file_name, mime, bytes } => {
-                if let Err(e) = super::download::save_bytes(&bytes, &file_name, &mime) {
+            FollowUp::Save { file_name, mime, bytes, blob } => {
+                let saved = match blob {
+                    Some(blob) => super::download::save_blob(&blob, &file_name),
+                    None => super::download::save_bytes(&bytes, &file_name, &mime),
+                };
+                if let Err(e) = saved {
                     self.show_error(format!("could not save {file_name}: {e:?}"));
                 }
             }
@@ -548,7 +558,7 @@ impl Actions {
         let name = file.name();
         self.state.clear_file();
         let options = self.ingest.get_value();
-        let body = RequestBody::LoadAttached { name: name.clone(), options };
+        let body = RequestBody::LoadAttached { name: name.clone(), options, memory_budget: Some(fit_budget().0) };
         if let Some(id) = self.send_with(body, Some(&file), &format!("Reading {name}")) {
             self.state.file_request.set(id);
         }

@@ -162,7 +162,13 @@ impl WorkerClient {
                     }
                     on_response(response);
                 }
-                Ok(response) => on_response(response),
+                Ok(mut response) => {
+                    // A download written piece by piece travels beside the message.
+                    if let ResponseBody::Exported { blob, .. } = &mut response.body {
+                        *blob = js_sys::Reflect::get(&event.data(), &"blob".into()).ok().and_then(|b| b.dyn_into::<web_sys::Blob>().ok());
+                    }
+                    on_response(response)
+                }
                 Err(e) => on_response(Response {
                     id: 0,
                     body: ResponseBody::Failed { message: format!("the worker sent a message the page does not understand: {e}") },

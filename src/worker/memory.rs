@@ -107,6 +107,26 @@ pub fn check_fits(name: &str, size: u64, head: &[u8]) -> Result<(), String> {
     ))
 }
 
+/// The fewest rows a sample of a file read in pieces keeps.
+pub const MIN_SAMPLE_ROWS: usize = 1_000;
+/// The most: a million rows describe a customer base as well as twelve, and the tab stays
+/// small.
+pub const MAX_SAMPLE_ROWS: usize = 1_000_000;
+
+/// How a file is read: whole, or in pieces keeping a sample of about this many rows
+/// (`Some`), when reading it whole would take more than `budget` bytes.
+pub fn sample_rows_for(size: u64, head: &[u8], budget: u64) -> Option<usize> {
+    let density = cells_per_byte(head);
+    let estimate = estimate_bytes(size, density);
+    if estimate <= budget.min(BUDGET_BYTES) as f64 {
+        return None;
+    }
+    let lines = memchr::memchr_iter(b'\n', head).count().max(1) as f64;
+    let rows = size as f64 * lines / head.len().max(1) as f64;
+    let per_row = estimate / rows.max(1.0);
+    Some(((budget as f64 / per_row) as usize).clamp(MIN_SAMPLE_ROWS, MAX_SAMPLE_ROWS))
+}
+
 /// What the page says when its worker stopped with an error (`detail`, the browser's
 /// words): most likely out of memory; `file` is the file it was working on, if any.
 pub fn worker_crashed_message(file: Option<(&str, u64)>, detail: &str) -> String {
@@ -122,6 +142,21 @@ pub fn worker_crashed_message(file: Option<(&str, u64)>, detail: &str) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_over_the_budget_is_read_in_pieces_keeping_what_the_budget_holds() {
+        let head: Vec<u8> =
+            b"id,f1,f2,f3,f4,f5,f6,f7,f8\n".iter().chain(&b"1,10.25,20.5,30.75,40.1,50.2,60.3,70.4,80.5\n".repeat(1000)).copied().collect();
+        // 1M rows of 45 bytes: about 330 MB to read whole.
+        let size = 45_000_000;
+        assert_eq!(sample_rows_for(size, &head, 2 << 30), None);
+        let rows = sample_rows_for(size, &head, 100 << 20).unwrap();
+        assert!((250_000..400_000).contains(&rows), "{rows}");
+        // Never past the worker's own limit, never fewer than the floor, never more than 1M.
+        assert!(sample_rows_for(12 * size, &head, 64 << 30).is_some());
+        assert_eq!(sample_rows_for(size, &head, 1), Some(MIN_SAMPLE_ROWS));
+        assert_eq!(sample_rows_for(100 * size, &head, 3 << 30), Some(MAX_SAMPLE_ROWS));
+    }
 
     #[test]
     fn density_counts_lines_and_the_most_frequent_delimiter() {

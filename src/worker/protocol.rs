@@ -36,7 +36,14 @@ pub enum RequestBody {
     },
     /// Read and profile the file attached to the message as its `file` property (a `File`
     /// the worker reads itself: the page never copies the bytes).
-    LoadAttached { name: String, options: IngestOptions },
+    /// A file whose reading would take more than `memory_budget` bytes is read in pieces
+    /// and sampled (`core::stream`); `None`: the worker's own limit.
+    LoadAttached {
+        name: String,
+        options: IngestOptions,
+        #[serde(default)]
+        memory_budget: Option<u64>,
+    },
     /// Read the built-in sample file (see `core::sample`).
     LoadSample { options: IngestOptions },
     /// Turn the loaded transaction log into one row per customer (Recency, Frequency,
@@ -119,6 +126,10 @@ pub enum ResponseBody {
         mime: String,
         #[serde(with = "serde_bytes")]
         bytes: Vec<u8>,
+        /// A file written piece by piece: the browser holds it (the message's `blob`
+        /// property), `bytes` is empty.
+        #[serde(skip)]
+        blob: Option<ExportBlob>,
     },
     /// The request failed; the message names the file and what to do.
     Failed {
@@ -127,6 +138,25 @@ pub enum ResponseBody {
     /// The request was cancelled ([`RequestBody::Cancel`]); nothing it would have changed
     /// changed.
     Cancelled,
+}
+
+/// A download the browser holds (a `Blob`), not the wasm memory.
+#[cfg(target_arch = "wasm32")]
+pub type ExportBlob = web_sys::Blob;
+/// Natively there is no browser to hold a download.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExportBlob {}
+
+/// How a file read in pieces was sampled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamedSummary {
+    /// Data rows in the whole file.
+    pub total_rows: usize,
+    /// Rows of the sample (the profile, cleaning and segments).
+    pub sample_rows: usize,
+    /// The memory budget that made it read in pieces.
+    pub budget_bytes: u64,
 }
 
 /// A task the engine worker gives a helper of the pool (over a `MessagePort`), as the
@@ -223,6 +253,10 @@ pub struct FileSummary {
     pub explore: Option<Box<Explore>>,
     /// Time to read the bytes into a table; `elapsed_ms` adds the profiling.
     pub read_ms: f64,
+    /// The file was too large to hold: read in pieces, every row counted, and everything
+    /// after reading works on a seeded uniform sample of its rows.
+    #[serde(default)]
+    pub streamed: Option<StreamedSummary>,
     pub elapsed_ms: f64,
 }
 

@@ -12,11 +12,12 @@ use crate::core::model::{apply_model, read_model, save_model, Provenance, SavedM
 use crate::core::pipeline::{self, FitPlan, LoadedFile, SegmentOptions, Segmentation, SweepJob};
 use crate::core::profile::{profile_warnings, ColumnKind};
 use crate::core::rfm::{aggregate, customers_table, suggested_cleaning, RfmOptions, RfmResult, TransactionMapping};
+use crate::core::stream::{self, ByteSource};
 use rustc_hash::FxHashMap;
 
 use super::protocol::{
     AppliedSummary, CleanSummary, ExportKind, FileSummary, Request, RequestBody, Response, ResponseBody, RfmSummary, SegmentReport,
-    SweepReport, PREVIEW_ROWS,
+    StreamedSummary, SweepReport, PREVIEW_ROWS,
 };
 
 /// The worker's state between messages, and the dispatch from request to core call.
@@ -43,6 +44,17 @@ pub struct Runner {
     /// the file it segmented: kept across new cleaning choices, k and even a new reading of
     /// the same bytes, so the next segmentation of that file can be compared with it.
     previous: Option<(RowSegments, String)>,
+    /// The file was read in pieces: how, to read it again for the export.
+    streamed: Option<StreamedFile>,
+}
+
+/// A file read in pieces ([`crate::core::stream`]): `file` holds its sample.
+#[derive(Debug, Clone)]
+struct StreamedFile {
+    options: IngestOptions,
+    total_rows: usize,
+    columns: usize,
+    sha256: String,
 }
 
 /// A request's answer with the time it took (`elapsed`, ms) where the answer reports it;
@@ -106,6 +118,7 @@ impl Runner {
         self.applied = None;
         self.transactions = None;
         self.source = None;
+        self.streamed = None;
     }
 
     /// A runner holding nothing but the last segmentation's rows (a new file is read into
@@ -166,6 +179,84 @@ impl Runner {
         Ok(ResponseBody::Loaded(Box::new(summary)))
     }
 
+    /// Reads a file too large to hold in pieces ([`stream::sample`]): every row counted,
+    /// a seeded uniform sample of about `sample_rows` kept and profiled as the file.
+    #[allow(clippy::too_many_arguments)]
+    pub fn load_streamed(
+        &mut self,
+        name: String,
+        source: &mut dyn ByteSource,
+        options: &IngestOptions,
+        sample_rows: usize,
+        budget_bytes: u64,
+        now_ms: &dyn Fn() -> f64,
+        progress: ProgressSink<'_>,
+    ) -> Result<ResponseBody, String> {
+        self.forget_file();
+        let started = now_ms();
+        let sampled = stream::sample(&name, source, options, sample_rows, stream::CHUNK_BYTES, &mut |f| {
+            progress("Reading in pieces (the file is larger than the memory set aside)", f)
+        })
+        .map_err(|e| e.to_string())?;
+        let read_ms = now_ms() - started;
+        progress("Profiling the sample", 1.0);
+        let file = pipeline::profile(&name, sampled.table);
+        let mut summary = summarise(&file, usize::try_from(sampled.bytes).unwrap_or(usize::MAX));
+        summary.read_ms = read_ms;
+        summary.streamed = Some(StreamedSummary { total_rows: sampled.total_rows, sample_rows: file.table.n_rows(), budget_bytes });
+        self.source = Some(Provenance { file_name: name, sha256: sampled.sha256.clone(), origin: SourceOrigin::File });
+        self.streamed = Some(StreamedFile {
+            options: options.clone(),
+            total_rows: sampled.total_rows,
+            columns: sampled.columns,
+            sha256: sampled.sha256,
+        });
+        self.file = Some(file);
+        Ok(ResponseBody::Loaded(Box::new(summary)))
+    }
+
+    /// Whether `body` is a download that reads the file again piece by piece
+    /// ([`Runner::export_streamed`]): every row of a file read in pieces.
+    pub fn exports_in_pieces(&self, body: &RequestBody) -> bool {
+        self.streamed.is_some() && matches!(body, RequestBody::Export { what: ExportKind::SegmentedCsv | ExportKind::CustomersCsv, .. })
+    }
+
+    /// Every row of a file read in pieces with its segment: the segmentation as a model,
+    /// applied to the file read again piece by piece, each piece's CSV given to `sink`.
+    /// The download's name and what was written.
+    pub fn export_streamed(
+        &self,
+        source: &mut dyn ByteSource,
+        names: &[String],
+        progress: ProgressSink<'_>,
+        sink: &mut dyn FnMut(Vec<u8>) -> Result<(), String>,
+    ) -> Result<(String, stream::ExportCounts), String> {
+        let file = self.file.as_ref().ok_or_else(no_file)?;
+        let streamed = self.streamed.as_ref().ok_or_else(no_file)?;
+        let provenance = self.source.as_ref().ok_or_else(no_file)?;
+        let (Some((cleaning, cleaned)), Some((options, segmentation))) = (&self.cleaned, &self.segmentation) else {
+            return Err(format!("{}: run the segmentation first, then download", file.name));
+        };
+        let names = pipeline::segment_names(segmentation, names);
+        let model = save_model(file, provenance, cleaning, cleaned, segmentation, &names, options.seed);
+        let counts = stream::export_segmented(
+            &file.name,
+            source,
+            &streamed.options,
+            &model,
+            &names,
+            streamed.columns,
+            &streamed.sha256,
+            stream::CHUNK_BYTES,
+            &mut |f| {
+                progress(&format!("Writing every row of {} with its segment", crate::core::stability::grouped(streamed.total_rows)), f)
+            },
+            sink,
+        )
+        .map_err(|e| e.to_string())?;
+        Ok((segmented_file_name(&file.name), counts))
+    }
+
     /// The loaded transaction log (or the one kept when already in transaction mode, to
     /// change the mapping) becomes one row per customer, the file that is cleaned next.
     fn transactions(
@@ -174,6 +265,15 @@ impl Runner {
         options: &RfmOptions,
         progress: ProgressSink<'_>,
     ) -> Result<ResponseBody, String> {
+        if let (Some(file), Some(streamed)) = (&self.file, &self.streamed) {
+            return Err(format!(
+                "{}: this log of {} rows is larger than the memory set aside, so only a sample of it was read; adding up each \
+                 customer's purchases needs every row. Aggregate it per customer first (one row per customer), or raise \
+                 ?memory-budget=MB if the device has the memory",
+                file.name,
+                crate::core::stability::grouped(streamed.total_rows)
+            ));
+        }
         let log = match self.transactions.take() {
             Some((log, _, _)) => log,
             None => self.file.take().ok_or_else(no_file)?,
@@ -362,7 +462,7 @@ impl Runner {
                 pipeline::export_summary_with(file, segmentation, &names, value).map_err(|e| e.to_string())?,
             ),
         };
-        Ok(ResponseBody::Exported { file_name, mime: CSV_MIME.to_owned(), bytes })
+        Ok(ResponseBody::Exported { file_name, mime: CSV_MIME.to_owned(), bytes, blob: None })
     }
 
     /// The file a model was applied to, with each row's segment (the user's names, else
@@ -371,7 +471,7 @@ impl Runner {
         let (outcomes, model_names) = self.applied.as_ref().ok_or_else(|| format!("{}: apply a model first", file.name))?;
         let names = if names.iter().any(|n| !n.is_empty()) { names } else { model_names.clone() };
         let bytes = segmented_csv(&file.table, outcomes, &names).map_err(|e| format!("{}: {e}", file.name))?;
-        Ok(ResponseBody::Exported { file_name: segmented_file_name(&file.name), mime: CSV_MIME.to_owned(), bytes })
+        Ok(ResponseBody::Exported { file_name: segmented_file_name(&file.name), mime: CSV_MIME.to_owned(), bytes, blob: None })
     }
 
     fn export_model(&self, names: &[String], progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
@@ -384,7 +484,7 @@ impl Runner {
         let names = pipeline::segment_names(segmentation, names);
         let model = save_model(file, source, cleaning, cleaned, segmentation, &names, options.seed);
         let bytes = serde_json::to_vec_pretty(&model).map_err(|e| format!("{}: could not write the model: {e}", file.name))?;
-        Ok(ResponseBody::Exported { file_name: model_file_name(&file.name), mime: "application/json".to_owned(), bytes })
+        Ok(ResponseBody::Exported { file_name: model_file_name(&file.name), mime: "application/json".to_owned(), bytes, blob: None })
     }
 
     /// Reads a saved model and a new file, and gives every row the nearest saved centre.
@@ -550,6 +650,7 @@ fn summarise(file: &LoadedFile, size_bytes: usize) -> FileSummary {
         rfm: None,
         explore: Some(Box::new(explore(table, &file.profile))),
         read_ms: 0.0,
+        streamed: None,
         elapsed_ms: 0.0,
     }
 }
@@ -572,13 +673,18 @@ pub fn handle_message(
     if let Ok(Request { body: RequestBody::LoadAttached { .. } | RequestBody::ApplyModel { .. }, .. }) = request {
         *runner = runner.fresh();
     }
+    if let Ok(request) = &request {
+        if let Some(response) = in_pieces(runner, request, &message, now_ms, progress) {
+            return response;
+        }
+    }
     let attached = attached_file_bytes(&message, request.as_ref().ok().and_then(file_name_to_check).as_deref());
     let response = match request {
         Ok(mut request) => {
             let id = request.id;
             match attached {
                 Some(Ok(file)) => match &mut request.body {
-                    RequestBody::LoadAttached { name, options } => {
+                    RequestBody::LoadAttached { name, options, .. } => {
                         request.body = RequestBody::Load { name: name.clone(), bytes: file, options: options.clone() };
                     }
                     RequestBody::ApplyModel { bytes: file_bytes, .. } => {
@@ -603,6 +709,92 @@ pub fn handle_message(
         },
     };
     serde_wasm_bindgen::to_value(&response)
+}
+
+#[cfg(target_arch = "wasm32")]
+thread_local! {
+    /// The file read in pieces, read again for its export.
+    static FILE_IN_PIECES: std::cell::RefCell<Option<web_sys::Blob>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A `Blob` read slice by slice (`FileReaderSync`: the worker may block).
+#[cfg(target_arch = "wasm32")]
+struct BlobSource(web_sys::Blob);
+
+#[cfg(target_arch = "wasm32")]
+impl ByteSource for BlobSource {
+    fn size(&self) -> u64 {
+        self.0.size() as u64
+    }
+
+    fn read(&mut self, start: u64, end: u64) -> Result<Vec<u8>, String> {
+        let slice = self.0.slice_with_f64_and_f64(start as f64, end as f64).map_err(|e| format!("{e:?}"))?;
+        web_sys::FileReaderSync::new()
+            .and_then(|reader| reader.read_as_array_buffer(&slice))
+            .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
+            .map_err(|e| format!("the browser could not read the file ({e:?}): check it still exists and choose it again"))
+    }
+}
+
+/// A request about a file too large to hold, answered here: its reading in pieces (a file
+/// attached whose reading would take more than the page's memory budget), or its export
+/// (read again piece by piece, written into a `Blob` the browser holds). `None`: any other
+/// request.
+#[cfg(target_arch = "wasm32")]
+fn in_pieces(
+    runner: &mut Runner,
+    request: &Request,
+    message: &wasm_bindgen::JsValue,
+    now_ms: &dyn Fn() -> f64,
+    progress: &mut dyn FnMut(u64, &str, f64),
+) -> Option<Result<wasm_bindgen::JsValue, serde_wasm_bindgen::Error>> {
+    use wasm_bindgen::JsCast;
+    let id = request.id;
+    let started = now_ms();
+    match &request.body {
+        RequestBody::LoadAttached { name, options, memory_budget } => {
+            let file = js_sys::Reflect::get(message, &"file".into()).ok()?.dyn_into::<web_sys::Blob>().ok()?;
+            let budget = memory_budget.unwrap_or(super::memory::BUDGET_BYTES);
+            let mut source = BlobSource(file.clone());
+            let head_end = source.size().min(super::memory::HEAD_BYTES as u64);
+            let head = source.read(0, head_end).ok()?;
+            let rows = super::memory::sample_rows_for(source.size(), &head, budget)?;
+            FILE_IN_PIECES.with(|f| *f.borrow_mut() = Some(file));
+            let body =
+                runner.load_streamed(name.clone(), &mut source, options, rows, budget, now_ms, &mut |stage, f| progress(id, stage, f));
+            if body.is_err() {
+                FILE_IN_PIECES.with(|f| *f.borrow_mut() = None);
+            }
+            Some(serde_wasm_bindgen::to_value(&Response { id, body: stamped(body, now_ms() - started) }))
+        }
+        RequestBody::Export { names, .. } if runner.exports_in_pieces(&request.body) => {
+            let file = FILE_IN_PIECES.with(|f| f.borrow().clone())?;
+            let parts = js_sys::Array::new();
+            let written = runner.export_streamed(&mut BlobSource(file), names, &mut |stage, f| progress(id, stage, f), &mut |bytes| {
+                parts.push(&js_sys::Uint8Array::from(bytes.as_slice()));
+                Ok(())
+            });
+            let blob = written.and_then(|(file_name, _counts)| {
+                let options = web_sys::BlobPropertyBag::new();
+                options.set_type(CSV_MIME);
+                web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+                    .map(|blob| (file_name, blob))
+                    .map_err(|e| format!("the browser could not hold the download ({e:?})"))
+            });
+            let (body, blob) = match blob {
+                Ok((file_name, blob)) => {
+                    (Ok(ResponseBody::Exported { file_name, mime: CSV_MIME.to_owned(), bytes: Vec::new(), blob: None }), Some(blob))
+                }
+                Err(message) => (Err(message), None),
+            };
+            let value = serde_wasm_bindgen::to_value(&Response { id, body: stamped(body, now_ms() - started) });
+            if let (Ok(value), Some(blob)) = (&value, blob) {
+                let _ = js_sys::Reflect::set(value, &"blob".into(), &blob);
+            }
+            Some(value)
+        }
+        _ => None,
+    }
 }
 
 /// Why an attached file's bytes are not there.

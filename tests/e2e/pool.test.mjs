@@ -120,24 +120,30 @@ test("cancel in the middle of a fit keeps the file; the next file goes through",
   }
 });
 
-test("a matrix over the memory budget is fitted on a sample, said on the page, and every row is in the download", { timeout: 600_000 }, async () => {
+test("a file over the memory budget is read in pieces and fitted on a sample, said on the page, and every row is in the download", { timeout: 600_000 }, async () => {
   const rows = 60_000;
   const path = join(dir, "over-budget.csv");
   await writeNumeric(path, rows);
-  // 5.5 MB at 8 features × 32 bytes + 32 bytes a row (core::pipeline::fit_rows_for_budget).
+  // A 5.5 MB budget: reading the 60,000 rows whole would take more (core/stream.rs reads
+  // them in pieces and keeps a sample, worker/memory.rs::sample_rows_for).
   const budgetMb = 5.5;
-  const fitRows = Math.floor((budgetMb * 1048576) / (32 * 8 + 32));
   const { context, page, record } = await openApp(env.browser, `${env.server.url}?workers=2&memory-budget=${budgetMb}`);
   try {
     await page.locator('[data-testid="workers"][data-workers="2"]').waitFor({ timeout: 60_000 });
-    assert.match(await page.locator('[data-testid="workers"]').textContent(), /Memory for fitting the segments: 6 MB \(set by \?memory-budget/);
+    assert.match(await page.locator('[data-testid="workers"]').textContent(), /Memory set aside: 6 MB \(set by \?memory-budget/);
     await page.locator('[data-testid="file-input"]').setInputFiles(path);
+    const streamed = page.locator('[data-testid="streamed"]');
+    await streamed.waitFor({ timeout: 300_000 });
+    assert.equal(await streamed.getAttribute("data-total"), String(rows), "every row counted");
+    const sampleRows = Number(await streamed.getAttribute("data-rows"));
+    assert.ok(sampleRows >= 1000 && sampleRows < rows / 2, `a sample of ${sampleRows} rows`);
+    assert.match(await streamed.textContent(), /read in pieces: all 60,000 rows were counted/);
     await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 300_000 });
     await page.locator('[data-testid="run"]').click();
     await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 300_000 });
     const sampled = page.locator('[data-testid="sampled-fit"]');
-    assert.equal(await sampled.getAttribute("data-rows"), String(fitRows));
-    assert.match(await sampled.textContent(), new RegExp(`sample of ${fitRows.toLocaleString("en-US")} of the 60,000 rows`));
+    assert.equal(await sampled.getAttribute("data-rows"), String(sampleRows));
+    assert.match(await sampled.textContent(), new RegExp(`sample of ${sampleRows.toLocaleString("en-US")} of the 60,000 rows`));
     const [download] = await Promise.all([page.waitForEvent("download"), page.locator('[data-testid="download-csv"]').click()]);
     const saved = join(dir, "over-budget-segmented.csv");
     await download.saveAs(saved);
@@ -146,6 +152,7 @@ test("a matrix over the memory budget is fitted on a sample, said on the page, a
     assert.equal(table.length, rows + 1, "every row, and the header");
     const placed = table.slice(1).filter((r) => /^\d+$/.test(r[9]) && r[11] === "");
     assert.equal(placed.length, rows, "every row has a segment and no reason to be left out");
+    assert.ok(table.slice(1).every((r, i) => r[0] === String(i + 1)), "the rows in the file's order, none twice");
     assert.deepEqual(record.pageErrors, []);
   } finally {
     await context.close();

@@ -104,12 +104,22 @@ fn the_second_pass_writes_every_row_as_the_model_segments_the_whole_table() {
     let model = save_model(&file, &provenance, &cleaning, &cleaned, &segmentation, &names, 42);
 
     let mut written = Vec::new();
-    let counts =
-        export_segmented("messy.csv", &mut SliceSource(&bytes), &options, &model, &names, &sampled, 777, &mut |_| {}, &mut |part| {
+    let counts = export_segmented(
+        "messy.csv",
+        &mut SliceSource(&bytes),
+        &options,
+        &model,
+        &names,
+        sampled.columns,
+        &sampled.sha256,
+        777,
+        &mut |_| {},
+        &mut |part| {
             written.extend_from_slice(&part);
             Ok(())
-        })
-        .unwrap();
+        },
+    )
+    .unwrap();
     // The same as the model applied to the whole file read at once.
     let whole = parse_csv(&bytes, &options).unwrap();
     let outcomes = apply_model(&whole, &model).unwrap();
@@ -144,8 +154,18 @@ fn a_file_changed_between_the_passes_is_refused() {
     let model = save_model(&file, &provenance, &cleaning, &cleaned, &segmentation, &names, 1);
     let mut changed = bytes.clone();
     changed.extend_from_slice(b"99999,1,2,North,\r\n");
-    let result =
-        export_segmented("messy.csv", &mut SliceSource(&changed), &options, &model, &names, &sampled, 1_000, &mut |_| {}, &mut |_| Ok(()));
+    let result = export_segmented(
+        "messy.csv",
+        &mut SliceSource(&changed),
+        &options,
+        &model,
+        &names,
+        sampled.columns,
+        &sampled.sha256,
+        1_000,
+        &mut |_| {},
+        &mut |_| Ok(()),
+    );
     let message = result.unwrap_err().to_string();
     assert!(message.contains("changed since it was read"), "{message}");
 }

@@ -27,7 +27,7 @@ pub fn StatusLine() -> impl IntoView {
                 n => format!("Working with {n} background workers side by side (add ?workers=N to the address to choose how many)."),
             }}
             {format!(
-                " Memory for fitting the segments: {} ({budget_source}); a bigger matrix is fitted on a sample of its rows.",
+                " Memory set aside: {} ({budget_source}); a bigger file is read in pieces and a bigger matrix fitted on a sample of its rows.",
                 memory_size(budget)
             )}
         </p>
@@ -49,17 +49,47 @@ pub fn StatusLine() -> impl IntoView {
             </p>
         </Show>
         {move || {
-            state.report.with(|r| r.as_ref().and_then(|r| r.segmentation.fit_rows.map(|m| (m, r.segmentation.n_clustered)))).map(|(m, n)| {
+            state.file.with(|f| f.as_ref().and_then(|f| f.streamed.clone())).map(|s| {
                 view! {
-                    <p class="warning" data-testid="sampled-fit" data-rows=m.to_string()>
+                    <p class="warning" data-testid="streamed" data-rows=s.sample_rows.to_string() data-total=s.total_rows.to_string()>
                         {format!(
-                            "Fitted on a seeded sample of {} of the {} rows (the memory budget above); every row then got its nearest segment, and every row is in the download.",
-                            crate::core::stability::grouped(m),
-                            crate::core::stability::grouped(n)
+                            "This file would take more than the memory set aside ({}) to hold whole, so it was read in pieces: all {} rows were counted, \
+                             and the profile, the cleaning and the segments come from a seeded uniform sample of {} of them. \
+                             The download reads the file again and gives every row its segment.",
+                            memory_size(s.budget_bytes),
+                            crate::core::stability::grouped(s.total_rows),
+                            crate::core::stability::grouped(s.sample_rows)
                         )}
                     </p>
                 }
             })
+        }}
+        {move || {
+            let streamed = state.file.with(|f| f.as_ref().and_then(|f| f.streamed.as_ref().map(|s| s.total_rows)));
+            state
+                .report
+                .with(|r| {
+                    r.as_ref().and_then(|r| {
+                        let s = &r.segmentation;
+                        match (s.fit_rows, streamed) {
+                            // A file read in pieces: the fit ran on the sample's rows.
+                            (fit, Some(total)) => Some((fit.unwrap_or(s.n_clustered), total)),
+                            (Some(fit), None) => Some((fit, s.n_clustered)),
+                            (None, None) => None,
+                        }
+                    })
+                })
+                .map(|(m, n)| {
+                    view! {
+                        <p class="warning" data-testid="sampled-fit" data-rows=m.to_string()>
+                            {format!(
+                                "Fitted on a seeded sample of {} of the {} rows (the memory budget above); every row then got its nearest segment, and every row is in the download.",
+                                crate::core::stability::grouped(m),
+                                crate::core::stability::grouped(n)
+                            )}
+                        </p>
+                    }
+                })
         }}
         {move || {
             state.report.with(|r| {
