@@ -770,14 +770,18 @@ fn in_pieces(
         RequestBody::Export { names, .. } if runner.exports_in_pieces(&request.body) => {
             let file = FILE_IN_PIECES.with(|f| f.borrow().clone())?;
             let parts = js_sys::Array::new();
+            // Each piece becomes a Blob at once: the browser keeps blob data out of the
+            // worker's heap (on disk when large), and the whole is a Blob of those.
             let written = runner.export_streamed(&mut BlobSource(file), names, &mut |stage, f| progress(id, stage, f), &mut |bytes| {
-                parts.push(&js_sys::Uint8Array::from(bytes.as_slice()));
+                let piece = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+                let part = web_sys::Blob::new_with_u8_array_sequence(&piece).map_err(|e| format!("the browser could not hold the download ({e:?})"))?;
+                parts.push(&part);
                 Ok(())
             });
             let blob = written.and_then(|(file_name, _counts)| {
                 let options = web_sys::BlobPropertyBag::new();
                 options.set_type(CSV_MIME);
-                web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+                web_sys::Blob::new_with_blob_sequence_and_options(&parts, &options)
                     .map(|blob| (file_name, blob))
                     .map_err(|e| format!("the browser could not hold the download ({e:?})"))
             });

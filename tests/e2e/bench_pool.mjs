@@ -2,8 +2,11 @@
 // columns through the release page, with 1 and 2 helper workers: time to read, to sweep k,
 // to segment and draw, in all; and the browser's peak memory meanwhile (the resident set
 // of this benchmark's Chromium processes, sampled every 100 ms from /proc). Printed beside issue 12's
-// goals. `node tests/e2e/bench_pool.mjs [ROWS ...]` (default 200000 1000000 3000000);
+// goals, then the download (every row with its segment; a file over the memory budget is
+// read in pieces and its download written piece by piece), its time and rows counted.
+// `node tests/e2e/bench_pool.mjs [ROWS ...]` (default 200000 1000000 3000000);
 // BENCH_WORKERS="1 2" sets the pool sizes.
+import { createReadStream } from "node:fs";
 import { readdir, readFile, mkdtemp, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,14 +53,24 @@ async function chromiumRss() {
   return total;
 }
 
-const dir = await mkdtemp(join(tmpdir(), "bench-pool-"));
+/** Lines of a file, read as a stream (a download may be larger than node's strings). */
+async function countLines(path) {
+  let lines = 0;
+  for await (const chunk of createReadStream(path)) {
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+  }
+  return lines;
+}
+
+// BENCH_DIR keeps the generated files between runs (a 12M-row file takes minutes to write).
+const dir = process.env.BENCH_DIR ?? (await mkdtemp(join(tmpdir(), "bench-pool-")));
 const server = await serveDist();
 const browser = await launch([TAG]);
 const rows = [];
 try {
   for (const n of ROWS) {
     const file = join(dir, `numeric-${n}.csv`);
-    await writeNumeric(file, n);
+    if (!(await stat(file).catch(() => null))) await writeNumeric(file, n);
     const { size } = await stat(file);
     for (const workers of WORKERS) {
       const { context, page } = await openApp(browser, `${server.url}?workers=${workers}`);
@@ -77,6 +90,15 @@ try {
         await page.locator('[data-testid="run"]').click();
         await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 900_000 });
         const t3 = Date.now();
+        const peakBeforeDownload = peak;
+        // The download: every row with its segment (a file read in pieces is read again).
+        const [download] = await Promise.all([page.waitForEvent("download", { timeout: 900_000 }), page.locator('[data-testid="download-csv"]').click()]);
+        const saved = await download.path();
+        const t4 = Date.now();
+        const exportedRows = (await countLines(saved)) - 1;
+        await download.delete();
+        const streamed = page.locator('[data-testid="streamed"]');
+        const sample = (await streamed.count()) ? Number(await streamed.getAttribute("data-rows")) : undefined;
         const status = page.locator('[data-testid="status"]');
         const worker = async (name) => Number(await status.getAttribute(`data-${name}-ms`));
         line = {
@@ -87,6 +109,10 @@ try {
           sweep: t2 - t1,
           segment: t3 - t2,
           total: t3 - t0,
+          export: t4 - t3,
+          exportedRows,
+          sample,
+          peakBeforeDownload,
           // The engine's own times: cleaning, the k search, the segmentation (fit, description, stability).
           clean: await worker("clean"),
           search: await worker("sweep"),
@@ -107,16 +133,18 @@ try {
           : `${n} rows (${line.mb.toFixed(0)} MB), ${workers} helper(s): load ${s(line.load)}, sweep ${s(line.sweep)}, ` +
               `segment + draw ${s(line.segment)}, total ${s(line.total)} (in the engine: cleaning ${s(line.clean)}, ` +
               `k search ${s(line.search)}, segmentation ${s(line.fit)}); ` +
+              `download ${s(line.export)} with ${line.exportedRows} rows${line.sample ? ` (read in pieces, sample of ${line.sample} rows)` : ""}; ` +
+              `peak Chromium RSS before the download ${(line.peakBeforeDownload / 2 ** 30).toFixed(2)} GB, ` +
               `peak Chromium RSS ${(peak / 2 ** 30).toFixed(2)} GB; goal ${GOALS[n] ?? "-"}`,
       );
     }
   }
-  console.log("\nrows       | MB   | helpers | load   | sweep  | segment | total  | peak GB | goal");
+  console.log("\nrows       | MB   | helpers | load   | sweep  | segment | total  | download | peak GB | goal");
   for (const r of rows) {
     const s = (ms) => (ms === undefined ? "-" : `${(ms / 1000).toFixed(2)}s`).padEnd(6);
     console.log(
       `${String(r.rows).padEnd(10)} | ${r.mb.toFixed(0).padEnd(4)} | ${String(r.workers).padEnd(7)} | ${s(r.load)} | ${s(r.sweep)} | ` +
-        `${s(r.segment)}  | ${s(r.total)} | ${(r.peak / 2 ** 30).toFixed(2).padEnd(7)} | ${r.error ? "FAILED" : GOALS[r.rows] ?? "-"}`,
+        `${s(r.segment)}  | ${s(r.total)} | ${s(r.export)}   | ${(r.peak / 2 ** 30).toFixed(2).padEnd(7)} | ${r.error ? "FAILED" : GOALS[r.rows] ?? "-"}`,
     );
   }
   for (const n of ROWS) {
