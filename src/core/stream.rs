@@ -105,6 +105,13 @@ fn read_pieces(
             None => parse_first_piece(&bytes, options, &mut |_| {}).map(|(t, l)| (Some(t), l)),
             Some(format) => parse_chunk(&bytes, format, options, line),
         }
+        // Where the file stops being text, counted from the file's start.
+        .map_err(|e| match e {
+            IngestError::NotText { offset } => {
+                IngestError::NotText { offset: offset.saturating_add(usize::try_from(at).unwrap_or(usize::MAX)) }
+            }
+            e => e,
+        })
         .map_err(ingest)?;
         let (used, next_line, table) = match cut_line.filter(|_| !last) {
             // Every record ended before the piece did: all of it is read.

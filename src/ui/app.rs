@@ -26,6 +26,11 @@ pub fn App() -> impl IntoView {
     actions.start_worker();
     provide_context(state);
     provide_context(actions);
+    // The app replaces the first screen painted before its code arrived (index.html); a
+    // file chosen there meanwhile is read now.
+    if let Some(file) = super::shell::take_over() {
+        actions.load(file);
+    }
     // Settings (never data) are kept for the next visit.
     Effect::new(move |_| {
         let k = state.k_from_user.get().then(|| state.k_text.get());

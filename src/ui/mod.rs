@@ -6,6 +6,7 @@ pub mod components;
 pub mod defer;
 pub mod download;
 pub mod settings;
+pub mod shell;
 pub mod state;
 
 /// Mounts the app on `<body>`.

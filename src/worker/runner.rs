@@ -774,7 +774,8 @@ fn in_pieces(
             // worker's heap (on disk when large), and the whole is a Blob of those.
             let written = runner.export_streamed(&mut BlobSource(file), names, &mut |stage, f| progress(id, stage, f), &mut |bytes| {
                 let piece = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
-                let part = web_sys::Blob::new_with_u8_array_sequence(&piece).map_err(|e| format!("the browser could not hold the download ({e:?})"))?;
+                let part = web_sys::Blob::new_with_u8_array_sequence(&piece)
+                    .map_err(|e| format!("the browser could not hold the download ({e:?})"))?;
                 parts.push(&part);
                 Ok(())
             });

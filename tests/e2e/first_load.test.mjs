@@ -1,8 +1,9 @@
-// A smaller first load (issue 12, item 5). The goal is a first paint that needs at most
-// 400 KB gzipped; today the page's own wasm alone is ~500 KB, so this test holds the line
-// at a ceiling of 560 KB (printing the figure beside the goal) while the worker's code (worker.js and worker_bg.wasm, about half a megabyte gzipped) is
-// fetched only after the page has painted, and a file chosen before the worker is ready
-// waits for it and is read.
+// A smaller first load (issue 12, item 5). The first screen is plain HTML (the shell in
+// index.html): it paints with the HTML and the stylesheet, within the 400 KB gzipped goal,
+// and the page's own code (its wasm, ~500 KB gzipped, held under a ceiling so it cannot
+// grow unnoticed) is fetched after that paint, then the worker's code (worker.js and
+// worker_bg.wasm). A file chosen on the shell before the page's code arrives, or before
+// the worker is ready, waits and is read.
 // Run after `trunk build --release --offline=true`: node --test --test-concurrency=1 tests/e2e/
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -13,10 +14,9 @@ import { DIST, ROOT, foreignRequests, usePageAndBrowser } from "./harness.mjs";
 
 const env = usePageAndBrowser();
 const FIXTURE = join(ROOT, "tests/fixtures/customers.csv");
-// The goal (issue 12), printed; and the ceiling asserted: today's first paint plus 10%,
-// so the page's code cannot grow unnoticed.
+// The goal (issue 12), asserted; and the page's own wasm held under today's size plus 10%.
 const GOAL = 400 * 1024;
-const CEILING = 560 * 1024;
+const PAGE_WASM_CEILING = 550 * 1024;
 const WORKER_FILES = ["worker.js", "worker_bg.wasm"];
 
 const byTestId = (page, id) => page.locator(`[data-testid="${id}"]`);
@@ -48,7 +48,7 @@ async function gzipped(file) {
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 
 describe("a smaller first load", () => {
-  test("the first paint fetches only the page's own code (under 560 KB gzipped; goal 400 KB); the worker's code comes after it", async () => {
+  test("the first paint needs at most 400 KB gzipped; the page's code and then the worker's come after it", async () => {
     const { context, page, record } = await freshPage();
     try {
       await page.goto(env.server.url, { waitUntil: "load" });
@@ -75,7 +75,7 @@ describe("a smaller first load", () => {
         rows.push({ file, start: entry.start, gzipped: await gzipped(file) });
       }
       const total = rows.reduce((sum, r) => sum + r.gzipped, 0);
-      console.log(`first contentful paint at ${fcp.toFixed(0)} ms; fetched before it: ${kb(total)} gzipped (goal ${kb(GOAL)}, ceiling ${kb(CEILING)})`);
+      console.log(`first contentful paint at ${fcp.toFixed(0)} ms; fetched before it: ${kb(total)} gzipped (goal ${kb(GOAL)})`);
       for (const r of rows) console.log(`  ${r.file.padEnd(48)} ${kb(r.gzipped).padStart(10)}  (started at ${r.start.toFixed(0)} ms)`);
       const after = fetched.filter(({ start }) => start >= fcp);
       for (const e of after) {
@@ -84,8 +84,12 @@ describe("a smaller first load", () => {
       }
 
       assert.ok(rows.some((r) => r.file === "index.html"), "the document is counted");
-      assert.ok(rows.some((r) => /_bg\.wasm$/.test(r.file)), "the page's own wasm is needed for the first paint");
-      assert.ok(total <= CEILING, `the first paint needs ${kb(total)} gzipped, over the ${kb(CEILING)} ceiling`);
+      assert.ok(total <= GOAL, `the first paint needs ${kb(total)} gzipped, over the ${kb(GOAL)} goal`);
+      const pageWasm = after.map((e) => distFile(e.url, origin)).find((f) => /^customer-segmentation-.*_bg\.wasm$/.test(f));
+      assert.ok(pageWasm, "the page's own wasm is fetched after the first paint");
+      const pageWasmBytes = await gzipped(pageWasm);
+      console.log(`page wasm: ${kb(pageWasmBytes)} gzipped (ceiling ${kb(PAGE_WASM_CEILING)})`);
+      assert.ok(pageWasmBytes <= PAGE_WASM_CEILING, `the page's wasm is ${kb(pageWasmBytes)} gzipped, over its ${kb(PAGE_WASM_CEILING)} ceiling`);
       for (const name of WORKER_FILES) {
         assert.ok(!rows.some((r) => r.file === name), `${name} is not fetched before the first paint`);
         assert.ok(
@@ -93,6 +97,37 @@ describe("a smaller first load", () => {
           `${name} is fetched after the first paint (the worker is ready)`,
         );
       }
+      assert.deepEqual(foreignRequests(record), [], "every request stays on 127.0.0.1");
+      assert.deepEqual(record.pageErrors, [], "no page error");
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("a file chosen on the first screen before the page's code arrives is read when it does", async () => {
+    const { context, page, record } = await freshPage();
+    // The page's wasm is held back until the file has been chosen on the first screen.
+    let release;
+    const chosen = new Promise((ok) => (release = ok));
+    // (A path ending in the wasm's name: boot.js's own address names it in its query.)
+    await context.route(/\/customer-segmentation-[^/?]*_bg\.wasm$/, async (route) => {
+      await chosen;
+      await route.continue();
+    });
+    try {
+      await page.goto(env.server.url, { waitUntil: "domcontentloaded" });
+      await byTestId(page, "shell-file-input").setInputFiles(FIXTURE);
+      assert.equal(await byTestId(page, "app").count(), 0, "the app had not started");
+      await page.waitForFunction(() => document.getElementById("shell-status")?.textContent.includes("customers.csv will be read in a moment"));
+      release();
+      await waitReady(page);
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid="status"]')?.textContent.includes("Read 200 rows × 5 columns"),
+        null,
+        { timeout: 30_000 },
+      );
+      assert.equal(await byTestId(page, "shell").count(), 0, "the app replaced the first screen");
+      assert.equal(await page.locator("h1").count(), 1, "one page heading");
       assert.deepEqual(foreignRequests(record), [], "every request stays on 127.0.0.1");
       assert.deepEqual(record.pageErrors, [], "no page error");
     } finally {

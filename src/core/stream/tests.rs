@@ -169,3 +169,13 @@ fn a_file_changed_between_the_passes_is_refused() {
     let message = result.unwrap_err().to_string();
     assert!(message.contains("changed since it was read"), "{message}");
 }
+
+#[test]
+fn bytes_that_are_not_text_are_refused_with_their_place_in_the_file() {
+    let mut bytes = messy(2_000);
+    let text_len = bytes.len();
+    bytes.extend(std::iter::repeat_n(0u8, 5_000));
+    let error = sample("messy.csv", &mut SliceSource(&bytes), &IngestOptions::default(), 100, 4_096, &mut |_| {}).unwrap_err();
+    let PipelineErrorKind::Ingest(IngestError::NotText { offset }) = error.kind else { panic!("{error}") };
+    assert!((text_len..text_len + 10).contains(&offset), "{offset} vs {text_len}");
+}
