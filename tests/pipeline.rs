@@ -229,6 +229,7 @@ fn a_downloaded_model_applied_to_the_same_file_gives_the_same_segments() {
         name: "customers.csv".into(),
         bytes: CUSTOMERS.to_vec(),
         options: IngestOptions::default(),
+        memory_budget: None,
     };
     let ResponseBody::Applied(applied) = handle(&mut runner, 6, apply) else { panic!() };
     assert_eq!((applied.n_rows, applied.unplaced), (200, 0));
@@ -561,6 +562,35 @@ fn the_worker_reads_a_file_in_pieces_and_exports_every_row() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 20_001);
     assert!(lines.iter().skip(1).enumerate().all(|(i, l)| l.starts_with(&format!("{i},"))));
+    // The model saved, then applied piece by piece to the same file: the same download.
+    let ResponseBody::Exported { bytes: model_json, .. } = send(&mut runner, RequestBody::ExportModel { names: Vec::new() }) else {
+        panic!("no model")
+    };
+    let mut applying = Runner::new();
+    let ResponseBody::Applied(applied) = applying
+        .apply_model_in_pieces(
+            &model_json,
+            "big.csv".to_owned(),
+            &mut SliceSource(bytes.as_bytes()),
+            &IngestOptions::default(),
+            &mut |_, _| {},
+        )
+        .unwrap()
+    else {
+        panic!("not applied")
+    };
+    assert_eq!((applied.n_rows, applied.unplaced), (20_000, 0));
+    assert_eq!(applied.sizes, counts.per_segment);
+    let applied_export = RequestBody::Export { what: ExportKind::AppliedCsv, names: Vec::new(), value: Default::default() };
+    assert!(applying.exports_in_pieces(&applied_export));
+    let mut again = Vec::new();
+    applying
+        .export_streamed(&mut SliceSource(bytes.as_bytes()), &[], &mut |_, _| {}, &mut |part| {
+            again.extend_from_slice(&part);
+            Ok(())
+        })
+        .unwrap();
+    assert!(again == text.as_bytes(), "the applied model's download is the segmentation's");
     // A transaction view needs every row: refused with the reason.
     let ResponseBody::Failed { message } = send(
         &mut runner,

@@ -231,12 +231,16 @@ pub struct ExportCounts {
     pub per_segment: Vec<usize>,
     /// Rows with no segment (each has its reason in the file).
     pub excluded: usize,
+    /// Columns of the widest piece.
+    pub columns: usize,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
 }
 
 /// The second pass: every row of the file with its segment under `model` (the reason where
-/// it has none), written as CSV piece by piece into `sink`, each row with the first pass's
-/// `columns` ([`Sampled::columns`]). `sha256` is the first pass's: a file that changed in
-/// between is refused.
+/// it has none), written as CSV piece by piece into `sink`, each row with at least
+/// `columns` fields ([`Sampled::columns`], or an earlier pass's [`ExportCounts::columns`]).
+/// `sha256`, an earlier pass's hash: a file that changed in between is refused.
 #[allow(clippy::too_many_arguments)]
 pub fn export_segmented(
     name: &str,
@@ -245,7 +249,7 @@ pub fn export_segmented(
     model: &SavedModel,
     names: &[String],
     columns: usize,
-    sha256: &str,
+    sha256: Option<&str>,
     piece_bytes: usize,
     progress: &mut dyn FnMut(f64),
     sink: &mut dyn FnMut(Vec<u8>) -> Result<(), String>,
@@ -254,6 +258,7 @@ pub fn export_segmented(
     let mut counts = ExportCounts { per_segment: vec![0; model.n_clusters], ..ExportCounts::default() };
     let read = read_pieces(name, source, options, piece_bytes, progress, &mut |mut table, first| {
         table.pad_columns(columns).map_err(|e| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Ingest(e) })?;
+        counts.columns = counts.columns.max(table.n_columns());
         let outcomes = apply_model(&table, model).map_err(|e| failed(e.to_string()))?;
         for outcome in &outcomes {
             match outcome.segment.and_then(|s| counts.per_segment.get_mut(s)) {
@@ -265,9 +270,10 @@ pub fn export_segmented(
         let bytes = segmented_csv_part(&table, &outcomes, names, first).map_err(|e| failed(e.to_string()))?;
         sink(bytes).map_err(failed)
     })?;
-    if read != sha256 {
+    if sha256.is_some_and(|sha256| read != sha256) {
         return Err(failed("the file changed since it was read: choose it again".to_owned()));
     }
+    counts.sha256 = read;
     Ok(counts)
 }
 

@@ -667,7 +667,13 @@ impl Actions {
     pub fn apply_model(&self, model_json: Vec<u8>, file: web_sys::File) {
         let name = file.name();
         self.state.clear_file();
-        let body = RequestBody::ApplyModel { model_json, name: name.clone(), bytes: Vec::new(), options: self.ingest.get_value() };
+        let body = RequestBody::ApplyModel {
+            model_json,
+            name: name.clone(),
+            bytes: Vec::new(),
+            options: self.ingest.get_value(),
+            memory_budget: Some(fit_budget().0),
+        };
         if let Some(id) = self.send_with(body, Some(&file), &format!("Applying the model to {name}")) {
             self.state.file_request.set(id);
         }

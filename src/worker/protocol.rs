@@ -78,6 +78,9 @@ pub enum RequestBody {
         #[serde(with = "serde_bytes", default)]
         bytes: Vec<u8>,
         options: IngestOptions,
+        /// A file whose reading would take more is applied piece by piece.
+        #[serde(default)]
+        memory_budget: Option<u64>,
     },
     /// Stop the sweep or fit the pool is running (it answers [`ResponseBody::Cancelled`]);
     /// what the worker holds (the file, the cleaned matrix, the last results) stays.

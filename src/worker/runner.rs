@@ -46,6 +46,18 @@ pub struct Runner {
     previous: Option<(RowSegments, String)>,
     /// The file was read in pieces: how, to read it again for the export.
     streamed: Option<StreamedFile>,
+    /// A saved model applied piece by piece to a file too large to hold.
+    applied_in_pieces: Option<AppliedInPieces>,
+}
+
+/// A saved model applied to a file too large to hold: what its download needs.
+#[derive(Debug, Clone)]
+struct AppliedInPieces {
+    name: String,
+    model: SavedModel,
+    options: IngestOptions,
+    columns: usize,
+    sha256: String,
 }
 
 /// A file read in pieces ([`crate::core::stream`]): `file` holds its sample.
@@ -103,7 +115,9 @@ impl Runner {
             RequestBody::Segment(options) => self.segment(options, now_ms, progress),
             RequestBody::Export { what, names, value } => self.export(what, names, &value, progress),
             RequestBody::ExportModel { names } => self.export_model(&names, progress),
-            RequestBody::ApplyModel { model_json, name, bytes, options } => self.apply_model(&model_json, name, &bytes, &options, progress),
+            RequestBody::ApplyModel { model_json, name, bytes, options, .. } => {
+                self.apply_model(&model_json, name, &bytes, &options, progress)
+            }
             RequestBody::Cancel => Ok(ResponseBody::Cancelled),
             RequestBody::TestCrash => Err("the test crash runs only in the browser's worker".to_owned()),
         }
@@ -119,6 +133,7 @@ impl Runner {
         self.transactions = None;
         self.source = None;
         self.streamed = None;
+        self.applied_in_pieces = None;
     }
 
     /// A runner holding nothing but the last segmentation's rows (a new file is read into
@@ -215,10 +230,54 @@ impl Runner {
         Ok(ResponseBody::Loaded(Box::new(summary)))
     }
 
+    /// A saved model applied to a file too large to hold, piece by piece: every row read
+    /// and placed, the sizes counted; the download reads the file again.
+    pub fn apply_model_in_pieces(
+        &mut self,
+        model_json: &[u8],
+        name: String,
+        source: &mut dyn ByteSource,
+        options: &IngestOptions,
+        progress: ProgressSink<'_>,
+    ) -> Result<ResponseBody, String> {
+        self.forget_file();
+        let model = read_model(model_json).map_err(|e| format!("the model: {e}"))?;
+        let counts = stream::export_segmented(
+            &name,
+            source,
+            options,
+            &model,
+            &model.segment_names,
+            0,
+            None,
+            stream::CHUNK_BYTES,
+            &mut |f| progress("Applying the model piece by piece (the file is larger than the memory set aside)", f),
+            &mut |_| Ok(()),
+        )
+        .map_err(|e| e.to_string())?;
+        let applied = AppliedSummary {
+            file_name: name.clone(),
+            n_rows: counts.rows,
+            unplaced: counts.excluded,
+            segment_names: model.segment_names.clone(),
+            sizes: counts.per_segment.clone(),
+            model_source: model.source.file_name.clone(),
+            comparison: None,
+        };
+        self.applied_in_pieces =
+            Some(AppliedInPieces { name, model, options: options.clone(), columns: counts.columns, sha256: counts.sha256 });
+        Ok(ResponseBody::Applied(applied))
+    }
+
     /// Whether `body` is a download that reads the file again piece by piece
-    /// ([`Runner::export_streamed`]): every row of a file read in pieces.
+    /// ([`Runner::export_streamed`]): every row of a file read in pieces, or of one a model
+    /// was applied to piece by piece.
     pub fn exports_in_pieces(&self, body: &RequestBody) -> bool {
-        self.streamed.is_some() && matches!(body, RequestBody::Export { what: ExportKind::SegmentedCsv | ExportKind::CustomersCsv, .. })
+        match body {
+            RequestBody::Export { what: ExportKind::AppliedCsv, .. } => self.applied_in_pieces.is_some(),
+            RequestBody::Export { what: ExportKind::SegmentedCsv | ExportKind::CustomersCsv, .. } => self.streamed.is_some(),
+            _ => false,
+        }
     }
 
     /// Every row of a file read in pieces with its segment: the segmentation as a model,
@@ -231,6 +290,24 @@ impl Runner {
         progress: ProgressSink<'_>,
         sink: &mut dyn FnMut(Vec<u8>) -> Result<(), String>,
     ) -> Result<(String, stream::ExportCounts), String> {
+        if let Some(applied) = &self.applied_in_pieces {
+            // The user's names, else the model's.
+            let names = if names.iter().any(|n| !n.trim().is_empty()) { names.to_vec() } else { applied.model.segment_names.clone() };
+            let counts = stream::export_segmented(
+                &applied.name,
+                source,
+                &applied.options,
+                &applied.model,
+                &names,
+                applied.columns,
+                Some(&applied.sha256),
+                stream::CHUNK_BYTES,
+                &mut |f| progress("Writing every row with its segment", f),
+                sink,
+            )
+            .map_err(|e| e.to_string())?;
+            return Ok((segmented_file_name(&applied.name), counts));
+        }
         let file = self.file.as_ref().ok_or_else(no_file)?;
         let streamed = self.streamed.as_ref().ok_or_else(no_file)?;
         let provenance = self.source.as_ref().ok_or_else(no_file)?;
@@ -246,7 +323,7 @@ impl Runner {
             &model,
             &names,
             streamed.columns,
-            &streamed.sha256,
+            Some(&streamed.sha256),
             stream::CHUNK_BYTES,
             &mut |f| {
                 progress(&format!("Writing every row of {} with its segment", crate::core::stability::grouped(streamed.total_rows)), f)
@@ -762,6 +839,20 @@ fn in_pieces(
             FILE_IN_PIECES.with(|f| *f.borrow_mut() = Some(file));
             let body =
                 runner.load_streamed(name.clone(), &mut source, options, rows, budget, now_ms, &mut |stage, f| progress(id, stage, f));
+            if body.is_err() {
+                FILE_IN_PIECES.with(|f| *f.borrow_mut() = None);
+            }
+            Some(serde_wasm_bindgen::to_value(&Response { id, body: stamped(body, now_ms() - started) }))
+        }
+        RequestBody::ApplyModel { model_json, name, options, memory_budget, .. } => {
+            let file = js_sys::Reflect::get(message, &"file".into()).ok()?.dyn_into::<web_sys::Blob>().ok()?;
+            let budget = memory_budget.unwrap_or(super::memory::BUDGET_BYTES);
+            let mut source = BlobSource(file.clone());
+            let head_end = source.size().min(super::memory::HEAD_BYTES as u64);
+            let head = source.read(0, head_end).ok()?;
+            super::memory::sample_rows_for(source.size(), &head, budget)?;
+            FILE_IN_PIECES.with(|f| *f.borrow_mut() = Some(file));
+            let body = runner.apply_model_in_pieces(model_json, name.clone(), &mut source, options, &mut |stage, f| progress(id, stage, f));
             if body.is_err() {
                 FILE_IN_PIECES.with(|f| *f.borrow_mut() = None);
             }

@@ -153,6 +153,23 @@ test("a file over the memory budget is read in pieces and fitted on a sample, sa
     const placed = table.slice(1).filter((r) => /^\d+$/.test(r[9]) && r[11] === "");
     assert.equal(placed.length, rows, "every row has a segment and no reason to be left out");
     assert.ok(table.slice(1).every((r, i) => r[0] === String(i + 1)), "the rows in the file's order, none twice");
+    // The model applied to the same file, again over the budget: applied piece by piece,
+    // and its download is the segmentation's, byte for byte.
+    const [modelDownload] = await Promise.all([page.waitForEvent("download"), page.locator('[data-testid="download-model"]').click()]);
+    const modelPath = join(dir, "over-budget-model.json");
+    await modelDownload.saveAs(modelPath);
+    await page.locator("details.apply-model > summary").click();
+    await page.locator('[data-testid="model-input"]').setInputFiles(modelPath);
+    await page.getByText("Model: over-budget-model.json").waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="apply-file-input"]').setInputFiles(path);
+    const applied = page.locator('[data-testid="applied"]');
+    await applied.waitFor({ timeout: 300_000 });
+    assert.equal(await applied.getAttribute("data-rows"), String(rows));
+    assert.equal(await applied.getAttribute("data-unplaced"), "0");
+    const [appliedDownload] = await Promise.all([page.waitForEvent("download"), page.locator('[data-testid="download-applied"]').click()]);
+    const appliedPath = join(dir, "over-budget-applied.csv");
+    await appliedDownload.saveAs(appliedPath);
+    assert.ok((await readFile(appliedPath)).equals(await readFile(saved)), "the applied model's download is the segmentation's");
     assert.deepEqual(record.pageErrors, []);
   } finally {
     await context.close();

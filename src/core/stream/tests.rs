@@ -111,7 +111,7 @@ fn the_second_pass_writes_every_row_as_the_model_segments_the_whole_table() {
         &model,
         &names,
         sampled.columns,
-        &sampled.sha256,
+        Some(&sampled.sha256),
         777,
         &mut |_| {},
         &mut |part| {
@@ -161,7 +161,7 @@ fn a_file_changed_between_the_passes_is_refused() {
         &model,
         &names,
         sampled.columns,
-        &sampled.sha256,
+        Some(&sampled.sha256),
         1_000,
         &mut |_| {},
         &mut |_| Ok(()),
