@@ -37,6 +37,7 @@ fn summary() -> FileSummary {
         columns: profile.columns,
         preview: vec![],
         read_ms: 2.0,
+        streamed: None,
         elapsed_ms: 3.0,
     }
 }
