@@ -68,7 +68,7 @@ fn generate(rows: usize) -> Vec<u8> {
 }
 
 fn main() {
-    let rows: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let rows: usize = std::env::args().filter_map(|a| a.parse().ok()).next().unwrap_or(1_000_000);
     let bytes = generate(rows);
     let file_mb = bytes.len() as f64 / 1e6;
     println!("{rows} rows × 8 features, file {file_mb:.1} MB ({:.0} B/row)", bytes.len() as f64 / rows as f64);

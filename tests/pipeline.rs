@@ -561,7 +561,7 @@ fn the_worker_reads_a_file_in_pieces_and_exports_every_row() {
     let text = String::from_utf8(written).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 20_001);
-    assert!(lines.iter().skip(1).enumerate().all(|(i, l)| l.starts_with(&format!("{i},"))));
+    assert!(lines[1..].iter().enumerate().all(|(i, l)| l.starts_with(&format!("{i},"))));
     // The model saved, then applied piece by piece to the same file: the same download.
     let ResponseBody::Exported { bytes: model_json, .. } = send(&mut runner, RequestBody::ExportModel { names: Vec::new() }) else {
         panic!("no model")

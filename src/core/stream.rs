@@ -51,11 +51,11 @@ impl ByteSource for SliceSource<'_> {
 /// the line breaks before it, counted as the reader counts them (LF; a lone CR too when the
 /// piece has one). `None` past the end.
 fn line_start(bytes: &[u8], first_line: u64, line: u64) -> Option<usize> {
-    let skip = usize::try_from(line.checked_sub(first_line)?).ok()?;
-    if skip == 0 {
+    let lines_before = usize::try_from(line.checked_sub(first_line)?).ok()?;
+    if lines_before == 0 {
         return Some(0);
     }
-    breaks(bytes).nth(skip - 1).map(|i| i + 1)
+    breaks(bytes).nth(lines_before - 1).map(|i| i + 1)
 }
 
 /// The line breaks of `bytes` as the reader counts them: each LF, and each lone CR when

@@ -813,6 +813,21 @@ impl ByteSource for BlobSource {
     }
 }
 
+/// The `File` attached to `message`, when reading it whole would take more than `budget`
+/// (else the worker's limit): its source (kept for the export in `FILE_IN_PIECES`), the
+/// sample's rows, and the budget.
+#[cfg(target_arch = "wasm32")]
+fn over_budget(message: &wasm_bindgen::JsValue, budget: Option<u64>) -> Option<(BlobSource, usize, u64)> {
+    use wasm_bindgen::JsCast;
+    let file = js_sys::Reflect::get(message, &"file".into()).ok()?.dyn_into::<web_sys::Blob>().ok()?;
+    let budget = budget.unwrap_or(super::memory::BUDGET_BYTES);
+    let mut source = BlobSource(file.clone());
+    let head = source.read(0, source.size().min(super::memory::HEAD_BYTES as u64)).ok()?;
+    let rows = super::memory::sample_rows_for(source.size(), &head, budget)?;
+    FILE_IN_PIECES.with(|f| *f.borrow_mut() = Some(file));
+    Some((source, rows, budget))
+}
+
 /// A request about a file too large to hold, answered here: its reading in pieces (a file
 /// attached whose reading would take more than the page's memory budget), or its export
 /// (read again piece by piece, written into a `Blob` the browser holds). `None`: any other
@@ -825,18 +840,11 @@ fn in_pieces(
     now_ms: &dyn Fn() -> f64,
     progress: &mut dyn FnMut(u64, &str, f64),
 ) -> Option<Result<wasm_bindgen::JsValue, serde_wasm_bindgen::Error>> {
-    use wasm_bindgen::JsCast;
     let id = request.id;
     let started = now_ms();
     match &request.body {
         RequestBody::LoadAttached { name, options, memory_budget } => {
-            let file = js_sys::Reflect::get(message, &"file".into()).ok()?.dyn_into::<web_sys::Blob>().ok()?;
-            let budget = memory_budget.unwrap_or(super::memory::BUDGET_BYTES);
-            let mut source = BlobSource(file.clone());
-            let head_end = source.size().min(super::memory::HEAD_BYTES as u64);
-            let head = source.read(0, head_end).ok()?;
-            let rows = super::memory::sample_rows_for(source.size(), &head, budget)?;
-            FILE_IN_PIECES.with(|f| *f.borrow_mut() = Some(file));
+            let (mut source, rows, budget) = over_budget(message, *memory_budget)?;
             let body =
                 runner.load_streamed(name.clone(), &mut source, options, rows, budget, now_ms, &mut |stage, f| progress(id, stage, f));
             if body.is_err() {
@@ -845,13 +853,7 @@ fn in_pieces(
             Some(serde_wasm_bindgen::to_value(&Response { id, body: stamped(body, now_ms() - started) }))
         }
         RequestBody::ApplyModel { model_json, name, options, memory_budget, .. } => {
-            let file = js_sys::Reflect::get(message, &"file".into()).ok()?.dyn_into::<web_sys::Blob>().ok()?;
-            let budget = memory_budget.unwrap_or(super::memory::BUDGET_BYTES);
-            let mut source = BlobSource(file.clone());
-            let head_end = source.size().min(super::memory::HEAD_BYTES as u64);
-            let head = source.read(0, head_end).ok()?;
-            super::memory::sample_rows_for(source.size(), &head, budget)?;
-            FILE_IN_PIECES.with(|f| *f.borrow_mut() = Some(file));
+            let (mut source, _, _) = over_budget(message, *memory_budget)?;
             let body = runner.apply_model_in_pieces(model_json, name.clone(), &mut source, options, &mut |stage, f| progress(id, stage, f));
             if body.is_err() {
                 FILE_IN_PIECES.with(|f| *f.borrow_mut() = None);
