@@ -32,6 +32,7 @@ use web_sys::{MessageEvent, MessagePort};
 use super::protocol::{HelperReply, HelperTask};
 use crate::core::k_selection::gap::GapReference;
 use crate::core::k_selection::KOutcome;
+use crate::core::kmeans::shard::{FarRow, Next, Shard, ShardResult, StepPartials};
 use crate::core::kmeans::{keep_better, KMeansParams, Prepared, RunOutcome, Workspace};
 use crate::core::pipeline::SweepJob;
 
@@ -229,6 +230,89 @@ impl Pool {
     }
 }
 
+impl Pool {
+    /// Makes every run of the fit `prepared` (which holds the centred matrix) with its rows
+    /// shared out: each helper keeps a shard of whole blocks, the initial centres are
+    /// drawn here, and every iteration's partial sums are added here in block order
+    /// ([`crate::core::kmeans::shard::Iterations`]), so the bits are those of a fit on one
+    /// worker. `progress(fraction)` after each iteration.
+    pub async fn fit_by_rows(
+        &self,
+        prepared: &Prepared,
+        params: &KMeansParams,
+        progress: &mut dyn FnMut(f64),
+    ) -> Result<RunOutcome, PoolError> {
+        self.begin();
+        let ranges = crate::core::kmeans::shard::shard_ranges(prepared.n_rows(), self.size());
+        let (d, k) = (prepared.n_features(), params.n_clusters);
+        for (helper, rows) in ranges.iter().enumerate() {
+            let data = js_sys::Float64Array::from(prepared.centred_rows(rows.clone()));
+            let task = HelperTask::Shard { first_row: rows.start, n_rows: rows.len(), d, k, algorithm: params.algorithm };
+            self.post(helper, &Self::message(&task, Some(&data))?)?;
+        }
+        let helpers = ranges.len();
+        let failed = |e: crate::core::kmeans::KMeansError| PoolError::Failed(e.to_string());
+        let (n_runs, max_iterations) = (prepared.n_runs(), params.max_iterations.max(1));
+        let mut best: Option<RunOutcome> = None;
+        for run in 0..n_runs {
+            let mut iterations = prepared.iterations(prepared.initial_centers(run).map_err(failed)?);
+            let mut next = iterations.start();
+            let mut run_start = true;
+            let ended = loop {
+                let task = HelperTask::Next { next: next.clone(), run_start };
+                run_start = false;
+                let message = Self::message(&task, None)?;
+                for helper in 0..helpers {
+                    self.post(helper, &message)?;
+                }
+                let mut replies: Vec<Option<HelperReply>> = vec![None; helpers];
+                for _ in 0..helpers {
+                    let (helper, reply) = self.next_reply().await?;
+                    if let Some(slot) = replies.get_mut(helper) {
+                        *slot = Some(reply);
+                    }
+                }
+                let replies = replies.into_iter().flatten();
+                next = match next {
+                    Next::Step { .. } => {
+                        let parts: Vec<StepPartials> =
+                            replies.filter_map(|r| if let HelperReply::Step { partials } = r { Some(partials) } else { None }).collect();
+                        check_all(parts.len(), helpers)?;
+                        iterations.stepped(&parts)
+                    }
+                    Next::Farthest { .. } => {
+                        let parts: Vec<Vec<FarRow>> =
+                            replies.filter_map(|r| if let HelperReply::Far { rows } = r { Some(rows) } else { None }).collect();
+                        check_all(parts.len(), helpers)?;
+                        iterations.relocated(&parts)
+                    }
+                    Next::Finish { .. } => {
+                        let parts: Vec<ShardResult> =
+                            replies.filter_map(|r| if let HelperReply::Finished { result } = r { Some(result) } else { None }).collect();
+                        check_all(parts.len(), helpers)?;
+                        break iterations.finished(parts);
+                    }
+                };
+                if let Some((iteration, _)) = iterations.take_progress() {
+                    progress((run as f64 + iteration as f64 / max_iterations as f64) / n_runs as f64);
+                }
+            };
+            keep_better(&mut best, prepared.outcome(run, ended));
+            progress((run + 1) as f64 / n_runs as f64);
+        }
+        best.ok_or_else(|| PoolError::Failed("no run was made".to_owned()))
+    }
+}
+
+/// Every helper answered a step as asked.
+fn check_all(answered: usize, helpers: usize) -> Result<(), PoolError> {
+    if answered == helpers {
+        Ok(())
+    } else {
+        Err(PoolError::Failed(format!("{} of {helpers} helpers answered a step of the fit with something else", helpers - answered)))
+    }
+}
+
 struct NextReply {
     inbox: Rc<RefCell<Inbox>>,
 }
@@ -257,6 +341,8 @@ struct Helper {
     /// The sweep and its gap reference sets (drawn once, not for every k).
     sweep: Option<(SweepJob, Option<GapReference>)>,
     fit: Option<(Prepared, Workspace, Option<RunOutcome>)>,
+    /// A shard of a fit shared out by rows: its rows and state.
+    shard: Option<(Vec<f64>, Shard)>,
 }
 
 impl Helper {
@@ -264,6 +350,7 @@ impl Helper {
         match task {
             HelperTask::Sweep { job } => {
                 self.fit = None;
+                self.shard = None;
                 let reference = job.gap_reference();
                 self.sweep = Some((job, reference));
                 None
@@ -278,6 +365,7 @@ impl Helper {
             HelperTask::Fit { d, params } => {
                 self.sweep = None;
                 self.fit = None;
+                self.shard = None;
                 match Prepared::new_owned(data.unwrap_or_default(), d, &params) {
                     Ok(prepared) => {
                         let workspace = prepared.workspace();
@@ -301,6 +389,24 @@ impl Helper {
                 let outcome = self.fit.take().and_then(|(_, _, best)| best);
                 Some(HelperReply::Best { outcome })
             }
+            HelperTask::Shard { first_row, n_rows, d, k, algorithm } => {
+                (self.sweep, self.fit) = (None, None);
+                self.shard = Some((data.unwrap_or_default(), Shard::new(first_row, n_rows, d, k, algorithm)));
+                None
+            }
+            HelperTask::Next { next, run_start } => Some(match &mut self.shard {
+                Some((data, shard)) => {
+                    if run_start {
+                        shard.reset();
+                    }
+                    match next {
+                        Next::Step { centers, lloyd } => HelperReply::Step { partials: shard.step(data, &centers, lloyd) },
+                        Next::Farthest { count } => HelperReply::Far { rows: shard.farthest(data, count) },
+                        Next::Finish { centers, reassign } => HelperReply::Finished { result: shard.finish(data, &centers, reassign) },
+                    }
+                }
+                None => HelperReply::Failed { message: "a step came before its shard".to_owned() },
+            }),
         }
     }
 }

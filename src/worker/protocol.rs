@@ -178,6 +178,11 @@ pub enum HelperTask {
     Run { run: usize },
     /// Send the best run made since the last `Fit`.
     Best,
+    /// Keep the message's `data` as rows `first_row..` of a fit shared out by rows
+    /// ([`crate::core::kmeans::shard`]); the iterations' steps follow.
+    Shard { first_row: usize, n_rows: usize, d: usize, k: usize, algorithm: crate::core::kmeans::Algorithm },
+    /// One step of a run of the kept shard (`run_start`: the first of a run).
+    Next { next: crate::core::kmeans::shard::Next, run_start: bool },
 }
 
 /// A helper's answer to a [`HelperTask`].
@@ -187,6 +192,9 @@ pub enum HelperReply {
     K { outcome: crate::core::k_selection::KOutcome },
     Run { run: usize },
     Best { outcome: Option<crate::core::kmeans::RunOutcome> },
+    Step { partials: crate::core::kmeans::shard::StepPartials },
+    Far { rows: Vec<crate::core::kmeans::shard::FarRow> },
+    Finished { result: crate::core::kmeans::shard::ShardResult },
     Failed { message: String },
 }
 
@@ -305,6 +313,17 @@ pub struct SegmentReport {
     /// features, or an applied model), when there was one.
     #[serde(default)]
     pub comparison: Option<Comparison>,
+    /// How the pool's helpers shared the fit out (`None`: the engine fitted alone).
+    #[serde(default)]
+    pub shared: Option<FitShared>,
+}
+
+/// How a fit was shared out among the pool's helpers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FitShared {
+    pub helpers: usize,
+    /// By rows (every iteration shared) rather than by whole runs.
+    pub by_rows: bool,
 }
 
 /// The delimiter as the page shows it.

@@ -508,7 +508,7 @@ impl Runner {
         let current = row_segments(file.table.n_rows(), cleaned, &segmentation);
         let comparison = self.compare_with_previous(current);
         self.segmentation = Some((options, segmentation.clone()));
-        Ok(ResponseBody::Segmented(Box::new(SegmentReport { segmentation, elapsed_ms: 0.0, stability_ms, comparison })))
+        Ok(ResponseBody::Segmented(Box::new(SegmentReport { segmentation, elapsed_ms: 0.0, stability_ms, comparison, shared: None })))
     }
 
     fn export(
@@ -1092,16 +1092,36 @@ impl Engine {
                 };
                 progress("Clustering", 0.0);
                 let params = crate::core::pipeline::segment_params(&options);
-                let matrix = match self.runner.borrow().fit_matrix(&plan) {
-                    Ok((data, d)) => (js_sys::Float64Array::from(data), d),
-                    Err(message) => return Ok(Err(message)),
+                let (n_rows, d) = (plan.prepared.n_rows(), plan.prepared.n_features());
+                let split = crate::core::kmeans::shard::split(n_rows, d, plan.prepared.n_runs(), pool.size());
+                let fitted = match split {
+                    crate::core::kmeans::shard::Split::Runs => {
+                        let matrix = match self.runner.borrow().fit_matrix(&plan) {
+                            Ok((data, d)) => (js_sys::Float64Array::from(data), d),
+                            Err(message) => return Ok(Err(message)),
+                        };
+                        pool.fit(matrix.0, matrix.1, &params, plan.prepared.n_runs(), &mut |done, of| {
+                            progress("Clustering", done as f64 / of.max(1) as f64)
+                        })
+                        .await
+                    }
+                    crate::core::kmeans::shard::Split::Rows => {
+                        let centred = match self.runner.borrow().fit_matrix(&plan) {
+                            Ok((data, _)) => plan.prepared.clone().with_data(data),
+                            Err(message) => return Ok(Err(message)),
+                        };
+                        progress("Clustering (each iteration shared by rows)", 0.0);
+                        pool.fit_by_rows(&centred, &params, &mut |f| progress("Clustering (each iteration shared by rows)", f)).await
+                    }
                 };
-                let fitted = pool
-                    .fit(matrix.0, matrix.1, &params, plan.prepared.n_runs(), &mut |done, of| {
-                        progress("Clustering", done as f64 / of.max(1) as f64)
-                    })
-                    .await;
-                fitted.map(|best| self.runner.borrow_mut().finish_segment(options, &plan, best, &now_ms, &mut progress))
+                let shared = super::protocol::FitShared { helpers: pool.size(), by_rows: split == crate::core::kmeans::shard::Split::Rows };
+                fitted.map(|best| {
+                    let mut finished = self.runner.borrow_mut().finish_segment(options, &plan, best, &now_ms, &mut progress);
+                    if let Ok(ResponseBody::Segmented(report)) = &mut finished {
+                        report.shared = Some(shared);
+                    }
+                    finished
+                })
             }
             _ => Ok(Err("this request does not go to the pool".to_owned())),
         };

@@ -5,13 +5,15 @@
 // goals, then the download (every row with its segment; a file over the memory budget is
 // read in pieces and its download written piece by piece), its time and rows counted.
 // `node tests/e2e/bench_pool.mjs [ROWS ...]` (default 200000 1000000 3000000 12000000);
-// BENCH_WORKERS="1 2" sets the pool sizes.
+// BENCH_WORKERS="1 2" sets the pool sizes. Each run has its own Chromium with an on-disk
+// profile, as a user's browser has (a download larger than memory is paged to disk);
+// BENCH_OFF_THE_RECORD=1 uses one browser and an off-the-record context per run instead.
 import { createReadStream } from "node:fs";
-import { readdir, readFile, mkdtemp, stat } from "node:fs/promises";
+import { readdir, readFile, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeNumeric } from "./generate.mjs";
-import { launch, openApp, serveDist } from "./harness.mjs";
+import { launch, launchWithProfile, openApp, openAppIn, serveDist } from "./harness.mjs";
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const ROWS = sizes.length ? sizes : [200_000, 1_000_000, 3_000_000, 12_000_000];
@@ -65,7 +67,26 @@ async function countLines(path) {
 // BENCH_DIR keeps the generated files between runs (a 12M-row file takes minutes to write).
 const dir = process.env.BENCH_DIR ?? (await mkdtemp(join(tmpdir(), "bench-pool-")));
 const server = await serveDist();
-const browser = await launch([TAG]);
+const OFF_THE_RECORD = Boolean(process.env.BENCH_OFF_THE_RECORD);
+const browser = OFF_THE_RECORD ? await launch([TAG]) : null;
+
+/** The app in a fresh browser context; `close` ends it (and its browser, when its own). */
+async function openFresh(url) {
+  if (OFF_THE_RECORD) {
+    const opened = await openApp(browser, url);
+    return { ...opened, close: () => opened.context.close() };
+  }
+  const profile = await mkdtemp(join(tmpdir(), "bench-profile-"));
+  const context = await launchWithProfile(profile, [TAG]);
+  const opened = await openAppIn(context, url);
+  return {
+    ...opened,
+    close: async () => {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
 const rows = [];
 try {
   for (const n of ROWS) {
@@ -73,7 +94,7 @@ try {
     if (!(await stat(file).catch(() => null))) await writeNumeric(file, n);
     const { size } = await stat(file);
     for (const workers of WORKERS) {
-      const { context, page } = await openApp(browser, `${server.url}?workers=${workers}`);
+      const { page, close } = await openFresh(`${server.url}?workers=${workers}`);
       await page.locator(`[data-testid="workers"][data-workers="${workers}"]`).waitFor({ timeout: 60_000 });
       let peak = await chromiumRss();
       const sampler = setInterval(async () => {
@@ -131,7 +152,7 @@ try {
       } finally {
         clearInterval(sampler);
         line.peak = peak;
-        await context.close();
+        await close();
       }
       rows.push(line);
       const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
@@ -166,6 +187,6 @@ try {
     }
   }
 } finally {
-  await browser.close();
+  await browser?.close();
   await server.close();
 }

@@ -87,8 +87,28 @@ export async function launch(extraArgs = []) {
  * Opens the app in a fresh page and records what the page does: every request, page
  * errors, console errors. Resolves once the worker has said it is ready.
  */
-export async function openApp(browser, url, viewport = { width: 1366, height: 768 }) {
-  const context = await browser.newContext({ acceptDownloads: true, viewport });
+export async function openApp(browser, url, viewport = VIEWPORT) {
+  return openAppIn(await browser.newContext({ acceptDownloads: true, viewport }), url);
+}
+
+const VIEWPORT = { width: 1366, height: 768 };
+
+/**
+ * A Chromium with an on-disk profile in `profileDir`, as a user's browser has (a
+ * `newContext` is off the record, and keeps every blob in memory): for the benchmarks of
+ * downloads larger than memory. Resolves to its one context.
+ */
+export async function launchWithProfile(profileDir, extraArgs = []) {
+  return chromium.launchPersistentContext(profileDir, {
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    acceptDownloads: true,
+    viewport: VIEWPORT,
+  });
+}
+
+/** [`openApp`] in a context already made. */
+export async function openAppIn(context, url) {
   const page = await context.newPage();
   const record = { requests: [], pageErrors: [], consoleErrors: [], readyAt: null };
   page.on("request", (request) => record.requests.push({ url: request.url(), at: Date.now() }));

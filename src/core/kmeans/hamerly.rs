@@ -13,17 +13,20 @@
 //! Lloyd, with the same tie rule. The labels therefore equal Lloyd's, and since the update
 //! step is shared, so do the centres and the iteration count.
 
-use super::lloyd::{add_row, nearest, Assigner, Lloyd};
+use super::lloyd::{add_row, for_each_block, nearest, Assigner, Lloyd};
 use super::{dispatch_dim, squared_distance};
 
 /// Relative safety margin of the skip test. Rounding in the bounds is ~1e-14 relative
 /// after hundreds of iterations; a margin this size costs almost no extra recomputations.
 const MARGIN: f64 = 1e-9;
 
-/// [`Hamerly::adaptive`]'s limit: a row scanned in full costs k + 1 distances and the bound
-/// upkeep against Lloyd's k, so past about a third of the rows the bounds lose (measured:
-/// `benches/kmeans.rs` on overlapping groups, where a third to a half of the rows are
-/// still scanned in full and Lloyd's branch-free loop is faster).
+/// [`Algorithm::Auto`](super::Algorithm::Auto)'s limit: a row scanned in full costs
+/// k + 1 distances and the bound upkeep against Lloyd's k, so once an iteration scans more
+/// than this share of the rows in full the run goes on with Lloyd's step (the same labels
+/// either way). Measured: `benches/kmeans.rs` on overlapping groups, where a third to a
+/// half of the rows are still scanned in full and Lloyd's branch-free loop is faster. It
+/// is judged on every row of the fit ([`super::shard::Iterations`]), not per shard, so
+/// every way of sharing the rows out goes over at the same iteration.
 pub(crate) const GIVE_UP_ABOVE: f64 = 0.35;
 
 pub(crate) struct Hamerly {
@@ -34,30 +37,13 @@ pub(crate) struct Hamerly {
     /// How far each centre moved in the last update.
     moved: Vec<f64>,
     initialised: bool,
-    /// [`Algorithm::Auto`](super::Algorithm::Auto): once an iteration has to scan more
-    /// than this share of the rows in full, the bounds cost more than they save and the
-    /// run goes on with Lloyd's step (the same labels either way).
-    give_up_above: Option<f64>,
-    /// This run has gone over to Lloyd's step.
+    /// This run has gone over to Lloyd's step ([`GIVE_UP_ABOVE`]).
     lloyd: bool,
 }
 
 impl Hamerly {
     pub(crate) fn new(n: usize, k: usize) -> Self {
-        Self {
-            upper: vec![0.0; n],
-            lower: vec![0.0; n],
-            half_gap: vec![0.0; k],
-            moved: vec![0.0; k],
-            initialised: false,
-            give_up_above: None,
-            lloyd: false,
-        }
-    }
-
-    /// Hamerly's step while it pays: see [`Hamerly::give_up_above`].
-    pub(crate) fn adaptive(n: usize, k: usize) -> Self {
-        Self { give_up_above: Some(GIVE_UP_ABOVE), ..Self::new(n, k) }
+        Self { upper: vec![0.0; n], lower: vec![0.0; n], half_gap: vec![0.0; k], moved: vec![0.0; k], initialised: false, lloyd: false }
     }
 
     /// Forgets the bounds, for a new run on the same data.
@@ -66,18 +52,9 @@ impl Hamerly {
         self.lloyd = false;
     }
 
-    /// This run went over to Lloyd's step.
-    pub(crate) fn gave_up(&self) -> bool {
-        self.lloyd
-    }
-
-    /// After a bounded scan that scanned `full` of `n` rows in full.
-    fn judge(&mut self, full: usize, n: usize) {
-        if let Some(limit) = self.give_up_above {
-            if full as f64 > limit * n as f64 {
-                self.lloyd = true;
-            }
-        }
+    /// Lloyd's step from now on in this run.
+    pub(crate) fn switch_to_lloyd(&mut self) {
+        self.lloyd = true;
     }
 }
 
@@ -96,40 +73,39 @@ impl Hamerly {
 }
 
 impl Assigner for Hamerly {
-    fn assign(&mut self, data: &[f64], d: usize, centers: &[f64], labels: &mut [usize]) {
+    fn assign_and_sum(
+        &mut self,
+        data: &[f64],
+        d: usize,
+        centers: &[f64],
+        labels: &mut [usize],
+        sums: Option<(&mut [f64], &mut [usize])>,
+    ) -> Option<usize> {
+        if self.lloyd {
+            return Lloyd.assign_and_sum(data, d, centers, labels, sums);
+        }
+        let k = centers.len() / d.max(1);
         if !self.initialised {
-            dispatch_dim!(d, full_scan, (data, d, centers, labels, &mut self.upper, &mut self.lower));
+            let (upper, lower) = (&mut self.upper, &mut self.lower);
+            for_each_block(data, d, k, labels, sums, |start, rows, labels, sums| {
+                let n = labels.len();
+                let upper = upper.get_mut(start..start + n).unwrap_or_default();
+                let lower = lower.get_mut(start..start + n).unwrap_or_default();
+                dispatch_dim!(d, full_scan, (rows, d, centers, labels, upper, lower, sums));
+            });
             self.initialised = true;
-            return;
-        }
-        if self.lloyd {
-            return Lloyd.assign(data, d, centers, labels);
+            return None;
         }
         self.compute_half_gaps(d, centers);
-        let full = dispatch_dim!(d, bounded_scan, (data, d, centers, labels, &mut self.upper, &mut self.lower, &self.half_gap, None));
-        self.judge(full, labels.len());
-    }
-
-    fn assign_and_sum(&mut self, data: &[f64], d: usize, centers: &[f64], labels: &mut [usize], sums: &mut [f64], counts: &mut [usize]) {
-        if !self.initialised {
-            self.assign(data, d, centers, labels);
-            counts.iter_mut().for_each(|c| *c = 0);
-            sums.iter_mut().for_each(|v| *v = 0.0);
-            for (x, &l) in data.chunks_exact(d).zip(labels.iter()) {
-                add_row(sums, counts, x, l, d);
-            }
-            return;
-        }
-        if self.lloyd {
-            return Lloyd.assign_and_sum(data, d, centers, labels, sums, counts);
-        }
-        self.compute_half_gaps(d, centers);
-        let full = dispatch_dim!(
-            d,
-            bounded_scan,
-            (data, d, centers, labels, &mut self.upper, &mut self.lower, &self.half_gap, Some((sums, counts)))
-        );
-        self.judge(full, labels.len());
+        let (upper, lower, half_gap) = (&mut self.upper, &mut self.lower, &self.half_gap);
+        let mut full = 0;
+        for_each_block(data, d, k, labels, sums, |start, rows, labels, sums| {
+            let n = labels.len();
+            let upper = upper.get_mut(start..start + n).unwrap_or_default();
+            let lower = lower.get_mut(start..start + n).unwrap_or_default();
+            full += dispatch_dim!(d, bounded_scan, (rows, d, centers, labels, upper, lower, half_gap, sums));
+        });
+        Some(full)
     }
 
     fn centers_moved(&mut self, d: usize, old: &[f64], new: &[f64], labels: &[usize]) {
@@ -157,8 +133,17 @@ impl Assigner for Hamerly {
     }
 }
 
-/// Every row against every centre; sets the bounds exactly.
-fn full_scan<const D: usize>(data: &[f64], d: usize, centers: &[f64], labels: &mut [usize], upper: &mut [f64], lower: &mut [f64]) {
+/// Every row against every centre; sets the bounds exactly (and, with `sums`, adds each
+/// row to its cluster's sum).
+fn full_scan<const D: usize>(
+    data: &[f64],
+    d: usize,
+    centers: &[f64],
+    labels: &mut [usize],
+    upper: &mut [f64],
+    lower: &mut [f64],
+    mut sums: Option<(&mut [f64], &mut [usize])>,
+) {
     let step = if D == 0 { d } else { D };
     let rows = data.chunks_exact(step).zip(labels.iter_mut());
     for ((x, label), (u, l)) in rows.zip(upper.iter_mut().zip(lower.iter_mut())) {
@@ -166,6 +151,9 @@ fn full_scan<const D: usize>(data: &[f64], d: usize, centers: &[f64], labels: &m
         *label = best;
         *u = best_distance.sqrt();
         *l = second.sqrt();
+        if let Some((s, c)) = sums.as_mut() {
+            add_row(s, c, x, best, step);
+        }
     }
 }
 
@@ -182,10 +170,6 @@ fn bounded_scan<const D: usize>(
 ) -> usize {
     let step = if D == 0 { d } else { D };
     let mut full = 0;
-    if let Some((s, c)) = sums.as_mut() {
-        s.iter_mut().for_each(|v| *v = 0.0);
-        c.iter_mut().for_each(|v| *v = 0);
-    }
     let rows = data.chunks_exact(step).zip(labels.iter_mut());
     for ((x, label), (u, l)) in rows.zip(upper.iter_mut().zip(lower.iter_mut())) {
         let own = *label;

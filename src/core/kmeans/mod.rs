@@ -12,6 +12,7 @@ mod hamerly;
 pub(crate) mod init;
 mod lloyd;
 pub mod params;
+pub mod shard;
 
 use std::collections::HashSet;
 
@@ -20,6 +21,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use lloyd::nearest;
+pub use lloyd::BLOCK_ROWS;
 pub use params::{Algorithm, Init, KMeansError, KMeansParams, ValidParams};
 
 /// Calls `$f::<D>(args)` with `D` the row width when it is 1..=16 (so distance loops unroll
@@ -165,10 +167,9 @@ pub struct Prepared {
     tolerance: f64,
 }
 
-/// Buffers one worker reuses across its runs.
+/// What one worker reuses across its runs: every row as one shard.
 pub struct Workspace {
-    buffers: lloyd::Buffers,
-    hamerly: hamerly::Hamerly,
+    shard: shard::Shard,
 }
 
 impl Prepared {
@@ -229,16 +230,22 @@ impl Prepared {
         self.valid.n_runs
     }
 
+    /// Features per row.
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    /// [`Prepared::without_data`] given the same `data` back, centred: ready to make runs
+    /// (a copy; the checks are not made again).
+    pub fn with_data(mut self, data: &[f64]) -> Self {
+        let means = &self.means;
+        self.centred = data.chunks_exact(self.n_features.max(1)).flat_map(|row| row.iter().zip(means).map(|(v, m)| v - m)).collect();
+        self
+    }
+
     pub fn workspace(&self) -> Workspace {
         let (n, d, k) = (self.n_rows, self.n_features, self.valid.n_clusters);
-        Workspace {
-            buffers: lloyd::Buffers::new(n, d, k),
-            hamerly: match self.valid.algorithm {
-                Algorithm::Auto => hamerly::Hamerly::adaptive(n, k),
-                Algorithm::Hamerly => hamerly::Hamerly::new(n, k),
-                Algorithm::Lloyd => hamerly::Hamerly::new(0, k),
-            },
-        }
+        Workspace { shard: shard::Shard::new(0, n, d, k, self.valid.algorithm) }
     }
 
     /// Random draws one run's initial centres take: k-means++ draws once for the first
@@ -252,54 +259,79 @@ impl Prepared {
         }
     }
 
-    /// Run `run_index`: initial centres from the run's own place in the seed's stream (each
-    /// draw takes two 32-bit words of ChaCha8), then the iterations to convergence.
+    /// Run `run_index`: initial centres from the run's own place in the seed's stream
+    /// ([`Prepared::initial_centers`]), then the iterations to convergence.
     pub fn run(
         &self,
         run_index: usize,
         workspace: &mut Workspace,
         progress: &mut dyn FnMut(FitProgress) -> bool,
     ) -> Result<RunOutcome, KMeansError> {
+        let initial = self.initial_centers(run_index)?;
+        let (n_runs, max_iterations) = (self.valid.n_runs, self.valid.max_iterations);
+        let at = |iteration, center_shift| FitProgress { run: run_index, n_runs, iteration, max_iterations, center_shift };
+        if !progress(at(0, 0.0)) {
+            return Err(KMeansError::Cancelled);
+        }
+        workspace.shard.reset();
+        let mut on_iteration = |iteration, shift| progress(at(iteration, shift));
+        let run = shard::drive(self.iterations(initial), &mut [(&self.centred, &mut workspace.shard)], &mut on_iteration)
+            .ok_or(KMeansError::Cancelled)?;
+        Ok(self.outcome(run_index, run))
+    }
+
+    /// Run `run_index`'s initial centres: from the run's own place in the seed's stream
+    /// (each draw takes two 32-bit words of ChaCha8), in the centred units.
+    pub fn initial_centers(&self, run_index: usize) -> Result<Vec<f64>, KMeansError> {
         let (d, k) = (self.n_features, self.valid.n_clusters);
         if self.centred.len() != self.n_rows * d {
             return Err(KMeansError::BadShape { len: self.centred.len(), n_features: d });
         }
         let mut rng = ChaCha8Rng::seed_from_u64(self.valid.seed);
         rng.set_word_pos(2 * self.draws_per_run() * run_index as u128);
-        let initial = match self.valid.init {
+        Ok(match self.valid.init {
             Init::KMeansPlusPlus => init::kmeans_plusplus(&self.centred, d, k, &mut rng),
             Init::Random => init::random_rows(&self.centred, d, k, &mut rng),
-        };
-        let (n_runs, max_iterations) = (self.valid.n_runs, self.valid.max_iterations);
-        let at = |iteration, center_shift| FitProgress { run: run_index, n_runs, iteration, max_iterations, center_shift };
-        if !progress(at(0, 0.0)) {
-            return Err(KMeansError::Cancelled);
-        }
-        let mut lloyd_step = lloyd::Lloyd;
-        let assigner: &mut dyn lloyd::Assigner = match self.valid.algorithm {
-            Algorithm::Lloyd => &mut lloyd_step,
-            Algorithm::Auto | Algorithm::Hamerly => {
-                workspace.hamerly.reset();
-                &mut workspace.hamerly
-            }
-        };
-        let mut on_iteration = |iteration, shift| progress(at(iteration, shift));
-        let run =
-            lloyd::run(&self.centred, d, initial, max_iterations, self.tolerance, assigner, &mut workspace.buffers, &mut on_iteration)
-                .ok_or(KMeansError::Cancelled)?;
+        })
+    }
+
+    /// The iterations of a run from `initial` centres, for shards of this fit's rows.
+    pub fn iterations(&self, initial: Vec<f64>) -> shard::Iterations {
+        let v = &self.valid;
+        shard::Iterations::new(initial, self.n_features, self.n_rows, v.max_iterations, self.tolerance, v.algorithm)
+    }
+
+    /// A shard of rows `rows` of this fit (whole blocks, [`shard::shard_ranges`]).
+    pub fn shard(&self, rows: std::ops::Range<usize>) -> shard::Shard {
+        shard::Shard::new(rows.start, rows.len(), self.n_features, self.valid.n_clusters, self.valid.algorithm)
+    }
+
+    /// Rows in the fit.
+    pub fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+
+    /// The centred rows `rows` (a shard's data), row-major.
+    pub fn centred_rows(&self, rows: std::ops::Range<usize>) -> &[f64] {
+        let d = self.n_features;
+        self.centred.get(rows.start * d..rows.end * d).unwrap_or(&[])
+    }
+
+    /// Run `run_index` as it ended ([`shard::drive`], or the pool's shards).
+    pub fn outcome(&self, run_index: usize, run: shard::Run) -> RunOutcome {
         let algorithm = match self.valid.algorithm {
-            Algorithm::Auto if workspace.hamerly.gave_up() => Algorithm::Lloyd,
+            Algorithm::Auto if run.gave_up => Algorithm::Lloyd,
             Algorithm::Auto => Algorithm::Hamerly,
             other => other,
         };
-        Ok(RunOutcome {
+        RunOutcome {
             algorithm,
             run: run_index,
             centers: run.centers,
             labels: run.labels,
             inertia: run.inertia,
             n_iterations: run.n_iterations,
-        })
+        }
     }
 
     /// Every run here, in order; the best ([`better_run`]).

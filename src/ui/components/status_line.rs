@@ -20,12 +20,18 @@ pub fn StatusLine() -> impl IntoView {
             data-segment-ms=move || state.report.with(|r| r.as_ref().map(|r| format!("{:.1}", r.elapsed_ms)))>
             {move || state.status_text()}
         </p>
-        <p class="workers" data-testid="workers" data-workers=move || state.workers.get().to_string() data-budget=budget.to_string()>
+        <p class="workers" data-testid="workers" data-workers=move || state.workers.get().to_string() data-budget=budget.to_string()
+            data-split=move || state.report.with(|r| r.as_ref().and_then(|r| r.shared).map(|s| if s.by_rows { "rows" } else { "runs" }))>
             {move || match state.workers.get() {
                 0 => "Working on one core (the page's background worker).".to_owned(),
                 1 => "Working with 1 background worker (add ?workers=N to the address to choose how many).".to_owned(),
                 n => format!("Working with {n} background workers side by side (add ?workers=N to the address to choose how many)."),
             }}
+            {move || state.report.with(|r| r.as_ref().and_then(|r| r.shared)).map(|s| if s.by_rows {
+                format!(" The last fit shared every iteration among {} workers, each holding a part of the rows.", s.helpers)
+            } else {
+                format!(" The last fit's runs were shared out whole among {} worker{}.", s.helpers, if s.helpers == 1 { "" } else { "s" })
+            })}
             {format!(
                 " Memory set aside: {} ({budget_source}); a bigger file is read in pieces and a bigger matrix fitted on a sample of its rows.",
                 memory_size(budget)
