@@ -1,7 +1,9 @@
 // Scale benchmark in headless Chromium (figures, not a test): generated files of 8 numeric
 // columns through the release page, with 1 and 2 helper workers: time to read, to sweep k,
-// to segment and draw, in all; and the browser's peak memory meanwhile (the resident set
-// of this benchmark's Chromium processes, sampled every 100 ms from /proc). Printed beside issue 12's
+// to segment and draw, in all; and the browser's peak memory meanwhile (the tab: the
+// resident set of the page's renderer process, which runs the page and its workers; all of
+// Chromium: the proportional set size of its every process; sampled every 100 ms from
+// /proc). Printed beside issue 12's
 // goals, then the download (every row with its segment; a file over the memory budget is
 // read in pieces and its download written piece by piece), its time and rows counted.
 // `node tests/e2e/bench_pool.mjs [ROWS ...]` (default 200000 1000000 3000000 12000000);
@@ -24,9 +26,12 @@ const GOALS = { 1_000_000: "≤ 4 s", 3_000_000: "≤ 15 s, tab < 1.5 GB", 12_00
  * from any other Chromium running on the machine. */
 const TAG = `--bench-pool-tag=${process.pid}`;
 
-/** Resident memory of this benchmark's Chromium (the tagged process and every process
- * under it), in bytes. */
-async function chromiumRss() {
+/** Memory of this benchmark's Chromium (the tagged process and every process under it),
+ * in bytes: `tab`, the resident set of its largest renderer (the page's process, which
+ * runs the page and its workers), and `all`, the proportional set size of every process
+ * (shared pages counted once, split among the processes sharing them; a sum of resident
+ * sets would count Chromium's shared libraries once per process). */
+async function chromiumMemory() {
   const procs = new Map();
   for (const pid of await readdir("/proc").catch(() => [])) {
     if (!/^\d+$/.test(pid)) continue;
@@ -35,7 +40,7 @@ async function chromiumRss() {
       const ppid = Number(status.match(/^PPid:\s+(\d+)/m)?.[1] ?? 0);
       const rss = Number(status.match(/^VmRSS:\s+(\d+) kB/m)?.[1] ?? 0) * 1024;
       const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8");
-      procs.set(Number(pid), { ppid, rss, tagged: cmdline.includes(TAG) });
+      procs.set(Number(pid), { ppid, rss, tagged: cmdline.includes(TAG), renderer: cmdline.includes("--type=renderer") });
     } catch {
       // gone meanwhile
     }
@@ -50,9 +55,15 @@ async function chromiumRss() {
       }
     }
   }
-  let total = 0;
-  for (const pid of ours) total += procs.get(pid).rss;
-  return total;
+  let all = 0;
+  let tab = 0;
+  for (const pid of ours) {
+    const p = procs.get(pid);
+    if (p.renderer) tab = Math.max(tab, p.rss);
+    const rollup = await readFile(`/proc/${pid}/smaps_rollup`, "utf8").catch(() => "");
+    all += Number(rollup.match(/^Pss:\s+(\d+) kB/m)?.[1] ?? 0) * 1024;
+  }
+  return { tab, all };
 }
 
 /** Lines of a file, read as a stream (a download may be larger than node's strings). */
@@ -96,9 +107,12 @@ try {
     for (const workers of WORKERS) {
       const { page, close } = await openFresh(`${server.url}?workers=${workers}`);
       await page.locator(`[data-testid="workers"][data-workers="${workers}"]`).waitFor({ timeout: 60_000 });
-      let peak = await chromiumRss();
+      const start = await chromiumMemory();
+      const peak = { ...start };
       const sampler = setInterval(async () => {
-        peak = Math.max(peak, await chromiumRss());
+        const now = await chromiumMemory();
+        peak.tab = Math.max(peak.tab, now.tab);
+        peak.all = Math.max(peak.all, now.all);
       }, 100);
       const t0 = Date.now();
       let line;
@@ -111,7 +125,7 @@ try {
         await page.locator('[data-testid="run"]').click();
         await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 900_000 });
         const t3 = Date.now();
-        const peakBeforeDownload = peak;
+        const peakBeforeDownload = { ...peak };
         // The download: every row with its segment (a file read in pieces is read again).
         let exportedRows;
         let t4;
@@ -151,29 +165,32 @@ try {
         line = { rows: n, mb: size / 1e6, workers, error: String(e).split("\n")[0] };
       } finally {
         clearInterval(sampler);
-        line.peak = peak;
+        line.peak = { ...peak };
+        line.start = start;
         await close();
       }
       rows.push(line);
       const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+      const gb = (bytes) => `${(bytes / 2 ** 30).toFixed(2)} GB`;
+      const memory = (m) => `the tab ${gb(m.tab)}, all of Chromium ${gb(m.all)}`;
       console.log(
         line.error
-          ? `${n} rows (${line.mb.toFixed(0)} MB), ${workers} helper(s): FAILED ${line.error}; peak ${(peak / 2 ** 30).toFixed(2)} GB`
+          ? `${n} rows (${line.mb.toFixed(0)} MB), ${workers} helper(s): FAILED ${line.error}; peak: ${memory(peak)}`
           : `${n} rows (${line.mb.toFixed(0)} MB), ${workers} helper(s): load ${s(line.load)}, sweep ${s(line.sweep)}, ` +
               `segment + draw ${s(line.segment)}, total ${s(line.total)} (in the engine: cleaning ${s(line.clean)}, ` +
               `k search ${s(line.search)}, segmentation ${s(line.fit)}); ` +
               `download ${s(line.export)} with ${line.exportedRows} rows${line.sample ? ` (read in pieces, sample of ${line.sample} rows)` : ""}; ` +
-              `peak Chromium RSS before the download ${(line.peakBeforeDownload / 2 ** 30).toFixed(2)} GB, ` +
-              `peak Chromium RSS ${(peak / 2 ** 30).toFixed(2)} GB; goal ${GOALS[n] ?? "-"}`,
+              `memory at the start: ${memory(start)}; peak before the download: ${memory(line.peakBeforeDownload)}; ` +
+              `peak: ${memory(peak)}; goal ${GOALS[n] ?? "-"}`,
       );
     }
   }
-  console.log("\nrows       | MB   | helpers | load   | sweep  | segment | total  | download | peak GB | goal");
+  console.log("\nrows       | MB   | helpers | load   | sweep  | segment | total  | download | tab GB (peak before download / peak) | goal");
   for (const r of rows) {
     const s = (ms) => (ms === undefined ? "-" : `${(ms / 1000).toFixed(2)}s`).padEnd(6);
     console.log(
       `${String(r.rows).padEnd(10)} | ${r.mb.toFixed(0).padEnd(4)} | ${String(r.workers).padEnd(7)} | ${s(r.load)} | ${s(r.sweep)} | ` +
-        `${s(r.segment)}  | ${s(r.total)} | ${s(r.export)}   | ${(r.peak / 2 ** 30).toFixed(2).padEnd(7)} | ${r.error ? "FAILED" : GOALS[r.rows] ?? "-"}`,
+        `${s(r.segment)}  | ${s(r.total)} | ${s(r.export)}   | ${`${r.peakBeforeDownload ? (r.peakBeforeDownload.tab / 2 ** 30).toFixed(2) : "-"} / ${(r.peak.tab / 2 ** 30).toFixed(2)}`.padEnd(36)} | ${r.error ? "FAILED" : GOALS[r.rows] ?? "-"}`,
     );
   }
   for (const n of ROWS) {

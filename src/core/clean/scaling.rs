@@ -76,6 +76,16 @@ impl Scaler {
         values.chunks_exact(d).flat_map(|row| row.iter().zip(&self.centers).zip(&self.scales).map(|((v, c), s)| (v - c) / s)).collect()
     }
 
+    /// [`Scaler::transform`] of `values` in place (the same bits).
+    pub fn transform_in_place(&self, values: &mut [f64]) {
+        let d = self.centers.len().max(1);
+        for row in values.chunks_exact_mut(d) {
+            for ((v, c), s) in row.iter_mut().zip(&self.centers).zip(&self.scales) {
+                *v = (*v - c) / s;
+            }
+        }
+    }
+
     /// x = z · scale + center, row-major.
     pub fn inverse_transform(&self, values: &[f64]) -> Vec<f64> {
         let d = self.centers.len().max(1);
