@@ -5,7 +5,7 @@
 use segmentation::core::clean::CleaningOptions;
 use segmentation::core::ingest::IngestOptions;
 use segmentation::core::model::sha256_hex;
-use segmentation::core::pipeline::{clean, export_csv, load, segment, LoadedFile, SegmentOptions};
+use segmentation::core::pipeline::{clean, export_csv, export_csv_parts, load, segment, LoadedFile, SegmentOptions};
 use segmentation::core::profile::ColumnKind;
 use segmentation::core::stability::StabilityLevel;
 use segmentation::worker::protocol::{ExportKind, Request, RequestBody, ResponseBody};
@@ -100,6 +100,31 @@ fn rows_with_missing_numbers_keep_an_empty_segment_and_their_reason() {
     assert_eq!(lines.len(), 7);
     assert_eq!(lines[2], "2,,2,,,missing value in a");
     assert_eq!(lines[4], "4,11,NA,,,missing value in b");
+}
+
+#[test]
+fn the_export_written_a_part_at_a_time_is_the_same_bytes() {
+    // Excluded rows at the start, in the middle and at the end of parts.
+    let csv = b"id,a,b\n1,,1\n2,1,1\n3,10,10\n4,11,NA\n5,12,12\n6,2,1\n7,3,2\n8,x,2\n9,13,11\n";
+    let file = load_bytes("parts.csv", csv);
+    let cleaned = clean(&file, &CleaningOptions::suggested(&file.profile)).unwrap();
+    assert!(!cleaned.excluded.is_empty());
+    let s = segment(&file, &cleaned, &k(2)).unwrap();
+    let names = ["Low".to_owned(), "High".to_owned()];
+    let whole = export_csv(&file, &cleaned, &s, &names).unwrap();
+    for rows_per_part in [1, 2, 3, 4, 8, 9, 100] {
+        let mut parts = Vec::new();
+        export_csv_parts(&file, &cleaned, &s, &names, rows_per_part, &mut |part| {
+            parts.push(part);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(parts.len(), 9usize.div_ceil(rows_per_part), "{rows_per_part} rows a part");
+        assert_eq!(parts.concat(), whole, "{rows_per_part} rows a part");
+    }
+    // A sink that fails stops the export with its message, named by the file.
+    let failed = export_csv_parts(&file, &cleaned, &s, &names, 4, &mut |_| Err("the disk is full".to_owned())).unwrap_err();
+    assert!(failed.to_string().contains("parts.csv") && failed.to_string().contains("the disk is full"), "{failed}");
 }
 
 #[test]

@@ -47,11 +47,25 @@ pub fn segmented_csv(table: &Table, outcomes: &[RowOutcome], names: &[String]) -
 /// [`segmented_csv`] for one piece of a file written piece by piece: the header line only
 /// with the first piece.
 pub fn segmented_csv_part(table: &Table, outcomes: &[RowOutcome], names: &[String], header_line: bool) -> Result<Vec<u8>, ExportError> {
-    if outcomes.len() != table.n_rows() {
-        return Err(ExportError::LengthMismatch { labels: outcomes.len(), rows: table.n_rows() });
+    segmented_csv_rows(table, 0..table.n_rows(), outcomes, names, header_line)
+}
+
+/// [`segmented_csv_part`] of the table's rows `rows` only, `outcomes` being theirs: a
+/// file held whole written a part at a time.
+pub fn segmented_csv_rows(
+    table: &Table,
+    rows: std::ops::Range<usize>,
+    outcomes: &[RowOutcome],
+    names: &[String],
+    header_line: bool,
+) -> Result<Vec<u8>, ExportError> {
+    if outcomes.len() != rows.len() || rows.end > table.n_rows() {
+        return Err(ExportError::LengthMismatch { labels: outcomes.len(), rows: rows.len().min(table.n_rows()) });
     }
     let width = table.n_columns();
-    let mut writer = csv::WriterBuilder::new().flexible(false).from_writer(Vec::with_capacity(table.heap_bytes() + outcomes.len() * 4));
+    // The part's share of the table's text, and room for the three columns added.
+    let share = (table.heap_bytes() as u128 * rows.len() as u128 / table.n_rows().max(1) as u128) as usize;
+    let mut writer = csv::WriterBuilder::new().flexible(false).from_writer(Vec::with_capacity(share + outcomes.len() * 4));
     let header_source = if table.has_header { &table.raw_headers } else { &table.headers };
     let mut header: Vec<&str> = (0..width).map(|c| header_source.get(c).map_or("", String::as_str)).collect();
     // A header cell past the file's own header (a row wider than it) gets its generated name.
@@ -67,7 +81,7 @@ pub fn segmented_csv_part(table: &Table, outcomes: &[RowOutcome], names: &[Strin
         writer.write_record(header.iter().map(|h| neutralise(h)).collect::<Vec<_>>().iter().map(|h| h.as_ref()))?;
     }
     let mut segment_text = String::new();
-    for (row, outcome) in outcomes.iter().enumerate() {
+    for (row, outcome) in rows.zip(outcomes) {
         for c in 0..width {
             writer.write_field(neutralise(table.cell(row, c)).as_ref())?;
         }

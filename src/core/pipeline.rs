@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::clean::{clean_table, CleanError, CleanedData, CleaningOptions, OptionsError};
-use super::export::{segmented_csv, summary_csv_with, ExportError, RowOutcome};
+use super::export::{segmented_csv_rows, summary_csv_with, ExportError, RowOutcome};
 use super::ingest::{parse_csv_with_progress, IngestError, IngestOptions, Table};
 use super::k_selection::{self, KOutcome, KRule, KSelectionError, Sweep, SweepChecks, SweepSetup};
 use super::kmeans::{self, KMeansError, KMeansParams};
@@ -644,18 +644,58 @@ pub fn export_csv(
     segmentation: &Segmentation,
     names: &[String],
 ) -> Result<Vec<u8>, PipelineError> {
-    let mut outcomes = vec![RowOutcome::default(); file.table.n_rows()];
+    let mut bytes = Vec::new();
+    export_csv_parts(file, cleaned, segmentation, names, usize::MAX, &mut |part| {
+        bytes = part;
+        Ok(())
+    })?;
+    Ok(bytes)
+}
+
+/// [`export_csv`] written `rows_per_part` rows at a time, each part given to `sink` (the
+/// header with the first): the parts put together are [`export_csv`]'s bytes, and no more
+/// than a part's text and outcomes are held at once.
+pub fn export_csv_parts(
+    file: &LoadedFile,
+    cleaned: &CleanedData,
+    segmentation: &Segmentation,
+    names: &[String],
+    rows_per_part: usize,
+    sink: &mut dyn FnMut(Vec<u8>) -> Result<(), String>,
+) -> Result<(), PipelineError> {
+    let n = file.table.n_rows();
+    // Each table row's segment (u32::MAX: not clustered): 4 bytes a row.
+    let mut segment_of = vec![u32::MAX; n];
     for (&row, &label) in cleaned.row_of.iter().zip(&segmentation.labels) {
-        if let Some(o) = outcomes.get_mut(row) {
-            o.segment = Some(label);
+        if let Some(s) = segment_of.get_mut(row) {
+            *s = u32::try_from(label).unwrap_or(u32::MAX);
         }
     }
-    for e in &cleaned.excluded {
-        if let Some(o) = outcomes.get_mut(e.row) {
-            o.excluded_reason = Some(e.reason.clone());
+    let mut excluded: Vec<&crate::core::clean::ExcludedRow> = cleaned.excluded.iter().collect();
+    excluded.sort_by_key(|e| e.row);
+    let mut excluded = excluded.into_iter().peekable();
+    let names = segment_names(segmentation, names);
+    let rows_per_part = rows_per_part.max(1);
+    let mut start = 0usize;
+    loop {
+        let end = start.saturating_add(rows_per_part).min(n);
+        let mut outcomes = vec![RowOutcome::default(); end - start];
+        for (o, &s) in outcomes.iter_mut().zip(segment_of.get(start..end).unwrap_or(&[])) {
+            o.segment = (s != u32::MAX).then_some(s as usize);
         }
+        while let Some(e) = excluded.next_if(|e| e.row < end) {
+            if let Some(o) = e.row.checked_sub(start).and_then(|i| outcomes.get_mut(i)) {
+                o.excluded_reason = Some(e.reason.clone());
+            }
+        }
+        let part = segmented_csv_rows(&file.table, start..end, &outcomes, &names, start == 0).map_err(named(&file.name))?;
+        drop(outcomes);
+        sink(part).map_err(|message| PipelineError { file: file.name.clone(), kind: PipelineErrorKind::Pieces(message) })?;
+        if end >= n {
+            return Ok(());
+        }
+        start = end;
     }
-    segmented_csv(&file.table, &outcomes, &segment_names(segmentation, names)).map_err(named(&file.name))
 }
 
 /// One row per segment (and one for all customers): size, share, and each feature's mean

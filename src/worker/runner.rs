@@ -280,6 +280,44 @@ impl Runner {
         }
     }
 
+    /// Whether `body` is the segmented download of a file held whole, which
+    /// [`Runner::export_in_parts`] writes a part at a time (a transaction log's download,
+    /// one row per purchase, is written whole).
+    pub fn exports_in_parts(&self, body: &RequestBody) -> bool {
+        let held = self.streamed.is_none() && self.segmentation.is_some();
+        match body {
+            RequestBody::Export { what: ExportKind::SegmentedCsv, .. } => held && self.transactions.is_none(),
+            RequestBody::Export { what: ExportKind::CustomersCsv, .. } => held,
+            _ => false,
+        }
+    }
+
+    /// The segmented download of a file held whole, [`EXPORT_PART_ROWS`] rows at a time,
+    /// each part given to `sink` as it is written (the parts put together are the bytes of
+    /// the whole export). The download's name.
+    pub fn export_in_parts(
+        &self,
+        names: &[String],
+        progress: ProgressSink<'_>,
+        sink: &mut dyn FnMut(Vec<u8>) -> Result<(), String>,
+    ) -> Result<String, String> {
+        let file = self.file.as_ref().ok_or_else(no_file)?;
+        let (Some((_, cleaned)), Some((_, segmentation))) = (&self.cleaned, &self.segmentation) else {
+            return Err(format!("{}: run the segmentation first, then download", file.name));
+        };
+        let n = file.table.n_rows().max(1);
+        let mut written = 0;
+        progress("Writing the file", 0.0);
+        pipeline::export_csv_parts(file, cleaned, segmentation, names, EXPORT_PART_ROWS, &mut |part| {
+            sink(part)?;
+            written += EXPORT_PART_ROWS;
+            progress("Writing the file", (written as f64 / n as f64).min(1.0));
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+        Ok(segmented_file_name(&file.name))
+    }
+
     /// Every row of a file read in pieces with its segment: the segmentation as a model,
     /// applied to the file read again piece by piece, each piece's CSV given to `sink`.
     /// The download's name and what was written.
@@ -652,6 +690,10 @@ fn row_segments(n_rows: usize, cleaned: &CleanedData, segmentation: &Segmentatio
 
 const CSV_MIME: &str = "text/csv;charset=utf-8";
 
+/// Rows of a part of a download written a part at a time ([`Runner::export_in_parts`]):
+/// about 20 MB of CSV at 8 columns, so the worker holds at most that much of it.
+pub const EXPORT_PART_ROWS: usize = 262_144;
+
 /// `online_retail.csv` → `online_retail-customers.csv`.
 fn customers_file_name(log_name: &str) -> String {
     let stem = log_name.rsplit_once('.').map_or(log_name, |(stem, _)| stem);
@@ -860,19 +902,27 @@ fn in_pieces(
             }
             Some(serde_wasm_bindgen::to_value(&Response { id, body: stamped(body, now_ms() - started) }))
         }
-        RequestBody::Export { names, .. } if runner.exports_in_pieces(&request.body) => {
-            let file = FILE_IN_PIECES.with(|f| f.borrow().clone())?;
+        RequestBody::Export { names, .. } if runner.exports_in_pieces(&request.body) || runner.exports_in_parts(&request.body) => {
             let parts = js_sys::Array::new();
             // Each piece becomes a Blob at once: the browser keeps blob data out of the
             // worker's heap (on disk when large), and the whole is a Blob of those.
-            let written = runner.export_streamed(&mut BlobSource(file), names, &mut |stage, f| progress(id, stage, f), &mut |bytes| {
+            let mut sink = |bytes: Vec<u8>| {
                 let piece = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
                 let part = web_sys::Blob::new_with_u8_array_sequence(&piece)
                     .map_err(|e| format!("the browser could not hold the download ({e:?})"))?;
                 parts.push(&part);
                 Ok(())
-            });
-            let blob = written.and_then(|(file_name, _counts)| {
+            };
+            let mut told = |stage: &str, f: f64| progress(id, stage, f);
+            let written = if runner.exports_in_pieces(&request.body) {
+                // The file read again piece by piece.
+                let file = FILE_IN_PIECES.with(|f| f.borrow().clone())?;
+                runner.export_streamed(&mut BlobSource(file), names, &mut told, &mut sink).map(|(file_name, _counts)| file_name)
+            } else {
+                // The file held here, written a part at a time.
+                runner.export_in_parts(names, &mut told, &mut sink)
+            };
+            let blob = written.and_then(|file_name| {
                 let options = web_sys::BlobPropertyBag::new();
                 options.set_type(CSV_MIME);
                 web_sys::Blob::new_with_blob_sequence_and_options(&parts, &options)
