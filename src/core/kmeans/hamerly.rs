@@ -13,7 +13,7 @@
 //! Lloyd, with the same tie rule. The labels therefore equal Lloyd's, and since the update
 //! step is shared, so do the centres and the iteration count.
 
-use super::lloyd::{add_row, for_each_block, nearest, Assigner, Lloyd};
+use super::lloyd::{add_row, for_each_block, nearest, Assigner, BlockSums, Lloyd};
 use super::{dispatch_dim, squared_distance};
 
 /// Relative safety margin of the skip test. Rounding in the bounds is ~1e-14 relative
@@ -73,14 +73,7 @@ impl Hamerly {
 }
 
 impl Assigner for Hamerly {
-    fn assign_and_sum(
-        &mut self,
-        data: &[f64],
-        d: usize,
-        centers: &[f64],
-        labels: &mut [usize],
-        sums: Option<(&mut [f64], &mut [usize])>,
-    ) -> Option<usize> {
+    fn assign_and_sum(&mut self, data: &[f64], d: usize, centers: &[f64], labels: &mut [usize], sums: BlockSums<'_>) -> Option<usize> {
         if self.lloyd {
             return Lloyd.assign_and_sum(data, d, centers, labels, sums);
         }
@@ -142,7 +135,7 @@ fn full_scan<const D: usize>(
     labels: &mut [usize],
     upper: &mut [f64],
     lower: &mut [f64],
-    mut sums: Option<(&mut [f64], &mut [usize])>,
+    mut sums: BlockSums<'_>,
 ) {
     let step = if D == 0 { d } else { D };
     let rows = data.chunks_exact(step).zip(labels.iter_mut());
@@ -166,7 +159,7 @@ fn bounded_scan<const D: usize>(
     upper: &mut [f64],
     lower: &mut [f64],
     half_gap: &[f64],
-    mut sums: Option<(&mut [f64], &mut [usize])>,
+    mut sums: BlockSums<'_>,
 ) -> usize {
     let step = if D == 0 { d } else { D };
     let mut full = 0;

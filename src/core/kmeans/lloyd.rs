@@ -12,20 +12,16 @@ use super::{dispatch_dim, squared_distance};
 /// Rows per block of the update's partial sums (a shard is a whole number of blocks).
 pub const BLOCK_ROWS: usize = 8192;
 
+/// Per-block sums (`blocks × k × d`) and counts (`blocks × k`) to fill, or none.
+pub(crate) type BlockSums<'a> = Option<(&'a mut [f64], &'a mut [usize])>;
+
 /// The step that gives every row its nearest centre (the first one on a tie, as `argmin`).
 pub(crate) trait Assigner {
     /// Labels every row of `data` and, with `sums`, adds each row into its block's sum and
     /// count for its cluster (`sums` is `blocks × k × d`, `counts` `blocks × k`, block `b`
     /// being rows `b·BLOCK_ROWS..` of `data`; both set here, not added to). Returns how
     /// many rows a bounded step scanned in full (`None` when it scanned every row).
-    fn assign_and_sum(
-        &mut self,
-        data: &[f64],
-        d: usize,
-        centers: &[f64],
-        labels: &mut [usize],
-        sums: Option<(&mut [f64], &mut [usize])>,
-    ) -> Option<usize>;
+    fn assign_and_sum(&mut self, data: &[f64], d: usize, centers: &[f64], labels: &mut [usize], sums: BlockSums<'_>) -> Option<usize>;
     /// Told after every update how the centres moved (for bounds kept between iterations).
     fn centers_moved(&mut self, _d: usize, _old: &[f64], _new: &[f64], _labels: &[usize]) {}
 }
@@ -34,14 +30,7 @@ pub(crate) trait Assigner {
 pub(crate) struct Lloyd;
 
 impl Assigner for Lloyd {
-    fn assign_and_sum(
-        &mut self,
-        data: &[f64],
-        d: usize,
-        centers: &[f64],
-        labels: &mut [usize],
-        sums: Option<(&mut [f64], &mut [usize])>,
-    ) -> Option<usize> {
+    fn assign_and_sum(&mut self, data: &[f64], d: usize, centers: &[f64], labels: &mut [usize], sums: BlockSums<'_>) -> Option<usize> {
         dispatch_dim!(d, assign_all, (data, d, centers, labels, sums));
         None
     }
@@ -51,7 +40,7 @@ impl Assigner for Lloyd {
 /// any other width `d`.
 /// With `sums`, also adds every row to its block's sum for its cluster (one pass over the
 /// data: at 1M rows the data no longer fit in cache and the pass is what costs).
-fn assign_all<const D: usize>(data: &[f64], d: usize, centers: &[f64], labels: &mut [usize], sums: Option<(&mut [f64], &mut [usize])>) {
+fn assign_all<const D: usize>(data: &[f64], d: usize, centers: &[f64], labels: &mut [usize], sums: BlockSums<'_>) {
     let step = if D == 0 { d } else { D };
     let k = centers.len() / step.max(1);
     for_each_block(data, step, k, labels, sums, |_, block, labels, mut sums| {
@@ -81,8 +70,8 @@ pub(crate) fn for_each_block(
     step: usize,
     k: usize,
     labels: &mut [usize],
-    sums: Option<(&mut [f64], &mut [usize])>,
-    mut f: impl FnMut(usize, &[f64], &mut [usize], Option<(&mut [f64], &mut [usize])>),
+    sums: BlockSums<'_>,
+    mut f: impl FnMut(usize, &[f64], &mut [usize], BlockSums<'_>),
 ) {
     match sums {
         Some((s, c)) => {
