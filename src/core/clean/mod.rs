@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::ingest::Table;
-use super::profile::{parse_column, quantile, ColumnKind, NumericColumn, TableProfile};
+use super::profile::{parse_column, select_quantile, ColumnKind, NumericColumn, TableProfile};
 use super::warning::{Warning, WarningKind};
 pub use scaling::{Scaler, Scaling};
 
@@ -336,13 +336,11 @@ impl Duplicates {
         let id_columns: Vec<bool> =
             (0..n_columns).map(|c| profile.columns.get(c).is_some_and(|p| p.kind == ColumnKind::Identifier)).collect();
         let ignoring_ids = duplicates::find(table, &id_columns);
-        // Rows equal in every column are equal outside the IDs too: the exact pass needs
-        // only the rows of those groups (with no ID column, it is the same pass).
+        // Rows equal in every column are equal outside the IDs too: the exact pass compares
+        // only the ID cells within those groups (with no ID column, it is the same pass).
         let exact = if id_columns.contains(&true) {
-            let mut rows: Vec<usize> = ignoring_ids.iter().flat_map(|&(row, earlier)| [row, earlier]).collect();
-            rows.sort_unstable();
-            rows.dedup();
-            duplicates::find_among(table, &vec![false; n_columns], rows.into_iter())
+            let ids: Vec<usize> = (0..n_columns).filter(|&c| id_columns.get(c) == Some(&true)).collect();
+            duplicates::exact_within_groups(table, &ids, &ignoring_ids)
         } else {
             ignoring_ids.clone()
         };
@@ -669,10 +667,7 @@ fn impute_value(values: &[f64], strategy: MissingStrategy) -> f64 {
         MissingStrategy::Exclude => f64::NAN,
         MissingStrategy::Constant(c) => c,
         MissingStrategy::Mean => filled.iter().sum::<f64>() / filled.len() as f64,
-        MissingStrategy::Median => {
-            filled.sort_by(f64::total_cmp);
-            quantile(&filled, 0.5)
-        }
+        MissingStrategy::Median => select_quantile(&mut filled, 0.5),
         MissingStrategy::Mode => {
             filled.sort_by(f64::total_cmp);
             let mut best = (0usize, filled.first().copied().unwrap_or(0.0));
@@ -693,14 +688,20 @@ fn impute_value(values: &[f64], strategy: MissingStrategy) -> f64 {
 /// number (a fence past the largest `f64`, an unchecked NaN percentile) becomes the data's
 /// own extreme, which clips nothing on that side.
 fn clip_bounds(values: &[f64], policy: OutlierPolicy) -> Option<(f64, f64)> {
-    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    sorted.sort_by(f64::total_cmp);
-    let (&min, &max) = (sorted.first()?, sorted.last()?);
+    if matches!(policy, OutlierPolicy::None) {
+        return None;
+    }
+    // Quantiles by selection, not a sort: the same values, in linear time.
+    let mut finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let min = finite.iter().copied().min_by(f64::total_cmp)?;
+    let max = finite.iter().copied().max_by(f64::total_cmp)?;
     let (lo, hi) = match policy {
         OutlierPolicy::None => return None,
-        OutlierPolicy::ClipPercentiles { lower, upper } => (quantile(&sorted, lower / 100.0), quantile(&sorted, upper / 100.0)),
+        OutlierPolicy::ClipPercentiles { lower, upper } => {
+            (select_quantile(&mut finite, lower / 100.0), select_quantile(&mut finite, upper / 100.0))
+        }
         OutlierPolicy::ClipIqr { factor } => {
-            let (q1, q3) = (quantile(&sorted, 0.25), quantile(&sorted, 0.75));
+            let (q1, q3) = (select_quantile(&mut finite, 0.25), select_quantile(&mut finite, 0.75));
             let iqr = q3 - q1;
             (q1 - factor * iqr, q3 + factor * iqr)
         }
