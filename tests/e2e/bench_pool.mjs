@@ -2,8 +2,8 @@
 // columns through the release page, with 1 and 2 helper workers: time to read, to sweep k,
 // to segment and draw, in all; and the browser's peak memory meanwhile (the tab: the
 // resident set of the page's renderer process, which runs the page and its workers; all of
-// Chromium: the proportional set size of its every process; sampled every 100 ms from
-// /proc). Printed beside issue 12's
+// Chromium: the proportional set size of its every process; sampled from /proc every
+// 100 ms and every second). Printed beside issue 12's
 // goals, then the download (every row with its segment; a file over the memory budget is
 // read in pieces and its download written piece by piece), its time and rows counted.
 // `node tests/e2e/bench_pool.mjs [ROWS ...]` (default 200000 1000000 3000000 12000000);
@@ -31,7 +31,7 @@ const TAG = `--bench-pool-tag=${process.pid}`;
  * runs the page and its workers), and `all`, the proportional set size of every process
  * (shared pages counted once, split among the processes sharing them; a sum of resident
  * sets would count Chromium's shared libraries once per process). */
-async function chromiumMemory() {
+async function chromiumMemory({ withAll = true } = {}) {
   const procs = new Map();
   for (const pid of await readdir("/proc").catch(() => [])) {
     if (!/^\d+$/.test(pid)) continue;
@@ -60,6 +60,7 @@ async function chromiumMemory() {
   for (const pid of ours) {
     const p = procs.get(pid);
     if (p.renderer) tab = Math.max(tab, p.rss);
+    if (!withAll) continue;
     const rollup = await readFile(`/proc/${pid}/smaps_rollup`, "utf8").catch(() => "");
     all += Number(rollup.match(/^Pss:\s+(\d+) kB/m)?.[1] ?? 0) * 1024;
   }
@@ -109,8 +110,12 @@ try {
       await page.locator(`[data-testid="workers"][data-workers="${workers}"]`).waitFor({ timeout: 60_000 });
       const start = await chromiumMemory();
       const peak = { ...start };
+      // The tab's resident set every 100 ms (cheap); every process's proportional set
+      // every second (reading it walks each process's page tables, which would slow the
+      // page if done as often: this machine has two cores and the pool uses both).
+      let ticks = 0;
       const sampler = setInterval(async () => {
-        const now = await chromiumMemory();
+        const now = await chromiumMemory({ withAll: ticks++ % 10 === 0 });
         peak.tab = Math.max(peak.tab, now.tab);
         peak.all = Math.max(peak.all, now.all);
       }, 100);
