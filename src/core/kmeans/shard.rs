@@ -32,8 +32,8 @@ pub struct StepPartials {
     /// `blocks × k`.
     #[serde(with = "crate::core::packed::indices")]
     pub counts: Vec<usize>,
-    /// Rows whose label differs from the last step's (every row at the first step).
-    pub changed: usize,
+    /// Some row's label differs from the last step's (always at a run's first step).
+    pub changed: bool,
     /// Rows a bounded step scanned in full (`None`: it scanned every row).
     pub full_scans: Option<usize>,
 }
@@ -189,7 +189,8 @@ impl Shard {
             Some(h) => h.assign_and_sum(data, d, centers, &mut self.labels, Some((&mut sums, &mut counts))),
             None => Lloyd.assign_and_sum(data, d, centers, &mut self.labels, Some((&mut sums, &mut counts))),
         };
-        let changed = self.labels.iter().zip(&self.labels_old).filter(|(a, b)| a != b).count();
+        // Whether any label moved (a comparison that stops at the first difference).
+        let changed = self.labels != self.labels_old;
         let partials = StepPartials { sums: sums.clone(), counts: counts.clone(), changed, full_scans };
         (self.sums, self.counts) = (sums, counts);
         partials
@@ -259,7 +260,7 @@ pub struct Iterations {
     iteration: usize,
     shift: f64,
     /// The summed step waiting for the farthest rows (a cluster was left empty).
-    pending: Option<(Vec<f64>, Vec<usize>, usize)>,
+    pending: Option<(Vec<f64>, Vec<usize>, bool)>,
     /// An iteration ended since [`Iterations::take_progress`] last looked.
     told: bool,
 }
@@ -312,13 +313,13 @@ impl Iterations {
         let (d, k) = (self.d, self.k);
         let mut sums = vec![0.0; k * d];
         let mut counts = vec![0usize; k];
-        let (mut changed, mut full) = (0, None::<usize>);
+        let (mut changed, mut full) = (false, None::<usize>);
         for part in parts {
             for (block_sums, block_counts) in part.sums.chunks_exact((k * d).max(1)).zip(part.counts.chunks_exact(k.max(1))) {
                 sums.iter_mut().zip(block_sums).for_each(|(s, v)| *s += v);
                 counts.iter_mut().zip(block_counts).for_each(|(c, v)| *c += v);
             }
-            changed += part.changed;
+            changed |= part.changed;
             if let Some(f) = part.full_scans {
                 full = Some(full.unwrap_or(0) + f);
             }
@@ -349,7 +350,7 @@ impl Iterations {
     /// New centres as the means of their rows. A cluster left empty takes the row farthest
     /// from its current centre (the farthest for the first empty cluster, and so on),
     /// which leaves the cluster it came from.
-    fn update(&mut self, mut sums: Vec<f64>, mut counts: Vec<usize>, changed: usize, far: &[&FarRow]) -> Next {
+    fn update(&mut self, mut sums: Vec<f64>, mut counts: Vec<usize>, changed: bool, far: &[&FarRow]) -> Next {
         let d = self.d;
         let empty: Vec<usize> = (0..self.k).filter(|&j| counts.get(j) == Some(&0)).collect();
         for (&j, row) in empty.iter().zip(far) {
@@ -375,7 +376,7 @@ impl Iterations {
         self.centers = sums;
         self.iteration += 1;
         self.told = true;
-        if changed == 0 {
+        if !changed {
             // The labels repeat: they already match the centres.
             return Next::Finish { centers: self.centers.clone(), reassign: false };
         }
