@@ -176,10 +176,7 @@ impl Prepared {
     /// Checks the parameters and the data (shape, finite values, enough distinct rows)
     /// and centres it.
     pub fn new(data: &[f64], n_features: usize, params: &KMeansParams) -> Result<Self, KMeansError> {
-        let mut prepared = Self::checked(data, n_features, params)?;
-        let means = &prepared.means;
-        prepared.centred = data.chunks_exact(n_features).flat_map(|row| row.iter().zip(means).map(|(v, m)| v - m)).collect();
-        Ok(prepared)
+        Ok(Self::checked(data, n_features, params)?.with_data(data))
     }
 
     /// [`Prepared::new`] of a matrix it may keep: centred in place, no copy (a helper
