@@ -91,6 +91,17 @@ pub fn read(name: &str, bytes: &[u8], options: &IngestOptions, progress: &mut dy
     parse_csv_with_progress(bytes, options, progress).map_err(named(name))
 }
 
+/// [`read`] of a file whose pieces were read on other workers
+/// ([`crate::core::ingest::pieces`]): the same table.
+pub fn assemble(
+    name: &str,
+    split: crate::core::ingest::pieces::Split<'_>,
+    pieces: Vec<crate::core::ingest::pieces::PieceRows>,
+    options: &IngestOptions,
+) -> Result<Table, PipelineError> {
+    split.assemble(pieces, options).map_err(named(name))
+}
+
 /// The second half of [`load`]: table → profiled file.
 pub fn profile(name: &str, table: Table) -> LoadedFile {
     let profile = profile_columns(&table);

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cells::dates::{detect_date_format, DateFormat, DATE_SAMPLE};
 use super::cells::numbers::{detect_decimal_separator, is_zero_padded, parse_number, DecimalSeparator};
-use super::ingest::Table;
+use super::ingest::{Table, TextColumn};
 use super::warning::{Warning, WarningKind};
 
 /// Distinct values tracked exactly per column; past this the count is a lower bound.
@@ -201,6 +201,58 @@ pub struct TableProfile {
 pub fn profile_columns(table: &Table) -> TableProfile {
     let (columns, numbers) = (0..table.n_columns()).map(|c| profile_column(table, c, None)).unzip();
     TableProfile { columns, numbers }
+}
+
+/// What profiling one column of a table needs besides its cells and its rows' lines: a
+/// helper worker gets this and the column's text ([`ColumnJob::profile`]), and gives what
+/// [`profile_column`] gives on the whole table, bit for bit (columns are profiled
+/// independently of each other).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnJob {
+    pub column: usize,
+    pub name: String,
+    pub delimiter: u8,
+    pub missing_tokens: Vec<String>,
+    pub longest_missing_token: usize,
+    pub forced: Option<ColumnKind>,
+}
+
+impl ColumnJob {
+    /// The job for `column` of `table`.
+    pub fn of(table: &Table, column: usize, forced: Option<ColumnKind>) -> Self {
+        Self {
+            column,
+            name: table.headers.get(column).cloned().unwrap_or_default(),
+            delimiter: table.delimiter,
+            missing_tokens: table.missing_tokens.clone(),
+            longest_missing_token: table.longest_missing_token,
+            forced,
+        }
+    }
+
+    /// Profiles the column from its `cells` and every row's line (`row_lines`, lent and
+    /// given back: a helper keeps them for every column).
+    pub fn profile(&self, cells: TextColumn, row_lines: &mut Vec<u64>) -> (ColumnProfile, Option<NumericColumn>) {
+        let table = Table {
+            headers: vec![self.name.clone()],
+            raw_headers: vec![self.name.clone()],
+            has_header: true,
+            columns: vec![cells],
+            row_lines: std::mem::take(row_lines),
+            ragged: Vec::new(),
+            expected_width: 1,
+            delimiter: self.delimiter,
+            encoding: "UTF-8",
+            encoding_reason: String::new(),
+            warnings: Vec::new(),
+            missing_tokens: self.missing_tokens.clone(),
+            longest_missing_token: self.longest_missing_token,
+        };
+        let (mut profile, numbers) = profile_column(&table, 0, self.forced);
+        profile.index = self.column;
+        *row_lines = table.row_lines;
+        (profile, numbers)
+    }
 }
 
 /// Profiles one column; `forced` is the kind the user chose, if any.

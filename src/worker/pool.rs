@@ -110,14 +110,22 @@ impl Pool {
 
     /// A task as a message: `{ task, data }`, the matrix beside the serde part.
     fn message(task: &HelperTask, data: Option<&js_sys::Float64Array>) -> Result<JsValue, PoolError> {
+        match data {
+            Some(data) => Self::message_with(task, &[("data", data.as_ref())]),
+            None => Self::message_with(task, &[]),
+        }
+    }
+
+    /// A task as a message `{ task, ... }` with typed arrays beside the serde part.
+    fn message_with(task: &HelperTask, arrays: &[(&str, &JsValue)]) -> Result<JsValue, PoolError> {
         let encoded = serde_wasm_bindgen::to_value(task).map_err(|e| PoolError::Failed(format!("a task could not be encoded: {e}")))?;
         let message = js_sys::Object::new();
         let set = |key: &str, value: &JsValue| {
             js_sys::Reflect::set(&message, &key.into(), value).map(|_| ()).map_err(|e| PoolError::Failed(format!("{e:?}")))
         };
         set("task", &encoded)?;
-        if let Some(data) = data {
-            set("data", data)?;
+        for (key, value) in arrays {
+            set(key, value)?;
         }
         Ok(message.into())
     }
@@ -132,50 +140,196 @@ impl Pool {
     }
 
     async fn next_reply(&self) -> Result<(usize, HelperReply), PoolError> {
+        self.next_reply_with_data().await.map(|(helper, reply, _)| (helper, reply))
+    }
+
+    /// The next answer, with the typed array that came beside it (`undefined` if none).
+    async fn next_reply_with_data(&self) -> Result<(usize, HelperReply, JsValue), PoolError> {
         let (helper, value) = NextReply { inbox: self.inbox.clone() }.await?;
-        let reply = serde_wasm_bindgen::from_value::<HelperReply>(value)
+        let get = |key: &str| js_sys::Reflect::get(&value, &key.into()).unwrap_or(JsValue::UNDEFINED);
+        let reply = serde_wasm_bindgen::from_value::<HelperReply>(get("reply"))
             .map_err(|e| PoolError::Failed(format!("a helper sent an answer the engine does not understand: {e}")))?;
         match reply {
             HelperReply::Failed { message } => Err(PoolError::Failed(message)),
-            reply => Ok((helper, reply)),
+            reply => Ok((helper, reply, get("data"))),
         }
     }
 
-    /// Hands `tasks` out one at a time to whichever helper is free (after `setup` to each
-    /// helper that gets a task: no more helpers than tasks hold the data) and gives each
-    /// answer to `on_reply`. Returns how many helpers took part.
+    /// Hands `n_tasks` tasks out one at a time to whichever helper is free (after `setup`
+    /// to each helper that gets a task: no more helpers than tasks hold the data) and gives
+    /// each answer to `on_reply`. Task `i` is encoded by `task(i)` when it is handed out
+    /// (a message, and the buffers it gives away). Returns how many helpers took part.
     async fn share_out(
         &self,
-        setup: &HelperTask,
-        data: Option<&js_sys::Float64Array>,
-        tasks: Vec<HelperTask>,
-        on_reply: &mut dyn FnMut(HelperReply),
+        setup: &JsValue,
+        n_tasks: usize,
+        task: &mut dyn FnMut(usize) -> Result<(JsValue, Option<js_sys::Array>), PoolError>,
+        on_reply: &mut dyn FnMut(HelperReply, JsValue),
     ) -> Result<usize, PoolError> {
         self.begin();
-        let helpers = self.size().min(tasks.len());
+        let helpers = self.size().min(n_tasks);
         if helpers == 0 {
             return Err(PoolError::Failed("the pool has no helper".to_owned()));
         }
         // Encoded once; each post copies it (structured clone) to its helper.
-        let setup = Self::message(setup, data)?;
         for helper in 0..helpers {
-            self.post(helper, &setup)?;
+            self.post(helper, setup)?;
         }
-        let total = tasks.len();
-        let mut tasks = tasks.into_iter();
-        for helper in 0..helpers {
-            if let Some(task) = tasks.next() {
-                self.post_task(helper, &task)?;
+        let mut hand_out = |helper: usize, i: usize| -> Result<(), PoolError> {
+            let (message, transfer) = task(i)?;
+            match transfer {
+                Some(transfer) => self.post_transferring(helper, &message, &transfer),
+                None => self.post(helper, &message),
             }
+        };
+        let mut next = 0;
+        for helper in 0..helpers {
+            hand_out(helper, next)?;
+            next += 1;
         }
-        for _ in 0..total {
-            let (helper, reply) = self.next_reply().await?;
-            on_reply(reply);
-            if let Some(task) = tasks.next() {
-                self.post_task(helper, &task)?;
+        for _ in 0..n_tasks {
+            let (helper, reply, data) = self.next_reply_with_data().await?;
+            on_reply(reply, data);
+            if next < n_tasks {
+                hand_out(helper, next)?;
+                next += 1;
             }
         }
         Ok(helpers)
+    }
+
+    /// Posts `message`, giving the buffers in `transfer` away (not copied).
+    fn post_transferring(&self, helper: usize, message: &JsValue, transfer: &js_sys::Array) -> Result<(), PoolError> {
+        let port = self.ports.get(helper).ok_or_else(|| PoolError::Failed(format!("there is no helper {helper}")))?;
+        port.post_message_with_transferable(message, transfer)
+            .map_err(|e| PoolError::Failed(format!("a helper could not be reached: {e:?}")))
+    }
+
+    /// Reads the pieces of `split` on the helpers (their rows, in order, for
+    /// [`crate::core::pipeline::assemble`]); `progress(done, of)` after each piece.
+    pub async fn read_pieces(
+        &self,
+        split: &crate::core::ingest::pieces::Split<'_>,
+        options: &crate::core::ingest::IngestOptions,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<crate::core::ingest::pieces::PieceRows>, PoolError> {
+        use crate::core::ingest::pieces::PieceRows;
+        let n = split.len();
+        let setup = Self::message(&HelperTask::Pieces { format: split.format.clone(), options: options.clone() }, None)?;
+        let mut pieces: Vec<Option<PieceRows>> = (0..n).map(|_| None).collect();
+        let mut failure: Option<String> = None;
+        let mut done = 0;
+        self.share_out(
+            &setup,
+            n,
+            &mut |index| {
+                let (text, first_line) = split.piece(index).ok_or_else(|| PoolError::Failed(format!("there is no piece {index}")))?;
+                let text = js_sys::Uint8Array::from(text.as_bytes());
+                let transfer = js_sys::Array::of1(&text.buffer());
+                let task = HelperTask::Piece { index, first_line, first: index == 0 };
+                Ok((Self::message_with(&task, &[("text", text.as_ref())])?, Some(transfer)))
+            },
+            &mut |reply, data| {
+                if let HelperReply::Piece { index, ragged, repeated_headers, bad_cells } = reply {
+                    let arrays: Vec<JsValue> = data.dyn_ref::<js_sys::Array>().map(|a| a.iter().collect()).unwrap_or_default();
+                    let mut arrays = arrays.into_iter();
+                    let row_lines: Vec<u64> = arrays
+                        .next()
+                        .and_then(|l| l.dyn_into::<js_sys::Float64Array>().ok())
+                        .map(|l| l.to_vec().into_iter().map(|l| l as u64).collect())
+                        .unwrap_or_default();
+                    let mut columns = Vec::new();
+                    while let (Some(text), Some(ends)) = (arrays.next(), arrays.next()) {
+                        match (text.dyn_into::<js_sys::Uint8Array>(), ends.dyn_into::<js_sys::Uint32Array>()) {
+                            (Ok(text), Ok(ends)) => columns.push((text.to_vec(), ends.to_vec())),
+                            _ => {
+                                failure.get_or_insert_with(|| format!("piece {index} came back damaged"));
+                            }
+                        }
+                    }
+                    match pieces.get_mut(index) {
+                        Some(slot) => *slot = Some(PieceRows { columns, row_lines, ragged, repeated_headers, bad_cells }),
+                        None => {
+                            failure.get_or_insert_with(|| format!("a helper read a piece {index} the file does not have"));
+                        }
+                    }
+                    done += 1;
+                    progress(done, n);
+                }
+            },
+        )
+        .await?;
+        if let Some(message) = failure {
+            return Err(PoolError::Failed(message));
+        }
+        pieces.into_iter().enumerate().map(|(i, p)| p.ok_or_else(|| PoolError::Failed(format!("no helper read piece {i}")))).collect()
+    }
+
+    /// Profiles every column of `table` on the helpers (the widest first), as
+    /// [`crate::core::profile::profile_columns`] does here, bit for bit; `progress(done,
+    /// of)` after each column.
+    pub async fn profile(
+        &self,
+        table: &crate::core::ingest::Table,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<crate::core::profile::TableProfile, PoolError> {
+        use crate::core::profile::{ColumnJob, NumericColumn};
+        let n_columns = table.n_columns();
+        let mut order: Vec<usize> = (0..n_columns).collect();
+        order.sort_by_key(|&c| std::cmp::Reverse(table.columns.get(c).map_or(0, |col| col.parts().0.len())));
+        let lines: Vec<f64> = table.row_lines.iter().map(|&l| l as f64).collect();
+        let setup = Self::message(&HelperTask::Columns, Some(&js_sys::Float64Array::from(lines.as_slice())))?;
+        drop(lines);
+        let mut profiles: Vec<Option<(crate::core::profile::ColumnProfile, Option<NumericColumn>)>> = vec![None; n_columns];
+        let mut failure: Option<String> = None;
+        let mut done = 0;
+        self.share_out(
+            &setup,
+            n_columns,
+            &mut |i| {
+                let column = order.get(i).copied().unwrap_or_default();
+                let empty = crate::core::ingest::TextColumn::default();
+                let (text, ends) = table.columns.get(column).unwrap_or(&empty).parts();
+                let text = js_sys::Uint8Array::from(text.as_bytes());
+                let ends = js_sys::Uint32Array::from(ends);
+                let transfer = js_sys::Array::of2(&text.buffer(), &ends.buffer());
+                let task = HelperTask::Column { job: ColumnJob::of(table, column, None) };
+                Ok((Self::message_with(&task, &[("text", text.as_ref()), ("ends", ends.as_ref())])?, Some(transfer)))
+            },
+            &mut |reply, data| {
+                if let HelperReply::Column { profile, invalid_rows } = reply {
+                    let numbers = invalid_rows.map(|invalid_rows| NumericColumn {
+                        values: data.dyn_ref::<js_sys::Float64Array>().map(|d| d.to_vec()).unwrap_or_default(),
+                        invalid_rows,
+                    });
+                    if numbers.as_ref().is_some_and(|n| n.values.len() != table.n_rows()) {
+                        failure
+                            .get_or_insert_with(|| format!("a helper sent the numbers of column {} without every row", profile.index + 1));
+                    }
+                    let index = profile.index;
+                    match profiles.get_mut(index) {
+                        Some(slot) => *slot = Some((profile, numbers)),
+                        None => {
+                            failure.get_or_insert_with(|| format!("a helper profiled a column {index} the table does not have"));
+                        }
+                    }
+                    done += 1;
+                    progress(done, n_columns);
+                }
+            },
+        )
+        .await?;
+        if let Some(message) = failure {
+            return Err(PoolError::Failed(message));
+        }
+        let (columns, numbers) = profiles
+            .into_iter()
+            .enumerate()
+            .map(|(c, p)| p.ok_or_else(|| PoolError::Failed(format!("no helper profiled column {}", c + 1))))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .unzip();
+        Ok(crate::core::profile::TableProfile { columns, numbers })
     }
 
     /// Scores every k of `job` on the helpers; `progress(k, done, of)` after each.
@@ -185,14 +339,18 @@ impl Pool {
         let ks: Vec<usize> = (2..=job.k_max).rev().collect();
         let n_k = ks.len();
         let mut outcomes = Vec::with_capacity(n_k);
-        let tasks = ks.into_iter().map(|k| HelperTask::K { k }).collect();
-        let setup = HelperTask::Sweep { job: job.clone() };
-        self.share_out(&setup, None, tasks, &mut |reply| {
-            if let HelperReply::K { outcome } = reply {
-                outcomes.push(outcome);
-                progress(outcomes.last().map_or(0, |o| o.k), outcomes.len(), n_k);
-            }
-        })
+        let setup = Self::message(&HelperTask::Sweep { job: job.clone() }, None)?;
+        self.share_out(
+            &setup,
+            n_k,
+            &mut |i| Ok((Self::message(&HelperTask::K { k: ks.get(i).copied().unwrap_or(2) }, None)?, None)),
+            &mut |reply, _| {
+                if let HelperReply::K { outcome } = reply {
+                    outcomes.push(outcome);
+                    progress(outcomes.last().map_or(0, |o| o.k), outcomes.len(), n_k);
+                }
+            },
+        )
         .await?;
         Ok(outcomes)
     }
@@ -208,10 +366,10 @@ impl Pool {
         n_runs: usize,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<RunOutcome, PoolError> {
-        let tasks = (0..n_runs).map(|run| HelperTask::Run { run }).collect();
         let mut done = 0;
+        let setup = Self::message(&HelperTask::Fit { d, params: params.clone() }, Some(&matrix))?;
         let helpers = self
-            .share_out(&HelperTask::Fit { d, params: params.clone() }, Some(&matrix), tasks, &mut |_| {
+            .share_out(&setup, n_runs, &mut |run| Ok((Self::message(&HelperTask::Run { run }, None)?, None)), &mut |_, _| {
                 done += 1;
                 progress(done, n_runs);
             })
@@ -343,11 +501,91 @@ struct Helper {
     fit: Option<(Prepared, Workspace, Option<RunOutcome>)>,
     /// A shard of a fit shared out by rows: its rows and state.
     shard: Option<(Vec<f64>, Shard)>,
+    /// The line of every row of a table whose columns are profiled here.
+    lines: Vec<u64>,
+    /// How the pieces of a file read here are read.
+    pieces: Option<(crate::core::ingest::pieces::PieceFormat, crate::core::ingest::IngestOptions)>,
+}
+
+/// A typed array sent beside a message's serde part.
+fn beside<T: JsCast>(message: &JsValue, key: &str) -> Option<T> {
+    js_sys::Reflect::get(message, &key.into()).ok().and_then(|d| d.dyn_into::<T>().ok())
 }
 
 impl Helper {
+    /// Answers `task` (the serde part of `message`), with a typed array beside the answer
+    /// when it has one.
+    fn answer(&mut self, task: HelperTask, message: &JsValue) -> Option<(HelperReply, Option<JsValue>)> {
+        match task {
+            HelperTask::Columns => {
+                (self.sweep, self.fit, self.shard) = (None, None, None);
+                let lines = beside::<js_sys::Float64Array>(message, "data").map(|d| d.to_vec()).unwrap_or_default();
+                self.lines = lines.into_iter().map(|l| l as u64).collect();
+                None
+            }
+            HelperTask::Pieces { format, options } => {
+                (self.sweep, self.fit, self.shard) = (None, None, None);
+                self.pieces = Some((format, options));
+                None
+            }
+            HelperTask::Piece { index, first_line, first } => {
+                let text = beside::<js_sys::Uint8Array>(message, "text").map(|t| t.to_vec()).unwrap_or_default();
+                let read = match (&self.pieces, String::from_utf8(text)) {
+                    (Some((format, options)), Ok(text)) => {
+                        crate::core::ingest::pieces::read_piece(&text, format, options, first_line, first)
+                            .map_err(|e| format!("piece {index} of the file could not be read here ({e})"))
+                    }
+                    (None, _) => Err("a piece came before its file".to_owned()),
+                    (_, Err(_)) => Err(format!("piece {index} reached a helper damaged")),
+                };
+                Some(match read {
+                    Ok(rows) => {
+                        let data = js_sys::Array::new();
+                        let lines: Vec<f64> = rows.row_lines.iter().map(|&l| l as f64).collect();
+                        data.push(&js_sys::Float64Array::from(lines.as_slice()));
+                        for (text, ends) in &rows.columns {
+                            data.push(&js_sys::Uint8Array::from(text.as_slice()));
+                            data.push(&js_sys::Uint32Array::from(ends.as_slice()));
+                        }
+                        let reply = HelperReply::Piece {
+                            index,
+                            ragged: rows.ragged,
+                            repeated_headers: rows.repeated_headers,
+                            bad_cells: rows.bad_cells,
+                        };
+                        (reply, Some(data.into()))
+                    }
+                    Err(message) => (HelperReply::Failed { message }, None),
+                })
+            }
+            HelperTask::Column { job } => {
+                let text = beside::<js_sys::Uint8Array>(message, "text").map(|t| t.to_vec()).unwrap_or_default();
+                let ends = beside::<js_sys::Uint32Array>(message, "ends").map(|e| e.to_vec()).unwrap_or_default();
+                let cells = String::from_utf8(text).ok().and_then(|text| crate::core::ingest::TextColumn::from_parts(text, ends));
+                Some(match cells {
+                    Some(cells) if cells.len() == self.lines.len() => {
+                        let (profile, numbers) = job.profile(cells, &mut self.lines);
+                        match numbers {
+                            Some(numbers) => (
+                                HelperReply::Column { profile, invalid_rows: Some(numbers.invalid_rows) },
+                                Some(js_sys::Float64Array::from(numbers.values.as_slice()).into()),
+                            ),
+                            None => (HelperReply::Column { profile, invalid_rows: None }, None),
+                        }
+                    }
+                    _ => (HelperReply::Failed { message: format!("column {} reached a helper damaged", job.column + 1) }, None),
+                })
+            }
+            task => {
+                let data = beside::<js_sys::Float64Array>(message, "data").map(|d| d.to_vec());
+                self.handle(task, data).map(|reply| (reply, None))
+            }
+        }
+    }
+
     fn handle(&mut self, task: HelperTask, data: Option<Vec<f64>>) -> Option<HelperReply> {
         match task {
+            HelperTask::Columns | HelperTask::Column { .. } | HelperTask::Pieces { .. } | HelperTask::Piece { .. } => None,
             HelperTask::Sweep { job } => {
                 self.fit = None;
                 self.shard = None;
@@ -417,22 +655,44 @@ pub fn serve_helper(port: MessagePort) {
     let reply_port = port.clone();
     let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let message = event.data();
-        let data =
-            js_sys::Reflect::get(&message, &"data".into()).ok().and_then(|d| d.dyn_into::<js_sys::Float64Array>().ok()).map(|d| d.to_vec());
         let task = js_sys::Reflect::get(&message, &"task".into()).unwrap_or(JsValue::UNDEFINED);
         let reply = match serde_wasm_bindgen::from_value::<HelperTask>(task) {
             Ok(task) => match helper.try_borrow_mut() {
-                Ok(mut helper) => helper.handle(task, data),
-                Err(_) => Some(HelperReply::Failed {
-                    message: "a background worker stopped in the middle of a task (most likely it ran out of memory)".to_owned(),
-                }),
+                Ok(mut helper) => helper.answer(task, &message),
+                Err(_) => Some((
+                    HelperReply::Failed {
+                        message: "a background worker stopped in the middle of a task (most likely it ran out of memory)".to_owned(),
+                    },
+                    None,
+                )),
             },
-            Err(e) => Some(HelperReply::Failed { message: format!("the engine sent a task a helper does not understand: {e}") }),
+            Err(e) => Some((HelperReply::Failed { message: format!("the engine sent a task a helper does not understand: {e}") }, None)),
         };
-        if let Some(reply) = reply {
-            match serde_wasm_bindgen::to_value(&reply) {
-                Ok(value) => {
-                    if let Err(e) = reply_port.post_message(&value) {
+        if let Some((reply, data)) = reply {
+            // `{ reply, data }`: the serde part, and a typed array beside it (given away).
+            let encoded = serde_wasm_bindgen::to_value(&reply).map(|value| {
+                let out = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&out, &"reply".into(), &value);
+                let transfer = js_sys::Array::new();
+                if let Some(data) = &data {
+                    let _ = js_sys::Reflect::set(&out, &"data".into(), data);
+                    let views: Vec<JsValue> = match data.dyn_ref::<js_sys::Array>() {
+                        Some(array) => array.iter().collect(),
+                        None => vec![data.clone()],
+                    };
+                    for view in views {
+                        if let Ok(buffer) = js_sys::Reflect::get(&view, &"buffer".into()) {
+                            if buffer.is_instance_of::<js_sys::ArrayBuffer>() {
+                                transfer.push(&buffer);
+                            }
+                        }
+                    }
+                }
+                (out, transfer)
+            });
+            match encoded {
+                Ok((value, transfer)) => {
+                    if let Err(e) = reply_port.post_message_with_transferable(&value, &transfer) {
                         web_sys::console::error_2(&"helper: could not answer".into(), &e);
                     }
                 }

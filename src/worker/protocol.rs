@@ -183,19 +183,58 @@ pub enum HelperTask {
     Shard { first_row: usize, n_rows: usize, d: usize, k: usize, algorithm: crate::core::kmeans::Algorithm },
     /// One step of a run of the kept shard (`run_start`: the first of a run).
     Next { next: crate::core::kmeans::shard::Next, run_start: bool },
+    /// Keep the line of every row of a table (the message's `data`); its columns follow.
+    Columns,
+    /// Keep how the pieces of a file are read; the pieces follow.
+    Pieces { format: crate::core::ingest::pieces::PieceFormat, options: IngestOptions },
+    /// Read piece `index` of the kept file (its UTF-8 text is the message's `text`), which
+    /// starts on line `first_line` (`first`: the piece holding the first record).
+    Piece { index: usize, first_line: u64, first: bool },
+    /// Profile one column of the kept rows: its text is the message's `text` (UTF-8) and
+    /// each cell's end in it `ends` (a `Uint32Array`).
+    Column { job: crate::core::profile::ColumnJob },
 }
 
 /// A helper's answer to a [`HelperTask`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HelperReply {
-    K { outcome: crate::core::k_selection::KOutcome },
-    Run { run: usize },
-    Best { outcome: Option<crate::core::kmeans::RunOutcome> },
-    Step { partials: crate::core::kmeans::shard::StepPartials },
-    Far { rows: Vec<crate::core::kmeans::shard::FarRow> },
-    Finished { result: crate::core::kmeans::shard::ShardResult },
-    Failed { message: String },
+    K {
+        outcome: crate::core::k_selection::KOutcome,
+    },
+    Run {
+        run: usize,
+    },
+    Best {
+        outcome: Option<crate::core::kmeans::RunOutcome>,
+    },
+    Step {
+        partials: crate::core::kmeans::shard::StepPartials,
+    },
+    Far {
+        rows: Vec<crate::core::kmeans::shard::FarRow>,
+    },
+    Finished {
+        result: crate::core::kmeans::shard::ShardResult,
+    },
+    /// A column's profile; with numbers (`invalid_rows` given), their values are the
+    /// message's `data` (a `Float64Array`).
+    Column {
+        profile: ColumnProfile,
+        invalid_rows: Option<Vec<usize>>,
+    },
+    /// A piece's rows: the message's `data` is an array of the rows' lines (a
+    /// `Float64Array`), then each column's text (`Uint8Array`) and cell ends
+    /// (`Uint32Array`).
+    Piece {
+        index: usize,
+        ragged: Vec<RaggedRow>,
+        repeated_headers: Vec<u64>,
+        bad_cells: Vec<(u64, usize)>,
+    },
+    Failed {
+        message: String,
+    },
 }
 
 /// Which download.

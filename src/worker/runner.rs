@@ -62,11 +62,31 @@ struct AppliedInPieces {
 
 /// A file read in pieces ([`crate::core::stream`]): `file` holds its sample.
 #[derive(Debug, Clone)]
-struct StreamedFile {
+pub struct StreamedFile {
     options: IngestOptions,
     total_rows: usize,
     columns: usize,
     sha256: String,
+    budget_bytes: u64,
+}
+
+/// A file read and not yet profiled ([`Runner::read`], [`Runner::read_streamed`]).
+#[derive(Debug)]
+pub struct ReadFile {
+    pub name: String,
+    /// The file's rows (a file read in pieces: the sample's).
+    pub table: crate::core::ingest::Table,
+    size_bytes: usize,
+    read_ms: f64,
+    source: Provenance,
+    streamed: Option<StreamedFile>,
+}
+
+impl ReadFile {
+    /// Whether the table is a sample of a file read in pieces.
+    pub fn is_sample(&self) -> bool {
+        self.streamed.is_some()
+    }
 }
 
 /// A request's answer with the time it took (`elapsed`, ms) where the answer reports it;
@@ -180,18 +200,49 @@ impl Runner {
         now_ms: &dyn Fn() -> f64,
         progress: ProgressSink<'_>,
     ) -> Result<ResponseBody, String> {
+        let read = self.read(name, bytes, options, now_ms, progress)?;
+        progress("Profiling", 1.0);
+        let profile = crate::core::profile::profile_columns(&read.table);
+        Ok(self.loaded(read, profile))
+    }
+
+    /// The first half of a load: the file read into a table and its bytes hashed; the
+    /// worker holds nothing until [`Runner::loaded`] (the profile may be made by the pool
+    /// meanwhile).
+    pub fn read(
+        &mut self,
+        name: String,
+        bytes: &[u8],
+        options: &IngestOptions,
+        now_ms: &dyn Fn() -> f64,
+        progress: ProgressSink<'_>,
+    ) -> Result<ReadFile, String> {
         // A new file replaces the old one even if it fails, so nothing stale remains.
         self.forget_file();
         let started = now_ms();
         let table = pipeline::read(&name, bytes, options, &mut |f| progress("Reading", f)).map_err(|e| e.to_string())?;
         let read_ms = now_ms() - started;
-        progress("Profiling", 1.0);
-        let file = pipeline::profile(&name, table);
-        let mut summary = summarise(&file, bytes.len());
+        let source = Provenance::of(&name, bytes, SourceOrigin::File);
+        Ok(ReadFile { name, table, size_bytes: bytes.len(), read_ms, source, streamed: None })
+    }
+
+    /// The second half of a load: the file and its profile kept, and summed up for the page.
+    pub fn loaded(&mut self, read: ReadFile, profile: crate::core::profile::TableProfile) -> ResponseBody {
+        let ReadFile { name, table, size_bytes, read_ms, source, streamed } = read;
+        let file = LoadedFile { name, table, profile };
+        let mut summary = summarise(&file, size_bytes);
         summary.read_ms = read_ms;
-        self.source = Some(Provenance::of(&name, bytes, SourceOrigin::File));
+        if let Some(streamed) = &streamed {
+            summary.streamed = Some(StreamedSummary {
+                total_rows: streamed.total_rows,
+                sample_rows: file.table.n_rows(),
+                budget_bytes: streamed.budget_bytes,
+            });
+        }
+        self.source = Some(source);
+        self.streamed = streamed;
         self.file = Some(file);
-        Ok(ResponseBody::Loaded(Box::new(summary)))
+        ResponseBody::Loaded(Box::new(summary))
     }
 
     /// Reads a file too large to hold in pieces ([`stream::sample`]): every row counted,
@@ -207,6 +258,24 @@ impl Runner {
         now_ms: &dyn Fn() -> f64,
         progress: ProgressSink<'_>,
     ) -> Result<ResponseBody, String> {
+        let read = self.read_streamed(name, source, options, sample_rows, budget_bytes, now_ms, progress)?;
+        progress("Profiling the sample", 1.0);
+        let profile = crate::core::profile::profile_columns(&read.table);
+        Ok(self.loaded(read, profile))
+    }
+
+    /// The first half of [`Runner::load_streamed`]: the sample read, the rows counted.
+    #[allow(clippy::too_many_arguments)]
+    pub fn read_streamed(
+        &mut self,
+        name: String,
+        source: &mut dyn ByteSource,
+        options: &IngestOptions,
+        sample_rows: usize,
+        budget_bytes: u64,
+        now_ms: &dyn Fn() -> f64,
+        progress: ProgressSink<'_>,
+    ) -> Result<ReadFile, String> {
         self.forget_file();
         let started = now_ms();
         let sampled = stream::sample(&name, source, options, sample_rows, stream::CHUNK_BYTES, &mut |f| {
@@ -214,20 +283,16 @@ impl Runner {
         })
         .map_err(|e| e.to_string())?;
         let read_ms = now_ms() - started;
-        progress("Profiling the sample", 1.0);
-        let file = pipeline::profile(&name, sampled.table);
-        let mut summary = summarise(&file, usize::try_from(sampled.bytes).unwrap_or(usize::MAX));
-        summary.read_ms = read_ms;
-        summary.streamed = Some(StreamedSummary { total_rows: sampled.total_rows, sample_rows: file.table.n_rows(), budget_bytes });
-        self.source = Some(Provenance { file_name: name, sha256: sampled.sha256.clone(), origin: SourceOrigin::File });
-        self.streamed = Some(StreamedFile {
+        let source = Provenance { file_name: name.clone(), sha256: sampled.sha256.clone(), origin: SourceOrigin::File };
+        let streamed = StreamedFile {
             options: options.clone(),
             total_rows: sampled.total_rows,
             columns: sampled.columns,
             sha256: sampled.sha256,
-        });
-        self.file = Some(file);
-        Ok(ResponseBody::Loaded(Box::new(summary)))
+            budget_bytes,
+        };
+        let size_bytes = usize::try_from(sampled.bytes).unwrap_or(usize::MAX);
+        Ok(ReadFile { name, table: sampled.table, size_bytes, read_ms, source, streamed: Some(streamed) })
     }
 
     /// A saved model applied to a file too large to hold, piece by piece: every row read
@@ -945,6 +1010,53 @@ fn in_pieces(
     }
 }
 
+/// The SHA-256 of `bytes` by the browser (`crypto.subtle`, which copies them at once), or
+/// `None` where the page is not a secure context and has no `crypto.subtle`.
+#[cfg(target_arch = "wasm32")]
+fn browser_sha256(bytes: &[u8]) -> Option<js_sys::Promise> {
+    use wasm_bindgen::JsCast;
+    let scope: web_sys::WorkerGlobalScope = js_sys::global().dyn_into().ok()?;
+    let crypto = scope.crypto().ok()?;
+    let subtle = js_sys::Reflect::get(&crypto, &"subtle".into()).ok().filter(|s| s.is_object())?;
+    subtle.unchecked_into::<web_sys::SubtleCrypto>().digest_with_str_and_u8_array("SHA-256", bytes).ok()
+}
+
+/// The `File` attached to a load: read already (in pieces, when it is over the memory
+/// budget, or refused), or its bytes, to read.
+#[cfg(target_arch = "wasm32")]
+enum Attached {
+    Read(Box<Result<ReadFile, String>>),
+    Bytes(Vec<u8>),
+}
+
+/// The `File` attached to `message`, as [`handle_message`] would take it: a file over the
+/// memory budget read in pieces here ([`Runner::read_streamed`]), else its bytes.
+#[cfg(target_arch = "wasm32")]
+fn read_attached(
+    runner: &mut Runner,
+    name: &str,
+    options: &IngestOptions,
+    memory_budget: Option<u64>,
+    message: &wasm_bindgen::JsValue,
+    progress: &mut dyn FnMut(&str, f64),
+) -> Attached {
+    if let Some((mut source, rows, budget)) = over_budget(message, memory_budget) {
+        let read = runner.read_streamed(name.to_owned(), &mut source, options, rows, budget, &now_ms, progress);
+        if read.is_err() {
+            FILE_IN_PIECES.with(|f| *f.borrow_mut() = None);
+        }
+        return Attached::Read(Box::new(read));
+    }
+    Attached::Read(Box::new(match attached_file_bytes(message, Some(name)) {
+        Some(Ok(bytes)) => return Attached::Bytes(bytes),
+        Some(Err(AttachedError::TooBig(message))) => Err(message),
+        Some(Err(AttachedError::Unreadable(e))) => {
+            Err(format!("the browser could not read the file ({e}): check it still exists and choose it again"))
+        }
+        None => Err(format!("{name}: the file did not reach the background worker: choose it again")),
+    }))
+}
+
 /// Why an attached file's bytes are not there.
 #[cfg(target_arch = "wasm32")]
 enum AttachedError {
@@ -1087,7 +1199,7 @@ impl Engine {
                 let engine = self.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     let started = now_ms();
-                    let body = engine.run_pooled(id, pooled).await;
+                    let body = engine.run_pooled(id, pooled, &message).await;
                     let body = match body {
                         Err(super::pool::PoolError::Cancelled) => ResponseBody::Cancelled,
                         Err(super::pool::PoolError::Failed(message)) => ResponseBody::Failed { message },
@@ -1109,22 +1221,87 @@ impl Engine {
             return None;
         }
         match serde_wasm_bindgen::from_value::<Request>(message.clone()) {
-            Ok(Request { id, body: body @ (RequestBody::Sweep { .. } | RequestBody::Segment(_)) }) => Some((id, body)),
+            Ok(Request { id, body: body @ (RequestBody::Sweep { .. } | RequestBody::Segment(_) | RequestBody::LoadAttached { .. }) }) => {
+                Some((id, body))
+            }
             _ => None,
         }
     }
 
-    /// A sweep or a fit with its independent parts on the helpers; the rest here.
+    /// A load, a sweep or a fit with its independent parts on the helpers; the rest here.
     async fn run_pooled(
         self: &std::rc::Rc<Self>,
         id: u64,
         body: RequestBody,
+        message: &wasm_bindgen::JsValue,
     ) -> Result<Result<ResponseBody, String>, super::pool::PoolError> {
         let mut progress = self.progress(id);
         // Neither the runner nor the pool's slot is borrowed across an await: requests wait
         // in `waiting`, and new ports replace the slot's pool (this one is cancelled).
         let pool = self.pool.borrow().clone();
         let result = match body {
+            RequestBody::LoadAttached { name, options, memory_budget } => {
+                let attached = {
+                    let Ok(mut runner) = self.runner.try_borrow_mut() else {
+                        return Ok(Err("the background worker stopped in the middle of a task (most likely it ran out of memory) and cannot go on: choose a file again".to_owned()));
+                    };
+                    // A new file replaces what the worker holds: freed before reading.
+                    *runner = runner.fresh();
+                    read_attached(&mut runner, &name, &options, memory_budget, message, &mut progress)
+                };
+                let read = match attached {
+                    Attached::Read(read) => *read,
+                    Attached::Bytes(bytes) => {
+                        let started = now_ms();
+                        // The hash by the browser's own SHA-256 (it copies the bytes now and
+                        // hashes them beside the reading), else here.
+                        let digest = browser_sha256(&bytes);
+                        // Pieces read side by side on the helpers when the file can be cut
+                        // (else, or if a helper fails, read here whole).
+                        let mut table = None;
+                        if let Some(split) = crate::core::ingest::pieces::split(&bytes, &options, 2 * pool.size()) {
+                            progress("Reading", 0.0);
+                            let rows = pool
+                                .read_pieces(&split, &options, &mut |done, of| progress("Reading", done as f64 / of.max(1) as f64))
+                                .await;
+                            match rows {
+                                Ok(rows) => table = Some(crate::core::pipeline::assemble(&name, split, rows, &options)),
+                                Err(super::pool::PoolError::Cancelled) => return Err(super::pool::PoolError::Cancelled),
+                                Err(super::pool::PoolError::Failed(_)) => {}
+                            }
+                        }
+                        let table = match table {
+                            Some(table) => table,
+                            None => crate::core::pipeline::read(&name, &bytes, &options, &mut |f| progress("Reading", f)),
+                        };
+                        let read_ms = now_ms() - started;
+                        let sha256 = match digest {
+                            Some(digest) => wasm_bindgen_futures::JsFuture::from(digest)
+                                .await
+                                .ok()
+                                .map(|hash| js_sys::Uint8Array::new(&hash).to_vec().iter().map(|b| format!("{b:02x}")).collect::<String>()),
+                            None => None,
+                        };
+                        let sha256 = sha256.unwrap_or_else(|| crate::core::model::sha256_hex(&bytes));
+                        table.map_err(|e| e.to_string()).map(|table| ReadFile {
+                            source: Provenance { file_name: name.clone(), sha256, origin: SourceOrigin::File },
+                            name,
+                            table,
+                            size_bytes: bytes.len(),
+                            read_ms,
+                            streamed: None,
+                        })
+                    }
+                };
+                let read = match read {
+                    Ok(read) => read,
+                    Err(message) => return Ok(Err(message)),
+                };
+                let stage = if read.is_sample() { "Profiling the sample" } else { "Profiling" };
+                progress(stage, 0.0);
+                let profile = pool.profile(&read.table, &mut |done, of| progress(stage, done as f64 / of.max(1) as f64)).await?;
+                Ok(Ok(self.runner.borrow_mut().loaded(read, profile)))
+            }
             RequestBody::Sweep { k_max, seed } => {
                 let job = match self.runner.borrow().sweep_job(k_max, seed) {
                     Ok(job) => job,

@@ -165,6 +165,8 @@ try {
           clean: await worker("clean"),
           search: await worker("sweep"),
           fit: await worker("segment"),
+          read: await worker("read"),
+          loaded: await worker("load"),
         };
       } catch (e) {
         line = { rows: n, mb: size / 1e6, workers, error: String(e).split("\n")[0] };
@@ -182,7 +184,7 @@ try {
         line.error
           ? `${n} rows (${line.mb.toFixed(0)} MB), ${workers} helper(s): FAILED ${line.error}; peak: ${memory(peak)}`
           : `${n} rows (${line.mb.toFixed(0)} MB), ${workers} helper(s): load ${s(line.load)}, sweep ${s(line.sweep)}, ` +
-              `segment + draw ${s(line.segment)}, total ${s(line.total)} (in the engine: cleaning ${s(line.clean)}, ` +
+              `segment + draw ${s(line.segment)}, total ${s(line.total)} (in the engine: reading ${s(line.read)} of a load of ${s(line.loaded)}, cleaning ${s(line.clean)}, ` +
               `k search ${s(line.search)}, segmentation ${s(line.fit)}); ` +
               `download ${s(line.export)} with ${line.exportedRows} rows${line.sample ? ` (read in pieces, sample of ${line.sample} rows)` : ""}; ` +
               `memory at the start: ${memory(start)}; peak before the download: ${memory(line.peakBeforeDownload)}; ` +

@@ -51,6 +51,22 @@ impl TextColumnBuilder {
         Ok(())
     }
 
+    /// The bytes and each cell's end, to hand the cells to another worker.
+    pub fn into_parts(self) -> (Vec<u8>, Vec<u32>) {
+        (self.bytes, self.ends)
+    }
+
+    /// Appends the cells of [`TextColumnBuilder::into_parts`] (the caller checks that
+    /// `ends` rise within `bytes`; the text is checked once, in
+    /// [`TextColumnBuilder::finish`]).
+    pub fn append_parts(&mut self, bytes: &[u8], ends: &[u32]) -> Result<(), ColumnFull> {
+        let base = u32::try_from(self.bytes.len()).map_err(|_| ColumnFull)?;
+        u32::try_from(bytes.len()).ok().and_then(|n| base.checked_add(n)).ok_or(ColumnFull)?;
+        self.bytes.extend_from_slice(bytes);
+        self.ends.extend(ends.iter().map(|&e| base + e));
+        Ok(())
+    }
+
     /// The column, if its bytes are UTF-8 (they are when the fields were cut from a `str`
     /// at ASCII delimiters and quotes; `None` means that invariant broke).
     pub fn finish(self) -> Option<TextColumn> {
@@ -66,6 +82,24 @@ impl TextColumnBuilder {
 impl TextColumn {
     pub fn with_capacity(rows: usize, bytes: usize) -> Self {
         Self { text: String::with_capacity(bytes), ends: Vec::with_capacity(rows) }
+    }
+
+    /// The text and each cell's end in it, to hand the column to another worker.
+    pub fn parts(&self) -> (&str, &[u32]) {
+        (&self.text, &self.ends)
+    }
+
+    /// A column from [`TextColumn::parts`]: `None` unless the ends rise, stay within the
+    /// text and fall on character boundaries.
+    pub fn from_parts(text: String, ends: Vec<u32>) -> Option<TextColumn> {
+        let mut start = 0u32;
+        for &end in &ends {
+            if end < start || !text.is_char_boundary(end as usize) {
+                return None;
+            }
+            start = end;
+        }
+        Some(TextColumn { text, ends })
     }
 
     /// Appends a cell.
@@ -146,5 +180,16 @@ mod tests {
         assert_eq!(c.get(3), Some("é"));
         assert_eq!(c.get(4), None);
         assert_eq!(c.iter().collect::<Vec<_>>(), ["0001", "", "Smith, J", "é"]);
+        let (text, ends) = c.parts();
+        assert_eq!(TextColumn::from_parts(text.to_owned(), ends.to_vec()), Some(c));
+    }
+
+    #[test]
+    fn parts_that_do_not_make_a_column_are_refused() {
+        // Past the end, falling ends, inside a character.
+        assert_eq!(TextColumn::from_parts("ab".to_owned(), vec![1, 3]), None);
+        assert_eq!(TextColumn::from_parts("ab".to_owned(), vec![2, 1]), None);
+        assert_eq!(TextColumn::from_parts("é".to_owned(), vec![1]), None);
+        assert!(TextColumn::from_parts(String::new(), vec![0, 0]).is_some());
     }
 }

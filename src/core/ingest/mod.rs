@@ -10,6 +10,7 @@
 
 mod column;
 mod decode;
+pub mod pieces;
 mod sniff;
 
 use thiserror::Error;
@@ -343,13 +344,35 @@ pub fn parse_first_piece(
     progress: &mut dyn FnMut(f64),
 ) -> Result<(Table, Option<u64>), IngestError> {
     let decoded = decode(bytes, options.encoding.as_deref())?;
-    let text = decoded.text;
+    let Preamble { body, first_line, delimiter, warnings } = preamble(&decoded.text, options)?;
+    let mut builder = TableBuilder::new(options, decoded.bad_sequences > 0);
+    read_records(&body, delimiter, first_line, options, &mut builder, progress)?;
+    let cut_line = builder.cut_line;
+    let table = builder.finish(
+        TableMeta { delimiter, encoding: decoded.encoding, encoding_reason: decoded.reason, bad_sequences: decoded.bad_sequences },
+        warnings,
+        options,
+    )?;
+    Ok((table, cut_line))
+}
+
+/// What comes before the records: the lines skipped (asked for, Excel's `sep=` line, a
+/// title), the delimiter, and the text of the records (`body`, with runs of blanks made
+/// one for the space delimiter) and its first line.
+struct Preamble<'a> {
+    body: std::borrow::Cow<'a, str>,
+    first_line: u64,
+    delimiter: u8,
+    warnings: Vec<Warning>,
+}
+
+fn preamble<'a>(text: &'a str, options: &IngestOptions) -> Result<Preamble<'a>, IngestError> {
     if text.trim().is_empty() {
         return Err(IngestError::Empty);
     }
     let mut warnings = Vec::new();
     // Lines the user asked to skip (titles and notes above the header).
-    let (mut start, mut first_line) = skip_lines(&text, options.skip_lines);
+    let (mut start, mut first_line) = skip_lines(text, options.skip_lines);
     if options.skip_lines > 0 {
         warnings.push(
             Warning::new(
@@ -404,15 +427,7 @@ pub fn parse_first_piece(
     // Whitespace-separated logs (the CDNOW files, fixed-width exports) pad columns with runs
     // of spaces: with the space delimiter, any run of spaces or tabs separates two fields.
     let body = if delimiter == b' ' { std::borrow::Cow::Owned(collapse_whitespace(body)) } else { std::borrow::Cow::Borrowed(body) };
-    let mut builder = TableBuilder::new(options, decoded.bad_sequences > 0);
-    read_records(&body, delimiter, first_line, options, &mut builder, progress)?;
-    let cut_line = builder.cut_line;
-    let table = builder.finish(
-        TableMeta { delimiter, encoding: decoded.encoding, encoding_reason: decoded.reason, bad_sequences: decoded.bad_sequences },
-        warnings,
-        options,
-    )?;
-    Ok((table, cut_line))
+    Ok(Preamble { body, first_line, delimiter, warnings })
 }
 
 /// Reads every record of `body` into `builder`. A quoted field that swallows whole lines (a
@@ -588,6 +603,7 @@ fn excel_sep_line(text: &str) -> Option<(u8, usize)> {
 }
 
 /// What the reading found out beyond the cells.
+#[derive(Debug)]
 struct TableMeta {
     delimiter: u8,
     encoding: &'static str,

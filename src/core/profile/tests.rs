@@ -234,3 +234,55 @@ fn codes_among_numbers_are_not_stray_words() {
     assert_ne!(p.columns[1].kind, ColumnKind::Numeric, "{}", p.columns[1].reason);
     assert!(profile_warnings(&p, 400).is_empty());
 }
+
+#[test]
+fn a_column_profiled_on_its_own_is_profiled_as_in_its_table() {
+    // Kinds of every sort, missing tokens, strays with their lines, a decimal comma, a
+    // ragged row and a blank line (rows' lines are not their indices).
+    let mut csv = String::from("CustomerID;Joined;Income;Score;Flag;Group;Note;Code\n");
+    for i in 0..300 {
+        let income = match i {
+            17 => "unknown".to_owned(),
+            40 => "NA".to_owned(),
+            _ => format!("{},{}", 20 + i * 7 % 90, i % 10),
+        };
+        let note = if i % 50 == 3 { "\"two\nlines\"".to_owned() } else { format!("n{}", i % 7) };
+        csv.push_str(&format!(
+            "{:04};2024-{:02}-{:02};{income};{};{};g{};{note};{}\n",
+            i + 1,
+            1 + i % 12,
+            1 + i % 28,
+            i % 100,
+            i % 2,
+            i % 4,
+            i % 3
+        ));
+        if i == 100 {
+            csv.push_str("\n0999;2024-01-01;5\n");
+        }
+    }
+    let options = IngestOptions { missing_tokens: vec!["NA".to_owned(), "-".to_owned()], ..IngestOptions::default() };
+    let table = parse_csv(csv.as_bytes(), &options).unwrap();
+    assert!(table.row_lines.iter().enumerate().any(|(row, &line)| line != row as u64 + 2));
+    let whole = profile_columns(&table);
+    assert!(whole.columns[2].first_stray_line.is_some() && whole.columns[2].decimal_comma);
+    let mut lines = table.row_lines.clone();
+    for c in 0..table.n_columns() {
+        for forced in [None, Some(ColumnKind::Categorical)] {
+            let job = ColumnJob::of(&table, c, forced);
+            let (text, ends) = table.columns[c].parts();
+            let cells = TextColumn::from_parts(text.to_owned(), ends.to_vec()).unwrap();
+            let alone = job.profile(cells, &mut lines);
+            assert_eq!(lines, table.row_lines, "the lines are given back");
+            let in_table = profile_column(&table, c, forced);
+            assert_eq!(alone.0, in_table.0, "column {c}, forced {forced:?}");
+            let bits = |n: &Option<NumericColumn>| {
+                n.as_ref().map(|n| (n.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), n.invalid_rows.clone()))
+            };
+            assert_eq!(bits(&alone.1), bits(&in_table.1), "column {c}");
+            if forced.is_none() {
+                assert_eq!(alone.0, whole.columns[c]);
+            }
+        }
+    }
+}
