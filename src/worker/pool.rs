@@ -247,22 +247,14 @@ impl Pool {
                             }
                         }
                     }
-                    match pieces.get_mut(index) {
-                        Some(slot) => *slot = Some(PieceRows { columns, row_lines, ragged, repeated_headers, bad_cells }),
-                        None => {
-                            failure.get_or_insert_with(|| format!("a helper read a piece {index} the file does not have"));
-                        }
-                    }
+                    place(&mut pieces, index, PieceRows { columns, row_lines, ragged, repeated_headers, bad_cells }, &mut failure, "piece");
                     done += 1;
                     progress(done, n);
                 }
             },
         )
         .await?;
-        if let Some(message) = failure {
-            return Err(PoolError::Failed(message));
-        }
-        pieces.into_iter().enumerate().map(|(i, p)| p.ok_or_else(|| PoolError::Failed(format!("no helper read piece {i}")))).collect()
+        all_placed(pieces, failure, "piece")
     }
 
     /// Profiles every column of `table` on the helpers (the widest first), as
@@ -307,28 +299,14 @@ impl Pool {
                             .get_or_insert_with(|| format!("a helper sent the numbers of column {} without every row", profile.index + 1));
                     }
                     let index = profile.index;
-                    match profiles.get_mut(index) {
-                        Some(slot) => *slot = Some((profile, numbers)),
-                        None => {
-                            failure.get_or_insert_with(|| format!("a helper profiled a column {index} the table does not have"));
-                        }
-                    }
+                    place(&mut profiles, index, (profile, numbers), &mut failure, "column");
                     done += 1;
                     progress(done, n_columns);
                 }
             },
         )
         .await?;
-        if let Some(message) = failure {
-            return Err(PoolError::Failed(message));
-        }
-        let (columns, numbers) = profiles
-            .into_iter()
-            .enumerate()
-            .map(|(c, p)| p.ok_or_else(|| PoolError::Failed(format!("no helper profiled column {}", c + 1))))
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .unzip();
+        let (columns, numbers) = all_placed(profiles, failure, "column")?.into_iter().unzip();
         Ok(crate::core::profile::TableProfile { columns, numbers })
     }
 
@@ -460,6 +438,28 @@ impl Pool {
         }
         best.ok_or_else(|| PoolError::Failed("no run was made".to_owned()))
     }
+}
+
+/// A helper's answer for task `index` into its slot (an index out of range is a failure).
+fn place<T>(slots: &mut [Option<T>], index: usize, value: T, failure: &mut Option<String>, what: &str) {
+    match slots.get_mut(index) {
+        Some(slot) => *slot = Some(value),
+        None => {
+            failure.get_or_insert_with(|| format!("a helper answered for a {what} {index} that does not exist"));
+        }
+    }
+}
+
+/// Every slot's answer, in order, unless a helper failed or a slot got none.
+fn all_placed<T>(slots: Vec<Option<T>>, failure: Option<String>, what: &str) -> Result<Vec<T>, PoolError> {
+    if let Some(message) = failure {
+        return Err(PoolError::Failed(message));
+    }
+    slots
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| s.ok_or_else(|| PoolError::Failed(format!("no helper answered for {what} {}", i + 1))))
+        .collect()
 }
 
 /// Every helper answered a step as asked.
