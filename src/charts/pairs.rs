@@ -108,13 +108,15 @@ pub fn cells(p: usize, size: (u32, u32)) -> Vec<[f64; 4]> {
         .collect()
 }
 
-/// Draws the rows `rows` of the matrix (all: `0..p`; the background with row 0) on any
-/// backend of [`SIZE`]; returns the hits of what it drew: each point (the row's ID and
-/// its two values) and each histogram bar (its range and count).
+/// Draws the cells of rows `rows` and columns `columns` of the matrix (all: `0..p` and
+/// `0..p`; the background with the first cell) on any backend of [`SIZE`]; returns the
+/// hits of what it drew: each point (the row's ID and its two values) and each histogram
+/// bar (its range and count).
 pub fn draw_pairs<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     data: &PairData,
     rows: Range<usize>,
+    columns: Range<usize>,
     unit: &str,
 ) -> Result<Vec<Hit>, DrawingAreaErrorKind<DB::ErrorType>> {
     let p = data.n_features();
@@ -124,7 +126,7 @@ pub fn draw_pairs<DB: DrawingBackend>(
     let grouped = !data.groups.is_empty();
     let px = |v: f64| v.round() as i32;
     let mut hits = Vec::new();
-    if rows.start == 0 {
+    if rows.start == 0 && columns.start == 0 {
         root.fill(&WHITE)?;
         // The names: on the left (rotated) and below, with each feature's range below.
         for (f, name) in data.names.iter().enumerate() {
@@ -147,7 +149,7 @@ pub fn draw_pairs<DB: DrawingBackend>(
         (v - lo) / (hi - lo)
     };
     for i in rows.filter(|&i| i < p) {
-        for j in 0..p {
+        for j in columns.clone().filter(|&j| j < p) {
             let Some(&[l, t, r, b]) = grid.get(i * p + j) else { continue };
             root.draw(&Rectangle::new([(px(l), px(t)), (px(r), px(b))], RGBColor(250, 250, 250).filled()))?;
             root.draw(&Rectangle::new([(px(l), px(t)), (px(r), px(b))], RGBColor(200, 200, 200)))?;
@@ -241,7 +243,7 @@ mod tests {
         let mut svg = String::new();
         let hits = {
             let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-            draw_pairs(&root, data, 0..data.n_features(), "customers").unwrap()
+            draw_pairs(&root, data, 0..data.n_features(), 0..data.n_features(), "customers").unwrap()
         };
         (svg, hits)
     }

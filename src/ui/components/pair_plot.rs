@@ -106,21 +106,26 @@ pub fn PairPlot() -> impl IntoView {
         let data = std::rc::Rc::new(data);
         let collected = std::rc::Rc::new(std::cell::RefCell::new(Vec::<Hit>::new()));
         let _ = drawn.try_set(false);
-        // One row of cells per task: a 6 × 6 matrix of 2,000 points is several tasks.
-        for row in 0..p.max(1) {
+        // Half a row of cells per task: a 6 × 6 matrix of 2,000 points is twelve tasks,
+        // each well under 50 ms even while the workers keep both cores busy.
+        let half = p.div_ceil(2).max(1);
+        let tasks: Vec<(usize, std::ops::Range<usize>)> =
+            (0..p.max(1)).flat_map(|row| [(row, 0..half), (row, half..p.max(half))]).filter(|(_, c)| !c.is_empty()).collect();
+        let n_tasks = tasks.len();
+        for (task, (row, columns)) in tasks.into_iter().enumerate() {
             let (data, collected, canvas) = (data.clone(), collected.clone(), canvas.clone());
             defer(move || {
                 if generation.try_get_value() != Some(current) {
                     return; // redrawn or removed since
                 }
                 let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
-                match draw_pairs(&backend.into_drawing_area(), &data, row..row + 1, unit) {
+                match draw_pairs(&backend.into_drawing_area(), &data, row..row + 1, columns, unit) {
                     Ok(h) => collected.borrow_mut().extend(h),
                     Err(e) => {
                         let _ = state.error.try_set(Some(format!("could not draw the pair plot: {e:?}")));
                     }
                 }
-                if row + 1 >= p {
+                if task + 1 >= n_tasks {
                     let _ = hits.try_set(std::mem::take(&mut *collected.borrow_mut()));
                     let _ = drawn.try_set(true);
                 }
