@@ -81,21 +81,19 @@ fn line_breaks(bytes: &[u8]) -> u64 {
 /// that is not the file's last ends before its last record (which may be cut short): the
 /// next piece starts on that record's line, so pieces always end where the reader itself
 /// found a record's start, stray quotes and line breaks in quotes included. A piece that
-/// holds one record only is read again twice as long. Returns the SHA-256 of the bytes
-/// (with `hash`; else `None`: another worker hashes them).
+/// holds one record only is read again twice as long. Returns the SHA-256 of the bytes.
 fn read_pieces(
     name: &str,
     source: &mut dyn ByteSource,
     options: &IngestOptions,
     piece_bytes: usize,
-    hash: bool,
     progress: &mut dyn FnMut(f64),
     each: &mut dyn FnMut(Table, bool) -> Result<(), PipelineError>,
-) -> Result<Option<String>, PipelineError> {
+) -> Result<String, PipelineError> {
     let size = source.size();
     let failed = |message: String| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Pieces(message) };
     let ingest = |e: IngestError| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Ingest(e) };
-    let mut hasher = hash.then(Sha256::new);
+    let mut hash = Sha256::new();
     let (mut at, mut line) = (0u64, 1u64);
     let mut want = piece_bytes.max(1) as u64;
     let mut format: Option<ChunkFormat> = None;
@@ -130,9 +128,7 @@ fn read_pieces(
                 }
             }
         };
-        if let Some(hasher) = hasher.as_mut() {
-            hasher.update(bytes.get(..used).unwrap_or(&[]));
-        }
+        hash.update(bytes.get(..used).unwrap_or(&[]));
         at += used as u64;
         line = next_line;
         want = piece_bytes.max(1) as u64;
@@ -152,7 +148,7 @@ fn read_pieces(
         }
         progress(at as f64 / size.max(1) as f64);
     }
-    Ok(hasher.map(|h| h.finalize().iter().map(|b| format!("{b:02x}")).collect()))
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// What the first pass found: the file's rows, the sample kept, and the hash of its bytes.
@@ -166,16 +162,15 @@ pub struct Sampled {
     pub columns: usize,
     /// The file's size.
     pub bytes: u64,
-    /// SHA-256 of the file's bytes, hex (`None` when asked not to hash).
-    pub sha256: Option<String>,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
 }
 
 /// The seed of the sample's draws: a fixed stream, so the same file gives the same sample.
 const SAMPLE_SEED: u64 = 0x5A3B_1E0F_F11E;
 
 /// The first pass: every row read and counted, a seeded uniform sample of about
-/// `target_rows` of them kept (all of them when the file has fewer), and the bytes hashed
-/// unless `hash` is false (another worker may hash them meanwhile).
+/// `target_rows` of them kept (all of them when the file has fewer).
 ///
 /// Each row is kept with probability `p`, one draw per row in file order. `p` starts at
 /// `target_rows` over the rows the first piece suggests the file has; when the sample
@@ -188,7 +183,6 @@ pub fn sample(
     options: &IngestOptions,
     target_rows: usize,
     piece_bytes: usize,
-    hash: bool,
     progress: &mut dyn FnMut(f64),
 ) -> Result<Sampled, PipelineError> {
     let target = target_rows.max(1);
@@ -200,7 +194,7 @@ pub fn sample(
     let mut total_rows = 0usize;
     let mut columns = 0usize;
     let failed = |e: IngestError| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Ingest(e) };
-    let sha256 = read_pieces(name, source, options, piece_bytes, hash, progress, &mut |table, first| {
+    let sha256 = read_pieces(name, source, options, piece_bytes, progress, &mut |table, first| {
         if first {
             // Rows per byte of the first piece, to guess the file's rows.
             let piece_bytes = piece_bytes.min(size as usize).max(1) as f64;
@@ -262,7 +256,7 @@ pub fn export_segmented(
 ) -> Result<ExportCounts, PipelineError> {
     let failed = |message: String| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Pieces(message) };
     let mut counts = ExportCounts { per_segment: vec![0; model.n_clusters], ..ExportCounts::default() };
-    let read = read_pieces(name, source, options, piece_bytes, true, progress, &mut |mut table, first| {
+    let read = read_pieces(name, source, options, piece_bytes, progress, &mut |mut table, first| {
         table.pad_columns(columns).map_err(|e| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Ingest(e) })?;
         counts.columns = counts.columns.max(table.n_columns());
         let outcomes = apply_model(&table, model).map_err(|e| failed(e.to_string()))?;
@@ -276,7 +270,6 @@ pub fn export_segmented(
         let bytes = segmented_csv_part(&table, &outcomes, names, first).map_err(|e| failed(e.to_string()))?;
         sink(bytes).map_err(failed)
     })?;
-    let read = read.unwrap_or_default();
     if sha256.is_some_and(|sha256| read != sha256) {
         return Err(failed("the file changed since it was read: choose it again".to_owned()));
     }

@@ -205,24 +205,6 @@ impl Pool {
             .map_err(|e| PoolError::Failed(format!("a helper could not be reached: {e:?}")))
     }
 
-    /// Starts hashing `file` on the first helper: the engine reads it meanwhile, then
-    /// awaits [`Pool::hashed`] (no other job may start in between).
-    pub fn start_hash(&self, file: &web_sys::Blob) -> Result<(), PoolError> {
-        self.begin();
-        if self.size() == 0 {
-            return Err(PoolError::Failed("the pool has no helper".to_owned()));
-        }
-        self.post(0, &Self::message_with(&HelperTask::Hash, &[("file", file.as_ref())])?)
-    }
-
-    /// The hash [`Pool::start_hash`] started.
-    pub async fn hashed(&self) -> Result<String, PoolError> {
-        match self.next_reply().await? {
-            (_, HelperReply::Hashed { sha256 }) => Ok(sha256),
-            _ => Err(PoolError::Failed("a helper answered a hash with something else".to_owned())),
-        }
-    }
-
     /// Reads the pieces of `split` on the helpers (their rows, in order, for
     /// [`crate::core::pipeline::assemble`]); `progress(done, of)` after each piece.
     pub async fn read_pieces(
@@ -525,25 +507,6 @@ struct Helper {
     pieces: Option<(crate::core::ingest::pieces::PieceFormat, crate::core::ingest::IngestOptions)>,
 }
 
-/// The SHA-256 of `file`, hex, read 8 MB at a time (`FileReaderSync`: a worker may block).
-pub fn hash_blob(file: &web_sys::Blob) -> Result<String, String> {
-    use sha2::{Digest, Sha256};
-    const SLICE: f64 = 8.0 * 1024.0 * 1024.0;
-    let reader = web_sys::FileReaderSync::new().map_err(|e| format!("{e:?}"))?;
-    let mut hasher = Sha256::new();
-    let (size, mut at) = (file.size(), 0.0);
-    while at < size {
-        let end = (at + SLICE).min(size);
-        let slice = file.slice_with_f64_and_f64(at, end).map_err(|e| format!("{e:?}"))?;
-        let buffer = reader
-            .read_as_array_buffer(&slice)
-            .map_err(|e| format!("the browser could not read the file ({e:?}): check it still exists and choose it again"))?;
-        hasher.update(js_sys::Uint8Array::new(&buffer).to_vec());
-        at = end;
-    }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
-}
-
 /// A typed array sent beside a message's serde part.
 fn beside<T: JsCast>(message: &JsValue, key: &str) -> Option<T> {
     js_sys::Reflect::get(message, &key.into()).ok().and_then(|d| d.dyn_into::<T>().ok())
@@ -560,13 +523,6 @@ impl Helper {
                 self.lines = lines.into_iter().map(|l| l as u64).collect();
                 None
             }
-            HelperTask::Hash => Some(match beside::<web_sys::Blob>(message, "file") {
-                Some(file) => match hash_blob(&file) {
-                    Ok(sha256) => (HelperReply::Hashed { sha256 }, None),
-                    Err(message) => (HelperReply::Failed { message }, None),
-                },
-                None => (HelperReply::Failed { message: "a file to hash did not reach the helper".to_owned() }, None),
-            }),
             HelperTask::Pieces { format, options } => {
                 (self.sweep, self.fit, self.shard) = (None, None, None);
                 self.pieces = Some((format, options));
@@ -629,9 +585,7 @@ impl Helper {
 
     fn handle(&mut self, task: HelperTask, data: Option<Vec<f64>>) -> Option<HelperReply> {
         match task {
-            HelperTask::Columns | HelperTask::Column { .. } | HelperTask::Hash | HelperTask::Pieces { .. } | HelperTask::Piece { .. } => {
-                None
-            }
+            HelperTask::Columns | HelperTask::Column { .. } | HelperTask::Pieces { .. } | HelperTask::Piece { .. } => None,
             HelperTask::Sweep { job } => {
                 self.fit = None;
                 self.shard = None;

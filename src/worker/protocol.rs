@@ -185,8 +185,6 @@ pub enum HelperTask {
     Next { next: crate::core::kmeans::shard::Next, run_start: bool },
     /// Keep the line of every row of a table (the message's `data`); its columns follow.
     Columns,
-    /// Hash the file that is the message's `file` (a `Blob`) with SHA-256.
-    Hash,
     /// Keep how the pieces of a file are read; the pieces follow.
     Pieces { format: crate::core::ingest::pieces::PieceFormat, options: IngestOptions },
     /// Read piece `index` of the kept file (its UTF-8 text is the message's `text`), which
@@ -224,10 +222,6 @@ pub enum HelperReply {
     Column {
         profile: ColumnProfile,
         invalid_rows: Option<Vec<usize>>,
-    },
-    /// The SHA-256 of a [`HelperTask::Hash`]'s file, hex.
-    Hashed {
-        sha256: String,
     },
     /// A piece's rows: the message's `data` is an array of the rows' lines (a
     /// `Float64Array`), then each column's text (`Uint8Array`) and cell ends

@@ -87,14 +87,6 @@ impl ReadFile {
     pub fn is_sample(&self) -> bool {
         self.streamed.is_some()
     }
-
-    /// The bytes' SHA-256, made elsewhere ([`Runner::read_streamed`] without `hash`).
-    pub fn hashed(&mut self, sha256: String) {
-        if let Some(streamed) = &mut self.streamed {
-            streamed.sha256 = sha256.clone();
-        }
-        self.source.sha256 = sha256;
-    }
 }
 
 /// A request's answer with the time it took (`elapsed`, ms) where the answer reports it;
@@ -266,14 +258,13 @@ impl Runner {
         now_ms: &dyn Fn() -> f64,
         progress: ProgressSink<'_>,
     ) -> Result<ResponseBody, String> {
-        let read = self.read_streamed(name, source, options, sample_rows, budget_bytes, true, now_ms, progress)?;
+        let read = self.read_streamed(name, source, options, sample_rows, budget_bytes, now_ms, progress)?;
         progress("Profiling the sample", 1.0);
         let profile = crate::core::profile::profile_columns(&read.table);
         Ok(self.loaded(read, profile))
     }
 
-    /// The first half of [`Runner::load_streamed`]: the sample read, the rows counted, the
-    /// bytes hashed unless `hash` is false (then [`ReadFile::hashed`] gives the hash).
+    /// The first half of [`Runner::load_streamed`]: the sample read, the rows counted.
     #[allow(clippy::too_many_arguments)]
     pub fn read_streamed(
         &mut self,
@@ -282,21 +273,24 @@ impl Runner {
         options: &IngestOptions,
         sample_rows: usize,
         budget_bytes: u64,
-        hash: bool,
         now_ms: &dyn Fn() -> f64,
         progress: ProgressSink<'_>,
     ) -> Result<ReadFile, String> {
         self.forget_file();
         let started = now_ms();
-        let sampled = stream::sample(&name, source, options, sample_rows, stream::CHUNK_BYTES, hash, &mut |f| {
+        let sampled = stream::sample(&name, source, options, sample_rows, stream::CHUNK_BYTES, &mut |f| {
             progress("Reading in pieces (the file is larger than the memory set aside)", f)
         })
         .map_err(|e| e.to_string())?;
         let read_ms = now_ms() - started;
-        let sha256 = sampled.sha256.unwrap_or_default();
-        let source = Provenance { file_name: name.clone(), sha256: sha256.clone(), origin: SourceOrigin::File };
-        let streamed =
-            StreamedFile { options: options.clone(), total_rows: sampled.total_rows, columns: sampled.columns, sha256, budget_bytes };
+        let source = Provenance { file_name: name.clone(), sha256: sampled.sha256.clone(), origin: SourceOrigin::File };
+        let streamed = StreamedFile {
+            options: options.clone(),
+            total_rows: sampled.total_rows,
+            columns: sampled.columns,
+            sha256: sampled.sha256,
+            budget_bytes,
+        };
         let size_bytes = usize::try_from(sampled.bytes).unwrap_or(usize::MAX);
         Ok(ReadFile { name, table: sampled.table, size_bytes, read_ms, source, streamed: Some(streamed) })
     }
@@ -1032,8 +1026,6 @@ fn browser_sha256(bytes: &[u8]) -> Option<js_sys::Promise> {
 #[cfg(target_arch = "wasm32")]
 enum Attached {
     Read(Box<Result<ReadFile, String>>),
-    /// Read in pieces, its hash being made on a helper ([`super::pool::Pool::hashed`]).
-    Unhashed(Box<Result<ReadFile, String>>, web_sys::Blob),
     Bytes(Vec<u8>),
 }
 
@@ -1042,7 +1034,6 @@ enum Attached {
 #[cfg(target_arch = "wasm32")]
 fn read_attached(
     runner: &mut Runner,
-    pool: &super::pool::Pool,
     name: &str,
     options: &IngestOptions,
     memory_budget: Option<u64>,
@@ -1050,13 +1041,11 @@ fn read_attached(
     progress: &mut dyn FnMut(&str, f64),
 ) -> Attached {
     if let Some((mut source, rows, budget)) = over_budget(message, memory_budget) {
-        // The bytes hashed on a helper while they are read here.
-        let hashing = pool.start_hash(&source.0).is_ok();
-        let read = runner.read_streamed(name.to_owned(), &mut source, options, rows, budget, !hashing, &now_ms, progress);
+        let read = runner.read_streamed(name.to_owned(), &mut source, options, rows, budget, &now_ms, progress);
         if read.is_err() {
             FILE_IN_PIECES.with(|f| *f.borrow_mut() = None);
         }
-        return if hashing { Attached::Unhashed(Box::new(read), source.0) } else { Attached::Read(Box::new(read)) };
+        return Attached::Read(Box::new(read));
     }
     Attached::Read(Box::new(match attached_file_bytes(message, Some(name)) {
         Some(Ok(bytes)) => return Attached::Bytes(bytes),
@@ -1258,25 +1247,10 @@ impl Engine {
                     };
                     // A new file replaces what the worker holds: freed before reading.
                     *runner = runner.fresh();
-                    read_attached(&mut runner, &pool, &name, &options, memory_budget, message, &mut progress)
+                    read_attached(&mut runner, &name, &options, memory_budget, message, &mut progress)
                 };
                 let read = match attached {
                     Attached::Read(read) => *read,
-                    Attached::Unhashed(read, file) => {
-                        let sha256 = match pool.hashed().await {
-                            Ok(sha256) => Ok(sha256),
-                            Err(super::pool::PoolError::Cancelled) => return Err(super::pool::PoolError::Cancelled),
-                            // The helper could not: hashed here.
-                            Err(super::pool::PoolError::Failed(_)) => super::pool::hash_blob(&file),
-                        };
-                        match (*read, sha256) {
-                            (Ok(mut read), Ok(sha256)) => {
-                                read.hashed(sha256);
-                                Ok(read)
-                            }
-                            (Err(e), _) | (_, Err(e)) => Err(e),
-                        }
-                    }
                     Attached::Bytes(bytes) => {
                         let started = now_ms();
                         // The hash by the browser's own SHA-256 (it copies the bytes now and

@@ -56,16 +56,13 @@ fn read_in_pieces_the_whole_sample_is_the_whole_table() {
     let bytes = messy(3_000);
     let whole = parse_csv(&bytes, &IngestOptions::default()).unwrap();
     for piece in [97, 1_000, 64 << 10] {
-        let sampled = sample("messy.csv", &mut SliceSource(&bytes), &IngestOptions::default(), 1 << 40, piece, true, &mut |_| {}).unwrap();
+        let sampled = sample("messy.csv", &mut SliceSource(&bytes), &IngestOptions::default(), 1 << 40, piece, &mut |_| {}).unwrap();
         assert_eq!(sampled.total_rows, whole.n_rows(), "piece {piece}");
         assert_eq!(cells(&sampled.table), cells(&whole), "piece {piece}");
         assert_eq!(sampled.table.row_lines, whole.row_lines, "piece {piece}");
         assert_eq!(sampled.table.ragged, whole.ragged, "piece {piece}");
         assert_eq!(sampled.table.headers, whole.headers);
-        assert_eq!(sampled.sha256, Some(crate::core::model::sha256_hex(&bytes)));
-        let unhashed =
-            sample("messy.csv", &mut SliceSource(&bytes), &IngestOptions::default(), 1 << 40, piece, false, &mut |_| {}).unwrap();
-        assert_eq!((unhashed.sha256, unhashed.table), (None, sampled.table.clone()), "the same sample without the hash");
+        assert_eq!(sampled.sha256, crate::core::model::sha256_hex(&bytes));
         // The same warnings (stray quote, repeated header), each with its line.
         let lines = |t: &Table| {
             let mut l: Vec<(String, Option<u64>)> = t.warnings.iter().map(|w| (w.kind.as_str().to_owned(), w.line)).collect();
@@ -79,7 +76,7 @@ fn read_in_pieces_the_whole_sample_is_the_whole_table() {
 #[test]
 fn a_sample_is_uniform_reproducible_and_counts_every_row() {
     let bytes = messy(20_000);
-    let read = |piece| sample("messy.csv", &mut SliceSource(&bytes), &IngestOptions::default(), 2_000, piece, true, &mut |_| {}).unwrap();
+    let read = |piece| sample("messy.csv", &mut SliceSource(&bytes), &IngestOptions::default(), 2_000, piece, &mut |_| {}).unwrap();
     let a = read(4_096);
     // The first piece suggests far fewer rows than there are: the sample is thinned.
     assert_eq!(a.total_rows, parse_csv(&bytes, &IngestOptions::default()).unwrap().n_rows());
@@ -96,13 +93,13 @@ fn a_sample_is_uniform_reproducible_and_counts_every_row() {
 fn the_second_pass_writes_every_row_as_the_model_segments_the_whole_table() {
     let bytes = messy(5_000);
     let options = IngestOptions::default();
-    let sampled = sample("messy.csv", &mut SliceSource(&bytes), &options, 1_000, 8_192, true, &mut |_| {}).unwrap();
+    let sampled = sample("messy.csv", &mut SliceSource(&bytes), &options, 1_000, 8_192, &mut |_| {}).unwrap();
     assert!(sampled.table.n_rows() < 2_000);
     let file = pipeline::profile("messy.csv", sampled.table.clone());
     let cleaning = CleaningOptions::suggested(&file.profile);
     let cleaned = pipeline::clean(&file, &cleaning).unwrap();
     let segmentation = pipeline::segment(&file, &cleaned, &SegmentOptions::new(3, 42)).unwrap();
-    let provenance = Provenance { file_name: "messy.csv".to_owned(), sha256: sampled.sha256.clone().unwrap(), origin: SourceOrigin::File };
+    let provenance = Provenance { file_name: "messy.csv".to_owned(), sha256: sampled.sha256.clone(), origin: SourceOrigin::File };
     let names = pipeline::segment_names(&segmentation, &[]);
     let model = save_model(&file, &provenance, &cleaning, &cleaned, &segmentation, &names, 42);
 
@@ -114,7 +111,7 @@ fn the_second_pass_writes_every_row_as_the_model_segments_the_whole_table() {
         &model,
         &names,
         sampled.columns,
-        sampled.sha256.as_deref(),
+        Some(&sampled.sha256),
         777,
         &mut |_| {},
         &mut |part| {
@@ -147,12 +144,12 @@ fn the_second_pass_writes_every_row_as_the_model_segments_the_whole_table() {
 fn a_file_changed_between_the_passes_is_refused() {
     let bytes = messy(500);
     let options = IngestOptions::default();
-    let sampled = sample("messy.csv", &mut SliceSource(&bytes), &options, 10_000, 1_000, true, &mut |_| {}).unwrap();
+    let sampled = sample("messy.csv", &mut SliceSource(&bytes), &options, 10_000, 1_000, &mut |_| {}).unwrap();
     let file = pipeline::profile("messy.csv", sampled.table.clone());
     let cleaning = CleaningOptions::suggested(&file.profile);
     let cleaned = pipeline::clean(&file, &cleaning).unwrap();
     let segmentation = pipeline::segment(&file, &cleaned, &SegmentOptions::new(2, 1)).unwrap();
-    let provenance = Provenance { file_name: "messy.csv".to_owned(), sha256: sampled.sha256.clone().unwrap(), origin: SourceOrigin::File };
+    let provenance = Provenance { file_name: "messy.csv".to_owned(), sha256: sampled.sha256.clone(), origin: SourceOrigin::File };
     let names = pipeline::segment_names(&segmentation, &[]);
     let model = save_model(&file, &provenance, &cleaning, &cleaned, &segmentation, &names, 1);
     let mut changed = bytes.clone();
@@ -164,7 +161,7 @@ fn a_file_changed_between_the_passes_is_refused() {
         &model,
         &names,
         sampled.columns,
-        sampled.sha256.as_deref(),
+        Some(&sampled.sha256),
         1_000,
         &mut |_| {},
         &mut |_| Ok(()),
@@ -178,7 +175,7 @@ fn bytes_that_are_not_text_are_refused_with_their_place_in_the_file() {
     let mut bytes = messy(2_000);
     let text_len = bytes.len();
     bytes.extend(std::iter::repeat_n(0u8, 5_000));
-    let error = sample("messy.csv", &mut SliceSource(&bytes), &IngestOptions::default(), 100, 4_096, true, &mut |_| {}).unwrap_err();
+    let error = sample("messy.csv", &mut SliceSource(&bytes), &IngestOptions::default(), 100, 4_096, &mut |_| {}).unwrap_err();
     let PipelineErrorKind::Ingest(IngestError::NotText { offset }) = error.kind else { panic!("{error}") };
     assert!((text_len..text_len + 10).contains(&offset), "{offset} vs {text_len}");
 }
