@@ -106,11 +106,11 @@ pub fn PairPlot() -> impl IntoView {
         let data = std::rc::Rc::new(data);
         let collected = std::rc::Rc::new(std::cell::RefCell::new(Vec::<Hit>::new()));
         let _ = drawn.try_set(false);
-        // Half a row of cells per task: a 6 × 6 matrix of 2,000 points is twelve tasks,
-        // each well under 50 ms even while the workers keep both cores busy.
-        let half = p.div_ceil(2).max(1);
+        // One cell per task: a 6 × 6 matrix of 2,000 points is 36 short tasks, each well
+        // under 50 ms even while the workers keep both cores busy (a row a task took up to
+        // 62 ms on this 2-core machine).
         let tasks: Vec<(usize, std::ops::Range<usize>)> =
-            (0..p.max(1)).flat_map(|row| [(row, 0..half), (row, half..p.max(half))]).filter(|(_, c)| !c.is_empty()).collect();
+            (0..p.max(1)).flat_map(|row| (0..p.max(1)).map(move |column| (row, column..column + 1))).collect();
         let n_tasks = tasks.len();
         for (task, (row, columns)) in tasks.into_iter().enumerate() {
             let (data, collected, canvas) = (data.clone(), collected.clone(), canvas.clone());
