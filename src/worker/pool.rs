@@ -32,6 +32,7 @@ use web_sys::{MessageEvent, MessagePort};
 use super::protocol::{HelperReply, HelperTask};
 use crate::core::k_selection::gap::GapReference;
 use crate::core::k_selection::KOutcome;
+use crate::core::kmeans::init::{PlusPlus, PlusPlusShard, Trial};
 use crate::core::kmeans::shard::{FarRow, Next, Shard, ShardResult, StepPartials};
 use crate::core::kmeans::{keep_better, KMeansParams, Prepared, RunOutcome, Workspace};
 use crate::core::pipeline::SweepJob;
@@ -391,7 +392,11 @@ impl Pool {
         let (n_runs, max_iterations) = (prepared.n_runs(), params.max_iterations.max(1));
         let mut best: Option<RunOutcome> = None;
         for run in 0..n_runs {
-            let mut iterations = prepared.iterations(prepared.initial_centers(run).map_err(failed)?);
+            let initial = match prepared.plus_plus(run) {
+                Some((draw, first)) => self.draw_by_rows(prepared, draw, first, helpers).await?,
+                None => prepared.initial_centers(run).map_err(failed)?,
+            };
+            let mut iterations = prepared.iterations(initial);
             let mut next = iterations.start();
             let mut run_start = true;
             let ended = loop {
@@ -437,6 +442,44 @@ impl Pool {
             progress((run + 1) as f64 / n_runs as f64);
         }
         best.ok_or_else(|| PoolError::Failed("no run was made".to_owned()))
+    }
+}
+
+impl Pool {
+    /// A run's k-means++ draw over the rows the helpers hold as shards: the draw here,
+    /// each block's potential measured by the helper holding it, one message a centre.
+    async fn draw_by_rows(
+        &self,
+        prepared: &Prepared,
+        mut draw: PlusPlus<rand_chacha::ChaCha8Rng>,
+        first: Vec<f64>,
+        helpers: usize,
+    ) -> Result<Vec<f64>, PoolError> {
+        let sums = self.seed_sums(&HelperTask::SeedStart { first }, helpers).await?;
+        let mut next = draw.started(prepared.centred(), sums);
+        while let Some(Trial { chosen, candidates }) = next {
+            let sums = self.seed_sums(&HelperTask::SeedTrial { chosen, candidates }, helpers).await?;
+            next = draw.tried(prepared.centred(), &sums);
+        }
+        Ok(draw.centers())
+    }
+
+    /// Sends `task` to every helper holding a shard; their blocks' sums, in block order.
+    async fn seed_sums(&self, task: &HelperTask, helpers: usize) -> Result<Vec<f64>, PoolError> {
+        let message = Self::message(task, None)?;
+        for helper in 0..helpers {
+            self.post(helper, &message)?;
+        }
+        let (mut slots, mut failure): (Vec<Option<Vec<f64>>>, _) = (vec![None; helpers], None);
+        for _ in 0..helpers {
+            match self.next_reply().await? {
+                (helper, HelperReply::Seed { sums }) => place(&mut slots, helper, sums, &mut failure, "shard"),
+                (_, _) => {
+                    failure.get_or_insert_with(|| "a helper answered a k-means++ draw with something else".to_owned());
+                }
+            }
+        }
+        Ok(all_placed(slots, failure, "shard")?.concat())
     }
 }
 
@@ -500,7 +543,7 @@ struct Helper {
     sweep: Option<(SweepJob, Option<GapReference>)>,
     fit: Option<(Prepared, Workspace, Option<RunOutcome>)>,
     /// A shard of a fit shared out by rows: its rows and state.
-    shard: Option<(Vec<f64>, Shard)>,
+    shard: Option<(Vec<f64>, Shard, PlusPlusShard)>,
     /// The line of every row of a table whose columns are profiled here.
     lines: Vec<u64>,
     /// How the pieces of a file read here are read.
@@ -629,11 +672,19 @@ impl Helper {
             }
             HelperTask::Shard { first_row, n_rows, d, k, algorithm } => {
                 (self.sweep, self.fit) = (None, None);
-                self.shard = Some((data.unwrap_or_default(), Shard::new(first_row, n_rows, d, k, algorithm)));
+                self.shard = Some((data.unwrap_or_default(), Shard::new(first_row, n_rows, d, k, algorithm), PlusPlusShard::new(d)));
                 None
             }
+            HelperTask::SeedStart { first } => Some(match &mut self.shard {
+                Some((data, _, seed)) => HelperReply::Seed { sums: seed.start(data, &first) },
+                None => HelperReply::Failed { message: "a draw came before its shard".to_owned() },
+            }),
+            HelperTask::SeedTrial { chosen, candidates } => Some(match &mut self.shard {
+                Some((data, _, seed)) => HelperReply::Seed { sums: seed.trial(data, chosen, &candidates) },
+                None => HelperReply::Failed { message: "a draw came before its shard".to_owned() },
+            }),
             HelperTask::Next { next, run_start } => Some(match &mut self.shard {
-                Some((data, shard)) => {
+                Some((data, shard, _)) => {
                     if run_start {
                         shard.reset();
                     }

@@ -183,6 +183,19 @@ pub enum HelperTask {
     Shard { first_row: usize, n_rows: usize, d: usize, k: usize, algorithm: crate::core::kmeans::Algorithm },
     /// One step of a run of the kept shard (`run_start`: the first of a run).
     Next { next: crate::core::kmeans::shard::Next, run_start: bool },
+    /// A run's k-means++ draw over the kept shard begins from this centre
+    /// ([`crate::core::kmeans::init::PlusPlusShard::start`]).
+    SeedStart {
+        #[serde(with = "crate::core::packed::f64s")]
+        first: Vec<f64>,
+    },
+    /// The next centre's candidates (`t × d`), after candidate `chosen` of the last
+    /// ([`crate::core::kmeans::init::PlusPlusShard::trial`]).
+    SeedTrial {
+        chosen: Option<usize>,
+        #[serde(with = "crate::core::packed::f64s")]
+        candidates: Vec<f64>,
+    },
     /// Keep the line of every row of a table (the message's `data`); its columns follow.
     Columns,
     /// Keep how the pieces of a file are read; the pieces follow.
@@ -216,6 +229,11 @@ pub enum HelperReply {
     },
     Finished {
         result: crate::core::kmeans::shard::ShardResult,
+    },
+    /// Each block's potential in the k-means++ draw (after a trial: `blocks × t`).
+    Seed {
+        #[serde(with = "crate::core::packed::f64s")]
+        sums: Vec<f64>,
     },
     /// A column's profile; with numbers (`invalid_rows` given), their values are the
     /// message's `data` (a `Float64Array`).
@@ -345,6 +363,9 @@ pub struct SegmentReport {
     pub segmentation: Segmentation,
     /// The whole request: fit, description and stability.
     pub elapsed_ms: f64,
+    /// Of which the runs (initial centres and iterations, on the pool when it has helpers).
+    #[serde(default)]
+    pub fit_ms: f64,
     /// Of which the stability check.
     #[serde(default)]
     pub stability_ms: f64,

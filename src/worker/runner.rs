@@ -552,8 +552,10 @@ impl Runner {
     fn segment(&mut self, options: SegmentOptions, now_ms: &dyn Fn() -> f64, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
         let plan = self.segment_job(&options, true)?;
         progress("Clustering", 0.0);
+        let started = now_ms();
         let best = plan.prepared.best_run(&mut |_| true).map_err(|e| self.named_error(e))?;
-        self.finish_segment(options, &plan, best, now_ms, progress)
+        let fit_ms = now_ms() - started;
+        self.finish_segment(options, &plan, best, fit_ms, now_ms, progress)
     }
 
     /// The file's name before a K-Means error, as the pipeline's errors read.
@@ -591,6 +593,7 @@ impl Runner {
         options: SegmentOptions,
         plan: &FitPlan,
         best: RunOutcome,
+        fit_ms: f64,
         now_ms: &dyn Fn() -> f64,
         progress: ProgressSink<'_>,
     ) -> Result<ResponseBody, String> {
@@ -611,7 +614,14 @@ impl Runner {
         let current = row_segments(file.table.n_rows(), cleaned, &segmentation);
         let comparison = self.compare_with_previous(current);
         self.segmentation = Some((options, segmentation.clone()));
-        Ok(ResponseBody::Segmented(Box::new(SegmentReport { segmentation, elapsed_ms: 0.0, stability_ms, comparison, shared: None })))
+        Ok(ResponseBody::Segmented(Box::new(SegmentReport {
+            segmentation,
+            elapsed_ms: 0.0,
+            fit_ms,
+            stability_ms,
+            comparison,
+            shared: None,
+        })))
     }
 
     fn export(
@@ -1319,6 +1329,7 @@ impl Engine {
                 };
                 progress("Clustering", 0.0);
                 let params = crate::core::pipeline::segment_params(&options);
+                let started = now_ms();
                 let (n_rows, d) = (plan.prepared.n_rows(), plan.prepared.n_features());
                 let split = crate::core::kmeans::shard::split(n_rows, d, plan.prepared.n_runs(), pool.size());
                 let fitted = match split {
@@ -1342,8 +1353,9 @@ impl Engine {
                     }
                 };
                 let shared = super::protocol::FitShared { helpers: pool.size(), by_rows: split == crate::core::kmeans::shard::Split::Rows };
+                let fit_ms = now_ms() - started;
                 fitted.map(|best| {
-                    let mut finished = self.runner.borrow_mut().finish_segment(options, &plan, best, &now_ms, &mut progress);
+                    let mut finished = self.runner.borrow_mut().finish_segment(options, &plan, best, fit_ms, &now_ms, &mut progress);
                     if let Ok(ResponseBody::Segmented(report)) = &mut finished {
                         report.shared = Some(shared);
                     }

@@ -165,6 +165,8 @@ try {
           clean: await worker("clean"),
           search: await worker("sweep"),
           fit: await worker("segment"),
+          runs: await worker("fit"),
+          stability: await worker("stability"),
           read: await worker("read"),
           loaded: await worker("load"),
         };
@@ -185,7 +187,7 @@ try {
           ? `${n} rows (${line.mb.toFixed(0)} MB), ${workers} helper(s): FAILED ${line.error}; peak: ${memory(peak)}`
           : `${n} rows (${line.mb.toFixed(0)} MB), ${workers} helper(s): load ${s(line.load)}, sweep ${s(line.sweep)}, ` +
               `segment + draw ${s(line.segment)}, total ${s(line.total)} (in the engine: reading ${s(line.read)} of a load of ${s(line.loaded)}, cleaning ${s(line.clean)}, ` +
-              `k search ${s(line.search)}, segmentation ${s(line.fit)}); ` +
+              `k search ${s(line.search)}, segmentation ${s(line.fit)}: its runs ${s(line.runs)}, stability ${s(line.stability)}); ` +
               `download ${s(line.export)} with ${line.exportedRows} rows${line.sample ? ` (read in pieces, sample of ${line.sample} rows)` : ""}; ` +
               `memory at the start: ${memory(start)}; peak before the download: ${memory(line.peakBeforeDownload)}; ` +
               `peak: ${memory(peak)}; goal ${GOALS[n] ?? "-"}`,
@@ -204,7 +206,8 @@ try {
     const [one, two] = [1, 2].map((w) => rows.find((r) => r.rows === n && r.workers === w && !r.error));
     if (one && two) {
       console.log(
-        `${n} rows, 2 helpers vs 1: k search ×${(one.search / two.search).toFixed(2)}, segmentation ×${(one.fit / two.fit).toFixed(2)} ` +
+        `${n} rows, 2 helpers vs 1: k search ×${(one.search / two.search).toFixed(2)}, segmentation ×${(one.fit / two.fit).toFixed(2)}, ` +
+          `its runs ×${(one.runs / two.runs).toFixed(2)} ` +
           `(engine times); on screen: sweep ×${(one.sweep / two.sweep).toFixed(2)}, segment ×${(one.segment / two.segment).toFixed(2)}, ` +
           `load ×${(one.load / two.load).toFixed(2)}, total ×${(one.total / two.total).toFixed(2)} (goal ≥ 1.7 on fit, sweep, ingest)`,
       );

@@ -9,7 +9,7 @@
 //! assignment step. Distance loops are compiled once per row width 1..=16 so they unroll.
 
 mod hamerly;
-pub(crate) mod init;
+pub mod init;
 mod lloyd;
 pub mod params;
 pub mod shard;
@@ -284,12 +284,35 @@ impl Prepared {
         if self.centred.len() != self.n_rows * d {
             return Err(KMeansError::BadShape { len: self.centred.len(), n_features: d });
         }
-        let mut rng = ChaCha8Rng::seed_from_u64(self.valid.seed);
-        rng.set_word_pos(2 * self.draws_per_run() * run_index as u128);
+        let mut rng = self.run_stream(run_index);
         Ok(match self.valid.init {
             Init::KMeansPlusPlus => init::kmeans_plusplus(&self.centred, d, k, &mut rng),
             Init::Random => init::random_rows(&self.centred, d, k, &mut rng),
         })
+    }
+
+    /// Run `run_index`'s k-means++ draw, for rows held in shards: the drawing side and
+    /// the first centre ([`init::PlusPlus`]). `None` when the fit starts from random rows
+    /// (then [`Prepared::initial_centers`], a cheap draw).
+    pub fn plus_plus(&self, run_index: usize) -> Option<(init::PlusPlus<ChaCha8Rng>, Vec<f64>)> {
+        match self.valid.init {
+            Init::KMeansPlusPlus if self.centred.len() == self.n_rows * self.n_features => {
+                Some(init::PlusPlus::new(&self.centred, self.n_features, self.valid.n_clusters, self.run_stream(run_index)))
+            }
+            _ => None,
+        }
+    }
+
+    /// The seed's stream at run `run_index`'s place (each draw takes two 32-bit words).
+    fn run_stream(&self, run_index: usize) -> ChaCha8Rng {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.valid.seed);
+        rng.set_word_pos(2 * self.draws_per_run() * run_index as u128);
+        rng
+    }
+
+    /// Every row, centred (empty when made [`Prepared::without_data`]).
+    pub fn centred(&self) -> &[f64] {
+        &self.centred
     }
 
     /// The iterations of a run from `initial` centres, for shards of this fit's rows.

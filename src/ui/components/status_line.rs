@@ -17,7 +17,9 @@ pub fn StatusLine() -> impl IntoView {
             data-read-ms=move || state.file.with(|f| f.as_ref().map(|f| format!("{:.1}", f.read_ms)))
             data-clean-ms=move || state.cleaned.with(|c| c.as_ref().map(|c| format!("{:.1}", c.elapsed_ms)))
             data-sweep-ms=move || state.sweep.with(|s| s.as_ref().map(|s| format!("{:.1}", s.elapsed_ms)))
-            data-segment-ms=move || state.report.with(|r| r.as_ref().map(|r| format!("{:.1}", r.elapsed_ms)))>
+            data-segment-ms=move || state.report.with(|r| r.as_ref().map(|r| format!("{:.1}", r.elapsed_ms)))
+            data-fit-ms=move || state.report.with(|r| r.as_ref().map(|r| format!("{:.1}", r.fit_ms)))
+            data-stability-ms=move || state.report.with(|r| r.as_ref().map(|r| format!("{:.1}", r.stability_ms)))>
             {move || state.status_text()}
         </p>
         <p class="workers" data-testid="workers" data-workers=move || state.workers.get().to_string() data-budget=budget.to_string()

@@ -132,3 +132,40 @@ fn a_pool_splits_by_runs_when_they_share_out_evenly_and_the_copies_are_small() {
     // Too few blocks to share.
     assert_eq!(split(10_000, 8, 10, 3), Split::Runs);
 }
+
+/// Run `run`'s k-means++ draw with the rows in `parts` shards, as a pool carries it.
+fn plus_plus_in_shards(prepared: &Prepared, run: usize, parts: usize) -> Vec<f64> {
+    use crate::core::kmeans::init::PlusPlusShard;
+    let ranges = shard_ranges(prepared.n_rows(), parts);
+    let mut shards: Vec<PlusPlusShard> = ranges.iter().map(|_| PlusPlusShard::new(prepared.n_features())).collect();
+    let (mut draw, first) = prepared.plus_plus(run).unwrap();
+    let rows = |i: usize| prepared.centred_rows(ranges[i].clone());
+    let sums: Vec<f64> = shards.iter_mut().enumerate().flat_map(|(i, s)| s.start(rows(i), &first)).collect();
+    let mut next = draw.started(prepared.centred(), sums);
+    let mut trials = 0;
+    while let Some(trial) = next {
+        let sums: Vec<f64> = shards.iter_mut().enumerate().flat_map(|(i, s)| s.trial(rows(i), trial.chosen, &trial.candidates)).collect();
+        next = draw.tried(prepared.centred(), &sums);
+        trials += 1;
+    }
+    assert_eq!(trials, prepared.valid.n_clusters - 1);
+    draw.centers()
+}
+
+#[test]
+fn k_means_plus_plus_over_one_two_three_or_eight_shards_gives_the_same_bits() {
+    let data = groups(70_000);
+    for k in [1, 2, 6] {
+        let prepared = Prepared::new(&data, 3, &KMeansParams::new(k).seed(5).n_runs(4)).unwrap();
+        for run in 0..4 {
+            let whole = prepared.initial_centers(run).unwrap();
+            assert_eq!(whole.len(), k * 3);
+            for parts in [1, 2, 3, 8] {
+                assert_eq!(plus_plus_in_shards(&prepared, run, parts), whole, "k = {k}, run {run}, {parts} shards");
+            }
+        }
+    }
+    // Random rows need no shards.
+    let random = Prepared::new(&data, 3, &KMeansParams::new(3).init(Init::Random)).unwrap();
+    assert!(random.plus_plus(0).is_none());
+}
