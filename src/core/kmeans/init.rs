@@ -262,6 +262,66 @@ mod tests {
 
     use super::*;
 
+    /// Greedy k-means++ as written plainly (every distance computed, sums in row order):
+    /// on one block the draw by blocks must give its bits.
+    fn plain(data: &[f64], d: usize, k: usize, rng: &mut impl RngCore) -> Vec<f64> {
+        let n = data.len() / d;
+        let mut centers = row(data, d, uniform_index(rng, n)).to_vec();
+        let mut closest: Vec<f64> = data.chunks_exact(d).map(|x| squared_distance(x, &centers)).collect();
+        let mut potential: f64 = closest.iter().sum();
+        while centers.len() < k * d {
+            let cumulative: Vec<f64> = closest
+                .iter()
+                .scan(0.0, |running, v| {
+                    *running += v;
+                    Some(*running)
+                })
+                .collect();
+            let candidates: Vec<usize> = (0..local_trials(k))
+                .map(|_| {
+                    let target = uniform(rng) * potential;
+                    if potential > 0.0 {
+                        cumulative.partition_point(|&c| c < target).min(n - 1)
+                    } else {
+                        uniform_index(rng, n)
+                    }
+                })
+                .collect();
+            let potentials: Vec<f64> = candidates
+                .iter()
+                .map(|&id| data.chunks_exact(d).zip(&closest).map(|(x, &b)| squared_distance(x, row(data, d, id)).min(b)).sum())
+                .collect();
+            let best = (0..potentials.len()).fold(0, |b, i| if potentials[i] < potentials[b] { i } else { b });
+            potential = potentials[best];
+            let chosen = row(data, d, candidates[best]).to_vec();
+            for (x, c) in data.chunks_exact(d).zip(closest.iter_mut()) {
+                *c = c.min(squared_distance(x, &chosen));
+            }
+            centers.extend_from_slice(&chosen);
+        }
+        centers
+    }
+
+    #[test]
+    fn on_one_block_the_draw_is_plain_k_means_plus_plus_bit_for_bit() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for (d, n) in [(1, 500), (2, 3_000), (3, 8_192), (8, 5_000), (17, 700)] {
+            // Groups of rows around a few points, with repeated rows.
+            let data: Vec<f64> = (0..n * d).map(|i| ((i / d) % 7) as f64 * 3.0 + if i % 11 == 0 { 0.0 } else { next() }).collect();
+            for (k, seed) in [(2, 1), (5, 2), (9, 3), (16, 4)] {
+                let ours = kmeans_plusplus(&data, d, k, &mut ChaCha8Rng::seed_from_u64(seed));
+                let theirs = plain(&data, d, k, &mut ChaCha8Rng::seed_from_u64(seed));
+                assert_eq!(ours, theirs, "d = {d}, n = {n}, k = {k}");
+            }
+        }
+    }
+
     /// The draw finds the one row with a potential wherever it lies among the blocks.
     #[test]
     fn a_lone_far_row_in_a_later_block_is_drawn() {
