@@ -456,10 +456,10 @@ impl Pool {
         helpers: usize,
     ) -> Result<Vec<f64>, PoolError> {
         let sums = self.seed_sums(&HelperTask::SeedStart { first }, helpers).await?;
-        let mut next = draw.started(prepared.centred(), sums);
+        let mut next = draw.started(prepared.centred(), sums, None);
         while let Some(Trial { chosen, candidates }) = next {
             let sums = self.seed_sums(&HelperTask::SeedTrial { chosen, candidates }, helpers).await?;
-            next = draw.tried(prepared.centred(), &sums);
+            next = draw.tried(prepared.centred(), &sums, None);
         }
         Ok(draw.centers())
     }

@@ -4,14 +4,15 @@
 //! warnings and all.
 //!
 //! Why it is the same table: the pieces are cut only where a record must end. A file is
-//! cut only when its records hold no quote character and no line ends with a lone CR:
-//! then every line break ends a record, wherever the reading started, and the line count
-//! is the same whether the file is counted whole or piece by piece. What one record
+//! cut only when no line ends with a lone CR and every quote it holds opens or closes a
+//! field on one line (or is doubled inside it): then every line break ends a record,
+//! wherever the reading started, and the line count is the same whether the file is
+//! counted whole or piece by piece. What one record
 //! leaves to the next (the header, the width rows should have) is read first from the
 //! first record, and every piece starts from it. The rows are put together before the
 //! table is finished, so the warnings are made once, over the whole file. Any other file
-//! (quotes, old Mac line ends, too small to be worth it) is read whole (`split` gives
-//! `None`).
+//! (a stray quote, a quoted field over several lines, old Mac line ends, too small to be
+//! worth it) is read whole (`split` gives `None`).
 
 use std::borrow::Cow;
 
@@ -72,8 +73,8 @@ impl PieceRows {
 
 /// `bytes` decoded and cut into at most `pieces` pieces of about equal size at line breaks,
 /// or `None` when the file must be read whole ([`super::parse_csv`]): one piece asked
-/// for, a file under [`MIN_SPLIT_BYTES`], quotes in its records, a lone CR, or a file
-/// that cannot be read at all (the whole reading says why).
+/// for, a file under [`MIN_SPLIT_BYTES`], a quote that does not open and close a field on
+/// one line, a lone CR, or a file that cannot be read at all (the whole reading says why).
 pub fn split<'a>(bytes: &'a [u8], options: &IngestOptions, pieces: usize) -> Option<Split<'a>> {
     split_from(bytes, options, pieces, MIN_SPLIT_BYTES)
 }
@@ -96,7 +97,10 @@ fn split_from<'a>(bytes: &'a [u8], options: &IngestOptions, pieces: usize, min_b
         }
     };
     let text = body.as_bytes();
-    if memchr::memchr(b'"', text).is_some() || memchr::memchr_iter(b'\r', text).any(|i| text.get(i + 1) != Some(&b'\n')) {
+    if memchr::memchr_iter(b'\r', text).any(|i| text.get(i + 1) != Some(&b'\n')) {
+        return None;
+    }
+    if memchr::memchr(b'"', text).is_some() && !quotes_stay_on_their_line(text, delimiter) {
         return None;
     }
     // The first record (the first line with more than blanks) tells the header and width.
@@ -137,6 +141,58 @@ fn split_from<'a>(bytes: &'a [u8], options: &IngestOptions, pieces: usize, min_b
     }
     let meta = TableMeta { delimiter, encoding, encoding_reason, bad_sequences };
     Some(Split { body, ranges, first_lines, format, meta, warnings })
+}
+
+/// Whether every quote of `text` is one the csv reader reads as quoting, in a field that
+/// ends on its own line: a quote opens a field (right after a delimiter or a line break, or
+/// at the start), a doubled quote stands inside it, and the closing quote is followed by a
+/// delimiter or the line's end. No quoted field holds a line break. Then every line break
+/// ends a record, as in a file without quotes, and the reader's stray-quote recovery never
+/// starts (it looks only at quotes that run past their line). Anything else (a quote
+/// inside a bare field, text after a closing quote, a quote never closed, a note over
+/// several lines) answers `false`, and the file is read whole. The delimiters the sniffer
+/// picks for quoted files only: a run of spaces is read by its own rules.
+fn quotes_stay_on_their_line(text: &[u8], delimiter: u8) -> bool {
+    if !matches!(delimiter, b',' | b';' | b'\t' | b'|') {
+        return false;
+    }
+    // Where the current field starts, and the state of its quotes.
+    enum Field {
+        Bare,
+        Quoted,
+        /// A quote at this index closed the field, or starts a doubled one.
+        Closed(usize),
+    }
+    let (mut start, mut field) = (0usize, Field::Bare);
+    for i in memchr::memchr3_iter(b'"', delimiter, b'\n', text) {
+        let byte = text.get(i).copied().unwrap_or(b'\n');
+        field = match (field, byte) {
+            (Field::Bare, b'"') if i == start => Field::Quoted,
+            (Field::Bare, b'"') => return false,
+            (Field::Bare, _) => {
+                start = i + 1;
+                Field::Bare
+            }
+            (Field::Quoted, b'"') => Field::Closed(i),
+            (Field::Quoted, b'\n') => return false,
+            (Field::Quoted, _) => Field::Quoted,
+            (Field::Closed(q), b'"') if i == q + 1 => Field::Quoted,
+            (Field::Closed(q), b'\n') if i == q + 1 || (i == q + 2 && text.get(q + 1) == Some(&b'\r')) => {
+                start = i + 1;
+                Field::Bare
+            }
+            (Field::Closed(q), b) if b == delimiter && i == q + 1 => {
+                start = i + 1;
+                Field::Bare
+            }
+            (Field::Closed(_), _) => return false,
+        };
+    }
+    match field {
+        Field::Bare => true,
+        Field::Quoted => false,
+        Field::Closed(q) => text.get(q + 1..).is_some_and(|rest| rest.is_empty() || rest == b"\r"),
+    }
 }
 
 impl Split<'_> {

@@ -31,10 +31,10 @@ pub(crate) fn kmeans_plusplus(data: &[f64], d: usize, k: usize, rng: &mut impl R
     let mut shard = PlusPlusShard::new(d);
     let (mut draw, first) = PlusPlus::new(data, d, k, rng);
     let sums = shard.start(data, &first);
-    let mut next = draw.started(data, sums);
+    let mut next = draw.started(data, sums, Some(shard.closest()));
     while let Some(trial) = next {
         let sums = shard.trial(data, trial.chosen, &trial.candidates);
-        next = draw.tried(data, &sums);
+        next = draw.tried(data, &sums, Some(shard.closest()));
     }
     draw.centers()
 }
@@ -86,16 +86,20 @@ impl<R: RngCore> PlusPlus<R> {
 
     /// Every block's potential from the first centre (the shards' answers to
     /// [`PlusPlusShard::start`], in block order): the first trial, or `None` when `k` is 1.
-    pub fn started(&mut self, data: &[f64], block_sums: Vec<f64>) -> Option<Trial> {
+    ///
+    /// `known`: every row's distance to the nearest centre but the newest, when the rows'
+    /// shard is at hand ([`PlusPlusShard::closest`]); else a drawn row's block is measured
+    /// again against every centre. The same values either way: a least distance is exact.
+    pub fn started(&mut self, data: &[f64], block_sums: Vec<f64>, known: Option<&[f64]>) -> Option<Trial> {
         self.block_sums = block_sums;
-        self.next_trial(data, None)
+        self.next_trial(data, None, known)
     }
 
     /// Every block's potential under each candidate (`blocks × t`, the shards' answers to
     /// [`PlusPlusShard::trial`] in block order): the candidate that leaves the least
     /// becomes a centre (the first on a tie). The next trial, or `None` when the `k`
     /// centres are drawn.
-    pub fn tried(&mut self, data: &[f64], sums: &[f64]) -> Option<Trial> {
+    pub fn tried(&mut self, data: &[f64], sums: &[f64], known: Option<&[f64]>) -> Option<Trial> {
         let t = self.candidate_rows.len().max(1);
         let mut potentials = vec![0.0; t];
         for block in sums.chunks_exact(t) {
@@ -112,7 +116,7 @@ impl<R: RngCore> PlusPlus<R> {
         self.block_sums = sums.chunks_exact(t).map(|block| block.get(best).copied().unwrap_or(0.0)).collect();
         let chosen = self.candidate_rows.get(best).copied().unwrap_or(0);
         self.centers.extend_from_slice(row(data, self.d, chosen));
-        self.next_trial(data, Some(best))
+        self.next_trial(data, Some(best), known)
     }
 
     /// The centres drawn, `k × d`.
@@ -122,7 +126,7 @@ impl<R: RngCore> PlusPlus<R> {
 
     /// Draws the next centre's candidates with probability proportional to each row's
     /// potential (numpy's `searchsorted(cumsum(closest), u · potential)`, by blocks).
-    fn next_trial(&mut self, data: &[f64], chosen: Option<usize>) -> Option<Trial> {
+    fn next_trial(&mut self, data: &[f64], chosen: Option<usize>, known: Option<&[f64]>) -> Option<Trial> {
         if self.centers.len() >= self.k * self.d {
             return None;
         }
@@ -140,7 +144,7 @@ impl<R: RngCore> PlusPlus<R> {
         self.candidate_rows.clear();
         for _ in 0..self.trials {
             let target = uniform(&mut self.rng) * potential;
-            let id = if potential > 0.0 { self.locate(data, &cumulative, target) } else { uniform_index(&mut self.rng, self.n) };
+            let id = if potential > 0.0 { self.locate(data, &cumulative, target, known) } else { uniform_index(&mut self.rng, self.n) };
             self.candidate_rows.push(id);
         }
         let candidates = self.candidate_rows.iter().flat_map(|&id| row(data, self.d, id).iter().copied()).collect();
@@ -151,7 +155,7 @@ impl<R: RngCore> PlusPlus<R> {
     /// potential): its block by the blocks' running sums, then its row by the running sum
     /// inside the block, from what the blocks before it hold. Rounding may leave no row
     /// of the block reaching it: then its last row with a potential.
-    fn locate(&self, data: &[f64], cumulative: &[f64], target: f64) -> usize {
+    fn locate(&self, data: &[f64], cumulative: &[f64], target: f64, known: Option<&[f64]>) -> usize {
         let last_block = self.block_sums.iter().rposition(|&s| s > 0.0).unwrap_or(0);
         let block = cumulative.partition_point(|&c| c < target).min(last_block);
         let before = if block == 0 { 0.0 } else { cumulative.get(block - 1).copied().unwrap_or(0.0) };
@@ -159,9 +163,14 @@ impl<R: RngCore> PlusPlus<R> {
         let first_row = block * BLOCK_ROWS;
         let rows = data.get(first_row * self.d..((first_row + BLOCK_ROWS).min(self.n)) * self.d).unwrap_or(&[]);
         let (mut running, mut last_positive) = (0.0, 0);
+        let newest = self.centers.chunks_exact(self.d).last().unwrap_or(&[]);
+        let known = known.and_then(|k| k.get(first_row..first_row + rows.len() / self.d));
         for (i, x) in rows.chunks_exact(self.d).enumerate() {
             // The shards' value for this row: the least distance to a centre, exact.
-            let closest = self.centers.chunks_exact(self.d).map(|c| squared_distance(x, c)).fold(f64::INFINITY, f64::min);
+            let closest = match known.and_then(|k| k.get(i)) {
+                Some(&before) => before.min(squared_distance(x, newest)),
+                None => self.centers.chunks_exact(self.d).map(|c| squared_distance(x, c)).fold(f64::INFINITY, f64::min),
+            };
             running += closest;
             if closest > 0.0 {
                 last_positive = i;
@@ -186,6 +195,12 @@ pub struct PlusPlusShard {
 impl PlusPlusShard {
     pub fn new(d: usize) -> Self {
         Self { d: d.max(1), closest: Vec::new(), candidates: Vec::new() }
+    }
+
+    /// Each row's distance to the nearest centre so far (but the last trial's chosen
+    /// candidate, taken at the next trial).
+    pub fn closest(&self) -> &[f64] {
+        &self.closest
     }
 
     /// A run's first centre: each row's distance to it. Answers each block's potential.

@@ -78,12 +78,61 @@ fn pieces_cut_at_line_breaks_cover_the_text_once() {
     assert!((0..split.len()).all(|i| !split.piece(i).unwrap().0.is_empty()));
 }
 
+/// A spreadsheet's or a shop's export: quoted names with the delimiter inside, doubled
+/// quotes, empty quoted cells, every field quoted on some rows, a quoted header.
+fn quoted(rows: usize, crlf: bool) -> String {
+    let nl = if crlf { "\r\n" } else { "\n" };
+    let mut text = format!("\"id\",\"name\",\"spend\",\"note\"{nl}");
+    for i in 0..rows {
+        let line = match i % 13 {
+            0 => format!("\"{i}\",\"Smith, J.\",\"@.5\",\"\""),
+            3 => format!("{i},\"5\"\" BOX, \"\"RED\"\"\",@,"),
+            7 => format!("{i},,@,\"a;b|c\""),
+            9 => String::new(),
+            _ => format!("{i},plain @,@,x"),
+        };
+        let line = line.replace('@', &(i % 40).to_string());
+        text.push_str(&line);
+        text.push_str(nl);
+    }
+    text
+}
+
+#[test]
+fn quoted_files_whose_quotes_stay_on_their_line_are_split() {
+    for crlf in [false, true] {
+        same_as_whole(&quoted(2_000, crlf), &IngestOptions::default());
+    }
+    // Semicolons, and a last line with no line break that ends on a closing quote.
+    let mut text = quoted(1_500, false).replace(',', ";");
+    text.push_str("9999;\"last\";1;\"x\"");
+    same_as_whole(&text, &IngestOptions::default());
+    // The rule itself.
+    for (text, plain) in [
+        (&b"\"a\",b\n\"c\"\"d\",\"\"\n"[..], true),
+        (b"a,\"b\"\r\nc,d\r\n", true),
+        (b"a,\"b\"\r", true),
+        (b"a,b\"c\n", false),
+        (b"a, \"b\"\n", false),
+        (b"a,\"b\"c\n", false),
+        (b"a,\"b\nc\"\n", false),
+        (b"a,\"b\n", false),
+        (b"a,\"b\" \n", false),
+    ] {
+        assert_eq!(quotes_stay_on_their_line(text, b','), plain, "{}", String::from_utf8_lossy(text));
+    }
+    assert!(!quotes_stay_on_their_line(b"a \"b\"\n", b' '));
+}
+
 #[test]
 fn files_that_must_be_read_whole_are_not_split() {
     let options = IngestOptions::default();
-    // Quotes anywhere: a line break may sit inside a field.
-    let quoted = format!("{}7;\"a\nb\";1;g\n", messy(1_000, false, true));
-    assert!(in_pieces(&quoted, &options, 3).is_none());
+    // A quoted field over two lines: a line break sits inside a field.
+    let quoted_note = format!("{}7;\"a\nb\";1;g\n", messy(1_000, false, true));
+    assert!(in_pieces(&quoted_note, &options, 3).is_none());
+    // A stray quote, which the whole reading's recovery must see in one piece.
+    let stray = format!("{}7;5\" tall;1;g\n", messy(1_000, false, true));
+    assert!(in_pieces(&stray, &options, 3).is_none());
     // A lone CR ends a line the csv reader and the line count see differently piece by piece.
     assert!(in_pieces("a,b\r1,2\r3,4\n5,6\n", &options, 2).is_none());
     // One piece asked for, a small file, an empty one.

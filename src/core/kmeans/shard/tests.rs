@@ -141,11 +141,11 @@ fn plus_plus_in_shards(prepared: &Prepared, run: usize, parts: usize) -> Vec<f64
     let (mut draw, first) = prepared.plus_plus(run).unwrap();
     let rows = |i: usize| prepared.centred_rows(ranges[i].clone());
     let sums: Vec<f64> = shards.iter_mut().enumerate().flat_map(|(i, s)| s.start(rows(i), &first)).collect();
-    let mut next = draw.started(prepared.centred(), sums);
+    let mut next = draw.started(prepared.centred(), sums, None);
     let mut trials = 0;
     while let Some(trial) = next {
         let sums: Vec<f64> = shards.iter_mut().enumerate().flat_map(|(i, s)| s.trial(rows(i), trial.chosen, &trial.candidates)).collect();
-        next = draw.tried(prepared.centred(), &sums);
+        next = draw.tried(prepared.centred(), &sums, None);
         trials += 1;
     }
     assert_eq!(trials, prepared.valid.n_clusters - 1);
