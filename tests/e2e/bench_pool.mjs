@@ -7,9 +7,10 @@
 // goals, then the download (every row with its segment; a file over the memory budget is
 // read in pieces and its download written piece by piece), its time and rows counted.
 // `node tests/e2e/bench_pool.mjs [ROWS ...]` (default 200000 1000000 3000000 12000000);
-// BENCH_WORKERS="1 2" sets the pool sizes. Each run has its own Chromium with an on-disk
-// profile, as a user's browser has (a download larger than memory is paged to disk);
-// BENCH_OFF_THE_RECORD=1 uses one browser and an off-the-record context per run instead.
+// BENCH_WORKERS="1 2" sets the pool sizes; BENCH_QUOTED=1 quotes every field. Each run
+// has its own Chromium with an on-disk profile, as a user's browser has (a download larger
+// than memory is paged to disk); BENCH_OFF_THE_RECORD=1 uses one browser and an
+// off-the-record context per run instead.
 import { createReadStream } from "node:fs";
 import { readdir, readFile, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -19,6 +20,8 @@ import { launch, launchWithProfile, openApp, openAppIn, serveDist } from "./harn
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const ROWS = sizes.length ? sizes : [200_000, 1_000_000, 3_000_000, 12_000_000];
+/** BENCH_QUOTED=1: every field of the files in quotes (the same values). */
+const QUOTED = Boolean(process.env.BENCH_QUOTED);
 const WORKERS = (process.env.BENCH_WORKERS ?? "1 2").split(/\s+/).filter(Boolean).map(Number);
 const GOALS = { 1_000_000: "≤ 4 s", 3_000_000: "≤ 15 s, tab < 1.5 GB", 12_000_000: "completes, tab < 2 GB" };
 
@@ -102,8 +105,8 @@ async function openFresh(url) {
 const rows = [];
 try {
   for (const n of ROWS) {
-    const file = join(dir, `numeric-${n}.csv`);
-    if (!(await stat(file).catch(() => null))) await writeNumeric(file, n);
+    const file = join(dir, `${QUOTED ? "quoted" : "numeric"}-${n}.csv`);
+    if (!(await stat(file).catch(() => null))) await writeNumeric(file, n, { quoted: QUOTED });
     const { size } = await stat(file);
     for (const workers of WORKERS) {
       const { page, close } = await openFresh(`${server.url}?workers=${workers}`);

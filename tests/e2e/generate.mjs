@@ -2,7 +2,7 @@
 import { createWriteStream } from "node:fs";
 
 /** `rows` customers in six groups over eight numeric columns (`id,f1..f8`), seeded. */
-export async function writeNumeric(path, rows) {
+export async function writeNumeric(path, rows, { quoted = false } = {}) {
   const out = createWriteStream(path);
   // mulberry32: 32-bit integer arithmetic throughout. (An LCG written with plain
   // multiplication lost bits past 2^53 and fell into a short cycle: the files it made
@@ -16,11 +16,13 @@ export async function writeNumeric(path, rows) {
   };
   const gauss = () => Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
   const centres = Array.from({ length: 6 }, (_, g) => Array.from({ length: 8 }, (_, j) => ((g * 7 + j * 3) % 11) * 10));
-  out.write("id,f1,f2,f3,f4,f5,f6,f7,f8\n");
+  // `quoted`: every field in quotes, as many exports write them (the same values).
+  const q = quoted ? '"' : "";
+  out.write(["id", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8"].map((h) => `${q}${h}${q}`).join(",") + "\n");
   let chunk = "";
   for (let i = 1; i <= rows; i++) {
     const c = centres[Math.floor(next() * centres.length)];
-    chunk += `${i},${c.map((m) => (m + 4 * gauss()).toFixed(2)).join(",")}\n`;
+    chunk += `${q}${i}${q},${c.map((m) => `${q}${(m + 4 * gauss()).toFixed(2)}${q}`).join(",")}\n`;
     if (chunk.length > 1 << 20) {
       if (!out.write(chunk)) await new Promise((ok) => out.once("drain", ok));
       chunk = "";
