@@ -319,13 +319,8 @@ mod tests {
 
     #[test]
     fn on_one_block_the_draw_is_plain_k_means_plus_plus_bit_for_bit() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut noise = ChaCha8Rng::seed_from_u64(99);
+        let mut next = move || uniform(&mut noise);
         for (d, n) in [(1, 500), (2, 3_000), (3, 8_192), (8, 5_000), (17, 700)] {
             // Groups of rows around a few points, with repeated rows.
             let data: Vec<f64> = (0..n * d).map(|i| ((i / d) % 7) as f64 * 3.0 + if i % 11 == 0 { 0.0 } else { next() }).collect();
