@@ -402,18 +402,7 @@ impl Pool {
             let ended = loop {
                 let task = HelperTask::Next { next: next.clone(), run_start };
                 run_start = false;
-                let message = Self::message(&task, None)?;
-                for helper in 0..helpers {
-                    self.post(helper, &message)?;
-                }
-                let mut replies: Vec<Option<HelperReply>> = vec![None; helpers];
-                for _ in 0..helpers {
-                    let (helper, reply) = self.next_reply().await?;
-                    if let Some(slot) = replies.get_mut(helper) {
-                        *slot = Some(reply);
-                    }
-                }
-                let replies = replies.into_iter().flatten();
+                let replies = self.ask_every(&task, helpers).await?.into_iter();
                 next = match next {
                     Next::Step { .. } => {
                         let parts: Vec<StepPartials> =
@@ -466,20 +455,28 @@ impl Pool {
 
     /// Sends `task` to every helper holding a shard; their blocks' sums, in block order.
     async fn seed_sums(&self, task: &HelperTask, helpers: usize) -> Result<Vec<f64>, PoolError> {
+        let sums: Vec<Vec<f64>> = self
+            .ask_every(task, helpers)
+            .await?
+            .into_iter()
+            .filter_map(|r| if let HelperReply::Seed { sums } = r { Some(sums) } else { None })
+            .collect();
+        check_all(sums.len(), helpers)?;
+        Ok(sums.concat())
+    }
+
+    /// Sends `task` to helpers `0..helpers` and waits for every answer: in helper order.
+    async fn ask_every(&self, task: &HelperTask, helpers: usize) -> Result<Vec<HelperReply>, PoolError> {
         let message = Self::message(task, None)?;
         for helper in 0..helpers {
             self.post(helper, &message)?;
         }
-        let (mut slots, mut failure): (Vec<Option<Vec<f64>>>, _) = (vec![None; helpers], None);
+        let (mut slots, mut failure) = (vec![None; helpers], None);
         for _ in 0..helpers {
-            match self.next_reply().await? {
-                (helper, HelperReply::Seed { sums }) => place(&mut slots, helper, sums, &mut failure, "shard"),
-                (_, _) => {
-                    failure.get_or_insert_with(|| "a helper answered a k-means++ draw with something else".to_owned());
-                }
-            }
+            let (helper, reply) = self.next_reply().await?;
+            place(&mut slots, helper, reply, &mut failure, "shard");
         }
-        Ok(all_placed(slots, failure, "shard")?.concat())
+        all_placed(slots, failure, "shard")
     }
 }
 
