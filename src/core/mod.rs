@@ -47,6 +47,7 @@ pub mod resample;
 pub mod rfm;
 pub mod sample;
 pub mod segments;
+pub mod sql;
 pub mod stability;
 pub mod stream;
 pub mod value;
