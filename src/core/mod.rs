@@ -6,7 +6,9 @@
 //! |---|---|---|
 //! | [`ingest`] | [`ingest::parse_csv`] | bytes → [`ingest::Table`] (columnar, every cell's text kept) |
 //! | [`profile`] | [`profile::profile_columns`] | table → a kind, statistics and parsed numbers per column |
-//! | [`clean`] | [`clean::clean_table`] | table + profile + choices → scaled matrix, rows left out named, a report |
+//! | [`clean`] | [`clean::clean_table`] | table + profile + choices → scaled matrix, rows left out named, a report, and the [`plan::FeaturePlan`] that made the matrix |
+//! | [`plan`] | [`plan::FeaturePlan::transform`] | a new table + a fitted plan → the same features (fills, clips, log, one-hot, scaling), rows that cannot be placed named |
+//! | [`sql`] | [`sql::render`] | a saved model → one SQL query that scores a table in DuckDB, Spark, PostgreSQL, BigQuery or Snowflake |
 //! | [`kmeans`] | [`kmeans::fit`] | matrix → centres, labels, inertia |
 //! | [`k_selection`] | [`k_selection::sweep`] | matrix + range of k → scores per k (indexes, gap, stability, valley between neighbours), a recommended k and its rule, or "no clear segments" |
 //! | [`stability`] | [`stability::segment_stability`] | matrix + segments → each segment's bootstrap Jaccard (clusterboot) and its reading |
@@ -41,6 +43,7 @@ pub mod model;
 pub mod outcome;
 pub mod packed;
 pub mod pipeline;
+pub mod plan;
 pub mod profile;
 pub mod projection;
 pub mod resample;

@@ -2,24 +2,27 @@
 //! the same columns into the same features (imputation values, clip bounds, log, one-hot
 //! categories, scaler) and to give it the nearest centre.
 //!
-//! The JSON is versioned (`schema_version`); a model of another version or whose columns
-//! the new file lacks is refused with a message naming what is missing.
+//! The JSON is versioned (`schema_version`): a model of a newer version, or whose columns
+//! the new file lacks, is refused with a message naming what is missing; one of an older
+//! version is migrated as it is read ([`read_model`]).
+//!
+//! Versions: 1 held the features and the scaler side by side; 2 holds them as one
+//! [`FeaturePlan`] with the missing-value tokens the file was read with.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use super::clean::{category_of, CleanedData, CleaningOptions, Feature, FeatureSource, Scaler};
+use super::clean::{CleanedData, CleaningOptions};
 use super::export::RowOutcome;
 use super::ingest::Table;
 use super::kmeans::squared_distance;
-use super::outcome::ExclusionReason;
 use super::pipeline::{LoadedFile, Segmentation};
-use super::profile::parse_column;
+use super::plan::FeaturePlan;
 use super::stability::StabilityLevel;
 
 /// Bumped when a field changes meaning; older apps refuse newer models.
-pub const MODEL_SCHEMA_VERSION: u32 = 1;
+pub const MODEL_SCHEMA_VERSION: u32 = 2;
 
 /// Where the model came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,16 +69,6 @@ impl Provenance {
     }
 }
 
-/// A feature as saved: the table column it reads by name, and what was done to it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SavedFeature {
-    pub name: String,
-    pub column_name: String,
-    /// The column's numbers were written with a decimal comma.
-    pub decimal_comma: bool,
-    pub source: FeatureSource,
-}
-
 /// Column kinds as they were when the model was made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedColumn {
@@ -99,8 +92,8 @@ pub struct SavedModel {
     pub source: ModelSource,
     pub columns: Vec<SavedColumn>,
     pub cleaning: CleaningOptions,
-    pub features: Vec<SavedFeature>,
-    pub scaler: Scaler,
+    /// Row → features: fills, clip bounds, log, one-hot categories, scaler.
+    pub plan: FeaturePlan,
     pub n_clusters: usize,
     pub seed: u64,
     /// Centres on the scaled features, one per segment.
@@ -167,7 +160,6 @@ pub fn save_model(
     seed: u64,
 ) -> SavedModel {
     let d = cleaned.n_features.max(1);
-    let column_name = |f: &Feature| file.table.headers.get(f.column).cloned().unwrap_or_default();
     SavedModel {
         schema_version: MODEL_SCHEMA_VERSION,
         app: "customer-segmentation".to_owned(),
@@ -181,17 +173,7 @@ pub fn save_model(
         },
         columns: file.profile.columns.iter().map(|c| SavedColumn { name: c.name.clone(), kind: c.kind.as_str().to_owned() }).collect(),
         cleaning: cleaning.clone(),
-        features: cleaned
-            .features
-            .iter()
-            .map(|f| SavedFeature {
-                name: f.name.clone(),
-                column_name: column_name(f),
-                decimal_comma: file.profile.columns.get(f.column).is_some_and(|c| c.decimal_comma),
-                source: f.source.clone(),
-            })
-            .collect(),
-        scaler: cleaned.scaler.clone(),
+        plan: cleaned.plan.clone(),
         n_clusters: segmentation.n_clusters(),
         seed,
         centers_scaled: segmentation.centers_scaled.chunks_exact(d).map(<[f64]>::to_vec).collect(),
@@ -206,17 +188,55 @@ pub fn save_model(
     }
 }
 
-/// Reads a model from JSON, checking its version and shape.
+/// Reads a model from JSON, checking its version and shape; a model of an older schema
+/// is migrated first ([`migrate`]).
 pub fn read_model(json: &[u8]) -> Result<SavedModel, ModelError> {
-    let model: SavedModel = serde_json::from_slice(json).map_err(|e| ModelError::NotAModel(e.to_string()))?;
+    let not_a_model = |e: serde_json::Error| ModelError::NotAModel(e.to_string());
+    let mut value: serde_json::Value = serde_json::from_slice(json).map_err(not_a_model)?;
+    if let Some(app) = value.get("app").and_then(serde_json::Value::as_str).filter(|&a| a != "customer-segmentation") {
+        return Err(ModelError::NotAModel(format!("made by “{app}”")));
+    }
+    let version = value.get("schema_version").and_then(serde_json::Value::as_u64).unwrap_or(0);
+    if version > u64::from(MODEL_SCHEMA_VERSION) {
+        let found = u32::try_from(version).unwrap_or(u32::MAX);
+        return Err(ModelError::NewerSchema { found, supported: MODEL_SCHEMA_VERSION });
+    }
+    if version == 1 {
+        migrate(&mut value);
+    }
+    let model: SavedModel = serde_json::from_value(value).map_err(not_a_model)?;
     if model.app != "customer-segmentation" {
         return Err(ModelError::NotAModel(format!("made by “{}”", model.app)));
     }
-    if model.schema_version > MODEL_SCHEMA_VERSION {
-        return Err(ModelError::NewerSchema { found: model.schema_version, supported: MODEL_SCHEMA_VERSION });
-    }
     check_model(&model)?;
     Ok(model)
+}
+
+/// Schema 1 → 2: the features (each with its column's name and decimal convention) and the
+/// scaler become one plan; its column indexes are the columns' places in the saved column
+/// list, and its missing-value tokens the defaults every schema-1 model was read with.
+fn migrate(value: &mut serde_json::Value) {
+    let Some(object) = value.as_object_mut() else { return };
+    let names: Vec<String> = object
+        .get("columns")
+        .and_then(serde_json::Value::as_array)
+        .map(|columns| columns.iter().filter_map(|c| c.get("name").and_then(serde_json::Value::as_str).map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let mut features = object.remove("features").unwrap_or(serde_json::Value::Null);
+    for feature in features.as_array_mut().into_iter().flatten() {
+        let column = feature.get("column_name").and_then(serde_json::Value::as_str).and_then(|n| names.iter().position(|c| c == n));
+        if let Some(f) = feature.as_object_mut() {
+            f.insert("column".to_owned(), serde_json::json!(column.unwrap_or(0)));
+        }
+    }
+    let scaler = object.remove("scaler").unwrap_or(serde_json::Value::Null);
+    let plan = serde_json::json!({
+        "features": features,
+        "scaler": scaler,
+        "missing_tokens": FeaturePlan::default_missing_tokens(),
+    });
+    object.insert("plan".to_owned(), plan);
+    object.insert("schema_version".to_owned(), serde_json::json!(MODEL_SCHEMA_VERSION));
 }
 
 /// Everything [`apply_model`] relies on: shapes (d ≥ 1 features, k ≥ 1 centres of d values,
@@ -224,37 +244,22 @@ pub fn read_model(json: &[u8]) -> Result<SavedModel, ModelError> {
 /// scaler with non-zero scales, finite centres. A model read from JSON holds only finite
 /// numbers (JSON has no NaN), but one may be built otherwise.
 pub fn check_model(model: &SavedModel) -> Result<(), ModelError> {
-    let d = model.features.len();
+    let d = model.plan.features.len();
     let k = model.n_clusters;
     if d == 0
-        || model.scaler.centers.len() != d
-        || model.scaler.scales.len() != d
         || model.centers_scaled.len() != k
         || model.centers_scaled.iter().any(|c| c.len() != d)
         || model.centers_original.len() != k
         || model.centers_original.iter().any(|c| c.len() != d)
     {
-        return Err(ModelError::Inconsistent(format!("{d} features but centres or scaler of another size")));
+        return Err(ModelError::Inconsistent(format!("{d} features but centres of another size")));
     }
+    model.plan.check()?;
     if k == 0 {
         return Err(ModelError::NoSegments);
     }
     if model.segment_names.len() != k {
         return Err(ModelError::NamesCount { names: model.segment_names.len(), segments: k });
-    }
-    for ((feature, &center), &scale) in model.features.iter().zip(&model.scaler.centers).zip(&model.scaler.scales) {
-        let name = || feature.name.clone();
-        if let FeatureSource::Number { impute, clip, .. } = &feature.source {
-            if let Some(value) = impute.filter(|v| !v.is_finite()) {
-                return Err(ModelError::InvalidImpute { feature: name(), value });
-            }
-            if let Some((lo, hi)) = clip.filter(|(lo, hi)| !(lo.is_finite() && hi.is_finite() && lo <= hi)) {
-                return Err(ModelError::InvalidClip { feature: name(), lo, hi });
-            }
-        }
-        if !(center.is_finite() && scale.is_finite() && scale != 0.0) {
-            return Err(ModelError::InvalidScaler { feature: name(), center, scale });
-        }
     }
     if let Some(segment) = model.centers_scaled.iter().position(|c| c.iter().any(|v| !v.is_finite())) {
         return Err(ModelError::InvalidCentre { segment });
@@ -268,93 +273,32 @@ pub fn check_model(model: &SavedModel) -> Result<(), ModelError> {
 /// [`read_model`] asks of a file.
 pub fn apply_model(table: &Table, model: &SavedModel) -> Result<Vec<RowOutcome>, ModelError> {
     check_model(model)?;
-    let n = table.n_rows();
-    let d = model.features.len();
-    let column_of = |name: &str| table.headers.iter().position(|h| h == name).ok_or_else(|| ModelError::MissingColumn(name.to_owned()));
-    // Each feature's values for every row (NaN: cannot be placed), in feature order.
-    let mut columns: Vec<Vec<f64>> = Vec::with_capacity(d);
-    let mut reasons: Vec<Option<ExclusionReason>> = vec![None; n];
-    for feature in &model.features {
-        let column = column_of(&feature.column_name)?;
-        let values: Vec<f64> = match &feature.source {
-            FeatureSource::Number { impute, clip, log1p } => {
-                let numbers = parse_column(table, column, feature.decimal_comma);
-                numbers
-                    .values
-                    .iter()
-                    .enumerate()
-                    .map(|(row, &v)| {
-                        let v = if v.is_nan() {
-                            // Stray text is a missing value, filled like one (as the cleaning does).
-                            match impute {
-                                Some(fill) => *fill,
-                                None => {
-                                    if let Some(slot @ None) = reasons.get_mut(row) {
-                                        *slot = Some(ExclusionReason::NoValue { column: feature.column_name.clone() });
-                                    }
-                                    return f64::NAN;
-                                }
-                            }
-                        } else {
-                            v
-                        };
-                        // Not `clamp`, which panics on bounds out of order: these come from a file.
-                        let v = clip.map_or(v, |(lo, hi)| v.max(lo).min(hi));
-                        if *log1p {
-                            if v < 0.0 {
-                                if let Some(slot @ None) = reasons.get_mut(row) {
-                                    *slot = Some(ExclusionReason::NegativeForLog { column: feature.column_name.clone() });
-                                }
-                                return f64::NAN;
-                            }
-                            v.ln_1p()
-                        } else {
-                            v
-                        }
-                    })
-                    .collect()
-            }
-            FeatureSource::OneHot { value, listed } => (0..n)
-                .map(|row| {
-                    let category = category_of(table, row, column);
-                    f64::from(u8::from(match value {
-                        Some(v) => &category == v,
-                        None => !listed.contains(&category),
-                    }))
-                })
-                .collect(),
-        };
-        columns.push(values);
-    }
-    let mut outcomes = Vec::with_capacity(n);
-    let mut z = vec![0.0; d];
-    for row in 0..n {
-        if let Some(Some(reason)) = reasons.get(row) {
-            outcomes.push(RowOutcome { segment: None, excluded_reason: Some(reason.clone()) });
-            continue;
-        }
-        for (f, slot) in z.iter_mut().enumerate() {
-            let x = columns.get(f).and_then(|c| c.get(row)).copied().unwrap_or(f64::NAN);
-            let center = model.scaler.centers.get(f).copied().unwrap_or(0.0);
-            let scale = model.scaler.scales.get(f).copied().unwrap_or(1.0);
-            *slot = (x - center) / scale;
-        }
-        let nearest = model
-            .centers_scaled
-            .iter()
-            .enumerate()
-            .map(|(s, c)| (s, squared_distance(&z, c)))
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(s, _)| s);
-        outcomes.push(RowOutcome { segment: nearest, excluded_reason: None });
-    }
+    let d = model.plan.features.len();
+    let rows = model.plan.transform(table)?;
+    let outcomes = rows
+        .reasons
+        .into_iter()
+        .zip(rows.scaled.chunks_exact(d.max(1)))
+        .map(|(reason, z)| match reason {
+            Some(reason) => RowOutcome { segment: None, excluded_reason: Some(reason) },
+            None => RowOutcome { segment: nearest_centre(&model.centers_scaled, z), excluded_reason: None },
+        })
+        .collect();
     Ok(outcomes)
+}
+
+/// The centre nearest `z` by squared distance (the K-Means kernel's own sum); a tie goes to
+/// the lowest index, as in the fit.
+pub fn nearest_centre(centres: &[Vec<f64>], z: &[f64]) -> Option<usize> {
+    centres.iter().enumerate().map(|(s, c)| (s, squared_distance(z, c))).min_by(|a, b| a.1.total_cmp(&b.1)).map(|(s, _)| s)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::clean::FeatureSource;
     use crate::core::ingest::{parse_csv, IngestOptions};
+    use crate::core::outcome::ExclusionReason;
     use crate::core::pipeline::{self, clean, load, segment, SegmentOptions};
 
     const CUSTOMERS: &[u8] = include_bytes!("../../tests/fixtures/customers.csv");
@@ -443,20 +387,20 @@ mod tests {
     #[test]
     fn the_test_model_reads() {
         let json = model_json();
-        assert!(json["features"][0]["source"]["clip"].is_array(), "{}", json["features"][0]);
+        assert!(json["plan"]["features"][0]["source"]["clip"].is_array(), "{}", json["plan"]["features"][0]);
         assert!(read_changed(|_| {}).is_ok());
     }
 
     #[test]
     fn clip_bounds_out_of_order_are_refused_not_a_panic() {
-        let result = read_changed(|j| j["features"][0]["source"]["clip"] = serde_json::json!([10.0, 1.0]));
+        let result = read_changed(|j| j["plan"]["features"][0]["source"]["clip"] = serde_json::json!([10.0, 1.0]));
         assert!(matches!(result, Err(ModelError::InvalidClip { lo: 10.0, hi: 1.0, .. })), "{result:?}");
         assert!(result.unwrap_err().to_string().contains("download the model again"));
     }
 
     #[test]
     fn a_zero_scale_is_refused() {
-        let result = read_changed(|j| j["scaler"]["scales"][1] = serde_json::json!(0.0));
+        let result = read_changed(|j| j["plan"]["scaler"]["scales"][1] = serde_json::json!(0.0));
         assert!(matches!(result, Err(ModelError::InvalidScaler { scale: 0.0, .. })), "{result:?}");
     }
 
@@ -477,7 +421,7 @@ mod tests {
         assert!(matches!(short_original, Err(ModelError::Inconsistent(_))));
         let more_clusters = read_changed(|j| j["n_clusters"] = serde_json::json!(u64::MAX));
         assert!(matches!(more_clusters, Err(ModelError::Inconsistent(_))));
-        let no_features = read_changed(|j| j["features"] = serde_json::json!([]));
+        let no_features = read_changed(|j| j["plan"]["features"] = serde_json::json!([]));
         assert!(matches!(no_features, Err(ModelError::Inconsistent(_))));
     }
 
@@ -488,17 +432,17 @@ mod tests {
         let table = parse_csv(CUSTOMERS, &IngestOptions::default()).unwrap();
         let good = read_changed(|_| {}).unwrap();
         let mut m = good.clone();
-        m.scaler.centers[0] = f64::NAN;
+        m.plan.scaler.centers[0] = f64::NAN;
         assert!(matches!(apply_model(&table, &m), Err(ModelError::InvalidScaler { .. })));
         let mut m = good.clone();
         m.centers_scaled[1][0] = f64::INFINITY;
         assert_eq!(apply_model(&table, &m), Err(ModelError::InvalidCentre { segment: 1 }));
         let mut m = good.clone();
-        let FeatureSource::Number { impute, .. } = &mut m.features[1].source else { panic!() };
+        let FeatureSource::Number { impute, .. } = &mut m.plan.features[1].source else { panic!() };
         *impute = Some(f64::NAN);
         assert!(matches!(apply_model(&table, &m), Err(ModelError::InvalidImpute { .. })));
         let mut m = good;
-        let FeatureSource::Number { clip, .. } = &mut m.features[0].source else { panic!() };
+        let FeatureSource::Number { clip, .. } = &mut m.plan.features[0].source else { panic!() };
         *clip = Some((f64::NAN, 1.0));
         assert!(matches!(apply_model(&table, &m), Err(ModelError::InvalidClip { .. })));
         assert!(matches!(read_model(b"{\"lo\": 1e999}"), Err(ModelError::NotAModel(_))));
@@ -512,5 +456,38 @@ mod tests {
         .unwrap();
         assert_eq!(model.source.origin, SourceOrigin::File);
         assert_eq!(model.source.sha256, sha256_hex(CUSTOMERS));
+    }
+
+    #[test]
+    fn a_model_saved_with_schema_1_is_migrated_and_gives_its_segments() {
+        // Saved by the version before the feature plan: a log and percentile clip on Age, a
+        // median fill of Income, Genre one-hot (top 1 + other), k = 4, seed 42.
+        let json = include_bytes!("../../tests/fixtures/model_v1.json");
+        let expected: Vec<usize> =
+            include_str!("../../tests/fixtures/model_v1_labels.txt").lines().map(|l| l.trim().parse().unwrap()).collect();
+        let model = read_model(json).unwrap();
+        assert_eq!(model.schema_version, MODEL_SCHEMA_VERSION);
+        assert_eq!(model.plan.missing_tokens, FeaturePlan::default_missing_tokens());
+        let genre = model.plan.features.iter().find(|f| f.column_name == "Genre").unwrap();
+        assert_eq!(genre.column, 1);
+        let table = parse_csv(CUSTOMERS, &IngestOptions::default()).unwrap();
+        let labels: Vec<usize> = apply_model(&table, &model).unwrap().iter().map(|o| o.segment.unwrap()).collect();
+        assert_eq!(labels, expected);
+        // Saved again, it reads as schema 2 with the same plan.
+        let again = read_model(&serde_json::to_vec(&model).unwrap()).unwrap();
+        assert_eq!(again, model);
+    }
+
+    #[test]
+    fn the_plan_reads_missing_tokens_it_was_fitted_with() {
+        let mut options = IngestOptions::default();
+        options.missing_tokens.push("unknown".to_owned());
+        let file = load("customers.csv", CUSTOMERS, &options, &mut |_| {}).unwrap();
+        let mut cleaning = CleaningOptions::suggested(&file.profile);
+        cleaning.categorical = vec![1];
+        let cleaned = clean(&file, &cleaning).unwrap();
+        assert!(cleaned.plan.missing_tokens.iter().any(|t| t == "unknown"));
+        assert!(cleaned.plan.is_missing("UNKNOWN"));
+        assert_eq!(cleaned.plan.category(" unknown "), crate::core::plan::MISSING_CATEGORY);
     }
 }

@@ -318,7 +318,7 @@ fn plan_fit(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOptions, 
 pub fn segment_with_fit(file: &LoadedFile, cleaned: &CleanedData, fit: kmeans::KMeansFit, fit_rows: Option<usize>) -> Segmentation {
     let d = cleaned.n_features;
     let k = fit.n_clusters;
-    let names: Vec<String> = cleaned.features.iter().map(|f| f.name.clone()).collect();
+    let names: Vec<String> = cleaned.plan.features.iter().map(|f| f.name.clone()).collect();
     // Per feature: the values of each segment, for means and medians in the data's units.
     let mut means = vec![vec![f64::NAN; d]; k];
     let mut fives = vec![vec![[f64::NAN; 5]; d]; k];
@@ -488,7 +488,8 @@ fn main_direction(cleaned: &CleanedData) -> Option<String> {
         cleaned.scaled.clone()
     };
     let first = pca(&sample, d, 1).ok()?;
-    let mut loadings: Vec<(f64, &str)> = first.components.iter().zip(&cleaned.features).map(|(w, f)| (w.abs(), f.name.as_str())).collect();
+    let mut loadings: Vec<(f64, &str)> =
+        first.components.iter().zip(&cleaned.plan.features).map(|(w, f)| (w.abs(), f.name.as_str())).collect();
     loadings.sort_by(|a, b| b.0.total_cmp(&a.0));
     match loadings.as_slice() {
         [(a, x), (b, y), ..] if *b >= 0.5 * a => Some(format!("{x} and {y}")),

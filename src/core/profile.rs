@@ -552,7 +552,7 @@ pub fn parse_column(table: &Table, column: usize, decimal_comma: bool) -> Numeri
             values.push(f64::NAN);
             continue;
         }
-        match parse_number(t, decimal).or_else(|| parse_boolean(t)) {
+        match parse_cell(t, decimal) {
             Some(v) => values.push(v),
             None => {
                 values.push(f64::NAN);
@@ -563,8 +563,14 @@ pub fn parse_column(table: &Table, column: usize, decimal_comma: bool) -> Numeri
     NumericColumn { values, invalid_rows }
 }
 
+/// A trimmed cell that is not a missing value as a number: [`parse_number`] in the column's
+/// convention, or a yes/no word as 1/0 ([`parse_boolean`]).
+pub fn parse_cell(trimmed: &str, decimal: DecimalSeparator) -> Option<f64> {
+    parse_number(trimmed, decimal).or_else(|| parse_boolean(trimmed))
+}
+
 /// yes/no, true/false, y/n, t/f, on/off as 1/0.
-fn parse_boolean(cell: &str) -> Option<f64> {
+pub fn parse_boolean(cell: &str) -> Option<f64> {
     match cell.to_ascii_lowercase().as_str() {
         "true" | "yes" | "y" | "t" | "on" => Some(1.0),
         "false" | "no" | "n" | "f" | "off" => Some(0.0),

@@ -510,7 +510,7 @@ impl Runner {
         let cleaned = cleaned?;
         let summary = CleanSummary {
             report: cleaned.report.clone(),
-            feature_names: cleaned.features.iter().map(|f| f.name.clone()).collect(),
+            feature_names: cleaned.plan.features.iter().map(|f| f.name.clone()).collect(),
             elapsed_ms: 0.0,
         };
         self.cleaned = Some((options, cleaned));

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::ingest::Table;
+use super::plan::{clip_value, number_steps, OneHotEncoder, MISSING_CATEGORY};
 use super::profile::{parse_column, select_quantile, ColumnKind, NumericColumn, TableProfile};
 use super::warning::{Warning, WarningKind};
 pub use scaling::{Scaler, Scaling};
@@ -119,31 +120,7 @@ pub struct ExcludedRow {
     pub reason: ExclusionReason,
 }
 
-/// Where a feature of the matrix comes from, with what was done to it, so a saved model
-/// can do the same to new rows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum FeatureSource {
-    Number {
-        /// Value given to missing cells, if imputed.
-        impute: Option<f64>,
-        /// Clip bounds, if outliers were clipped.
-        clip: Option<(f64, f64)>,
-        log1p: bool,
-    },
-    /// 1 when the cell equals `value`; `value: None` is "other" (any value not listed).
-    OneHot { value: Option<String>, listed: Vec<String> },
-}
-
-/// One column of the matrix.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Feature {
-    /// As shown: the column's name, or `Genre = Male` for a one-hot feature.
-    pub name: String,
-    /// Table column it comes from.
-    pub column: usize,
-    pub source: FeatureSource,
-}
+pub use super::plan::{Feature, FeaturePlan, FeatureSource};
 
 /// A count per something, for the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -183,7 +160,9 @@ pub struct CleaningReport {
 /// The cleaned data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CleanedData {
-    pub features: Vec<Feature>,
+    /// Row → features as fitted here (fills, clip bounds, log, categories, scaler): what a
+    /// saved model applies to new rows and writes as SQL.
+    pub plan: FeaturePlan,
     /// Row-major `n_rows × n_features` in the data's own units (after imputation, before
     /// clipping, log and scaling): what the user reads.
     pub original: Vec<f64>,
@@ -194,7 +173,6 @@ pub struct CleanedData {
     /// Table row of each matrix row.
     pub row_of: Vec<usize>,
     pub excluded: Vec<ExcludedRow>,
-    pub scaler: Scaler,
     pub report: CleaningReport,
 }
 
@@ -241,7 +219,7 @@ pub fn clean_table(table: &Table, profile: &TableProfile, options: &CleaningOpti
     // Columns: each numeric feature (filled, clipped, logged), then each one-hot value.
     let mut columns = FeatureColumns::default();
     for (feature, numbers) in options.numeric.iter().zip(&parsed) {
-        columns.add_number(table, feature, numbers, &row_of, options.outliers);
+        columns.add_number(table, profile, feature, numbers, &row_of, options.outliers);
     }
     for &column in &options.categorical {
         columns.add_one_hot(table, column, &row_of, options.one_hot_top);
@@ -260,7 +238,8 @@ pub fn clean_table(table: &Table, profile: &TableProfile, options: &CleaningOpti
     scaler.transform_in_place(&mut scaled);
     let original = row_major(&std::mem::take(&mut columns.original), n_rows);
     let report = columns.report(table, profile, options, &excluded, &duplicates, n_rows);
-    Ok(CleanedData { original, scaled, n_rows, n_features, row_of, excluded, scaler, features: columns.features, report })
+    let plan = FeaturePlan { features: columns.features, scaler, missing_tokens: table.missing_tokens.clone() };
+    Ok(CleanedData { original, scaled, n_rows, n_features, row_of, excluded, plan, report })
 }
 
 /// At least one feature, each in the table; with none, the file's own cause if it has one.
@@ -403,43 +382,51 @@ struct FeatureColumns {
 
 impl FeatureColumns {
     /// Step 4: a numeric feature over the kept rows: fill, clip, log.
-    fn add_number(&mut self, table: &Table, feature: &NumericFeature, numbers: &NumericColumn, row_of: &[usize], outliers: OutlierPolicy) {
+    fn add_number(
+        &mut self,
+        table: &Table,
+        profile: &TableProfile,
+        feature: &NumericFeature,
+        numbers: &NumericColumn,
+        row_of: &[usize],
+        outliers: OutlierPolicy,
+    ) {
         let name = table.headers.get(feature.column).cloned().unwrap_or_default();
         let mut values: Vec<f64> = row_of.iter().map(|&r| numbers.values.get(r).copied().unwrap_or(f64::NAN)).collect();
         let missing = values.iter().filter(|v| v.is_nan()).count();
         let impute = (missing > 0).then(|| {
             let fill = impute_value(&values, feature.missing);
-            values.iter_mut().filter(|v| v.is_nan()).for_each(|v| *v = fill);
             self.imputed
                 .push(Count { what: format!("{name} ({} {})", strategy_name(feature.missing), format_value(fill)), count: missing });
             fill
         });
+        // The fill, clip and log are the plan's own steps, as a saved model applies them.
+        values.iter_mut().filter(|v| v.is_nan()).for_each(|v| *v = number_steps(*v, impute, None, false).unwrap_or(f64::NAN));
         self.original.push(values.clone());
         let clip = clip_bounds(&values, outliers);
         if let Some((lo, hi)) = clip {
-            let mut count = 0;
-            for v in &mut values {
-                // Bounds are finite and ordered (`clip_bounds`); max/min cannot panic anyway.
-                let c = v.max(lo).min(hi);
-                if c != *v {
-                    count += 1;
-                    *v = c;
-                }
-            }
+            let count = values.iter().filter(|&&v| clip_value(v, lo, hi) != v).count();
             self.clipped.push(Count { what: format!("{name} to [{}, {}]", format_value(lo), format_value(hi)), count });
         }
         let mut log1p = false;
         if feature.log1p {
-            if values.iter().all(|v| *v >= 0.0) {
-                values.iter_mut().for_each(|v| *v = v.ln_1p());
+            if values.iter().all(|&v| number_steps(v, None, clip, false).is_ok_and(|v| v >= 0.0)) {
                 self.log_transformed.push(name.clone());
                 log1p = true;
             } else {
                 self.notes.push(format!("{name} has negative values: no log transform applied"));
             }
         }
+        // Filled values are numbers, and the log is taken only when none is negative.
+        values.iter_mut().for_each(|v| *v = number_steps(*v, None, clip, log1p).unwrap_or(f64::NAN));
         self.transformed.push(values);
-        self.features.push(Feature { name, column: feature.column, source: FeatureSource::Number { impute, clip, log1p } });
+        self.features.push(Feature {
+            name,
+            column: feature.column,
+            column_name: table.headers.get(feature.column).cloned().unwrap_or_default(),
+            decimal_comma: decimal_comma(profile, feature.column),
+            source: FeatureSource::Number { impute, clip, log1p },
+        });
     }
 
     /// Step 5: one-hot columns of a category: its most frequent values among the kept
@@ -454,23 +441,34 @@ impl FeatureColumns {
         let mut ranked: Vec<(&str, usize)> = counts.into_iter().collect();
         ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         let listed: Vec<String> = ranked.iter().take(top.max(1)).map(|(v, _)| (*v).to_owned()).collect();
-        let listed_set: HashSet<&str> = listed.iter().map(String::as_str).collect();
         let has_other = ranked.len() > listed.len();
+        let first = self.features.len();
         for value in listed.iter().map(|v| Some(v.clone())).chain(has_other.then_some(None)) {
-            let column_values: Vec<f64> = values
-                .iter()
-                .map(|v| match &value {
-                    Some(x) => f64::from(u8::from(v == x)),
-                    None => f64::from(u8::from(!listed_set.contains(v.as_str()))),
-                })
-                .collect();
-            self.original.push(column_values.clone());
-            self.transformed.push(column_values);
             self.features.push(Feature {
                 name: format!("{name} = {}", value.as_deref().unwrap_or("other")),
                 column,
+                column_name: name.clone(),
+                decimal_comma: false,
                 source: FeatureSource::OneHot { value, listed: listed.clone() },
             });
+        }
+        // Each row's category sets one feature, through the plan's own encoder.
+        let added = self.features.get(first..).unwrap_or_default();
+        let mut encoder = OneHotEncoder::default();
+        for (f, feature) in added.iter().enumerate() {
+            if let FeatureSource::OneHot { value, .. } = &feature.source {
+                encoder.add(f, value.as_deref());
+            }
+        }
+        let mut columns = vec![vec![0.0; values.len()]; added.len()];
+        for (row, v) in values.iter().enumerate() {
+            if let Some(cell) = encoder.feature_of(v).and_then(|f| columns.get_mut(f)).and_then(|c| c.get_mut(row)) {
+                *cell = 1.0;
+            }
+        }
+        for column_values in columns {
+            self.original.push(column_values.clone());
+            self.transformed.push(column_values);
         }
     }
 
@@ -519,7 +517,7 @@ fn decimal_comma(profile: &TableProfile, column: usize) -> bool {
 pub fn category_of(table: &Table, row: usize, column: usize) -> String {
     let cell = table.cell(row, column).trim();
     if table.is_missing(cell) {
-        "(missing)".to_owned()
+        MISSING_CATEGORY.to_owned()
     } else {
         cell.to_owned()
     }

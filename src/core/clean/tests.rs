@@ -97,7 +97,7 @@ fn categories_are_one_hot_encoded_with_top_n_and_other() {
     options.categorical = vec![0];
     options.one_hot_top = 2;
     let cleaned = clean_table(&table, &profile, &options).unwrap();
-    let names: Vec<&str> = cleaned.features.iter().map(|f| f.name.as_str()).collect();
+    let names: Vec<&str> = cleaned.plan.features.iter().map(|f| f.name.as_str()).collect();
     // Counts: M 2, then (missing), F, X with 1 each in text order: "(missing)" < "F".
     assert_eq!(names, ["v", "g = M", "g = (missing)", "g = other"]);
     assert_eq!(&cleaned.original[0..4], [1.0, 1.0, 0.0, 0.0]);
