@@ -65,5 +65,24 @@ ensure_chromium() {
   fi
 }
 
+# DuckDB and PySpark (with a Java runtime) for the SQL engine proof, tests/sql/check_sql.py.
+PYTHON_PACKAGES=("duckdb==2.0.1" "pyspark==4.3.0")
+ensure_python_packages() {
+  if ! python3 -c "import duckdb, pyspark" 2>/dev/null; then
+    log "installing ${PYTHON_PACKAGES[*]} with pip"
+    # A virtualenv or pyenv takes a plain install; a system Python the user's site (Debian
+    # marks its Python externally managed, hence the last form).
+    python3 -m pip install -q "${PYTHON_PACKAGES[@]}" 2>/dev/null \
+      || python3 -m pip install -q --user "${PYTHON_PACKAGES[@]}" 2>/dev/null \
+      || python3 -m pip install -q --user --break-system-packages "${PYTHON_PACKAGES[@]}"
+  fi
+  if ! command -v java >/dev/null; then
+    log "installing Debian's openjdk-17-jre-headless for Spark"
+    local sudo=""; [[ "$(id -u)" == 0 ]] || sudo="sudo"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q openjdk-17-jre-headless
+  fi
+}
+
 ensure_build_tools() { ensure_wasm_target; ensure_node_packages; ensure_wasm_bindgen; ensure_trunk; }
-ensure_test_tools() { ensure_build_tools; ensure_clippy; ensure_chromium; }
+ensure_test_tools() { ensure_build_tools; ensure_clippy; ensure_chromium; ensure_python_packages; }

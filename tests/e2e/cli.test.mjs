@@ -1,0 +1,63 @@
+// The command line against the page: the same file with the page's defaults gives the same
+// download and the same model, byte for byte. Needs the built page (E2E_DIST, else dist/)
+// and the `segment` binary (E2E_SEGMENT_BIN, else target/worker-release/segment, built by
+// `cargo build --profile worker-release --bin segment`).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { ROOT, openApp, usePageAndBrowser } from "./harness.mjs";
+
+const env = usePageAndBrowser();
+const FIXTURE = join(ROOT, "tests/fixtures/customers.csv");
+const SEGMENT = process.env.E2E_SEGMENT_BIN ?? join(ROOT, "target/worker-release/segment");
+const run = promisify(execFile);
+
+const byTestId = (page, id) => page.locator(`[data-testid="${id}"]`);
+
+async function download(page, testId, path) {
+  const [file] = await Promise.all([page.waitForEvent("download", { timeout: 60_000 }), byTestId(page, testId).click()]);
+  await file.saveAs(path);
+  return readFile(path);
+}
+
+test("segment fit with the page's k: the page's download and model, byte for byte", async () => {
+  await stat(SEGMENT).catch(() => {
+    throw new Error(`no ${SEGMENT}: build it with cargo build --profile worker-release --bin segment`);
+  });
+  const dir = await mkdtemp(join(tmpdir(), "seg-cli-"));
+  const { context, page, record } = await openApp(env.browser, env.server.url);
+  let k;
+  let pageCsv;
+  let pageModel;
+  try {
+    await byTestId(page, "file-input").setInputFiles(FIXTURE);
+    // The sweep recommends a k and the page puts it in the k box: Run takes it.
+    await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 60_000 });
+    k = await byTestId(page, "k-input").inputValue();
+    assert.equal(k, await byTestId(page, "k-reason").getAttribute("data-k"), "the recommended k is in the box");
+    await byTestId(page, "run").click();
+    await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 60_000 });
+    pageCsv = await download(page, "download-csv", join(dir, "page.csv"));
+    pageModel = await download(page, "download-model", join(dir, "page-model.json"));
+    assert.deepEqual(record.pageErrors, []);
+  } finally {
+    await context.close();
+  }
+  // The command line: the sweep's k by itself (--k auto, the default), and the page's k named.
+  for (const kArgs of [[], ["--k", k]]) {
+    const cliCsv = join(dir, `cli${kArgs.length}.csv`);
+    const cliModel = join(dir, `cli${kArgs.length}-model.json`);
+    await run(SEGMENT, ["fit", FIXTURE, ...kArgs, "-o", cliModel, "--export", cliCsv, "--quiet"]);
+    const csv = await readFile(cliCsv);
+    assert.ok(csv.equals(pageCsv), `the export (${kArgs.join(" ") || "--k auto"}) is the page's download, byte for byte`);
+    const model = await readFile(cliModel);
+    const [a, b] = [JSON.parse(model), JSON.parse(pageModel)];
+    assert.equal(a.source.sha256, b.source.sha256, "the same file's SHA-256");
+    assert.deepEqual(a, b, "the same model");
+    assert.ok(model.equals(pageModel), "the model is the page's, byte for byte");
+  }
+});
