@@ -11,6 +11,7 @@ use crate::core::k_selection::Sweep;
 use crate::core::pipeline::{SegmentOptions, Segmentation};
 use crate::core::profile::{ColumnKind, ColumnProfile};
 use crate::core::rfm::{RfmOptions, RfmReport, TransactionMapping};
+use crate::core::sql::Dialect;
 use crate::core::warning::Warning;
 
 /// Rows of the file shown in the preview.
@@ -69,6 +70,17 @@ pub enum RequestBody {
     /// The model as JSON, with the SHA-256 the worker took when it read the file (no file
     /// travels with this request).
     ExportModel { names: Vec<String> },
+    /// The same model as one SQL query scoring every row of `table` in a database
+    /// (`core::sql`): written here, not on the page.
+    ExportSql { names: Vec<String>, dialect: Dialect, table: String },
+    /// A saved model (its JSON, as downloaded before) as one SQL query: needs no file and
+    /// changes nothing the worker holds.
+    ModelSql {
+        #[serde(with = "serde_bytes")]
+        model_json: Vec<u8>,
+        dialect: Dialect,
+        table: String,
+    },
     /// Read a saved model and a new file with the same columns (the `File` attached; its
     /// bytes land in `bytes`) and give every row the nearest saved centre.
     ApplyModel {

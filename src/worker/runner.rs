@@ -12,6 +12,7 @@ use crate::core::model::{apply_model, read_model, save_model, Provenance, SavedM
 use crate::core::pipeline::{self, FitPlan, LoadedFile, SegmentOptions, Segmentation, SweepJob};
 use crate::core::profile::{profile_warnings, ColumnKind};
 use crate::core::rfm::{aggregate, customers_table, suggested_cleaning, RfmOptions, RfmResult, TransactionMapping};
+use crate::core::sql::{self, Dialect, SqlOptions};
 use crate::core::stream::{self, ByteSource};
 use rustc_hash::FxHashMap;
 
@@ -135,6 +136,8 @@ impl Runner {
             RequestBody::Segment(options) => self.segment(options, now_ms, progress),
             RequestBody::Export { what, names, value } => self.export(what, names, &value, progress),
             RequestBody::ExportModel { names } => self.export_model(&names, progress),
+            RequestBody::ExportSql { names, dialect, table } => self.export_sql(&names, dialect, table, progress),
+            RequestBody::ModelSql { model_json, dialect, table } => Self::model_sql(&model_json, dialect, table, progress),
             RequestBody::ApplyModel { model_json, name, bytes, options, .. } => {
                 self.apply_model(&model_json, name, &bytes, &options, progress)
             }
@@ -665,16 +668,40 @@ impl Runner {
     }
 
     fn export_model(&self, names: &[String], progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
+        progress("Writing the model", 0.0);
+        let (file, model) = self.current_model(names, "download the model")?;
+        let bytes = serde_json::to_vec_pretty(&model).map_err(|e| format!("{}: could not write the model: {e}", file.name))?;
+        Ok(ResponseBody::Exported { file_name: model_file_name(&file.name), mime: "application/json".to_owned(), bytes, blob: None })
+    }
+
+    /// The last segmentation as a saved model (the user's segment names, else the
+    /// generated ones), with the file it was made from; `then` says what the user wanted.
+    fn current_model(&self, names: &[String], then: &str) -> Result<(&LoadedFile, SavedModel), String> {
         let file = self.file.as_ref().ok_or_else(no_file)?;
         let source = self.source.as_ref().ok_or_else(no_file)?;
         let (Some((cleaning, cleaned)), Some((options, segmentation))) = (&self.cleaned, &self.segmentation) else {
-            return Err(format!("{}: run the segmentation first, then download the model", file.name));
+            return Err(format!("{}: run the segmentation first, then {then}", file.name));
         };
-        progress("Writing the model", 0.0);
         let names = pipeline::segment_names(segmentation, names);
-        let model = save_model(file, source, cleaning, cleaned, segmentation, &names, options.seed);
-        let bytes = serde_json::to_vec_pretty(&model).map_err(|e| format!("{}: could not write the model: {e}", file.name))?;
-        Ok(ResponseBody::Exported { file_name: model_file_name(&file.name), mime: "application/json".to_owned(), bytes, blob: None })
+        Ok((file, save_model(file, source, cleaning, cleaned, segmentation, &names, options.seed)))
+    }
+
+    /// The last segmentation's model as one SQL query, written from the model's JSON read
+    /// back as the model download holds it: the query is `segment sql` on that download,
+    /// byte for byte.
+    fn export_sql(&self, names: &[String], dialect: Dialect, table: String, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
+        progress("Writing the SQL", 0.0);
+        let (file, model) = self.current_model(names, "download the SQL")?;
+        let json = serde_json::to_vec_pretty(&model).map_err(|e| format!("{}: could not write the model: {e}", file.name))?;
+        let model = read_model(&json).map_err(|e| format!("{}: the model: {e}", file.name))?;
+        sql_download(&model, dialect, table).map_err(|e| format!("{}: {e}", file.name))
+    }
+
+    /// A saved model's JSON as one SQL query; what the worker holds is left alone.
+    fn model_sql(model_json: &[u8], dialect: Dialect, table: String, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
+        progress("Writing the SQL", 0.0);
+        let model = read_model(model_json).map_err(|e| format!("the model: {e}"))?;
+        sql_download(&model, dialect, table).map_err(|e| format!("the model: {e}"))
     }
 
     /// Reads a saved model and a new file, and gives every row the nearest saved centre.
@@ -764,6 +791,17 @@ fn row_segments(n_rows: usize, cleaned: &CleanedData, segmentation: &Segmentatio
 }
 
 const CSV_MIME: &str = "text/csv;charset=utf-8";
+
+/// The SQL download of `model`: `segments_<dialect>.sql`.
+fn sql_download(model: &SavedModel, dialect: Dialect, table: String) -> Result<ResponseBody, String> {
+    let query = sql::render(model, &SqlOptions { dialect, table, keys: None }).map_err(|e| format!("could not write the SQL: {e}"))?;
+    Ok(ResponseBody::Exported {
+        file_name: format!("segments_{}.sql", dialect.as_str()),
+        mime: "application/sql;charset=utf-8".to_owned(),
+        bytes: query.into_bytes(),
+        blob: None,
+    })
+}
 
 /// Rows of a part of a download written a part at a time ([`Runner::export_in_parts`]):
 /// about 20 MB of CSV at 8 columns, so the worker holds at most that much of it.
