@@ -7,6 +7,7 @@ use crate::core::ingest::IngestOptions;
 use crate::core::kmeans::params::DEFAULT_SEED;
 use crate::core::pipeline::SegmentOptions;
 use crate::core::profile::{ColumnKind, ColumnProfile};
+use crate::core::sql::Dialect;
 use crate::worker::client::{fit_budget, pool_size, Helpers, WorkerClient, WorkerSource};
 use crate::worker::protocol::{
     AppliedSummary, CleanSummary, ExportKind, FileSummary, RequestBody, Response, ResponseBody, SegmentReport, SweepReport,
@@ -661,6 +662,18 @@ impl Actions {
         let names = self.state.segment_names.get_untracked();
         // No file: the worker hashed it when it read it.
         self.send(RequestBody::ExportModel { names }, "Writing the model");
+    }
+
+    /// Asks for the last segmentation's model as one SQL query scoring `table` in a
+    /// `dialect` database; saved as `segments_<dialect>.sql` when it arrives.
+    pub fn download_sql(&self, dialect: Dialect, table: String) {
+        let names = self.state.segment_names.get_untracked();
+        self.send(RequestBody::ExportSql { names, dialect, table }, "Writing the SQL");
+    }
+
+    /// The same query from a saved model's JSON, with no file loaded.
+    pub fn download_model_sql(&self, model_json: Vec<u8>, dialect: Dialect, table: String) {
+        self.send(RequestBody::ModelSql { model_json, dialect, table }, "Writing the SQL");
     }
 
     /// Applies a saved model (its JSON text) to a new file.

@@ -1,11 +1,13 @@
 //! Apply a saved model to a new file with the same columns: choose the model JSON
 //! (`model-input`), then the CSV (`apply-file-input`); every row gets the segment of the
-//! nearest saved centre, downloadable as before (`download-applied`).
+//! nearest saved centre, downloadable as before (`download-applied`). Once a model is
+//! chosen, its SQL for a database (`download-sql`), with no file loaded.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+use super::sql_download::SqlDownload;
 use crate::ui::state::{Actions, AppState};
 use crate::worker::protocol::ExportKind;
 
@@ -49,7 +51,13 @@ pub fn ApplyModel() -> impl IntoView {
                 <label>"1. Model (.json) " <input type="file" accept=".json,application/json" data-testid="model-input" on:change=on_model/></label>
                 <label>"2. CSV file " <input type="file" accept=".csv,.tsv,.txt,text/csv" data-testid="apply-file-input" on:change=on_file/></label>
             </div>
-            {move || model_name.get().map(|n| view! { <p class="muted">{format!("Model: {n}")}</p> })}
+            {move || model_name.get().map(|n| view! {
+                <p class="muted">{format!("Model: {n}")}</p>
+                <SqlDownload on_download=Callback::new(move |(dialect, table)| match model.get_value() {
+                    Some(json) => actions.download_model_sql(json, dialect, table),
+                    None => actions.show_error("choose the model (.json) first, then download its SQL".to_owned()),
+                })/>
+            })}
             {move || state.applied.get().map(|a| {
                 let lines: Vec<String> = a.segment_names.iter().zip(&a.sizes).enumerate()
                     .map(|(i, (name, size))| format!("Segment {}: {name}: {size} rows", i + 1)).collect();

@@ -1,8 +1,10 @@
 //! The downloads: the segmented CSV (`download-csv`) and the segment summary
-//! (`download-summary`), the model as JSON (`download-model`); the worker writes them.
+//! (`download-summary`), the model as JSON (`download-model`) and as SQL for a database
+//! (`download-sql`, [`SqlDownload`]); the worker writes them.
 
 use leptos::prelude::*;
 
+use super::sql_download::SqlDownload;
 use crate::ui::state::Actions;
 use crate::worker::protocol::ExportKind;
 
@@ -21,5 +23,6 @@ pub fn DownloadButton() -> impl IntoView {
                 "Download model (JSON)"
             </button>
         </div>
+        <SqlDownload on_download=Callback::new(move |(dialect, table)| actions.download_sql(dialect, table))/>
     }
 }

@@ -25,6 +25,7 @@ pub mod segment_charts;
 pub mod segment_sizes;
 pub mod separation;
 pub mod sparkline;
+pub mod sql_download;
 pub mod status_line;
 pub mod transactions;
 pub mod value_share;
