@@ -635,3 +635,55 @@ fn the_worker_reads_a_file_in_pieces_and_exports_every_row() {
     };
     assert!(message.contains("needs every row"), "{message}");
 }
+
+#[test]
+fn the_sql_download_is_the_query_of_the_model_download_and_failures_are_messages() {
+    use segmentation::core::model::read_model;
+    use segmentation::core::sql::{render, Dialect, SqlOptions};
+    let mut runner = Runner::new();
+    let clock = || 0.0;
+    let handle = |runner: &mut Runner, id: u64, body: RequestBody| runner.handle(Request { id, body }, &clock, &mut |_, _| {}).body;
+    let export_sql = |dialect| RequestBody::ExportSql { names: vec![], dialect, table: "crm.customers".into() };
+    let model_sql = |json: &[u8], dialect| RequestBody::ModelSql { model_json: json.to_vec(), dialect, table: "crm.customers".into() };
+    // What the worker must answer: the renderer's query as `segments_<dialect>.sql`, or its
+    // error as a message.
+    let expect = |body: ResponseBody, json: &[u8], dialect: Dialect| {
+        let expected = read_model(json)
+            .map_err(|e| e.to_string())
+            .and_then(|m| render(&m, &SqlOptions { dialect, table: "crm.customers".into(), keys: None }).map_err(|e| e.to_string()));
+        match (body, expected) {
+            (ResponseBody::Exported { file_name, bytes, .. }, Ok(query)) => {
+                assert_eq!(file_name, format!("segments_{}.sql", dialect.as_str()));
+                assert_eq!(String::from_utf8(bytes).unwrap(), query, "{dialect:?}");
+            }
+            (ResponseBody::Failed { message }, Err(e)) => assert!(message.contains(&e), "{message} names {e}"),
+            (body, expected) => panic!("{dialect:?}: {body:?} where {expected:?} was expected"),
+        }
+    };
+
+    // Nothing loaded, or nothing segmented: a message, and the runner carries on.
+    let ResponseBody::Failed { message } = handle(&mut runner, 1, export_sql(Dialect::DuckDb)) else { panic!() };
+    assert!(message.contains("choose a CSV file"), "{message}");
+    let ResponseBody::Failed { message } = handle(&mut runner, 2, model_sql(b"{ not a model", Dialect::Spark)) else { panic!() };
+    assert!(message.starts_with("the model: "), "{message}");
+    let load = RequestBody::Load { name: "customers.csv".into(), bytes: CUSTOMERS.to_vec(), options: IngestOptions::default() };
+    let ResponseBody::Loaded(summary) = handle(&mut runner, 3, load) else { panic!() };
+    assert!(matches!(handle(&mut runner, 4, RequestBody::Clean(summary.suggested)), ResponseBody::Cleaned(_)));
+    let ResponseBody::Failed { message } = handle(&mut runner, 5, export_sql(Dialect::DuckDb)) else { panic!() };
+    assert!(message.contains("run the segmentation first, then download the SQL"), "{message}");
+    assert!(matches!(handle(&mut runner, 6, RequestBody::Segment(k(5))), ResponseBody::Segmented(_)));
+
+    // The page's query is the one written from its model download, for every dialect; so
+    // is the query of that download given back with no file.
+    let ResponseBody::Exported { bytes: json, .. } = handle(&mut runner, 7, RequestBody::ExportModel { names: vec![] }) else { panic!() };
+    for (i, dialect) in Dialect::ALL.into_iter().enumerate() {
+        expect(handle(&mut runner, 10 + i as u64, export_sql(dialect)), &json, dialect);
+        expect(handle(&mut Runner::new(), 1, model_sql(&json, dialect)), &json, dialect);
+    }
+    // A model saved by an earlier version, with no file loaded.
+    let v1 = include_bytes!("fixtures/model_v1.json");
+    expect(handle(&mut Runner::new(), 1, model_sql(v1, Dialect::Postgres)), v1, Dialect::Postgres);
+    // Rendering the SQL changed nothing the worker holds: the segmented download still works.
+    let export = RequestBody::Export { what: ExportKind::SegmentedCsv, names: vec![], value: Default::default() };
+    assert!(matches!(handle(&mut runner, 20, export), ResponseBody::Exported { .. }));
+}
