@@ -314,6 +314,9 @@ pub fn render(model: &SavedModel, options: &SqlOptions) -> Result<String, SqlErr
         return Err(SqlError::EmptyKey);
     }
     let plan = &model.plan;
+    // PostgreSQL inlines a CTE into each place that reads it: every distance would parse
+    // every cell again. MATERIALIZED computes each step once.
+    let as_ = if dialect == Dialect::Postgres { "MATERIALIZED " } else { "" };
     // The source columns the plan reads, each once, in the plan's order.
     let mut columns: Vec<&str> = Vec::new();
     for f in &plan.features {
@@ -352,8 +355,8 @@ pub fn render(model: &SavedModel, options: &SqlOptions) -> Result<String, SqlErr
         trimmed.push(format!("    {} AS sg_s{i}", dialect.trim(&format!("CAST({} AS {text})", q(c)))));
         select.push(format!("    CASE WHEN sg_s{i} = '' OR LOWER(sg_s{i}) IN ({tokens}) THEN NULL ELSE sg_s{i} END AS sg_t{i}"));
     }
-    line(&mut sql, &format!("sg_text AS (\n{head}\n{}\n  FROM {table}\n),", trimmed.join(",\n")));
-    line(&mut sql, &format!("sg_cells AS (\n{head}\n{}\n  FROM sg_text\n),", select.join(",\n")));
+    line(&mut sql, &format!("sg_text AS {as_}(\n{head}\n{}\n  FROM {table}\n),", trimmed.join(",\n")));
+    line(&mut sql, &format!("sg_cells AS {as_}(\n{head}\n{}\n  FROM sg_text\n),", select.join(",\n")));
     // 2. Each feature's value before scaling (NULL: no value), and the first failure.
     let mut values = Vec::new();
     let mut reasons = Vec::new();
@@ -389,7 +392,7 @@ pub fn render(model: &SavedModel, options: &SqlOptions) -> Result<String, SqlErr
             }
         }
     }
-    line(&mut sql, &format!("sg_values AS (\n{head}\n{}\n  FROM sg_cells\n),", values.join(",\n")));
+    line(&mut sql, &format!("sg_values AS {as_}(\n{head}\n{}\n  FROM sg_cells\n),", values.join(",\n")));
     // 3. Clip, log, scale; the reason a row cannot be placed.
     let mut scaled = Vec::new();
     for (f, (feature, (center, scale))) in plan.features.iter().zip(plan.scaler.centers.iter().zip(&plan.scaler.scales)).enumerate() {
@@ -407,20 +410,20 @@ pub fn render(model: &SavedModel, options: &SqlOptions) -> Result<String, SqlErr
         scaled.push(format!("    ({x} - {}) / {} AS sg_z{f}", dialect.double(*center), dialect.double(*scale)));
     }
     let reason = if reasons.is_empty() { "CAST(NULL AS ".to_owned() + text + ")" } else { format!("CASE {} END", reasons.join(" ")) };
-    line(&mut sql, &format!("sg_scaled AS (\n{head}\n{},\n    {reason} AS sg_reason\n  FROM sg_values\n),", scaled.join(",\n")));
+    line(&mut sql, &format!("sg_scaled AS {as_}(\n{head}\n{},\n    {reason} AS sg_reason\n  FROM sg_values\n),", scaled.join(",\n")));
     // 4. Squared distance to each centre, summed as the page sums it.
     let distances: Vec<String> =
         model.centers_scaled.iter().enumerate().map(|(s, centre)| format!("    {} AS sg_d{s}", distance_expr(dialect, centre))).collect();
-    line(&mut sql, &format!("sg_distances AS (\n  SELECT {keys_and}sg_reason,\n{}\n  FROM sg_scaled\n),", distances.join(",\n")));
+    line(&mut sql, &format!("sg_distances AS {as_}(\n  SELECT {keys_and}sg_reason,\n{}\n  FROM sg_scaled\n),", distances.join(",\n")));
     let all: Vec<String> = (0..model.n_clusters).map(|s| format!("sg_d{s}")).collect();
     let nearest = if all.len() == 1 { "sg_d0".to_owned() } else { format!("LEAST({})", all.join(", ")) };
-    line(&mut sql, &format!("sg_nearest AS (\n  SELECT *, {nearest} AS sg_dmin\n  FROM sg_distances\n),"));
+    line(&mut sql, &format!("sg_nearest AS {as_}(\n  SELECT *, {nearest} AS sg_dmin\n  FROM sg_distances\n),"));
     // 5. The nearest centre, a tie to the lowest segment.
     let segment_when: Vec<String> = (0..model.n_clusters).map(|s| format!("WHEN sg_d{s} = sg_dmin THEN {}", s + 1)).collect();
     line(
         &mut sql,
         &format!(
-            "sg_scored AS (\n  SELECT *, CASE WHEN sg_reason IS NULL THEN CASE {} END END AS sg_segment\n  FROM sg_nearest\n)",
+            "sg_scored AS {as_}(\n  SELECT *, CASE WHEN sg_reason IS NULL THEN CASE {} END END AS sg_segment\n  FROM sg_nearest\n)",
             segment_when.join(" ")
         ),
     );

@@ -8,7 +8,8 @@ download's (1..k; NULL where the download has none). A disagreement prints the r
     python3 tests/sql/check_sql.py mall       # cases whose name contains "mall"
 
 SEGMENT_BIN names the binary (default: target/worker-release/segment, built with
-`cargo build --profile worker-release --bin segment`). SKIP_SPARK=1 leaves Spark out.
+`cargo build --profile worker-release --bin segment`). SKIP_SPARK=1 leaves Spark out, SKIP_POSTGRES=1 PostgreSQL (a cluster of Debian's package started
+for the run in a temporary folder).
 Exit 0 when every case agrees on every engine, 1 otherwise.
 """
 
@@ -238,6 +239,60 @@ class Spark:
         self.session.stop()
 
 
+class Postgres:
+    """A throwaway PostgreSQL cluster (Debian's package) on a socket in the run's folder,
+    started for the run and stopped after it. As root, its commands run as `postgres`."""
+
+    def __init__(self, tmp: Path) -> None:
+        import shutil
+
+        initdb = shutil.which("initdb") or next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))), None)
+        if initdb is None:
+            raise RuntimeError("no initdb: install Debian's postgresql package")
+        self.bin = Path(initdb).resolve().parent
+        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self.data, self.socket = tmp / "pg" / "data", tmp / "pg" / "socket"
+        (tmp / "pg").mkdir()
+        os.chmod(tmp, 0o755)
+        for d in (self.data, self.socket):
+            d.mkdir()
+            if self.prefix:
+                shutil.chown(d, "postgres", "postgres")
+        self.port = "54329"
+        self.command(["initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale"])
+        options = f"-k {self.socket} -p {self.port} -c listen_addresses=''"
+        self.command(["pg_ctl", "-D", str(self.data), "-l", str(self.data / "server.log"), "-o", options, "-w", "start"])
+
+    def command(self, argv: list[str], stdin: str | None = None) -> str:
+        done = subprocess.run(self.prefix + [str(self.bin / argv[0])] + argv[1:], input=stdin, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"{argv[0]} failed: {done.stderr.strip()[:2000]}")
+        return done.stdout
+
+    def psql(self, script: str) -> str:
+        return self.command(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(self.socket), "-p", self.port, "-U", "postgres",
+                             "-d", "postgres"], stdin=script)
+
+    def run(self, case: Case, sql: str) -> tuple[list[str], list[tuple]]:
+        with open(case.path, newline="", encoding="utf-8-sig") as f:
+            header = next(csv.reader(f, delimiter=case.delimiter))
+        columns = ", ".join('"' + h.replace('"', '""') + '" TEXT' for h in header)
+        delimiter = case.delimiter.replace("'", "''")
+        path = str(case.path).replace("'", "''")
+        result = self.psql(
+            f"DROP TABLE IF EXISTS {TABLE};\nCREATE TABLE {TABLE} ({columns});\n"
+            f"\\copy {TABLE} FROM '{path}' WITH (FORMAT csv, HEADER true, DELIMITER '{delimiter}')\n"
+            f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true);\n"
+        )
+        rows = list(csv.reader(result.splitlines()))
+        names = rows[0] if rows else []
+        # COPY writes NULL as an empty field.
+        return names, [tuple(None if v == "" else v for v in r) for r in rows[1:]]
+
+    def stop(self) -> None:
+        self.command(["pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop"])
+
+
 def main() -> int:
     if not SEGMENT.exists():
         print(f"no {SEGMENT}: build it with cargo build --profile worker-release --bin segment", file=sys.stderr)
@@ -255,6 +310,7 @@ def main() -> int:
         cases += generated_cases(tmp)
         cases = [c for c in cases if not wanted or any(w in c.name.lower() for w in wanted)]
         spark = None
+        postgres = None
         for n, case in enumerate(cases):
             directory = tmp / f"case{n}"
             directory.mkdir()
@@ -269,14 +325,18 @@ def main() -> int:
             placed = sum(1 for s in fitted.segments if s)
             print(f"   fit and download: {len(fitted.rows)} rows, {placed} placed, {len(fitted.rows) - placed} left out "
                   f"({time.monotonic() - started:.1f} s)")
-            for dialect in ("duckdb", "spark"):
-                if dialect == "spark" and os.environ.get("SKIP_SPARK"):
+            for dialect in ("duckdb", "spark", "postgres"):
+                if os.environ.get(f"SKIP_{dialect.upper()}"):
                     continue
                 started = time.monotonic()
                 try:
                     sql = query(case, fitted, dialect)
                     if dialect == "duckdb":
                         columns, result = in_duckdb(case, sql)
+                    elif dialect == "postgres":
+                        if postgres is None:
+                            postgres = Postgres(tmp)
+                        columns, result = postgres.run(case, sql)
                     else:
                         if spark is None:
                             spark = Spark()
@@ -294,6 +354,8 @@ def main() -> int:
                     print(f"   {dialect}: {len(fitted.rows)} of {len(fitted.rows)} rows agree ({took:.1f} s)")
         if spark is not None:
             spark.stop()
+        if postgres is not None:
+            postgres.stop()
     print("every case agrees" if failures == 0 else f"{failures} failure(s)")
     return 0 if failures == 0 else 1
 
