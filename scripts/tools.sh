@@ -84,5 +84,15 @@ ensure_python_packages() {
   fi
 }
 
+# PostgreSQL for the same proof: check_sql.py starts a throwaway cluster of Debian's package.
+ensure_postgres() {
+  if ! command -v initdb >/dev/null && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+    log "installing Debian's postgresql"
+    local sudo=""; [[ "$(id -u)" == 0 ]] || sudo="sudo"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q postgresql
+  fi
+}
+
 ensure_build_tools() { ensure_wasm_target; ensure_node_packages; ensure_wasm_bindgen; ensure_trunk; }
-ensure_test_tools() { ensure_build_tools; ensure_clippy; ensure_chromium; ensure_python_packages; }
+ensure_test_tools() { ensure_build_tools; ensure_clippy; ensure_chromium; ensure_python_packages; ensure_postgres; }
