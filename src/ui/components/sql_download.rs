@@ -52,7 +52,7 @@ pub fn SqlDownload(on_download: Callback<(Dialect, String)>) -> impl IntoView {
             </div>
             <p class="muted">
                 "One query: it reads the table and returns every row's key columns with its segment, segment_name and distance, \
-                 and the reason for rows it cannot place."
+                 and for a row it cannot place, the reason (excluded_reason)."
             </p>
         </fieldset>
     }
