@@ -244,7 +244,7 @@ fn a_downloaded_model_applied_to_the_same_file_gives_the_same_segments() {
     let ResponseBody::Exported { file_name, mime, bytes: json, .. } = handle(&mut runner, 5, model) else { panic!() };
     assert_eq!((file_name.as_str(), mime.as_str()), ("customers-model.json", "application/json"));
     let parsed: serde_json::Value = serde_json::from_slice(&json).unwrap();
-    assert_eq!(parsed["schema_version"], 1);
+    assert_eq!(parsed["schema_version"], 2);
     assert_eq!(parsed["source"]["sha256"], sha256_hex(CUSTOMERS), "the hash taken when the file was read");
     assert_eq!((&parsed["source"]["file_name"], &parsed["source"]["origin"]), (&"customers.csv".into(), &"file".into()));
     assert_eq!(parsed["segment_names"][1], "Renamed");

@@ -86,7 +86,6 @@ const WHITESPACE: &[char] = &[
 
 /// Thousands separators of both conventions besides their own mark (`,` `'` or `.`).
 const SPACES_IN_NUMBERS: &str = " \u{a0}\u{202f}";
-const CURRENCY_MARKS: [&str; 7] = ["USD", "EUR", "GBP", "$", "€", "£", "¥"];
 const TRUE_WORDS: [&str; 5] = ["true", "yes", "y", "t", "on"];
 const FALSE_WORDS: [&str; 5] = ["false", "no", "n", "f", "off"];
 
@@ -191,6 +190,15 @@ impl Dialect {
         }
     }
 
+    /// `expr` with every match of `regex` removed.
+    fn replace_all(self, expr: &str, regex: &str) -> String {
+        let regex = self.string(regex);
+        match self {
+            Dialect::DuckDb | Dialect::Postgres => format!("REGEXP_REPLACE({expr}, {regex}, '', 'g')"),
+            Dialect::Spark | Dialect::BigQuery | Dialect::Snowflake => format!("REGEXP_REPLACE({expr}, {regex}, '')"),
+        }
+    }
+
     fn matches(self, expr: &str, regex: &str) -> String {
         let regex = self.string(regex);
         match self {
@@ -261,31 +269,22 @@ fn number_regex(decimal_comma: bool) -> String {
 /// A trimmed cell (NULL when missing) as the page reads it: a numeral, or a yes/no word
 /// as 1/0; NULL for anything else.
 fn number_expr(dialect: Dialect, cell: &str, decimal_comma: bool) -> String {
-    // The checked numeral with its decorations taken off: what remains is Rust syntax.
-    let mut bare = cell.to_owned();
-    let mut removed: Vec<String> = CURRENCY_MARKS.iter().map(|m| (*m).to_owned()).collect();
-    removed.extend(["(", ")", "%", "+"].map(str::to_owned));
-    removed.extend(WHITESPACE.iter().map(char::to_string));
-    removed.push(if decimal_comma { ".".to_owned() } else { ",".to_owned() });
-    if !decimal_comma {
-        removed.push("'".to_owned());
-    }
-    for r in &removed {
-        bare = format!("REPLACE({bare}, {}, '')", dialect.string(r));
-    }
+    // The checked numeral with its decorations taken off (currency codes, then every
+    // character but digits, exponent, decimal mark and signs): what remains is Rust syntax.
+    let mark = if decimal_comma { "," } else { "." };
+    let codes = dialect.replace_all(cell, "USD|EUR|GBP");
+    let mut bare = dialect.replace_all(&codes, &format!("[^0-9eE{mark}\u{2212}-]"));
     bare = format!("REPLACE({bare}, {}, '-')", dialect.string("\u{2212}"));
     if decimal_comma {
         bare = format!("REPLACE({bare}, ',', '.')");
     }
-    // A numeral beyond the largest double is no number to the page; some engines read it
-    // as infinity.
-    let parsed = dialect.to_double(&bare);
-    let value = format!("(CASE WHEN ABS({parsed}) <= {} THEN {parsed} END)", dialect.double(f64::MAX));
-    let signed = format!("CASE WHEN {cell} LIKE '%(%' THEN -{value} ELSE {value} END");
+    // Accounting parentheses: times −1, which is exact.
+    let sign = format!("CASE WHEN {cell} LIKE '%(%' THEN {} ELSE {} END", dialect.double(-1.0), dialect.double(1.0));
     let words = |list: &[&str]| list.iter().map(|w| dialect.string(w)).collect::<Vec<_>>().join(", ");
     format!(
-        "CASE WHEN {cell} IS NULL THEN NULL WHEN {} THEN {signed} WHEN LOWER({cell}) IN ({}) THEN {} WHEN LOWER({cell}) IN ({}) THEN {} END",
+        "CASE WHEN {cell} IS NULL THEN NULL WHEN {} THEN {} * ({sign}) WHEN LOWER({cell}) IN ({}) THEN {} WHEN LOWER({cell}) IN ({}) THEN {} END",
         dialect.matches(cell, &number_regex(decimal_comma)),
+        dialect.to_double(&bare),
         words(&TRUE_WORDS),
         dialect.double(1.0),
         words(&FALSE_WORDS),
@@ -358,13 +357,17 @@ pub fn render(model: &SavedModel, options: &SqlOptions) -> Result<String, SqlErr
     line(&mut sql, &format!("sg_text AS {as_}(\n{head}\n{}\n  FROM {table}\n),", trimmed.join(",\n")));
     line(&mut sql, &format!("sg_cells AS {as_}(\n{head}\n{}\n  FROM sg_text\n),", select.join(",\n")));
     // 2. Each feature's value before scaling (NULL: no value), and the first failure.
+    let mut numbers = Vec::new();
     let mut values = Vec::new();
     let mut reasons = Vec::new();
     for (f, feature) in plan.features.iter().enumerate() {
         let cell = format!("sg_t{}", column_index(&feature.column_name));
         match &feature.source {
             FeatureSource::Number { impute, clip, log1p } => {
-                let number = number_expr(dialect, &cell, feature.decimal_comma);
+                numbers.push(format!("    {} AS sg_p{f}", number_expr(dialect, &cell, feature.decimal_comma)));
+                // A numeral beyond the largest double is no number to the page; some
+                // engines read it as infinity.
+                let number = format!("CASE WHEN ABS(sg_p{f}) <= {} THEN sg_p{f} END", dialect.double(f64::MAX));
                 let filled = match impute {
                     Some(fill) => format!("COALESCE({number}, {})", dialect.double(*fill)),
                     None => number,
@@ -392,7 +395,12 @@ pub fn render(model: &SavedModel, options: &SqlOptions) -> Result<String, SqlErr
             }
         }
     }
-    line(&mut sql, &format!("sg_values AS {as_}(\n{head}\n{}\n  FROM sg_cells\n),", values.join(",\n")));
+    if numbers.is_empty() {
+        line(&mut sql, &format!("sg_numbers AS {as_}(\n  SELECT *\n  FROM sg_cells\n),"));
+    } else {
+        line(&mut sql, &format!("sg_numbers AS {as_}(\n  SELECT *,\n{}\n  FROM sg_cells\n),", numbers.join(",\n")));
+    }
+    line(&mut sql, &format!("sg_values AS {as_}(\n{head}\n{}\n  FROM sg_numbers\n),", values.join(",\n")));
     // 3. Clip, log, scale; the reason a row cannot be placed.
     let mut scaled = Vec::new();
     for (f, (feature, (center, scale))) in plan.features.iter().zip(plan.scaler.centers.iter().zip(&plan.scaler.scales)).enumerate() {
@@ -491,15 +499,9 @@ mod tests {
         if !REGEXES.with(|r| r[usize::from(decimal_comma)].is_match(cell)) {
             return None;
         }
-        let mut bare = cell.to_owned();
-        for m in CURRENCY_MARKS.iter().copied().chain(["(", ")", "%", "+"]) {
-            bare = bare.replace(m, "");
-        }
-        bare.retain(|c| !WHITESPACE.contains(&c));
-        bare = bare.replace(if decimal_comma { "." } else { "," }, "");
-        if !decimal_comma {
-            bare = bare.replace('\'', "");
-        }
+        let mark = if decimal_comma { ',' } else { '.' };
+        let mut bare = cell.replace("USD", "").replace("EUR", "").replace("GBP", "");
+        bare.retain(|c| c.is_ascii_digit() || matches!(c, 'e' | 'E' | '\u{2212}' | '-') || c == mark);
         bare = bare.replace('\u{2212}', "-");
         if decimal_comma {
             bare = bare.replace(',', ".");

@@ -281,7 +281,7 @@ describe("messy files: right, or clearly explained", () => {
       assert.equal(sampleModel.source.origin, "sample");
       assert.notEqual(sampleModel.source.sha256, createHash("sha256").update("").digest("hex"), "not the hash of nothing");
       // Clip bounds out of order (f64::clamp panics on them): refused with a message.
-      model.features[0].source = { kind: "number", impute: null, clip: [10, 1], log1p: false };
+      model.plan.features[0].source = { kind: "number", impute: null, clip: [10, 1], log1p: false };
       const dir = await mkdtemp(join(tmpdir(), "seg-"));
       const modelPath = join(dir, "broken-model.json");
       await writeFile(modelPath, JSON.stringify(model));

@@ -140,10 +140,10 @@ describe("product", () => {
       const modelFile = await download(page, "download-model");
       assert.equal(modelFile.name, "customers-model.json");
       const model = JSON.parse(modelFile.text);
-      assert.equal(model.schema_version, 1);
+      assert.equal(model.schema_version, 2);
       assert.equal(model.source.sha256, createHash("sha256").update(fixtureBytes).digest("hex"));
       // The centres are saved as centers_scaled (what rows are compared to) and centers_original.
-      const features = model.features.length;
+      const features = model.plan.features.length;
       assert.ok(features >= 2, `features saved (${features})`);
       for (const key of ["centers_scaled", "centers_original"]) {
         assert.equal(model[key].length, k, `k ${key}`);
