@@ -114,15 +114,18 @@ impl Dialect {
         }
     }
 
-    /// A string literal. Invisible characters (control characters and spaces other than
-    /// the plain one) are written as code points: `chr(n)` joined with `||` in DuckDB,
-    /// PostgreSQL and Snowflake, whose plain literals take the text as it is (quotes
+    /// A string literal. DuckDB takes the text as it is (quotes doubled). Elsewhere invisible
+    /// characters (control characters and spaces other than the plain one) are written as
+    /// code points: `chr(n)` joined with `||` in PostgreSQL and Snowflake, whose plain literals take the text as it is (quotes
     /// doubled); `\uXXXX` escapes in Spark and BigQuery, whose literals read backslash
     /// escapes (so a backslash or quote is escaped too).
     fn string(self, text: &str) -> String {
         let invisible = |c: char| c.is_control() || (c.is_whitespace() && c != ' ');
         match self {
-            Dialect::DuckDb | Dialect::Postgres | Dialect::Snowflake => {
+            // DuckDB does not fold `'a' || CHR(9)` into a constant: a regex written so is
+            // compiled again for every chunk of rows (three times slower).
+            Dialect::DuckDb => self.plain_string(text),
+            Dialect::Postgres | Dialect::Snowflake => {
                 let mut parts: Vec<String> = Vec::new();
                 let mut plain = String::new();
                 for c in text.chars() {
@@ -181,13 +184,19 @@ impl Dialect {
         format!("CAST('{v:?}' AS {})", self.double_type())
     }
 
+    /// `expr` without the Unicode spaces around it. A cell that neither starts nor ends with
+    /// one is taken as it is: trimming to a set of characters is slow in some engines
+    /// (DuckDB: a second per two million cells), and most cells need none.
     fn trim(self, expr: &str) -> String {
-        let chars = self.string(&WHITESPACE.iter().collect::<String>());
-        match self {
+        let spaces: String = WHITESPACE.iter().collect();
+        let chars = self.string(&spaces);
+        let trimmed = match self {
             Dialect::Postgres => format!("BTRIM({expr}, {chars})"),
             Dialect::Spark => format!("TRIM(BOTH {chars} FROM {expr})"),
             _ => format!("TRIM({expr}, {chars})"),
-        }
+        };
+        let bare = self.matches(expr, &format!("^[^{spaces}](.*[^{spaces}])?$"));
+        format!("CASE WHEN {bare} THEN {expr} ELSE {trimmed} END")
     }
 
     /// `expr` with every match of `regex` removed.
@@ -281,8 +290,13 @@ fn number_expr(dialect: Dialect, cell: &str, decimal_comma: bool) -> String {
     // Accounting parentheses: times −1, which is exact.
     let sign = format!("CASE WHEN {cell} LIKE '%(%' THEN {} ELSE {} END", dialect.double(-1.0), dialect.double(1.0));
     let words = |list: &[&str]| list.iter().map(|w| dialect.string(w)).collect::<Vec<_>>().join(", ");
+    // Most cells are plain numerals (`-12`, `3.5`): cast as they are, skipping the full
+    // grammar and the replacements (five times faster in DuckDB).
+    let plain = if decimal_comma { "^-?[0-9]+$" } else { "^-?[0-9]+([.][0-9]+)?$" };
     format!(
-        "CASE WHEN {cell} IS NULL THEN NULL WHEN {} THEN {} * ({sign}) WHEN LOWER({cell}) IN ({}) THEN {} WHEN LOWER({cell}) IN ({}) THEN {} END",
+        "CASE WHEN {cell} IS NULL THEN NULL WHEN {} THEN {} WHEN {} THEN {} * ({sign}) WHEN LOWER({cell}) IN ({}) THEN {} WHEN LOWER({cell}) IN ({}) THEN {} END",
+        dialect.matches(cell, plain),
+        dialect.to_double(cell),
         dialect.matches(cell, &number_regex(decimal_comma)),
         dialect.to_double(&bare),
         words(&TRUE_WORDS),
