@@ -107,27 +107,21 @@ impl FeaturePlan {
 
     /// Whether a trimmed cell is a missing value under this plan.
     pub fn is_missing(&self, trimmed: &str) -> bool {
-        trimmed.is_empty() || self.missing_tokens.iter().any(|m| trimmed.eq_ignore_ascii_case(m))
+        self.reader().is_missing(trimmed)
     }
 
     /// A cell as a category: trimmed, [`MISSING_CATEGORY`] for a missing value.
     pub fn category<'a>(&self, cell: &'a str) -> &'a str {
-        let t = cell.trim();
-        if self.is_missing(t) {
-            MISSING_CATEGORY
-        } else {
-            t
-        }
+        self.reader().category(cell)
     }
 
     /// A cell as a number before the steps: NaN for a missing value or stray text.
     pub fn read_number(&self, cell: &str, decimal_comma: bool) -> f64 {
-        let t = cell.trim();
-        if self.is_missing(t) {
-            return f64::NAN;
-        }
-        let decimal = if decimal_comma { DecimalSeparator::Comma } else { DecimalSeparator::Point };
-        parse_cell(t, decimal).unwrap_or(f64::NAN)
+        self.reader().number(cell, decimal_comma)
+    }
+
+    fn reader(&self) -> CellReader<'_> {
+        CellReader { tokens: &self.missing_tokens, longest: self.missing_tokens.iter().map(String::len).max().unwrap_or(0) }
     }
 
     /// Everything [`Self::transform`] relies on: at least one feature, a scaler of the same
@@ -161,6 +155,7 @@ impl FeaturePlan {
         let n = table.n_rows();
         let d = self.features.len();
         let column_of = |name: &str| table.headers.iter().position(|h| h == name).ok_or_else(|| ModelError::MissingColumn(name.to_owned()));
+        let reader = self.reader();
         let mut x = vec![0.0; n * d];
         let mut reasons: Vec<Option<ExclusionReason>> = vec![None; n];
         // One-hot features are set a column at a time: the cell's category once, then a
@@ -172,7 +167,7 @@ impl FeaturePlan {
                 FeatureSource::Number { impute, clip, log1p } => {
                     let cells = (0..n).map(|row| table.cell(row, column));
                     for ((row, cell), slot) in cells.enumerate().zip(x.iter_mut().skip(f).step_by(d)) {
-                        let v = self.read_number(cell, feature.decimal_comma);
+                        let v = reader.number(cell, feature.decimal_comma);
                         *slot = match number_steps(v, *impute, *clip, *log1p) {
                             Ok(v) => v,
                             Err(failure) => {
@@ -200,7 +195,7 @@ impl FeaturePlan {
         }
         for (column, encoder) in &encoders {
             for (row, slots) in x.chunks_exact_mut(d).enumerate() {
-                if let Some(slot) = encoder.feature_of(self.category(table.cell(row, *column))).and_then(|f| slots.get_mut(f)) {
+                if let Some(slot) = encoder.feature_of(reader.category(table.cell(row, *column))).and_then(|f| slots.get_mut(f)) {
                     *slot = 1.0;
                 }
             }
@@ -214,6 +209,37 @@ impl FeaturePlan {
         }
         self.scaler.transform_in_place(&mut x);
         Ok(PlanRows { scaled: x, reasons })
+    }
+}
+
+/// Reads cells under a plan's missing-value tokens (their longest length kept: most cells
+/// are longer, and skip the comparisons).
+struct CellReader<'a> {
+    tokens: &'a [String],
+    longest: usize,
+}
+
+impl CellReader<'_> {
+    fn is_missing(&self, trimmed: &str) -> bool {
+        trimmed.is_empty() || (trimmed.len() <= self.longest && self.tokens.iter().any(|m| trimmed.eq_ignore_ascii_case(m)))
+    }
+
+    fn category<'c>(&self, cell: &'c str) -> &'c str {
+        let t = cell.trim();
+        if self.is_missing(t) {
+            MISSING_CATEGORY
+        } else {
+            t
+        }
+    }
+
+    fn number(&self, cell: &str, decimal_comma: bool) -> f64 {
+        let t = cell.trim();
+        if self.is_missing(t) {
+            return f64::NAN;
+        }
+        let decimal = if decimal_comma { DecimalSeparator::Comma } else { DecimalSeparator::Point };
+        parse_cell(t, decimal).unwrap_or(f64::NAN)
     }
 }
 

@@ -17,7 +17,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::sync::mpsc;
 
-use segmentation::core::ingest::{parse_first_piece, IngestOptions};
+use segmentation::core::ingest::{parse_first_piece, pieces, IngestOptions};
 use segmentation::core::model::SavedModel;
 use segmentation::core::stream::{self, ByteSource};
 
@@ -322,48 +322,7 @@ fn header_end(csv: &[u8]) -> usize {
 /// on its own line. `core::ingest::pieces`'s check, which decides when the page reads a
 /// file in pieces.
 fn quotes_stay_on_their_line(text: &[u8], delimiter: u8) -> bool {
-    if memchr::memchr(b'"', text).is_none() {
-        return true;
-    }
-    if !matches!(delimiter, b',' | b';' | b'\t' | b'|') {
-        return false;
-    }
-    enum Field {
-        Bare,
-        Quoted,
-        /// A quote at this index closed the field, or starts a doubled one.
-        Closed(usize),
-    }
-    let (mut start, mut field) = (0usize, Field::Bare);
-    for i in memchr::memchr3_iter(b'"', delimiter, b'\n', text) {
-        let byte = text.get(i).copied().unwrap_or(b'\n');
-        field = match (field, byte) {
-            (Field::Bare, b'"') if i == start => Field::Quoted,
-            (Field::Bare, b'"') => return false,
-            (Field::Bare, _) => {
-                start = i + 1;
-                Field::Bare
-            }
-            (Field::Quoted, b'"') => Field::Closed(i),
-            (Field::Quoted, b'\n') => return false,
-            (Field::Quoted, _) => Field::Quoted,
-            (Field::Closed(q), b'"') if i == q + 1 => Field::Quoted,
-            (Field::Closed(q), b'\n') if i == q + 1 || (i == q + 2 && text.get(q + 1) == Some(&b'\r')) => {
-                start = i + 1;
-                Field::Bare
-            }
-            (Field::Closed(q), b) if b == delimiter && i == q + 1 => {
-                start = i + 1;
-                Field::Bare
-            }
-            (Field::Closed(_), _) => return false,
-        };
-    }
-    match field {
-        Field::Bare => true,
-        Field::Quoted => false,
-        Field::Closed(q) => text.get(q + 1..).is_some_and(|rest| rest.is_empty() || rest == b"\r"),
-    }
+    memchr::memchr(b'"', text).is_none() || pieces::quotes_stay_on_their_line(text, delimiter)
 }
 
 /// `prefix` followed by the file's bytes from `start`: a file read from its middle as if

@@ -152,7 +152,7 @@ fn split_from<'a>(bytes: &'a [u8], options: &IngestOptions, pieces: usize, min_b
 /// inside a bare field, text after a closing quote, a quote never closed, a note over
 /// several lines) answers `false`, and the file is read whole. The delimiters the sniffer
 /// picks for quoted files only: a run of spaces is read by its own rules.
-fn quotes_stay_on_their_line(text: &[u8], delimiter: u8) -> bool {
+pub fn quotes_stay_on_their_line(text: &[u8], delimiter: u8) -> bool {
     if !matches!(delimiter, b',' | b';' | b'\t' | b'|') {
         return false;
     }
