@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, stat } from "node:fs/promises";
+import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -60,4 +60,48 @@ test("segment fit with the page's k: the page's download and model, byte for byt
     assert.deepEqual(a, b, "the same model");
     assert.ok(model.equals(pageModel), "the model is the page's, byte for byte");
   }
+});
+
+test("segment fit with the page's choices (one-hot, log, median fill, clipping): the page's download and model", async () => {
+  await stat(SEGMENT).catch(() => {
+    throw new Error(`no ${SEGMENT}: build it with cargo build --profile worker-release --bin segment`);
+  });
+  const dir = await mkdtemp(join(tmpdir(), "seg-cli-"));
+  // The fixture with every seventh income missing, so the median fill has work to do.
+  const lines = (await readFile(FIXTURE, "utf8")).trimEnd().split("\n");
+  const holed = lines.map((line, i) => (i > 0 && i % 7 === 0 ? line.split(",").map((c, j) => (j === 3 ? "" : c)).join(",") : line));
+  const file = join(dir, "customers-holed.csv");
+  await writeFile(file, holed.join("\n") + "\n");
+  const { context, page, record } = await openApp(env.browser, env.server.url);
+  let pageCsv;
+  let pageModel;
+  try {
+    await byTestId(page, "file-input").setInputFiles(file);
+    await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 60_000 });
+    const row = (name) => page.locator(`[data-testid="profile-row"][data-column="${name}"]`);
+    await row("Genre").getByLabel("Use Genre as a feature").check();
+    await row("Age").getByLabel("Log-transform Age").check();
+    await row("Annual Income (k$)").getByLabel("Missing values in Annual Income (k$)").selectOption("median");
+    await byTestId(page, "outliers-select").selectOption("percentiles");
+    await byTestId(page, "k-input").fill("4");
+    await byTestId(page, "run").click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="segment-card"]').length === 4, null, { timeout: 60_000 });
+    await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 60_000 });
+    pageCsv = await download(page, "download-csv", join(dir, "page.csv"));
+    pageModel = await download(page, "download-model", join(dir, "page-model.json"));
+    assert.deepEqual(record.pageErrors, []);
+  } finally {
+    await context.close();
+  }
+  const model = JSON.parse(pageModel);
+  const kinds = model.plan.features.map((f) => f.source.kind);
+  assert.ok(kinds.includes("one_hot"), `Genre is one-hot in the page's model: ${kinds}`);
+  const cliCsv = join(dir, "cli.csv");
+  const cliModel = join(dir, "cli-model.json");
+  await run(SEGMENT, [
+    "fit", file, "--k", "4", "--one-hot", "Genre", "--log", "Age", "--impute", "Annual Income (k$)=median",
+    "--outliers", "percentiles", "-o", cliModel, "--export", cliCsv, "--quiet",
+  ]);
+  assert.deepEqual(JSON.parse(await readFile(cliModel)), model, "the same model");
+  assert.ok((await readFile(cliCsv)).equals(pageCsv), "the export is the page's download, byte for byte");
 });
