@@ -2,7 +2,7 @@
 """Times scikit-learn on the data `cargo bench --bench kmeans` wrote, and prints the
 ratios against our figures.
 
-    CARGO_TARGET_DIR=/work/target-engine cargo bench --bench kmeans
+    cargo bench --bench kmeans
     python3 scripts/compare_sklearn.py [path/to/kmeans_bench.json]
 
 The JSON defaults to $CARGO_TARGET_DIR/bench-data/kmeans_bench.json (else target/...).
