@@ -24,29 +24,40 @@ async function download(page, testId, path) {
   return readFile(path);
 }
 
-test("segment fit with the page's k: the page's download and model, byte for byte", async () => {
+async function needSegment() {
   await stat(SEGMENT).catch(() => {
     throw new Error(`no ${SEGMENT}: build it with cargo build --profile worker-release --bin segment`);
   });
-  const dir = await mkdtemp(join(tmpdir(), "seg-cli-"));
+}
+
+/** Opens the page on `file`, lets `choose` set it up and run, and saves its download and
+ * model into `dir`. */
+async function pageDownloads(file, dir, choose) {
   const { context, page, record } = await openApp(env.browser, env.server.url);
-  let k;
-  let pageCsv;
-  let pageModel;
   try {
-    await byTestId(page, "file-input").setInputFiles(FIXTURE);
-    // The sweep recommends a k and the page puts it in the k box: Run takes it.
+    await byTestId(page, "file-input").setInputFiles(file);
     await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 60_000 });
-    k = await byTestId(page, "k-input").inputValue();
-    assert.equal(k, await byTestId(page, "k-reason").getAttribute("data-k"), "the recommended k is in the box");
-    await byTestId(page, "run").click();
+    const chosen = await choose(page);
     await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 60_000 });
-    pageCsv = await download(page, "download-csv", join(dir, "page.csv"));
-    pageModel = await download(page, "download-model", join(dir, "page-model.json"));
+    const csv = await download(page, "download-csv", join(dir, "page.csv"));
+    const model = await download(page, "download-model", join(dir, "page-model.json"));
     assert.deepEqual(record.pageErrors, []);
+    return { chosen, csv, model };
   } finally {
     await context.close();
   }
+}
+
+test("segment fit with the page's k: the page's download and model, byte for byte", async () => {
+  await needSegment();
+  const dir = await mkdtemp(join(tmpdir(), "seg-cli-"));
+  const { chosen: k, csv: pageCsv, model: pageModel } = await pageDownloads(FIXTURE, dir, async (page) => {
+    // The sweep recommends a k and the page puts it in the k box: Run takes it.
+    const k = await byTestId(page, "k-input").inputValue();
+    assert.equal(k, await byTestId(page, "k-reason").getAttribute("data-k"), "the recommended k is in the box");
+    await byTestId(page, "run").click();
+    return k;
+  });
   // The command line: the sweep's k by itself (--k auto, the default), and the page's k named.
   for (const kArgs of [[], ["--k", k]]) {
     const cliCsv = join(dir, `cli${kArgs.length}.csv`);
@@ -63,21 +74,14 @@ test("segment fit with the page's k: the page's download and model, byte for byt
 });
 
 test("segment fit with the page's choices (one-hot, log, median fill, clipping): the page's download and model", async () => {
-  await stat(SEGMENT).catch(() => {
-    throw new Error(`no ${SEGMENT}: build it with cargo build --profile worker-release --bin segment`);
-  });
+  await needSegment();
   const dir = await mkdtemp(join(tmpdir(), "seg-cli-"));
   // The fixture with every seventh income missing, so the median fill has work to do.
   const lines = (await readFile(FIXTURE, "utf8")).trimEnd().split("\n");
   const holed = lines.map((line, i) => (i > 0 && i % 7 === 0 ? line.split(",").map((c, j) => (j === 3 ? "" : c)).join(",") : line));
   const file = join(dir, "customers-holed.csv");
   await writeFile(file, holed.join("\n") + "\n");
-  const { context, page, record } = await openApp(env.browser, env.server.url);
-  let pageCsv;
-  let pageModel;
-  try {
-    await byTestId(page, "file-input").setInputFiles(file);
-    await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 60_000 });
+  const { csv: pageCsv, model: pageModel } = await pageDownloads(file, dir, async (page) => {
     const row = (name) => page.locator(`[data-testid="profile-row"][data-column="${name}"]`);
     await row("Genre").getByLabel("Use Genre as a feature").check();
     await row("Age").getByLabel("Log-transform Age").check();
@@ -86,13 +90,7 @@ test("segment fit with the page's choices (one-hot, log, median fill, clipping):
     await byTestId(page, "k-input").fill("4");
     await byTestId(page, "run").click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="segment-card"]').length === 4, null, { timeout: 60_000 });
-    await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 60_000 });
-    pageCsv = await download(page, "download-csv", join(dir, "page.csv"));
-    pageModel = await download(page, "download-model", join(dir, "page-model.json"));
-    assert.deepEqual(record.pageErrors, []);
-  } finally {
-    await context.close();
-  }
+  });
   const model = JSON.parse(pageModel);
   const kinds = model.plan.features.map((f) => f.source.kind);
   assert.ok(kinds.includes("one_hot"), `Genre is one-hot in the page's model: ${kinds}`);
