@@ -118,6 +118,13 @@ pub fn clean(file: &LoadedFile, options: &CleaningOptions) -> Result<CleanedData
     clean_table(&file.table, &file.profile, options).map_err(named(&file.name))
 }
 
+/// Default number of segments offered (until the sweep recommends one): the page's k box
+/// and the command line's k when the sweep recommends none.
+pub const DEFAULT_K: usize = 5;
+
+/// The sweep tries k = 2 up to this, on the page and on the command line.
+pub const SWEEP_K_MAX: usize = 10;
+
 /// How to segment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SegmentOptions {

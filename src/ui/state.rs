@@ -13,11 +13,7 @@ use crate::worker::protocol::{
     AppliedSummary, CleanSummary, ExportKind, FileSummary, RequestBody, Response, ResponseBody, SegmentReport, SweepReport,
 };
 
-/// Default number of segments offered (until the sweep recommends one).
-pub const DEFAULT_K: usize = 5;
-
-/// The sweep tries k = 2 up to this.
-pub const SWEEP_K_MAX: usize = 10;
+pub use crate::core::pipeline::{DEFAULT_K, SWEEP_K_MAX};
 
 /// What the worker is doing, for the progress bar.
 #[derive(Debug, Clone, PartialEq)]

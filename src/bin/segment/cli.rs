@@ -9,16 +9,13 @@ use segmentation::core::clean::{CleaningOptions, MissingStrategy, NumericFeature
 use segmentation::core::ingest::IngestOptions;
 use segmentation::core::kmeans::params::DEFAULT_SEED;
 use segmentation::core::model::{read_model, save_model, Provenance, SavedModel, SourceOrigin};
-use segmentation::core::pipeline::{self, LoadedFile, SegmentOptions, SweepJob};
+use segmentation::core::pipeline::{self, LoadedFile, SegmentOptions, SweepJob, DEFAULT_K, SWEEP_K_MAX};
 use segmentation::core::profile::ColumnKind;
 use segmentation::core::sql::{self, Dialect, SqlOptions};
+use segmentation::worker::runner::EXPORT_PART_ROWS;
 
 use crate::apply;
 
-/// The page's k box before a sweep recommends one (`ui::state::DEFAULT_K`).
-const DEFAULT_K: usize = 5;
-/// The page's sweep tries k = 2 up to this (`ui::state::SWEEP_K_MAX`).
-const SWEEP_K_MAX: usize = 10;
 /// The fit's memory budget: the page's for an ordinary device, a quarter of the 8 GB
 /// that browsers report at most (`navigator.deviceMemory`; `worker::client::fit_budget`).
 /// Only a matrix over it (about 7 million rows of 8 features) is fitted on a sample.
@@ -312,13 +309,13 @@ fn fit(args: &Args) -> Outcome<()> {
             _ => return Err(usage(format!("--k takes a whole number of segments, at least 1, or auto: got “{k}”"))),
         },
     };
+    // The page's three choices, by the names its control gives them.
     let outliers = match args.outliers.as_deref() {
         None => None,
-        // The page's three choices (`ui::components::cleaning_controls`).
-        Some("none") => Some(OutlierPolicy::None),
-        Some("percentiles") => Some(OutlierPolicy::ClipPercentiles { lower: 1.0, upper: 99.0 }),
-        Some("iqr") => Some(OutlierPolicy::ClipIqr { factor: 1.5 }),
-        Some(other) => return Err(usage(format!("--outliers takes none, percentiles or iqr: got “{other}”"))),
+        Some(name) => match OutlierPolicy::named(name) {
+            Some(policy) => Some(policy),
+            None => return Err(usage(format!("--outliers takes none, percentiles or iqr: got “{name}”"))),
+        },
     };
     let impute = args.impute.iter().map(|i| parse_impute(i)).collect::<Outcome<Vec<_>>>()?;
 
@@ -392,7 +389,7 @@ fn fit(args: &Args) -> Outcome<()> {
     if let Some(export) = args.export.as_deref() {
         let mut out = create(export)?;
         let mut io_error = None;
-        pipeline::export_csv_parts(&file, &cleaned, &segmentation, &names, 262_144, &mut |part| {
+        pipeline::export_csv_parts(&file, &cleaned, &segmentation, &names, EXPORT_PART_ROWS, &mut |part| {
             out.write_all(&part).map_err(|e| {
                 let message = format!("could not write {export}: {e}");
                 io_error = Some(message.clone());
@@ -480,9 +477,7 @@ fn numeric_feature<'a>(file: &LoadedFile, cleaning: &'a mut CleaningOptions, c: 
         return Err(Failure::Data(format!("{}: {name} is a {kind} column, not a number", file.name)));
     }
     if !cleaning.numeric.iter().any(|f| f.column == c) {
-        cleaning.categorical.retain(|&x| x != c);
-        cleaning.numeric.push(NumericFeature { column: c, missing: MissingStrategy::Exclude, log1p: false });
-        cleaning.numeric.sort_by_key(|f| f.column);
+        cleaning.set_feature(c, Some(false));
     }
     cleaning.numeric.iter_mut().find(|f| f.column == c).ok_or_else(|| Failure::Data(format!("{}: {name}: not a feature", file.name)))
 }
@@ -494,11 +489,7 @@ fn one_hot(file: &mut LoadedFile, cleaning: &mut CleaningOptions, c: usize) -> O
     if !matches!(kind, Some(ColumnKind::Categorical | ColumnKind::Boolean)) {
         file.set_kind(c, Some(ColumnKind::Categorical)).map_err(|e| Failure::Data(e.to_string()))?;
     }
-    cleaning.numeric.retain(|f| f.column != c);
-    if !cleaning.categorical.contains(&c) {
-        cleaning.categorical.push(c);
-        cleaning.categorical.sort_unstable();
-    }
+    cleaning.set_feature(c, Some(true));
     Ok(())
 }
 

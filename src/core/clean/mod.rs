@@ -63,6 +63,19 @@ pub enum OutlierPolicy {
     ClipIqr { factor: f64 },
 }
 
+impl OutlierPolicy {
+    /// The page's three choices by name, as its control and the command line name them:
+    /// `none`, `percentiles` (1st–99th) and `iqr` (1.5 × IQR fences).
+    pub fn named(name: &str) -> Option<Self> {
+        match name {
+            "none" => Some(Self::None),
+            "percentiles" => Some(Self::ClipPercentiles { lower: 1.0, upper: 99.0 }),
+            "iqr" => Some(Self::ClipIqr { factor: 1.5 }),
+            _ => None,
+        }
+    }
+}
+
 /// One numeric (or boolean) column used as a feature.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NumericFeature {
@@ -106,6 +119,25 @@ impl CleaningOptions {
             outliers: OutlierPolicy::None,
             scaling: Scaling::Standard,
             exclude_ragged: false,
+        }
+    }
+
+    /// Column `column` as a feature, as ticking its box on the page makes it: one-hot
+    /// categories when `categorical`, else a number (rows missing it left out, no log);
+    /// `None` takes it out of the features. The lists stay in column order.
+    pub fn set_feature(&mut self, column: usize, categorical: Option<bool>) {
+        self.numeric.retain(|f| f.column != column);
+        self.categorical.retain(|&c| c != column);
+        match categorical {
+            Some(true) => {
+                self.categorical.push(column);
+                self.categorical.sort_unstable();
+            }
+            Some(false) => {
+                self.numeric.push(NumericFeature { column, missing: MissingStrategy::Exclude, log1p: false });
+                self.numeric.sort_by_key(|f| f.column);
+            }
+            None => {}
         }
     }
 }

@@ -74,11 +74,7 @@ pub fn CleaningControls() -> impl IntoView {
             <Choice label="Outliers " test_id="outliers-select"
                 options=vec![("none", "keep as they are"), ("percentiles", "clip to 1st–99th percentile"), ("iqr", "clip to 1.5 × IQR fences")]
                 current=read(|o| outliers_key(o.outliers), "none")
-                on_pick=Callback::new(move |key: String| actions.update_cleaning(|o| o.outliers = match key.as_str() {
-                    "percentiles" => OutlierPolicy::ClipPercentiles { lower: 1.0, upper: 99.0 },
-                    "iqr" => OutlierPolicy::ClipIqr { factor: 1.5 },
-                    _ => OutlierPolicy::None,
-                }))/>
+                on_pick=Callback::new(move |key: String| actions.update_cleaning(|o| o.outliers = OutlierPolicy::named(&key).unwrap_or_default()))/>
             <Choice label="Scaling " test_id="scaling-select"
                 options=vec![("standard", "standard (z-score)"), ("min-max", "min–max"), ("robust", "robust (median, IQR)"), ("none", "none")]
                 current=read(|o| scaling_key(o.scaling), "standard")

@@ -64,19 +64,7 @@ fn ProfileRow(profile: ColumnProfile) -> impl IntoView {
     let used = move || state.cleaning.with(|o| usage(o, column).0);
     let numeric_choice = move || state.cleaning.with(|o| usage(o, column).1);
     let toggle = move |on: bool| {
-        actions.update_cleaning(|o| {
-            o.numeric.retain(|f| f.column != column);
-            o.categorical.retain(|&c| c != column);
-            if on {
-                if kind == ColumnKind::Categorical {
-                    o.categorical.push(column);
-                    o.categorical.sort_unstable();
-                } else {
-                    o.numeric.push(NumericFeature { column, missing: MissingStrategy::Exclude, log1p: false });
-                    o.numeric.sort_by_key(|f| f.column);
-                }
-            }
-        });
+        actions.update_cleaning(|o| o.set_feature(column, on.then_some(kind == ColumnKind::Categorical)));
     };
     let name = profile.name.clone();
     let use_label = format!("Use {} as a feature", profile.name);
