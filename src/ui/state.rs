@@ -160,7 +160,8 @@ impl AppState {
             self.busy.set(Some(Busy { stage, fraction: Some(fraction) }));
             return None;
         }
-        self.busy.set(None);
+        // What the page shows as busy is settled by `Actions` once the answer is applied
+        // (other requests may still be waiting in the worker).
         match response.body {
             // The page said so when it cancelled; what it shows stays.
             ResponseBody::Ready | ResponseBody::Progress { .. } | ResponseBody::Cancelled => None,
@@ -329,6 +330,20 @@ pub struct Actions {
     /// The sweep or segmentation the pool is running, by request id, until it is answered:
     /// cancelling it keeps the file and the results.
     pooled: StoredValue<Option<u64>, LocalStorage>,
+    /// The requests sent and not yet answered, oldest first: the page is busy until the
+    /// last is answered (the worker takes them in order).
+    in_flight: StoredValue<Vec<InFlight>, LocalStorage>,
+}
+
+/// A request the worker has not answered yet.
+#[derive(Debug, Clone)]
+struct InFlight {
+    id: u64,
+    /// What the status line says while it runs.
+    stage: String,
+    /// It replaces the data the sweep and the segments are made from (a file, a kind, a
+    /// cleaning): a sweep or a run asked for by an earlier answer would be thrown away.
+    reshapes: bool,
 }
 
 impl Actions {
@@ -344,6 +359,7 @@ impl Actions {
             ingest: StoredValue::new_local(IngestOptions::default()),
             helpers: StoredValue::new_local(None),
             pooled: StoredValue::new_local(None),
+            in_flight: StoredValue::new_local(Vec::new()),
         }
     }
 
@@ -373,15 +389,30 @@ impl Actions {
     fn start_client(&self, client: &WorkerClient, source: &WorkerSource) {
         let (state, actions) = (self.state, *self);
         let on_response = move |response: Response| {
-            if !matches!(response.body, ResponseBody::Progress { .. }) {
+            let answered = !matches!(response.body, ResponseBody::Progress { .. } | ResponseBody::Ready);
+            if answered {
                 actions.pooled.update_value(|p| {
                     if *p == Some(response.id) {
                         *p = None;
                     }
                 });
+                // A failure without an id (the worker could not tell which request) ends
+                // the wait for all of them: the page is never left busy for good.
+                let id = response.id;
+                actions.in_flight.update_value(|f| f.retain(|r| id != 0 && r.id != id));
             }
             if let Some(next) = state.apply(response) {
-                actions.follow_up(next);
+                // A sweep or a run of data that a request still in the worker replaces would
+                // be thrown away (and would enable Run between two answers): that request's
+                // own answer asks for them again.
+                let stale =
+                    matches!(next, FollowUp::Sweep | FollowUp::Segment) && actions.in_flight.with_value(|f| f.iter().any(|r| r.reshapes));
+                if !stale {
+                    actions.follow_up(next);
+                }
+            }
+            if answered {
+                actions.settle_busy();
             }
         };
         // Handled in a task of its own: the crashed worker's handler is not running then.
@@ -411,6 +442,19 @@ impl Actions {
         }
     }
 
+    /// Busy while a request waits for its answer: the stage of the one the worker runs next.
+    fn settle_busy(&self) {
+        let next = self.in_flight.with_value(|f| f.first().map(|r| r.stage.clone()));
+        match next {
+            None => self.state.busy.set(None),
+            Some(stage) => {
+                if self.state.busy.with_untracked(|b| b.as_ref().is_none_or(|b| b.stage != stage)) {
+                    self.state.busy.set(Some(Busy { stage, fraction: None }));
+                }
+            }
+        }
+    }
+
     fn stop_helpers(&self) {
         self.helpers.with_value(|h| {
             if let Some(h) = h {
@@ -424,6 +468,7 @@ impl Actions {
     fn restart_worker(&self) {
         self.stop_helpers();
         self.pooled.set_value(None);
+        self.in_flight.set_value(Vec::new());
         self.client.with_value(|c| {
             if let Some(c) = c {
                 c.terminate();
@@ -469,9 +514,11 @@ impl Actions {
                 self.start_helpers(client, &source);
                 Some(())
             });
-            if stopped.is_some() {
+            if let Some(id) = stopped.and(self.pooled.get_value()) {
                 self.pooled.set_value(None);
-                self.state.busy.set(None);
+                // Its "cancelled" answer comes later and changes nothing.
+                self.in_flight.update_value(|f| f.retain(|r| r.id != id));
+                self.settle_busy();
                 self.state.resegment.set(false);
                 self.state.error.set(Some(
                     "cancelled: the file and the results on the page are kept; change a choice or press Run when ready".to_owned(),
@@ -512,6 +559,16 @@ impl Actions {
 
     fn send_with(&self, body: RequestBody, file: Option<&web_sys::File>, stage: &str) -> Option<u64> {
         let pooled = matches!(body, RequestBody::Sweep { .. } | RequestBody::Segment(_));
+        let reshapes = matches!(
+            body,
+            RequestBody::Load { .. }
+                | RequestBody::LoadAttached { .. }
+                | RequestBody::LoadSample { .. }
+                | RequestBody::Transactions { .. }
+                | RequestBody::SetKind { .. }
+                | RequestBody::Clean(_)
+                | RequestBody::ApplyModel { .. }
+        );
         let sent = self.client.with_value(|client| match (client, file) {
             (Some(client), Some(file)) => client.send_with_file(body, file).map_err(|e| format!("{e:?}")),
             (Some(client), None) => client.send(body).map_err(|e| format!("{e:?}")),
@@ -522,7 +579,11 @@ impl Actions {
                 if pooled {
                     self.pooled.set_value(Some(id));
                 }
-                self.state.busy.set(Some(Busy { stage: stage.to_owned(), fraction: None }));
+                self.in_flight.update_value(|f| f.push(InFlight { id, stage: stage.to_owned(), reshapes }));
+                // Behind another request, that one's progress stays on the page.
+                if self.state.busy.with_untracked(Option::is_none) {
+                    self.state.busy.set(Some(Busy { stage: stage.to_owned(), fraction: None }));
+                }
                 Some(id)
             }
             Err(message) => {

@@ -140,6 +140,42 @@ describe("a typed k is the user's", () => {
   });
 });
 
+// The case CI met: choices changed one after another queue cleanings in the worker; the
+// answer to an older one (its k search) used to end "busy", so Run was offered, and pressed,
+// between two answers, and the click went to a disabled button once the next one began.
+describe("choices changed one after another", () => {
+  test("the page stays busy until the last choice is swept; then Run segments with the typed k", async () => {
+    const { context, page, record } = await openApp(env.browser, env.server.url);
+    try {
+      // 200,000 rows: each k search takes long enough for the next change to come first.
+      await byTestId(page, "file-input").setInputFiles(files.slow);
+      await waitSweep(page);
+      await waitNotBusy(page);
+      // Every value data-busy takes from now on, and whether Run was enabled when it did.
+      await page.evaluate(() => {
+        const status = document.querySelector('[data-testid="status"]');
+        window.__busy = [];
+        new MutationObserver(() => window.__busy.push(status.dataset.busy)).observe(status, { attributes: true, attributeFilter: ["data-busy"] });
+      });
+      const row = (name) => page.locator(`[data-testid="profile-row"][data-column="${name}"]`);
+      await row("Income").getByLabel("Log-transform Income").check();
+      await byTestId(page, "outliers-select").selectOption("none");
+      await byTestId(page, "scaling-select").selectOption("robust");
+      await row("Score").getByLabel("Log-transform Score").check();
+      await byTestId(page, "k-input").fill("4");
+      await waitNotBusy(page);
+      const busy = await page.evaluate(() => window.__busy);
+      assert.equal(busy.at(-1), "false", `free at the end: ${busy}`);
+      assert.ok(busy.length > 1 && busy.slice(0, -1).every((b) => b === "true"), `busy until the last answer, never free in between: ${busy}`);
+      await byTestId(page, "run").click();
+      assert.equal(await segmentCount(page), 4, "4 segments, as typed");
+      assertNoPageError(record);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 /** After a cancel: the other file is read and swept, with no error and no request. */
 async function otherFileReadCleanly(page, record) {
   await byTestId(page, "file-input").setInputFiles(files.other);
