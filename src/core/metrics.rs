@@ -51,45 +51,105 @@ pub fn silhouette(data: &[f64], d: usize, labels: &[usize]) -> Option<f64> {
             *c += 1;
         }
     }
+    // Rows in cluster order (a counting sort): a row's distances to a cluster are then one
+    // contiguous run, summed in registers instead of one stored sum per distance.
+    let mut at = 0;
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(counts.iter().map(|&count| {
+            at += count;
+            at
+        }))
+        .collect();
+    let mut position = starts.clone();
+    let mut order = vec![0usize; n];
+    for (i, &l) in labels.iter().enumerate() {
+        if let Some(p) = position.get_mut(l) {
+            if let Some(slot) = order.get_mut(*p) {
+                *slot = i;
+            }
+            *p += 1;
+        }
+    }
+    let sorted: Vec<f64> = order.iter().flat_map(|&i| data.get(i * d..(i + 1) * d).unwrap_or(&[]).iter().copied()).collect();
     let mut sums = vec![0.0; n * k];
-    dispatch_dim!(d, distance_sums, (data, d, &labels, k, &mut sums));
+    dispatch_dim!(d, distance_sums, (&sorted, d, &starts, &mut sums));
     let mut total = 0.0;
-    for (row, &l) in sums.chunks_exact(k).zip(&labels) {
+    for (l, (&from, &to)) in starts.iter().zip(starts.iter().skip(1)).enumerate() {
         let own = counts.get(l).copied().unwrap_or(0);
         if own <= 1 {
             continue; // a row alone in its cluster scores 0
         }
-        let a = row.get(l).copied().unwrap_or(0.0) / (own - 1) as f64;
-        let b = row
-            .iter()
-            .zip(&counts)
-            .enumerate()
-            .filter(|&(c, (_, &size))| c != l && size > 0)
-            .map(|(_, (s, &size))| s / size as f64)
-            .fold(f64::INFINITY, f64::min);
-        let s = (b - a) / a.max(b);
-        if s.is_finite() {
-            total += s;
+        for row in sums.get(from * k..to * k).unwrap_or(&[]).chunks_exact(k) {
+            let a = row.get(l).copied().unwrap_or(0.0) / (own - 1) as f64;
+            let b = row
+                .iter()
+                .zip(&counts)
+                .enumerate()
+                .filter(|&(c, (_, &size))| c != l && size > 0)
+                .map(|(_, (s, &size))| s / size as f64)
+                .fold(f64::INFINITY, f64::min);
+            let s = (b - a) / a.max(b);
+            if s.is_finite() {
+                total += s;
+            }
         }
     }
     Some(total / n as f64)
 }
 
 /// `sums[i·k + c]`: the sum of distances from row i to the rows of cluster c, each pair
-/// computed once. `D` as in the k-means kernels (0: width read at run time).
-fn distance_sums<const D: usize>(data: &[f64], d: usize, labels: &[usize], k: usize, sums: &mut [f64]) {
+/// computed once. The rows come in cluster order, cluster c being rows
+/// `starts[c]..starts[c + 1]`: row i's distances to each later run of rows are summed in
+/// four independent lanes, and each is also added to that row's sum for i's cluster.
+/// `D` as in the k-means kernels (0: width read at run time).
+fn distance_sums<const D: usize>(data: &[f64], d: usize, starts: &[usize], sums: &mut [f64]) {
     let step = if D == 0 { d } else { D };
-    for (i, (x, &li)) in data.chunks_exact(step).zip(labels).enumerate() {
-        let later = data.get((i + 1) * step..).unwrap_or(&[]);
-        let (head, tail) = sums.split_at_mut(((i + 1) * k).min(sums.len()));
-        let own = head.get_mut(i * k..).unwrap_or(&mut []);
-        for ((y, &lj), other) in later.chunks_exact(step).zip(labels.get(i + 1..).unwrap_or(&[])).zip(tail.chunks_exact_mut(k)) {
-            let dist = squared_distance(x, y).sqrt();
-            if let Some(s) = own.get_mut(lj) {
-                *s += dist;
-            }
-            if let Some(s) = other.get_mut(li) {
-                *s += dist;
+    let k = starts.len().saturating_sub(1);
+    let runs = || starts.iter().zip(starts.iter().skip(1));
+    for (ci, (&first, &end)) in runs().enumerate() {
+        for i in first..end {
+            let Some(x) = data.get(i * step..(i + 1) * step) else { continue };
+            let (head, tail) = sums.split_at_mut(((i + 1) * k).min(sums.len()));
+            let Some(own) = head.get_mut(i * k..) else { continue };
+            for (c, (&run_first, &to)) in runs().enumerate().skip(ci) {
+                // Rows after i in the run: i's own cluster from i + 1, later clusters whole.
+                let from = if c == ci { i + 1 } else { run_first };
+                if from >= to {
+                    continue;
+                }
+                let rows = data.get(from * step..to * step).unwrap_or(&[]);
+                let theirs = tail.get_mut((from - i - 1) * k..(to - i - 1) * k).unwrap_or(&mut []);
+                let mut lanes = [0.0f64; 4];
+                let quads = rows.chunks_exact(4 * step);
+                let rest = quads.remainder();
+                let mut their_quads = theirs.chunks_exact_mut(4 * k);
+                for (quad, their) in quads.zip(&mut their_quads) {
+                    let mut ys = quad.chunks_exact(step);
+                    let (Some(y0), Some(y1), Some(y2), Some(y3)) = (ys.next(), ys.next(), ys.next(), ys.next()) else { continue };
+                    let dist = [
+                        squared_distance(x, y0).sqrt(),
+                        squared_distance(x, y1).sqrt(),
+                        squared_distance(x, y2).sqrt(),
+                        squared_distance(x, y3).sqrt(),
+                    ];
+                    for ((lane, dist), their) in lanes.iter_mut().zip(dist).zip(their.chunks_exact_mut(k)) {
+                        *lane += dist;
+                        if let Some(s) = their.get_mut(ci) {
+                            *s += dist;
+                        }
+                    }
+                }
+                let rest_theirs = their_quads.into_remainder();
+                for (y, their) in rest.chunks_exact(step).zip(rest_theirs.chunks_exact_mut(k)) {
+                    let dist = squared_distance(x, y).sqrt();
+                    lanes[0] += dist;
+                    if let Some(s) = their.get_mut(ci) {
+                        *s += dist;
+                    }
+                }
+                if let Some(s) = own.get_mut(c) {
+                    *s += (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+                }
             }
         }
     }
@@ -241,6 +301,7 @@ pub fn davies_bouldin(data: &[f64], d: usize, labels: &[usize]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand_chacha::rand_core::RngCore;
 
     // Two clusters on a line: {0, 1} and {4, 6}.
     const X: [f64; 4] = [0.0, 1.0, 4.0, 6.0];
@@ -279,6 +340,43 @@ mod tests {
         // {0, 1} and {10}: rows 0, 1 have a = 1, b = 10 and 9: s = 0.9, 8/9; row 2 scores 0.
         let s = silhouette(&[0.0, 1.0, 10.0], 1, &[0, 0, 1]).unwrap();
         assert!((s - (0.9 + 8.0 / 9.0) / 3.0).abs() < 1e-15);
+    }
+
+    /// The silhouette by its definition, every pair twice: the reference for the cluster-ordered sums.
+    fn silhouette_by_definition(data: &[f64], d: usize, labels: &[usize]) -> f64 {
+        let n = labels.len();
+        let dist = |i: usize, j: usize| squared_distance(&data[i * d..(i + 1) * d], &data[j * d..(j + 1) * d]).sqrt();
+        let clusters: std::collections::BTreeSet<usize> = labels.iter().copied().collect();
+        let mut total = 0.0;
+        for i in 0..n {
+            let mean_to = |c: usize| {
+                let others: Vec<usize> = (0..n).filter(|&j| j != i && labels[j] == c).collect();
+                others.iter().map(|&j| dist(i, j)).sum::<f64>() / others.len() as f64
+            };
+            if labels.iter().filter(|&&l| l == labels[i]).count() <= 1 {
+                continue;
+            }
+            let a = mean_to(labels[i]);
+            let b = clusters.iter().filter(|&&c| c != labels[i]).map(|&c| mean_to(c)).fold(f64::INFINITY, f64::min);
+            total += (b - a) / a.max(b);
+        }
+        total / n as f64
+    }
+
+    #[test]
+    fn silhouette_agrees_with_its_definition_whatever_the_widths_sizes_and_label_order() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut next = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        for (n, d, k) in [(5, 1, 2), (9, 2, 3), (37, 3, 4), (101, 8, 6), (64, 17, 5), (50, 5, 9)] {
+            let data: Vec<f64> = (0..n * d).map(|_| next() * 10.0).collect();
+            // Labels out of order, with gaps (unused cluster numbers) and a singleton.
+            let mut labels: Vec<usize> = (0..n).map(|_| 3 * (next() * k as f64) as usize).collect();
+            labels[0] = 1000;
+            labels[n - 1] = 0;
+            let got = silhouette(&data, d, &labels).unwrap();
+            let want = silhouette_by_definition(&data, d, &labels);
+            assert!((got - want).abs() <= 1e-12 * want.abs().max(1.0), "n {n} d {d} k {k}: {got} vs {want}");
+        }
     }
 
     #[test]
