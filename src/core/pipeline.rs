@@ -158,18 +158,60 @@ pub fn fit_rows_for_budget(budget: u64, d: usize) -> usize {
     usize::try_from(budget / per_row).unwrap_or(usize::MAX).max(1_000)
 }
 
+/// A fit of more rows than this tries its starts on a sample ([`STARTS_SAMPLE_ROWS`]).
+pub const STARTS_SAMPLE_MIN_ROWS: usize = 200_000;
+/// Rows of the seeded sample a large fit's starts are tried on.
+pub const STARTS_SAMPLE_ROWS: usize = 100_000;
+
 /// A segmentation's fit, checked: on every cleaned row, or on a seeded sample of them when
-/// the matrix is over the memory budget.
+/// the matrix is over the memory budget. Over [`STARTS_SAMPLE_MIN_ROWS`] rows the runs
+/// (k-means++ starts, each to convergence) are made on a seeded sample of
+/// [`STARTS_SAMPLE_ROWS`] rows ([`FitPlan::starts`]), and the best of them is finished by
+/// one run on every row: scikit-learn's `MiniBatchKMeans` chooses its start on a sample
+/// the same way (`init_size`), where `KMeans` would repeat every start on every row.
 pub struct FitPlan {
+    /// The fit of the matrix: its runs, or (with `starts`) the one run that finishes.
     pub prepared: kmeans::Prepared,
     /// The sampled rows' matrix (`None`: the fit is on every row, `cleaned.scaled`).
     pub sample: Option<Vec<f64>>,
+    /// The starts tried on a sample of the matrix, when it is large.
+    pub starts: Option<Starts>,
+}
+
+/// A large fit's starts: its runs on a seeded sample of the matrix's rows.
+pub struct Starts {
+    /// The runs' fit (with the sample's centred rows when they are made here).
+    pub prepared: kmeans::Prepared,
+    /// The sample's rows, row-major (for the page's helpers).
+    pub rows: Vec<f64>,
 }
 
 impl FitPlan {
     /// The matrix the runs fit.
     pub fn matrix<'a>(&'a self, cleaned: &'a CleanedData) -> &'a [f64] {
         self.sample.as_deref().unwrap_or(&cleaned.scaled)
+    }
+
+    /// The run that finishes a large fit, from the best of its starts: its centres in the
+    /// matrix's centred units (`None` without starts).
+    pub fn finishing_centers(&self, best_start: &kmeans::RunOutcome) -> Option<Vec<f64>> {
+        let starts = self.starts.as_ref()?;
+        let centers = starts.prepared.finish(best_start.clone()).centers;
+        Some(self.prepared.centre(&centers))
+    }
+
+    /// The fit's best run, made here: every run on the matrix, or the starts on their
+    /// sample and the best finished on the matrix.
+    pub fn best_run(&self, progress: &mut dyn FnMut(kmeans::FitProgress) -> bool) -> Result<kmeans::RunOutcome, kmeans::KMeansError> {
+        let Some(starts) = &self.starts else { return self.prepared.best_run(progress) };
+        let best = starts.prepared.best_run(progress)?;
+        let initial = self.finishing_centers(&best).unwrap_or_default();
+        self.prepared.run_from(0, initial, &mut self.prepared.workspace(), progress)
+    }
+
+    /// Rows the starts were tried on, when they were tried on a sample.
+    pub fn starts_rows(&self) -> Option<usize> {
+        self.starts.as_ref().map(|s| s.prepared.n_rows())
     }
 
     /// The fit of every row from the best run: on a sample, each row gets its nearest
@@ -205,6 +247,10 @@ pub struct Segmentation {
     /// (every row still has a segment: its nearest centre).
     #[serde(default)]
     pub fit_rows: Option<usize>,
+    /// Rows of the seeded sample the fit's starts were tried on, when the matrix was large
+    /// ([`FitPlan`]): the best start was then finished on every row of the fit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_rows: Option<usize>,
     pub feature_names: Vec<String>,
     /// Feature values of the rows drawn in the scatter (all rows up to [`MAX_CHART_POINTS`],
     /// an even sample beyond), row-major, in the data's own units.
@@ -278,9 +324,11 @@ fn chart_ids(file: &LoadedFile, cleaned: &CleanedData, chart_rows: &[usize]) -> 
 /// Fits K-Means on the cleaned matrix and summarises the segments in the data's units.
 pub fn segment(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOptions) -> Result<Segmentation, PipelineError> {
     let plan = prepare_segment_fit(file, cleaned, options)?;
-    let best = plan.prepared.best_run(&mut |_| true).map_err(named(&file.name))?;
+    let best = plan.best_run(&mut |_| true).map_err(named(&file.name))?;
     let (fit, fit_rows) = plan.finish(cleaned, best);
-    Ok(segment_with_fit(file, cleaned, fit, fit_rows))
+    let mut segmentation = segment_with_fit(file, cleaned, fit, fit_rows);
+    segmentation.starts_rows = plan.starts_rows();
+    Ok(segmentation)
 }
 
 /// The K-Means parameters [`segment`] fits with (the page's workers share its runs out).
@@ -312,12 +360,22 @@ fn plan_fit(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOptions, 
         rows
     });
     let matrix = sample.as_deref().unwrap_or(&cleaned.scaled);
-    let prepared = if runs_here {
-        kmeans::Prepared::new(matrix, d, &segment_params(options))
-    } else {
-        kmeans::Prepared::without_data(matrix, d, &segment_params(options))
+    let params = segment_params(options);
+    let n = matrix.len() / d.max(1);
+    let prepare = |rows: &[f64], params: &KMeansParams| {
+        if runs_here { kmeans::Prepared::new(rows, d, params) } else { kmeans::Prepared::without_data(rows, d, params) }
+            .map_err(named(&file.name))
     };
-    Ok(FitPlan { prepared: prepared.map_err(named(&file.name))?, sample })
+    if n <= STARTS_SAMPLE_MIN_ROWS || params.n_runs <= 1 {
+        return Ok(FitPlan { prepared: prepare(matrix, &params)?, sample, starts: None });
+    }
+    let mut rows = Vec::with_capacity(STARTS_SAMPLE_ROWS * d);
+    for r in sample_row_indices(n, STARTS_SAMPLE_ROWS, options.seed) {
+        rows.extend_from_slice(matrix.get(r * d..(r + 1) * d).unwrap_or(&[]));
+    }
+    let starts = Starts { prepared: prepare(&rows, &params)?, rows };
+    let prepared = prepare(matrix, &params.clone().n_runs(1))?;
+    Ok(FitPlan { prepared, sample, starts: Some(starts) })
 }
 
 /// [`segment`] from a fit made elsewhere (the runs shared out among the page's workers);
@@ -402,6 +460,7 @@ pub fn segment_with_fit(file: &LoadedFile, cleaned: &CleanedData, fit: kmeans::K
     }
     Segmentation {
         fit_rows,
+        starts_rows: None,
         feature_names: names,
         chart_values,
         chart_labels,

@@ -372,11 +372,14 @@ impl Pool {
     /// shared out: each helper keeps a shard of whole blocks, the initial centres are
     /// drawn here, and every iteration's partial sums are added here in block order
     /// ([`crate::core::kmeans::shard::Iterations`]), so the bits are those of a fit on one
-    /// worker. `progress(fraction)` after each iteration.
+    /// worker. `initial`: the first run's centres (in the centred units), given instead of
+    /// drawn (a large fit's best start, [`crate::core::pipeline::FitPlan`]).
+    /// `progress(fraction)` after each iteration.
     pub async fn fit_by_rows(
         &self,
         prepared: &Prepared,
         params: &KMeansParams,
+        mut initial: Option<Vec<f64>>,
         progress: &mut dyn FnMut(f64),
     ) -> Result<RunOutcome, PoolError> {
         self.begin();
@@ -392,9 +395,10 @@ impl Pool {
         let (n_runs, max_iterations) = (prepared.n_runs(), params.max_iterations.max(1));
         let mut best: Option<RunOutcome> = None;
         for run in 0..n_runs {
-            let initial = match prepared.plus_plus(run) {
-                Some((draw, first)) => self.draw_by_rows(prepared, draw, first, helpers).await?,
-                None => prepared.initial_centers(run).map_err(failed)?,
+            let initial = match (initial.take(), prepared.plus_plus(run)) {
+                (Some(given), _) => given,
+                (None, Some((draw, first))) => self.draw_by_rows(prepared, draw, first, helpers).await?,
+                (None, None) => prepared.initial_centers(run).map_err(failed)?,
             };
             let mut iterations = prepared.iterations(initial);
             let mut next = iterations.start();

@@ -556,7 +556,7 @@ impl Runner {
         let plan = self.segment_job(&options, true)?;
         progress("Clustering", 0.0);
         let started = now_ms();
-        let best = plan.prepared.best_run(&mut |_| true).map_err(|e| self.named_error(e))?;
+        let best = plan.best_run(&mut |_| true).map_err(|e| self.named_error(e))?;
         let fit_ms = now_ms() - started;
         self.finish_segment(options, &plan, best, fit_ms, now_ms, progress)
     }
@@ -603,6 +603,7 @@ impl Runner {
         let (file, cleaned) = self.cleaned()?;
         let (fit, fit_rows) = plan.finish(cleaned, best);
         let mut segmentation = pipeline::segment_with_fit(file, cleaned, fit, fit_rows);
+        segmentation.starts_rows = plan.starts_rows();
         // A cancel stops the worker itself; a stability that cannot be measured is said in
         // the segmentation's warnings, not an error: the segments stand without it.
         progress("Checking each segment's stability", 0.0);
@@ -1367,7 +1368,31 @@ impl Engine {
                 let params = crate::core::pipeline::segment_params(&options);
                 let started = now_ms();
                 let (n_rows, d) = (plan.prepared.n_rows(), plan.prepared.n_features());
-                let split = crate::core::kmeans::shard::split(n_rows, d, plan.prepared.n_runs(), pool.size());
+                // A large fit: its starts on a sample, shared out by runs, then the best
+                // finished on every row, each iteration shared by rows (whatever the pool's
+                // size: the same bits as one worker).
+                let finishing = match &plan.starts {
+                    None => None,
+                    Some(starts) => {
+                        let stage = format!("Trying {} starts on a sample of {} rows", starts.prepared.n_runs(), starts.prepared.n_rows());
+                        progress(&stage, 0.0);
+                        let rows = js_sys::Float64Array::from(starts.rows.as_slice());
+                        let best = pool
+                            .fit(rows, d, &params, starts.prepared.n_runs(), &mut |done, of| {
+                                progress(&stage, done as f64 / of.max(1) as f64)
+                            })
+                            .await;
+                        match best {
+                            Ok(best) => plan.finishing_centers(&best),
+                            Err(e) => return Err(e),
+                        }
+                    }
+                };
+                let split = if finishing.is_some() {
+                    crate::core::kmeans::shard::Split::Rows
+                } else {
+                    crate::core::kmeans::shard::split(n_rows, d, plan.prepared.n_runs(), pool.size())
+                };
                 let fitted = match split {
                     crate::core::kmeans::shard::Split::Runs => {
                         let matrix = match self.runner.borrow().fit_matrix(&plan) {
@@ -1384,8 +1409,14 @@ impl Engine {
                             Ok((data, _)) => plan.prepared.clone().with_data(data),
                             Err(message) => return Ok(Err(message)),
                         };
-                        progress("Clustering (each iteration shared by rows)", 0.0);
-                        pool.fit_by_rows(&centred, &params, &mut |f| progress("Clustering (each iteration shared by rows)", f)).await
+                        let stage = if finishing.is_some() {
+                            "Finishing the best start on every row (each iteration shared by rows)"
+                        } else {
+                            "Clustering (each iteration shared by rows)"
+                        };
+                        progress(stage, 0.0);
+                        let params = params.clone().n_runs(plan.prepared.n_runs());
+                        pool.fit_by_rows(&centred, &params, finishing, &mut |f| progress(stage, f)).await
                     }
                 };
                 let shared = super::protocol::FitShared { helpers: pool.size(), by_rows: split == crate::core::kmeans::shard::Split::Rows };

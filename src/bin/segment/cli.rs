@@ -362,6 +362,9 @@ fn fit(args: &Args) -> Outcome<()> {
     let options = SegmentOptions { fit_budget: Some(FIT_BUDGET), ..SegmentOptions::new(k, seed) };
     progress.report(&format!("finding {k} segments"), 0.0);
     let mut segmentation = pipeline::segment(&file, &cleaned, &options).map_err(|e| Failure::Data(e.to_string()))?;
+    if let Some(rows) = segmentation.starts_rows {
+        progress.say(&format!("the fit's starts were tried on a seeded sample of {rows} rows; the best was finished on every row"));
+    }
     if !args.no_stability {
         // As the page: a stability that cannot be measured is a warning, not a failure.
         if let Err(e) = pipeline::segment_stability(&file, &cleaned, &mut segmentation, seed, &mut |f| {

@@ -265,6 +265,22 @@ impl Prepared {
         progress: &mut dyn FnMut(FitProgress) -> bool,
     ) -> Result<RunOutcome, KMeansError> {
         let initial = self.initial_centers(run_index)?;
+        self.run_from(run_index, initial, workspace, progress)
+    }
+
+    /// Run `run_index` from the centres `initial` (`k × d`, in the centred units; see
+    /// [`Prepared::centre`]) to convergence.
+    pub fn run_from(
+        &self,
+        run_index: usize,
+        initial: Vec<f64>,
+        workspace: &mut Workspace,
+        progress: &mut dyn FnMut(FitProgress) -> bool,
+    ) -> Result<RunOutcome, KMeansError> {
+        let (d, k) = (self.n_features, self.valid.n_clusters);
+        if self.centred.len() != self.n_rows * d || initial.len() != k * d {
+            return Err(KMeansError::BadShape { len: initial.len(), n_features: d });
+        }
         let (n_runs, max_iterations) = (self.valid.n_runs, self.valid.max_iterations);
         let at = |iteration, center_shift| FitProgress { run: run_index, n_runs, iteration, max_iterations, center_shift };
         if !progress(at(0, 0.0)) {
@@ -308,6 +324,12 @@ impl Prepared {
         let mut rng = ChaCha8Rng::seed_from_u64(self.valid.seed);
         rng.set_word_pos(2 * self.draws_per_run() * run_index as u128);
         rng
+    }
+
+    /// Centres in the data's units (`k × d`) in this fit's centred units.
+    pub fn centre(&self, centers: &[f64]) -> Vec<f64> {
+        let d = self.n_features.max(1);
+        centers.chunks_exact(d).flat_map(|c| c.iter().zip(&self.means).map(|(v, m)| v - m)).collect()
     }
 
     /// Every row, centred (empty when made [`Prepared::without_data`]).

@@ -81,3 +81,71 @@ fn a_continuum_says_no_clear_segments_and_the_direction_of_its_bands() {
     let along = r.reason.split("Its bands run mostly along ").nth(1).unwrap();
     assert!(along.contains("annual income") && along.contains("spending score") && !along.contains("visits"), "{}", r.reason);
 }
+
+/// Over [`STARTS_SAMPLE_MIN_ROWS`] rows the starts are tried on a sample and the best is
+/// finished on every row: the same partition and inertia as every start on every row, and
+/// the same bits whether made here or as the page's pool makes them (starts shared out by
+/// runs, the finishing run's rows in shards).
+#[test]
+fn a_large_fit_tries_its_starts_on_a_sample_and_finishes_the_best_on_every_row() {
+    use crate::core::kmeans::shard::{drive, shard_ranges};
+    use std::fmt::Write as _;
+    let rows = STARTS_SAMPLE_MIN_ROWS + 50_000;
+    let mut csv = String::from("a,b,c,d\n");
+    for row in eight_groups(rows, 5).chunks_exact(4) {
+        let _ = writeln!(csv, "{:.3},{:.3},{:.3},{:.3}", row[0], row[1], row[2], row[3]);
+    }
+    let file = load("big.csv", csv.as_bytes(), &IngestOptions::default(), &mut |_| {}).unwrap();
+    let cleaned = clean(&file, &CleaningOptions::suggested(&file.profile)).unwrap();
+    let options = SegmentOptions::new(8, 42);
+    let plan = prepare_segment_fit(&file, &cleaned, &options).unwrap();
+    assert_eq!(plan.starts_rows(), Some(STARTS_SAMPLE_ROWS));
+    assert_eq!(plan.prepared.n_runs(), 1, "one run finishes");
+    let starts = plan.starts.as_ref().unwrap();
+    assert_eq!(starts.prepared.n_runs(), 10, "the ten starts, on the sample");
+    let here = plan.best_run(&mut |_| true).unwrap();
+
+    // As the pool: the starts in two workers' halves, the finishing run in three shards.
+    let best_start = (0..2)
+        .filter_map(|w| {
+            (w..10)
+                .step_by(2)
+                .map(|r| starts.prepared.run(r, &mut starts.prepared.workspace(), &mut |_| true).unwrap())
+                .reduce(kmeans::better_run)
+        })
+        .reduce(kmeans::better_run)
+        .unwrap();
+    let initial = plan.finishing_centers(&best_start).unwrap();
+    let ranges = shard_ranges(plan.prepared.n_rows(), 3);
+    let mut shards: Vec<_> = ranges.iter().map(|r| plan.prepared.shard(r.clone())).collect();
+    let mut pairs: Vec<(&[f64], &mut _)> = ranges.iter().map(|r| plan.prepared.centred_rows(r.clone())).zip(shards.iter_mut()).collect();
+    let pooled = plan.prepared.outcome(0, drive(plan.prepared.iterations(initial), &mut pairs, &mut |_, _| true).unwrap());
+    assert_eq!(pooled.inertia.to_bits(), here.inertia.to_bits());
+    assert_eq!(pooled, here);
+
+    // Every start on every row (scikit-learn's KMeans(n_init=10)): the same segments.
+    let full = kmeans::fit(&cleaned.scaled, cleaned.n_features, &segment_params(&options)).unwrap();
+    let (fit, _) = plan.finish(&cleaned, here);
+    assert!((fit.inertia - full.inertia).abs() <= 1e-9 * full.inertia, "{} vs {}", fit.inertia, full.inertia);
+    let mut pairs_of_labels: Vec<(usize, usize)> = fit.labels.iter().copied().zip(full.labels.iter().copied()).collect();
+    pairs_of_labels.sort_unstable();
+    pairs_of_labels.dedup();
+    assert_eq!(pairs_of_labels.len(), 8, "one segment for one segment");
+
+    let segmentation = segment(&file, &cleaned, &options).unwrap();
+    assert_eq!(segmentation.starts_rows, Some(STARTS_SAMPLE_ROWS));
+    assert_eq!(segmentation.labels, fit.labels);
+
+    // At the threshold and below, every start on every row, as before.
+    let few = load(
+        "few.csv",
+        csv.as_bytes().split(|&b| b == b'\n').take(STARTS_SAMPLE_MIN_ROWS + 1).collect::<Vec<_>>().join(&b'\n').as_slice(),
+        &IngestOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let few_cleaned = clean(&few, &CleaningOptions::suggested(&few.profile)).unwrap();
+    let few_plan = prepare_segment_fit(&few, &few_cleaned, &options).unwrap();
+    assert_eq!(few_plan.starts_rows(), None);
+    assert_eq!(few_plan.prepared.n_runs(), 10);
+}

@@ -101,6 +101,24 @@ pub fn StatusLine() -> impl IntoView {
         }}
         {move || {
             state.report.with(|r| {
+                let s = &r.as_ref()?.segmentation;
+                let starts = s.starts_rows?;
+                let fitted = s.fit_rows.unwrap_or(s.n_clustered);
+                Some(view! {
+                    <p class="muted" data-testid="fit-starts" data-rows=starts.to_string()>
+                        {format!(
+                            "The fit's {} k-means++ starts were each run on a seeded sample of {} rows; the best was then fitted to all {} rows                              (as scikit-learn's MiniBatchKMeans chooses its start). A file of up to {} rows runs every start on every row.",
+                            crate::core::kmeans::KMeansParams::new(1).n_runs,
+                            crate::core::stability::grouped(starts),
+                            crate::core::stability::grouped(fitted),
+                            crate::core::stability::grouped(crate::core::pipeline::STARTS_SAMPLE_MIN_ROWS)
+                        )}
+                    </p>
+                })
+            })
+        }}
+        {move || {
+            state.report.with(|r| {
                 r.as_ref()
                     .map(|r| r.segmentation.warnings.clone())
                     .unwrap_or_default()
