@@ -99,12 +99,14 @@ pub fn silhouette(data: &[f64], d: usize, labels: &[usize]) -> Option<f64> {
 
 /// `sums[i·k + c]`: the sum of distances from row i to the rows of cluster c, each pair
 /// computed once. The rows come in cluster order, cluster c being rows
-/// `starts[c]..starts[c + 1]`: row i's distances to each later run of rows are summed in
-/// four independent lanes, and each is also added to that row's sum for i's cluster.
-/// `D` as in the k-means kernels (0: width read at run time).
+/// `starts[c]..starts[c + 1]`: row i's distances to each later run of rows are computed
+/// together ([`distances_to`]), summed in four lanes, and each added to that row's sum for
+/// i's cluster. `D` as in the k-means kernels (0: width read at run time).
 fn distance_sums<const D: usize>(data: &[f64], d: usize, starts: &[usize], sums: &mut [f64]) {
     let step = if D == 0 { d } else { D };
     let k = starts.len().saturating_sub(1);
+    let blocks = if D == 0 { Vec::new() } else { four_row_blocks(data, step) };
+    let mut dist = Vec::new();
     let runs = || starts.iter().zip(starts.iter().skip(1));
     for (ci, (&first, &end)) in runs().enumerate() {
         for i in first..end {
@@ -117,31 +119,21 @@ fn distance_sums<const D: usize>(data: &[f64], d: usize, starts: &[usize], sums:
                 if from >= to {
                     continue;
                 }
-                let rows = data.get(from * step..to * step).unwrap_or(&[]);
+                distances_to::<D>(x, data, &blocks, from..to, &mut dist);
                 let theirs = tail.get_mut((from - i - 1) * k..(to - i - 1) * k).unwrap_or(&mut []);
                 let mut lanes = [0.0f64; 4];
-                let quads = rows.chunks_exact(4 * step);
+                let quads = dist.chunks_exact(4);
                 let rest = quads.remainder();
                 let mut their_quads = theirs.chunks_exact_mut(4 * k);
                 for (quad, their) in quads.zip(&mut their_quads) {
-                    let mut ys = quad.chunks_exact(step);
-                    let (Some(y0), Some(y1), Some(y2), Some(y3)) = (ys.next(), ys.next(), ys.next(), ys.next()) else { continue };
-                    let dist = [
-                        squared_distance(x, y0).sqrt(),
-                        squared_distance(x, y1).sqrt(),
-                        squared_distance(x, y2).sqrt(),
-                        squared_distance(x, y3).sqrt(),
-                    ];
-                    for ((lane, dist), their) in lanes.iter_mut().zip(dist).zip(their.chunks_exact_mut(k)) {
+                    for ((lane, &dist), their) in lanes.iter_mut().zip(quad).zip(their.chunks_exact_mut(k)) {
                         *lane += dist;
                         if let Some(s) = their.get_mut(ci) {
                             *s += dist;
                         }
                     }
                 }
-                let rest_theirs = their_quads.into_remainder();
-                for (y, their) in rest.chunks_exact(step).zip(rest_theirs.chunks_exact_mut(k)) {
-                    let dist = squared_distance(x, y).sqrt();
+                for (&dist, their) in rest.iter().zip(their_quads.into_remainder().chunks_exact_mut(k)) {
                     lanes[0] += dist;
                     if let Some(s) = their.get_mut(ci) {
                         *s += dist;
@@ -153,6 +145,58 @@ fn distance_sums<const D: usize>(data: &[f64], d: usize, starts: &[usize], sums:
             }
         }
     }
+}
+
+/// The rows in blocks of four, each block transposed (feature t of row 4b + q at
+/// `b·4·step + 4t + q`): four rows' distances to a row are then computed side by side.
+fn four_row_blocks(data: &[f64], step: usize) -> Vec<f64> {
+    let mut blocks = Vec::with_capacity(data.len());
+    for block in data.chunks_exact(4 * step) {
+        for t in 0..step {
+            blocks.extend(block.chunks_exact(step).map(|row| row.get(t).copied().unwrap_or(0.0)));
+        }
+    }
+    blocks
+}
+
+/// The distances from `x` to the rows `rows` into `out`. Rows in whole blocks of four
+/// ([`four_row_blocks`]) four at a time, the rest one at a time; the same bits either way
+/// (each sums its features' squares in [`squared_distance`]'s even and odd lanes).
+fn distances_to<const D: usize>(x: &[f64], data: &[f64], blocks: &[f64], rows: std::ops::Range<usize>, out: &mut Vec<f64>) {
+    out.clear();
+    let step = x.len().max(1);
+    let one = |j: usize| squared_distance(x, data.get(j * step..(j + 1) * step).unwrap_or(&[])).sqrt();
+    if D == 0 {
+        out.extend(rows.map(one));
+        return;
+    }
+    let body_start = rows.start.next_multiple_of(4).min(rows.end);
+    let body_end = body_start.max(rows.end / 4 * 4);
+    out.extend((rows.start..body_start).map(one));
+    let block_len = 4 * D;
+    for block in blocks.get(body_start * D..body_end * D).unwrap_or(&[]).chunks_exact(block_len) {
+        let (mut even, mut odd) = ([0.0f64; 4], [0.0f64; 4]);
+        let pairs = x.chunks_exact(2);
+        let last = pairs.remainder();
+        let mut columns = block.chunks_exact(8);
+        for (p, columns) in pairs.zip(&mut columns) {
+            if let ([p0, p1], (c0, c1)) = (p, columns.split_at(4)) {
+                for (((e, o), y0), y1) in even.iter_mut().zip(odd.iter_mut()).zip(c0).zip(c1) {
+                    let (d0, d1) = (p0 - y0, p1 - y1);
+                    *e += d0 * d0;
+                    *o += d1 * d1;
+                }
+            }
+        }
+        if let [p0] = last {
+            for (e, y0) in even.iter_mut().zip(columns.remainder()) {
+                let d0 = p0 - y0;
+                *e += d0 * d0;
+            }
+        }
+        out.extend(even.iter().zip(&odd).map(|(e, o)| (e + o).sqrt()));
+    }
+    out.extend((body_end..rows.end).map(one));
 }
 
 /// The silhouette of a deterministic sample of `sample_size` rows stratified by cluster
