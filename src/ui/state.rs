@@ -197,7 +197,10 @@ impl AppState {
                 Some(FollowUp::Sweep)
             }
             ResponseBody::Swept(report) => {
-                if !self.k_from_user.get_untracked() {
+                // Not while the user is in the k box: what they type would be spliced into
+                // the recommendation ("4" typed over a selected "2" became "24"); it is
+                // offered beside the box instead.
+                if !self.k_from_user.get_untracked() && !k_box_focused() {
                     if let Some(r) = &report.sweep.recommendation {
                         self.k_text.set(r.k.to_string());
                     }
@@ -297,6 +300,11 @@ impl Default for AppState {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The k box has the focus: the user is typing in it, or about to.
+fn k_box_focused() -> bool {
+    web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element()).is_some_and(|e| e.id() == "k-input")
 }
 
 /// The k the user typed on an earlier visit, if the settings keep one.

@@ -176,6 +176,35 @@ describe("choices changed one after another", () => {
   });
 });
 
+// The case CI met: a recommendation arriving while the user is in the k box replaced the
+// box's value under the selection, and the "4" they typed became "24".
+describe("the k box in use", () => {
+  test("a recommendation arriving while the k box has the focus is offered beside it; what is typed is kept whole", async () => {
+    const { context, page, record } = await openApp(env.browser, env.server.url);
+    try {
+      const before = await byTestId(page, "k-input").inputValue();
+      await byTestId(page, "file-input").setInputFiles(files.slow);
+      await page.waitForFunction(() => document.querySelector('[data-testid="status"]')?.dataset.busy === "true", null, LONG);
+      // In the box, its text selected, nothing typed yet.
+      await byTestId(page, "k-input").focus();
+      await byTestId(page, "k-input").selectText();
+      await waitSweep(page);
+      await waitNotBusy(page);
+      const recommended = await byTestId(page, "k-reason").getAttribute("data-k");
+      assert.notEqual(recommended, before, "the fixture's recommendation differs from the box's k");
+      assert.equal(await byTestId(page, "k-input").inputValue(), before, "the box is left as it was while in use");
+      assert.equal(await byTestId(page, "k-recommended").getAttribute("data-k"), recommended, "offered beside the box");
+      await page.keyboard.type("4");
+      assert.equal(await byTestId(page, "k-input").inputValue(), "4", "the typed k replaces the selection, whole");
+      await byTestId(page, "run").click();
+      assert.equal(await segmentCount(page), 4);
+      assertNoPageError(record);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 /** After a cancel: the other file is read and swept, with no error and no request. */
 async function otherFileReadCleanly(page, record) {
   await byTestId(page, "file-input").setInputFiles(files.other);
