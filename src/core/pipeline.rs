@@ -196,8 +196,7 @@ impl FitPlan {
     /// matrix's centred units (`None` without starts).
     pub fn finishing_centers(&self, best_start: &kmeans::RunOutcome) -> Option<Vec<f64>> {
         let starts = self.starts.as_ref()?;
-        let centers = starts.prepared.finish(best_start.clone()).centers;
-        Some(self.prepared.centre(&centers))
+        Some(self.prepared.centre(&starts.prepared.uncentre(&best_start.centers)))
     }
 
     /// The fit's best run, made here: every run on the matrix, or the starts on their

@@ -335,9 +335,6 @@ pub struct Actions {
     ingest: StoredValue<IngestOptions, LocalStorage>,
     /// The pool's helper workers (the sweep's ks and the fit's runs are shared out to them).
     helpers: StoredValue<Option<Helpers>, LocalStorage>,
-    /// The sweep or segmentation the pool is running, by request id, until it is answered:
-    /// cancelling it keeps the file and the results.
-    pooled: StoredValue<Option<u64>, LocalStorage>,
     /// The requests sent and not yet answered, oldest first: the page is busy until the
     /// last is answered (the worker takes them in order).
     in_flight: StoredValue<Vec<InFlight>, LocalStorage>,
@@ -352,6 +349,9 @@ struct InFlight {
     /// It replaces the data the sweep and the segments are made from (a file, a kind, a
     /// cleaning): a sweep or a run asked for by an earlier answer would be thrown away.
     reshapes: bool,
+    /// A sweep or a segmentation, which the pool runs: cancelling it keeps the file and
+    /// the results.
+    pooled: bool,
 }
 
 impl Actions {
@@ -366,7 +366,6 @@ impl Actions {
             sample_loaded: StoredValue::new_local(false),
             ingest: StoredValue::new_local(IngestOptions::default()),
             helpers: StoredValue::new_local(None),
-            pooled: StoredValue::new_local(None),
             in_flight: StoredValue::new_local(Vec::new()),
         }
     }
@@ -399,11 +398,6 @@ impl Actions {
         let on_response = move |response: Response| {
             let answered = !matches!(response.body, ResponseBody::Progress { .. } | ResponseBody::Ready);
             if answered {
-                actions.pooled.update_value(|p| {
-                    if *p == Some(response.id) {
-                        *p = None;
-                    }
-                });
                 // A failure without an id (the worker could not tell which request) ends
                 // the wait for all of them: the page is never left busy for good.
                 let id = response.id;
@@ -475,7 +469,6 @@ impl Actions {
     /// Stops the worker mid-task and starts a fresh one (what it held is gone).
     fn restart_worker(&self) {
         self.stop_helpers();
-        self.pooled.set_value(None);
         self.in_flight.set_value(Vec::new());
         self.client.with_value(|c| {
             if let Some(c) = c {
@@ -512,8 +505,9 @@ impl Actions {
     /// the engine, which only waited for them, answers "cancelled". Anything else (reading,
     /// cleaning) runs in the engine itself: it is restarted and the file read again.
     pub fn cancel(&self) {
-        let pooled = self.pooled.get_value().is_some() && self.helpers.with_value(Option::is_some);
-        if pooled {
+        // The request the worker runs now: the first not answered.
+        let pooled = self.in_flight.with_value(|f| f.first().filter(|r| r.pooled).map(|r| r.id));
+        if let Some(id) = pooled.filter(|_| self.helpers.with_value(Option::is_some)) {
             let stopped = self.client.with_value(|client| {
                 let client = client.as_ref()?;
                 client.send(RequestBody::Cancel).ok()?;
@@ -522,8 +516,7 @@ impl Actions {
                 self.start_helpers(client, &source);
                 Some(())
             });
-            if let Some(id) = stopped.and(self.pooled.get_value()) {
-                self.pooled.set_value(None);
+            if stopped.is_some() {
                 // Its "cancelled" answer comes later and changes nothing.
                 self.in_flight.update_value(|f| f.retain(|r| r.id != id));
                 self.settle_busy();
@@ -584,10 +577,7 @@ impl Actions {
         });
         match sent {
             Ok(id) => {
-                if pooled {
-                    self.pooled.set_value(Some(id));
-                }
-                self.in_flight.update_value(|f| f.push(InFlight { id, stage: stage.to_owned(), reshapes }));
+                self.in_flight.update_value(|f| f.push(InFlight { id, stage: stage.to_owned(), reshapes, pooled }));
                 // Behind another request, that one's progress stays on the page.
                 if self.state.busy.with_untracked(Option::is_none) {
                     self.state.busy.set(Some(Busy { stage: stage.to_owned(), fraction: None }));

@@ -1381,11 +1381,8 @@ impl Engine {
                             .fit(rows, d, &params, starts.prepared.n_runs(), &mut |done, of| {
                                 progress(&stage, done as f64 / of.max(1) as f64)
                             })
-                            .await;
-                        match best {
-                            Ok(best) => plan.finishing_centers(&best),
-                            Err(e) => return Err(e),
-                        }
+                            .await?;
+                        plan.finishing_centers(&best)
                     }
                 };
                 let split = if finishing.is_some() {
@@ -1415,7 +1412,6 @@ impl Engine {
                             "Clustering (each iteration shared by rows)"
                         };
                         progress(stage, 0.0);
-                        let params = params.clone().n_runs(plan.prepared.n_runs());
                         pool.fit_by_rows(&centred, &params, finishing, &mut |f| progress(stage, f)).await
                     }
                 };

@@ -332,6 +332,12 @@ impl Prepared {
         centers.chunks_exact(d).flat_map(|c| c.iter().zip(&self.means).map(|(v, m)| v - m)).collect()
     }
 
+    /// Centres in this fit's centred units (`k × d`) back in the data's units.
+    pub fn uncentre(&self, centers: &[f64]) -> Vec<f64> {
+        let d = self.n_features.max(1);
+        centers.chunks_exact(d).flat_map(|c| c.iter().zip(&self.means).map(|(v, m)| v + m)).collect()
+    }
+
     /// Every row, centred (empty when made [`Prepared::without_data`]).
     pub fn centred(&self) -> &[f64] {
         &self.centred
@@ -389,7 +395,7 @@ impl Prepared {
     /// The fit made of the best run (centres back in the data's units).
     pub fn finish(&self, best: RunOutcome) -> KMeansFit {
         let (d, k) = (self.n_features, self.valid.n_clusters);
-        let centers: Vec<f64> = best.centers.chunks_exact(d).flat_map(|c| c.iter().zip(&self.means).map(|(v, m)| v + m)).collect();
+        let centers = self.uncentre(&best.centers);
         let mut fit = KMeansFit {
             centers,
             labels: best.labels,

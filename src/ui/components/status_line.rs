@@ -29,13 +29,15 @@ pub fn StatusLine() -> impl IntoView {
                 1 => "Working with 1 background worker (add ?workers=N to the address to choose how many).".to_owned(),
                 n => format!("Working with {n} background workers side by side (add ?workers=N to the address to choose how many)."),
             }}
-            {move || state.report.with(|r| r.as_ref().and_then(|r| r.shared.filter(|_| r.segmentation.starts_rows.is_some()))).map(|s| {
-                format!(" The last fit's starts were shared out whole among {} worker{}, and the iterations of the run that finished it by rows.", s.helpers, if s.helpers == 1 { "" } else { "s" })
-            })}
-            {move || state.report.with(|r| r.as_ref().and_then(|r| r.shared.filter(|_| r.segmentation.starts_rows.is_none()))).map(|s| if s.by_rows {
-                format!(" The last fit shared every iteration among {} workers, each holding a part of the rows.", s.helpers)
-            } else {
-                format!(" The last fit's runs were shared out whole among {} worker{}.", s.helpers, if s.helpers == 1 { "" } else { "s" })
+            {move || state.report.with(|r| {
+                let r = r.as_ref()?;
+                let s = r.shared?;
+                let workers = format!("{} worker{}", s.helpers, if s.helpers == 1 { "" } else { "s" });
+                Some(match (r.segmentation.starts_rows.is_some(), s.by_rows) {
+                    (true, _) => format!(" The last fit's starts were shared out whole among {workers}, and the iterations of the run that finished it by rows."),
+                    (false, true) => format!(" The last fit shared every iteration among {workers}, each holding a part of the rows."),
+                    (false, false) => format!(" The last fit's runs were shared out whole among {workers}."),
+                })
             })}
             {format!(
                 " Memory set aside: {} ({budget_source}); a bigger file is read in pieces and a bigger matrix fitted on a sample of its rows.",
