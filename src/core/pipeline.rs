@@ -11,7 +11,7 @@ use super::ingest::{parse_csv_with_progress, IngestError, IngestOptions, Table};
 use super::k_selection::{self, KOutcome, KRule, KSelectionError, Sweep, SweepChecks, SweepSetup};
 use super::kmeans::{self, KMeansError, KMeansParams};
 use super::profile::{profile_column, profile_columns, select_quantile, ColumnKind, TableProfile};
-use super::projection::{pca, pca_2d};
+use super::projection::{pca, pca_2d_of_rows};
 pub use super::resample::sample_row_indices;
 use super::segments::{describe_segments, separation, tiny_segment_caution, FeatureSeparation, OverallFeature, SegmentDescription};
 use super::stability::{self, Stability, StabilityError, StabilityOptions};
@@ -394,16 +394,21 @@ pub fn segment_with_fit(file: &LoadedFile, cleaned: &CleanedData, fit: kmeans::K
         }
     }
     let mut by_segment: Vec<Vec<f64>> = sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
-    let mut all = Vec::with_capacity(cleaned.n_rows);
+    let stride = cleaned.n_rows.div_ceil(MAX_CHART_POINTS).max(1);
+    let chart_rows: Vec<usize> = (0..cleaned.n_rows).step_by(stride).collect();
+    let mut chart_values = vec![f64::NAN; chart_rows.len() * d];
     for (f, name) in names.iter().enumerate() {
         by_segment.iter_mut().for_each(Vec::clear);
-        all.clear();
-        for (row, &label) in cleaned.original.chunks_exact(d.max(1)).zip(&fit.labels) {
-            let v = row.get(f).copied().unwrap_or(f64::NAN);
+        // The feature in the data's units, made again from the file (8 bytes a row while
+        // it is read): its values become `all`, sorted in place for the median.
+        let mut all = cleaned.original_column(&file.table, &file.profile, f);
+        for (&v, &label) in all.iter().zip(&fit.labels) {
             if let Some(values) = by_segment.get_mut(label) {
                 values.push(v);
             }
-            all.push(v);
+        }
+        for (slot, &r) in chart_values.iter_mut().skip(f).step_by(d.max(1)).zip(&chart_rows) {
+            *slot = all.get(r).copied().unwrap_or(f64::NAN);
         }
         for (s, values) in by_segment.iter_mut().enumerate() {
             if values.is_empty() {
@@ -427,12 +432,9 @@ pub fn segment_with_fit(file: &LoadedFile, cleaned: &CleanedData, fit: kmeans::K
     for s in &mut segments {
         s.caution = tiny_segment_caution(s, &overall, cleaned.n_rows);
     }
-    let stride = cleaned.n_rows.div_ceil(MAX_CHART_POINTS).max(1);
-    let chart_rows: Vec<usize> = (0..cleaned.n_rows).step_by(stride).collect();
-    let chart_values = chart_rows.iter().flat_map(|&r| cleaned.original.get(r * d..(r + 1) * d).unwrap_or(&[]).iter().copied()).collect();
     let chart_labels = chart_rows.iter().map(|&r| fit.labels.get(r).copied().unwrap_or(0)).collect();
     let chart_ids = chart_ids(file, cleaned, &chart_rows);
-    let pca = (d > 2).then(|| pca_2d(&cleaned.scaled, d).ok()).flatten().map(|p| {
+    let pca = (d > 2).then(|| pca_2d_of_rows(&cleaned.scaled, d, &chart_rows).ok()).flatten().map(|p| {
         let components = &p.components;
         let project = |row: &[f64]| -> [f64; 2] {
             let mut out = [0.0; 2];
@@ -442,7 +444,7 @@ pub fn segment_with_fit(file: &LoadedFile, cleaned: &CleanedData, fit: kmeans::K
             out
         };
         PcaMap {
-            points: chart_rows.iter().flat_map(|&r| p.points.get(r * 2..r * 2 + 2).unwrap_or(&[0.0, 0.0]).to_vec()).collect(),
+            points: p.points.clone(),
             centers: fit.centers.chunks_exact(d).flat_map(project).collect(),
             explained_ratio: p.explained_variance_ratio.clone(),
         }

@@ -378,6 +378,7 @@ impl Pool {
     pub async fn fit_by_rows(
         &self,
         prepared: &Prepared,
+        shards: Vec<js_sys::Float64Array>,
         params: &KMeansParams,
         mut initial: Option<Vec<f64>>,
         progress: &mut dyn FnMut(f64),
@@ -385,10 +386,12 @@ impl Pool {
         self.begin();
         let ranges = crate::core::kmeans::shard::shard_ranges(prepared.n_rows(), self.size());
         let (d, k) = (prepared.n_features(), params.n_clusters);
-        for (helper, rows) in ranges.iter().enumerate() {
-            let data = js_sys::Float64Array::from(prepared.centred_rows(rows.clone()));
+        if shards.len() != ranges.len() {
+            return Err(PoolError::Failed(format!("{} shards were made for {} helpers", shards.len(), ranges.len())));
+        }
+        for (helper, (rows, data)) in ranges.iter().zip(shards).enumerate() {
             let task = HelperTask::Shard { first_row: rows.start, n_rows: rows.len(), d, k, algorithm: params.algorithm };
-            self.post(helper, &Self::message(&task, Some(&data))?)?;
+            self.post_transferring(helper, &Self::message(&task, Some(&data))?, &js_sys::Array::of1(&data.buffer()))?;
         }
         let helpers = ranges.len();
         let failed = |e: crate::core::kmeans::KMeansError| PoolError::Failed(e.to_string());
@@ -439,6 +442,32 @@ impl Pool {
 }
 
 impl Pool {
+    /// The centred rows of each helper's shard for [`Pool::fit_by_rows`], in JavaScript
+    /// arrays (made under the runner's borrow, which the fit's awaits must not hold): from
+    /// the prepared copy when there is one (a fit that draws its k-means++ here needs it),
+    /// else centred from `matrix` a block at a time straight into the array (the same bits;
+    /// the engine then holds no centred copy of every row).
+    pub fn shards(&self, prepared: &Prepared, matrix: &[f64]) -> Vec<js_sys::Float64Array> {
+        let d = prepared.n_features().max(1);
+        let ranges = crate::core::kmeans::shard::shard_ranges(prepared.n_rows(), self.size());
+        ranges
+            .into_iter()
+            .map(|rows| {
+                if !prepared.centred().is_empty() {
+                    return js_sys::Float64Array::from(prepared.centred_rows(rows));
+                }
+                let source = matrix.get(rows.start * d..rows.end * d).unwrap_or(&[]);
+                let data = js_sys::Float64Array::new_with_length(source.len() as u32);
+                let step = crate::core::kmeans::BLOCK_ROWS * d;
+                for (b, block) in source.chunks(step).enumerate() {
+                    let start = (b * step) as u32;
+                    data.subarray(start, start + block.len() as u32).copy_from(&prepared.centre_rows(block));
+                }
+                data
+            })
+            .collect()
+    }
+
     /// A run's k-means++ draw over the rows the helpers hold as shards: the draw here,
     /// each block's potential measured by the helper holding it, one message a centre.
     async fn draw_by_rows(

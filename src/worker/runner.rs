@@ -1402,9 +1402,17 @@ impl Engine {
                         .await
                     }
                     crate::core::kmeans::shard::Split::Rows => {
-                        let centred = match self.runner.borrow().fit_matrix(&plan) {
-                            Ok((data, _)) => plan.prepared.clone().with_data(data),
-                            Err(message) => return Ok(Err(message)),
+                        // A centred copy of every row only where the k-means++ draw is made
+                        // here; a large fit's finishing run starts from given centres.
+                        let (drawn, shards) = {
+                            let runner = self.runner.borrow();
+                            let matrix = match runner.fit_matrix(&plan) {
+                                Ok((data, _)) => data,
+                                Err(message) => return Ok(Err(message)),
+                            };
+                            let drawn = finishing.is_none().then(|| plan.prepared.clone().with_data(matrix));
+                            let shards = pool.shards(drawn.as_ref().unwrap_or(&plan.prepared), matrix);
+                            (drawn, shards)
                         };
                         let stage = if finishing.is_some() {
                             "Finishing the best start on every row (each iteration shared by rows)"
@@ -1412,7 +1420,8 @@ impl Engine {
                             "Clustering (each iteration shared by rows)"
                         };
                         progress(stage, 0.0);
-                        pool.fit_by_rows(&centred, &params, finishing, &mut |f| progress(stage, f)).await
+                        pool.fit_by_rows(drawn.as_ref().unwrap_or(&plan.prepared), shards, &params, finishing, &mut |f| progress(stage, f))
+                            .await
                     }
                 };
                 let shared = super::protocol::FitShared { helpers: pool.size(), by_rows: split == crate::core::kmeans::shard::Split::Rows };

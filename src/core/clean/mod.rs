@@ -195,9 +195,6 @@ pub struct CleanedData {
     /// Row → features as fitted here (fills, clip bounds, log, categories, scaler): what a
     /// saved model applies to new rows and writes as SQL.
     pub plan: FeaturePlan,
-    /// Row-major `n_rows × n_features` in the data's own units (after imputation, before
-    /// clipping, log and scaling): what the user reads.
-    pub original: Vec<f64>,
     /// Row-major `n_rows × n_features` after every step: what K-Means sees.
     pub scaled: Vec<f64>,
     pub n_rows: usize,
@@ -206,6 +203,60 @@ pub struct CleanedData {
     pub row_of: Vec<usize>,
     pub excluded: Vec<ExcludedRow>,
     pub report: CleaningReport,
+}
+
+impl CleanedData {
+    /// Feature `f` over the matrix's rows in the data's own units (after filling, before
+    /// clipping, log and scaling; a one-hot feature's 0 or 1), made again from the table and
+    /// profile the data was cleaned from through the plan's own steps, as the cleaning made
+    /// it: the cleaned data keeps only the scaled matrix, so a feature's values in its units
+    /// cost 8 bytes a row only while they are read. Empty for a feature that is not there.
+    pub fn original_column(&self, table: &Table, profile: &TableProfile, f: usize) -> Vec<f64> {
+        let Some(feature) = self.plan.features.get(f) else { return Vec::new() };
+        match &feature.source {
+            FeatureSource::Number { impute, .. } => {
+                let parsed;
+                let numbers = match profile.numbers.get(feature.column).and_then(Option::as_ref) {
+                    Some(numbers) => numbers,
+                    None => {
+                        parsed = parse_column(table, feature.column, feature.decimal_comma);
+                        &parsed
+                    }
+                };
+                self.row_of
+                    .iter()
+                    .map(|&r| {
+                        let v = numbers.values.get(r).copied().unwrap_or(f64::NAN);
+                        if v.is_nan() {
+                            number_steps(v, *impute, None, false).unwrap_or(f64::NAN)
+                        } else {
+                            v
+                        }
+                    })
+                    .collect()
+            }
+            FeatureSource::OneHot { .. } => {
+                // The column's one-hot features, through the plan's own encoder.
+                let mut encoder = OneHotEncoder::default();
+                for (g, other) in self.plan.features.iter().enumerate() {
+                    if let (true, FeatureSource::OneHot { value, .. }) = (other.column == feature.column, &other.source) {
+                        encoder.add(g, value.as_deref());
+                    }
+                }
+                self.row_of
+                    .iter()
+                    .map(|&r| if encoder.feature_of(&category_of(table, r, feature.column)) == Some(f) { 1.0 } else { 0.0 })
+                    .collect()
+            }
+        }
+    }
+
+    /// Every feature in the data's own units, row-major (`original_column` side by side):
+    /// for small data and tests.
+    pub fn original_matrix(&self, table: &Table, profile: &TableProfile) -> Vec<f64> {
+        let columns: Vec<Vec<f64>> = (0..self.n_features).map(|f| self.original_column(table, profile, f)).collect();
+        row_major(&columns, self.n_rows)
+    }
 }
 
 /// Why no matrix could be built.
@@ -260,18 +311,18 @@ pub fn clean_table(table: &Table, profile: &TableProfile, options: &CleaningOpti
     // Scaling, then the report.
     let n_rows = row_of.len();
     let n_features = columns.features.len();
-    // Each matrix is made row-major as its columns are let go, and scaled in place: at
-    // most two copies of the values live at once (the peak of a load, 8 bytes a cell each).
+    // The matrix is made row-major as its columns are let go, and scaled in place: at most
+    // two copies of the values live at once (8 bytes a cell each). The values in the data's
+    // own units are not kept: `original_column` makes a feature's again when it is read.
     let mut scaled = row_major(&std::mem::take(&mut columns.transformed), n_rows);
     if n_rows >= 2 && features_are_constant(&scaled, n_features) {
         return Err(CleanError::NothingToCluster { cause: identical_rows_cause(n_rows, n, &columns.features) });
     }
     let scaler = Scaler::fit(options.scaling, &scaled, n_features);
     scaler.transform_in_place(&mut scaled);
-    let original = row_major(&std::mem::take(&mut columns.original), n_rows);
     let report = columns.report(table, profile, options, &excluded, &duplicates, n_rows);
     let plan = FeaturePlan { features: columns.features, scaler, missing_tokens: table.missing_tokens.clone() };
-    Ok(CleanedData { original, scaled, n_rows, n_features, row_of, excluded, plan, report })
+    Ok(CleanedData { scaled, n_rows, n_features, row_of, excluded, plan, report })
 }
 
 /// At least one feature, each in the table; with none, the file's own cause if it has one.
@@ -402,8 +453,6 @@ fn no_usable_row(table: &Table, excluded: &[ExcludedRow]) -> CleanError {
 #[derive(Default)]
 struct FeatureColumns {
     features: Vec<Feature>,
-    /// Per feature, the kept rows' values in the data's units (after filling).
-    original: Vec<Vec<f64>>,
     /// Per feature, after clipping and log: what is scaled.
     transformed: Vec<Vec<f64>>,
     imputed: Vec<Count>,
@@ -434,7 +483,6 @@ impl FeatureColumns {
         });
         // The fill, clip and log are the plan's own steps, as a saved model applies them.
         values.iter_mut().filter(|v| v.is_nan()).for_each(|v| *v = number_steps(*v, impute, None, false).unwrap_or(f64::NAN));
-        self.original.push(values.clone());
         let clip = clip_bounds(&values, outliers);
         if let Some((lo, hi)) = clip {
             let count = values.iter().filter(|&&v| clip_value(v, lo, hi) != v).count();
@@ -498,10 +546,7 @@ impl FeatureColumns {
                 *cell = 1.0;
             }
         }
-        for column_values in columns {
-            self.original.push(column_values.clone());
-            self.transformed.push(column_values);
-        }
+        self.transformed.extend(columns);
     }
 
     /// Step 6: everything done, for the user.

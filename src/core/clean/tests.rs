@@ -33,7 +33,7 @@ fn rows_with_missing_income_are_left_out_by_default_and_named() {
     assert_eq!(cleaned.excluded[0].reason.describe(), "missing value in income");
     assert_eq!(cleaned.excluded[1].reason.describe(), "“x” in age is not a number");
     assert_eq!((cleaned.report.rows_read, cleaned.report.rows_clustered), (5, 3));
-    assert_eq!(cleaned.original, [10.0, 20.0, 40.0, 40.0, 50.0, 50.0]);
+    assert_eq!(cleaned.original_matrix(&table, &profile), [10.0, 20.0, 40.0, 40.0, 50.0, 50.0]);
 }
 
 #[test]
@@ -42,12 +42,12 @@ fn rows_with_missing_income_are_imputed_not_dropped_when_asked() {
     let cleaned = clean_table(&table, &profile, &numeric(&[1], MissingStrategy::Median)).unwrap();
     assert_eq!(cleaned.n_rows, 5);
     // Median of 10, 30, 40, 50 = 35.
-    assert_eq!(cleaned.original, [10.0, 35.0, 30.0, 40.0, 50.0]);
+    assert_eq!(cleaned.original_matrix(&table, &profile), [10.0, 35.0, 30.0, 40.0, 50.0]);
     assert_eq!(cleaned.report.imputed, [Count { what: "income (median 35)".into(), count: 1 }]);
     let mean = clean_table(&table, &profile, &numeric(&[1], MissingStrategy::Mean)).unwrap();
-    assert_eq!(mean.original[1], 32.5);
+    assert_eq!(mean.original_column(&table, &profile, 0)[1], 32.5);
     let constant = clean_table(&table, &profile, &numeric(&[1], MissingStrategy::Constant(0.0))).unwrap();
-    assert_eq!(constant.original[1], 0.0);
+    assert_eq!(constant.original_column(&table, &profile, 0)[1], 0.0);
 }
 
 #[test]
@@ -75,7 +75,7 @@ fn outliers_are_clipped_and_counted() {
     // Values 1..19 and 1000: q1 = 5.75, q3 = 15.25, IQR 9.5 → upper fence 29.5.
     assert_eq!(cleaned.report.clipped[0].count, 1);
     assert_eq!(cleaned.scaled[19], 29.5);
-    assert_eq!(cleaned.original[19], 1000.0, "the data's own units are kept for display");
+    assert_eq!(cleaned.original_column(&table, &profile, 0)[19], 1000.0, "the data's own units are kept for display");
 }
 
 #[test]
@@ -100,9 +100,10 @@ fn categories_are_one_hot_encoded_with_top_n_and_other() {
     let names: Vec<&str> = cleaned.plan.features.iter().map(|f| f.name.as_str()).collect();
     // Counts: M 2, then (missing), F, X with 1 each in text order: "(missing)" < "F".
     assert_eq!(names, ["v", "g = M", "g = (missing)", "g = other"]);
-    assert_eq!(&cleaned.original[0..4], [1.0, 1.0, 0.0, 0.0]);
-    assert_eq!(&cleaned.original[4..8], [2.0, 0.0, 0.0, 1.0]);
-    assert_eq!(&cleaned.original[16..20], [5.0, 0.0, 1.0, 0.0]);
+    let original = cleaned.original_matrix(&table, &profile);
+    assert_eq!(&original[0..4], [1.0, 1.0, 0.0, 0.0]);
+    assert_eq!(&original[4..8], [2.0, 0.0, 0.0, 1.0]);
+    assert_eq!(&original[16..20], [5.0, 0.0, 1.0, 0.0]);
 }
 
 #[test]
@@ -245,4 +246,16 @@ fn exact_duplicates_from_the_id_free_groups_match_a_full_pass() {
         assert_eq!(found.ignoring_ids, duplicates::find(&table, &[true, false, false]));
         assert!(!found.exact.is_empty() && found.exact.len() < found.ignoring_ids.len());
     }
+}
+
+#[test]
+fn a_feature_in_its_own_units_is_made_again_the_same_with_or_without_the_profile_s_numbers() {
+    let (table, mut profile) = setup("id,income,age\n1,10,20\n2,,30\n3,30,40\n4,40,\n5,50,50\n");
+    let cleaned = clean_table(&table, &profile, &numeric(&[1, 2], MissingStrategy::Median)).unwrap();
+    let with_numbers = cleaned.original_matrix(&table, &profile);
+    assert_eq!(with_numbers, [10.0, 20.0, 35.0, 30.0, 30.0, 40.0, 40.0, 35.0, 50.0, 50.0]);
+    // A column the profile did not read as numbers (a kind the user chose) is parsed again.
+    profile.numbers[2] = None;
+    assert_eq!(cleaned.original_matrix(&table, &profile), with_numbers);
+    assert!(cleaned.original_column(&table, &profile, 9).is_empty(), "no such feature");
 }

@@ -235,9 +235,16 @@ impl Prepared {
     /// [`Prepared::without_data`] given the same `data` back, centred: ready to make runs
     /// (a copy; the checks are not made again).
     pub fn with_data(mut self, data: &[f64]) -> Self {
-        let means = &self.means;
-        self.centred = data.chunks_exact(self.n_features.max(1)).flat_map(|row| row.iter().zip(means).map(|(v, m)| v - m)).collect();
+        self.centred = self.centre_rows(data);
         self
+    }
+
+    /// Rows of the data this fit was checked on (row-major, as given), centred as
+    /// [`Prepared::with_data`] centres them, bit for bit: a shard made from the data
+    /// without a centred copy of every row.
+    pub fn centre_rows(&self, rows: &[f64]) -> Vec<f64> {
+        let means = &self.means;
+        rows.chunks_exact(self.n_features.max(1)).flat_map(|row| row.iter().zip(means).map(|(v, m)| v - m)).collect()
     }
 
     pub fn workspace(&self) -> Workspace {
