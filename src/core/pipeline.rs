@@ -102,6 +102,25 @@ pub fn assemble(
     split.assemble(pieces, options).map_err(named(name))
 }
 
+/// [`assemble`] a piece at a time: `pieces` makes each piece's rows when it is asked for
+/// (so one piece's rows are held beside the table, not all of them), after room for
+/// `rows` rows and each column's `column_bytes` is reserved; the split's text may be let
+/// go before ([`crate::core::ingest::pieces::Split::assembler`]).
+pub fn assemble_each(
+    name: &str,
+    mut assembler: crate::core::ingest::pieces::Assembler,
+    rows: usize,
+    column_bytes: &[usize],
+    pieces: impl Iterator<Item = crate::core::ingest::pieces::PieceRows>,
+    options: &IngestOptions,
+) -> Result<Table, PipelineError> {
+    assembler.reserve(rows, column_bytes);
+    for piece in pieces {
+        assembler.push(piece).map_err(named(name))?;
+    }
+    assembler.finish(options).map_err(named(name))
+}
+
 /// The second half of [`load`]: table → profiled file.
 pub fn profile(name: &str, table: Table) -> LoadedFile {
     let profile = profile_columns(&table);

@@ -207,17 +207,17 @@ impl Pool {
     }
 
     /// Reads the pieces of `split` on the helpers (their rows, in order, for
-    /// [`crate::core::pipeline::assemble`]); `progress(done, of)` after each piece.
+    /// [`crate::core::pipeline::assemble_each`], held in the helpers' JavaScript arrays
+    /// until then); `progress(done, of)` after each piece.
     pub async fn read_pieces(
         &self,
         split: &crate::core::ingest::pieces::Split<'_>,
         options: &crate::core::ingest::IngestOptions,
         progress: &mut dyn FnMut(usize, usize),
-    ) -> Result<Vec<crate::core::ingest::pieces::PieceRows>, PoolError> {
-        use crate::core::ingest::pieces::PieceRows;
+    ) -> Result<Vec<JsPiece>, PoolError> {
         let n = split.len();
         let setup = Self::message(&HelperTask::Pieces { format: split.format.clone(), options: options.clone() }, None)?;
-        let mut pieces: Vec<Option<PieceRows>> = (0..n).map(|_| None).collect();
+        let mut pieces: Vec<Option<JsPiece>> = (0..n).map(|_| None).collect();
         let mut failure: Option<String> = None;
         let mut done = 0;
         self.share_out(
@@ -234,21 +234,18 @@ impl Pool {
                 if let HelperReply::Piece { index, ragged, repeated_headers, bad_cells } = reply {
                     let arrays: Vec<JsValue> = data.dyn_ref::<js_sys::Array>().map(|a| a.iter().collect()).unwrap_or_default();
                     let mut arrays = arrays.into_iter();
-                    let row_lines: Vec<u64> = arrays
-                        .next()
-                        .and_then(|l| l.dyn_into::<js_sys::Float64Array>().ok())
-                        .map(|l| l.to_vec().into_iter().map(|l| l as u64).collect())
-                        .unwrap_or_default();
+                    let row_lines = arrays.next().and_then(|l| l.dyn_into::<js_sys::Float64Array>().ok());
                     let mut columns = Vec::new();
                     while let (Some(text), Some(ends)) = (arrays.next(), arrays.next()) {
                         match (text.dyn_into::<js_sys::Uint8Array>(), ends.dyn_into::<js_sys::Uint32Array>()) {
-                            (Ok(text), Ok(ends)) => columns.push((text.to_vec(), ends.to_vec())),
+                            (Ok(text), Ok(ends)) => columns.push((text, ends)),
                             _ => {
                                 failure.get_or_insert_with(|| format!("piece {index} came back damaged"));
                             }
                         }
                     }
-                    place(&mut pieces, index, PieceRows { columns, row_lines, ragged, repeated_headers, bad_cells }, &mut failure, "piece");
+                    let piece = JsPiece { columns, row_lines, ragged, repeated_headers, bad_cells };
+                    place(&mut pieces, index, piece, &mut failure, "piece");
                     done += 1;
                     progress(done, n);
                 }
@@ -438,6 +435,40 @@ impl Pool {
             progress((run + 1) as f64 / n_runs as f64);
         }
         best.ok_or_else(|| PoolError::Failed("no run was made".to_owned()))
+    }
+}
+
+/// A piece's rows as a helper sent them: its columns' text and cell ends still in the
+/// message's JavaScript arrays (out of wasm memory until the piece's turn to be put in
+/// the table, [`JsPiece::into_rows`]).
+pub struct JsPiece {
+    columns: Vec<(js_sys::Uint8Array, js_sys::Uint32Array)>,
+    row_lines: Option<js_sys::Float64Array>,
+    ragged: Vec<crate::core::ingest::RaggedRow>,
+    repeated_headers: Vec<u64>,
+    bad_cells: Vec<(u64, usize)>,
+}
+
+impl JsPiece {
+    /// Rows in the piece.
+    pub fn n_rows(&self) -> usize {
+        self.row_lines.as_ref().map_or(0, |l| l.length() as usize)
+    }
+
+    /// Bytes of text in each of its columns.
+    pub fn column_bytes(&self) -> Vec<usize> {
+        self.columns.iter().map(|(text, _)| text.length() as usize).collect()
+    }
+
+    /// The piece's rows in wasm memory.
+    pub fn into_rows(self) -> crate::core::ingest::pieces::PieceRows {
+        crate::core::ingest::pieces::PieceRows {
+            columns: self.columns.into_iter().map(|(text, ends)| (text.to_vec(), ends.to_vec())).collect(),
+            row_lines: self.row_lines.map(|l| l.to_vec().into_iter().map(|l| l as u64).collect()).unwrap_or_default(),
+            ragged: self.ragged,
+            repeated_headers: self.repeated_headers,
+            bad_cells: self.bad_cells,
+        }
     }
 }
 

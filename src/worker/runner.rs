@@ -1300,25 +1300,45 @@ impl Engine {
                     Attached::Read(read) => *read,
                     Attached::Bytes(bytes) => {
                         let started = now_ms();
+                        let size_bytes = bytes.len();
                         // The hash by the browser's own SHA-256 (it copies the bytes now and
-                        // hashes them beside the reading), else here.
+                        // hashes them beside the reading), else here, now: the bytes are let
+                        // go before the pieces' rows are put together.
                         let digest = browser_sha256(&bytes);
+                        let here = digest.is_none().then(|| crate::core::model::sha256_hex(&bytes));
                         // Pieces read side by side on the helpers when the file can be cut
                         // (else, or if a helper fails, read here whole).
-                        let mut table = None;
+                        let mut read_pieces = None;
                         if let Some(split) = crate::core::ingest::pieces::split(&bytes, &options, 2 * pool.size()) {
                             progress("Reading", 0.0);
                             let rows = pool
                                 .read_pieces(&split, &options, &mut |done, of| progress("Reading", done as f64 / of.max(1) as f64))
                                 .await;
                             match rows {
-                                Ok(rows) => table = Some(crate::core::pipeline::assemble(&name, split, rows, &options)),
+                                Ok(pieces) => read_pieces = Some((split.assembler(&options), pieces)),
                                 Err(super::pool::PoolError::Cancelled) => return Err(super::pool::PoolError::Cancelled),
                                 Err(super::pool::PoolError::Failed(_)) => {}
                             }
                         }
-                        let table = match table {
-                            Some(table) => table,
+                        let table = match read_pieces {
+                            Some((assembler, pieces)) => {
+                                // The table is put together a piece at a time from the
+                                // helpers' arrays, each column in one allocation of its size,
+                                // without the file's bytes beside it.
+                                drop(bytes);
+                                let rows = pieces.iter().map(super::pool::JsPiece::n_rows).sum();
+                                let mut column_bytes: Vec<usize> = Vec::new();
+                                for piece in &pieces {
+                                    for (c, n) in piece.column_bytes().into_iter().enumerate() {
+                                        match column_bytes.get_mut(c) {
+                                            Some(total) => *total += n,
+                                            None => column_bytes.push(n),
+                                        }
+                                    }
+                                }
+                                let pieces = pieces.into_iter().map(super::pool::JsPiece::into_rows);
+                                crate::core::pipeline::assemble_each(&name, assembler, rows, &column_bytes, pieces, &options)
+                            }
                             None => crate::core::pipeline::read(&name, &bytes, &options, &mut |f| progress("Reading", f)),
                         };
                         let read_ms = now_ms() - started;
@@ -1327,14 +1347,16 @@ impl Engine {
                                 .await
                                 .ok()
                                 .map(|hash| js_sys::Uint8Array::new(&hash).to_vec().iter().map(|b| format!("{b:02x}")).collect::<String>()),
-                            None => None,
+                            None => here,
                         };
-                        let sha256 = sha256.unwrap_or_else(|| crate::core::model::sha256_hex(&bytes));
+                        let Some(sha256) = sha256 else {
+                            return Ok(Err("the browser could not compute the file's SHA-256 for the model's record (it may be short of memory): close other tabs and choose the file again".to_owned()));
+                        };
                         table.map_err(|e| e.to_string()).map(|table| ReadFile {
                             source: Provenance { file_name: name.clone(), sha256, origin: SourceOrigin::File },
                             name,
                             table,
-                            size_bytes: bytes.len(),
+                            size_bytes,
                             read_ms,
                             streamed: None,
                         })

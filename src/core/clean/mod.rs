@@ -245,7 +245,7 @@ impl CleanedData {
                 }
                 self.row_of
                     .iter()
-                    .map(|&r| if encoder.feature_of(&category_of(table, r, feature.column)) == Some(f) { 1.0 } else { 0.0 })
+                    .map(|&r| if encoder.feature_of(category_of(table, r, feature.column)) == Some(f) { 1.0 } else { 0.0 })
                     .collect()
             }
         }
@@ -300,21 +300,25 @@ pub fn clean_table(table: &Table, profile: &TableProfile, options: &CleaningOpti
     }
 
     // Columns: each numeric feature (filled, clipped, logged), then each one-hot value.
-    let mut columns = FeatureColumns::default();
+    // The categories' values are counted first: with them the matrix's width is known, and
+    // each feature is written into the row-major matrix as it is made, so one copy of the
+    // values lives (8 bytes a cell) beside one feature's column. The values in the data's
+    // own units are not kept: `original_column` makes a feature's again when it is read.
+    let categories: Vec<OneHotValues> =
+        options.categorical.iter().map(|&c| OneHotValues::count(table, c, &row_of, options.one_hot_top)).collect();
+    let width = options.numeric.len() + categories.iter().map(OneHotValues::n_features).sum::<usize>();
+    let mut columns = FeatureColumns { width, matrix: vec![0.0; row_of.len() * width], ..FeatureColumns::default() };
     for (feature, numbers) in options.numeric.iter().zip(&parsed) {
         columns.add_number(table, profile, feature, numbers, &row_of, options.outliers);
     }
-    for &column in &options.categorical {
-        columns.add_one_hot(table, column, &row_of, options.one_hot_top);
+    for (&column, values) in options.categorical.iter().zip(categories) {
+        columns.add_one_hot(table, column, &row_of, values);
     }
 
-    // Scaling, then the report.
+    // Scaling (in place), then the report.
     let n_rows = row_of.len();
     let n_features = columns.features.len();
-    // The matrix is made row-major as its columns are let go, and scaled in place: at most
-    // two copies of the values live at once (8 bytes a cell each). The values in the data's
-    // own units are not kept: `original_column` makes a feature's again when it is read.
-    let mut scaled = row_major(&std::mem::take(&mut columns.transformed), n_rows);
+    let mut scaled = std::mem::take(&mut columns.matrix);
     if n_rows >= 2 && features_are_constant(&scaled, n_features) {
         return Err(CleanError::NothingToCluster { cause: identical_rows_cause(n_rows, n, &columns.features) });
     }
@@ -449,12 +453,41 @@ fn no_usable_row(table: &Table, excluded: &[ExcludedRow]) -> CleanError {
     CleanError::NoUsableRow { line, reason }
 }
 
-/// The matrix's columns as they are built, with what was done to each.
+/// A category's most frequent values among the kept rows (at most `top`, by count, then
+/// text), and whether others remain ("other").
+struct OneHotValues {
+    listed: Vec<String>,
+    has_other: bool,
+}
+
+impl OneHotValues {
+    fn count(table: &Table, column: usize, row_of: &[usize], top: usize) -> Self {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for &r in row_of {
+            *counts.entry(category_of(table, r, column)).or_insert(0) += 1;
+        }
+        let mut ranked: Vec<(&str, usize)> = counts.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let listed: Vec<String> = ranked.iter().take(top.max(1)).map(|(v, _)| (*v).to_owned()).collect();
+        let has_other = ranked.len() > listed.len();
+        Self { listed, has_other }
+    }
+
+    /// The one-hot features it makes.
+    fn n_features(&self) -> usize {
+        self.listed.len() + usize::from(self.has_other)
+    }
+}
+
+/// The matrix as it is built, feature by feature, with what was done to each.
 #[derive(Default)]
 struct FeatureColumns {
     features: Vec<Feature>,
-    /// Per feature, after clipping and log: what is scaled.
-    transformed: Vec<Vec<f64>>,
+    /// Features in the matrix (numeric, then each category's one-hot values).
+    width: usize,
+    /// Row-major `rows × width`, each feature written as it is added (after clipping and
+    /// log): what is scaled.
+    matrix: Vec<f64>,
     imputed: Vec<Count>,
     clipped: Vec<Count>,
     log_transformed: Vec<String>,
@@ -498,8 +531,10 @@ impl FeatureColumns {
             }
         }
         // Filled values are numbers, and the log is taken only when none is negative.
-        values.iter_mut().for_each(|v| *v = number_steps(*v, None, clip, log1p).unwrap_or(f64::NAN));
-        self.transformed.push(values);
+        let f = self.features.len();
+        for (slot, &v) in self.matrix.iter_mut().skip(f).step_by(self.width.max(1)).zip(&values) {
+            *slot = number_steps(v, None, clip, log1p).unwrap_or(f64::NAN);
+        }
         self.features.push(Feature {
             name,
             column: feature.column,
@@ -510,18 +545,10 @@ impl FeatureColumns {
     }
 
     /// Step 5: one-hot columns of a category: its most frequent values among the kept
-    /// rows, then "other".
-    fn add_one_hot(&mut self, table: &Table, column: usize, row_of: &[usize], top: usize) {
+    /// rows ([`OneHotValues::count`]), then "other".
+    fn add_one_hot(&mut self, table: &Table, column: usize, row_of: &[usize], values: OneHotValues) {
         let name = table.headers.get(column).cloned().unwrap_or_default();
-        let values: Vec<String> = row_of.iter().map(|&r| category_of(table, r, column)).collect();
-        let mut counts: HashMap<&str, usize> = HashMap::new();
-        for v in &values {
-            *counts.entry(v.as_str()).or_insert(0) += 1;
-        }
-        let mut ranked: Vec<(&str, usize)> = counts.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        let listed: Vec<String> = ranked.iter().take(top.max(1)).map(|(v, _)| (*v).to_owned()).collect();
-        let has_other = ranked.len() > listed.len();
+        let OneHotValues { listed, has_other } = values;
         let first = self.features.len();
         for value in listed.iter().map(|v| Some(v.clone())).chain(has_other.then_some(None)) {
             self.features.push(Feature {
@@ -540,13 +567,12 @@ impl FeatureColumns {
                 encoder.add(f, value.as_deref());
             }
         }
-        let mut columns = vec![vec![0.0; values.len()]; added.len()];
-        for (row, v) in values.iter().enumerate() {
-            if let Some(cell) = encoder.feature_of(v).and_then(|f| columns.get_mut(f)).and_then(|c| c.get_mut(row)) {
+        let width = self.width;
+        for (i, &r) in row_of.iter().enumerate() {
+            if let Some(cell) = encoder.feature_of(category_of(table, r, column)).and_then(|f| self.matrix.get_mut(i * width + first + f)) {
                 *cell = 1.0;
             }
         }
-        self.transformed.extend(columns);
     }
 
     /// Step 6: everything done, for the user.
@@ -591,12 +617,12 @@ fn decimal_comma(profile: &TableProfile, column: usize) -> bool {
 }
 
 /// A cell as a category: trimmed, "(missing)" for a missing value.
-pub fn category_of(table: &Table, row: usize, column: usize) -> String {
+pub fn category_of(table: &Table, row: usize, column: usize) -> &str {
     let cell = table.cell(row, column).trim();
     if table.is_missing(cell) {
-        MISSING_CATEGORY.to_owned()
+        MISSING_CATEGORY
     } else {
-        cell.to_owned()
+        cell
     }
 }
 

@@ -612,6 +612,7 @@ struct TableMeta {
 }
 
 /// Collects records into columns, with the header, ragged rows and what was recovered.
+#[derive(Debug)]
 struct TableBuilder {
     header_option: Option<bool>,
     raw_headers: Vec<String>,

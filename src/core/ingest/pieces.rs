@@ -223,38 +223,92 @@ impl Split<'_> {
 
     /// The table of the pieces' rows, in order: [`super::parse_csv`]'s table of the file.
     pub fn assemble(self, pieces: Vec<PieceRows>, options: &IngestOptions) -> Result<Table, IngestError> {
+        let mut assembler = self.assembler(options);
+        let widths = pieces.iter().map(|p| p.columns.len()).max().unwrap_or(0);
+        let column_bytes: Vec<usize> =
+            (0..widths).map(|c| pieces.iter().map(|p| p.columns.get(c).map_or(0, |(text, _)| text.len())).sum()).collect();
+        assembler.reserve(pieces.iter().map(|p| p.row_lines.len()).sum(), &column_bytes);
+        for piece in pieces {
+            assembler.push(piece)?;
+        }
+        assembler.finish(options)
+    }
+
+    /// What [`Split::assemble`] needs of the split, owned: the rows can then be put
+    /// together after the file's text is let go, one piece at a time.
+    pub fn assembler(self, options: &IngestOptions) -> Assembler {
         let mut builder = TableBuilder::new(options, self.format.find_bad_bytes);
         builder.seen_first = true;
         builder.has_header = self.format.has_header;
         builder.raw_headers = self.format.raw_headers;
         builder.expected_width = self.format.expected_width;
-        for piece in pieces {
-            let rows = builder.row_lines.len();
-            let piece_rows = piece.row_lines.len();
-            // A piece wider than the rows before adds columns, empty for those rows; a
-            // narrower one leaves its rows' cells empty in the columns it lacks.
-            while builder.columns.len() < piece.columns.len() {
-                let mut column = TextColumnBuilder::with_capacity(rows);
-                column.push_empty(rows).map_err(|_| IngestError::TooLarge { column: builder.columns.len() })?;
+        Assembler { builder, meta: self.meta, warnings: self.warnings }
+    }
+}
+
+/// A split's table put together from its pieces' rows, in order ([`Split::assembler`]).
+#[derive(Debug)]
+pub struct Assembler {
+    builder: TableBuilder,
+    meta: TableMeta,
+    warnings: Vec<Warning>,
+}
+
+impl Assembler {
+    /// Room for `rows` more rows and, per column, `column_bytes` more bytes of text, so
+    /// each column is one allocation of its size instead of one that doubles as it grows.
+    pub fn reserve(&mut self, rows: usize, column_bytes: &[usize]) {
+        let builder = &mut self.builder;
+        let before = builder.row_lines.len();
+        builder.row_lines.reserve(rows);
+        for (c, &bytes) in column_bytes.iter().enumerate() {
+            if builder.columns.len() <= c {
+                let mut column = TextColumnBuilder::with_capacity(0);
+                // Columns past the rows before: empty for them (as `push` makes them).
+                if column.push_empty(before).is_err() {
+                    continue;
+                }
                 builder.columns.push(column);
             }
-            let mut theirs = piece.columns.into_iter();
-            for (c, column) in builder.columns.iter_mut().enumerate() {
-                match theirs.next() {
-                    Some((text, ends)) if ends.len() == piece_rows && rising_within(&ends, text.len()) => column.append_parts(&text, &ends),
-                    Some(_) => {
-                        return Err(IngestError::Malformed { line: 0, message: format!("a piece of column {} came back damaged", c + 1) })
-                    }
-                    None => column.push_empty(piece_rows),
-                }
-                .map_err(|_| IngestError::TooLarge { column: c })?;
+            if let Some(column) = builder.columns.get_mut(c) {
+                column.reserve(rows, bytes);
             }
-            builder.ragged.extend(piece.ragged.into_iter().map(|r| RaggedRow { row: r.row + rows, ..r }));
-            builder.row_lines.extend(piece.row_lines);
-            builder.repeated_headers.extend(piece.repeated_headers);
-            builder.bad_cells.extend(piece.bad_cells);
         }
-        builder.finish(self.meta, self.warnings, options)
+    }
+
+    /// Appends the next piece's rows (pieces in file order).
+    pub fn push(&mut self, piece: PieceRows) -> Result<(), IngestError> {
+        let builder = &mut self.builder;
+        let rows = builder.row_lines.len();
+        let piece_rows = piece.row_lines.len();
+        // A piece wider than the rows before adds columns, empty for those rows; a
+        // narrower one leaves its rows' cells empty in the columns it lacks.
+        while builder.columns.len() < piece.columns.len() {
+            let mut column = TextColumnBuilder::with_capacity(rows);
+            column.push_empty(rows).map_err(|_| IngestError::TooLarge { column: builder.columns.len() })?;
+            builder.columns.push(column);
+        }
+        let mut theirs = piece.columns.into_iter();
+        for (c, column) in builder.columns.iter_mut().enumerate() {
+            match theirs.next() {
+                Some((text, ends)) if ends.len() == piece_rows && rising_within(&ends, text.len()) => column.append_parts(&text, &ends),
+                Some(_) => {
+                    return Err(IngestError::Malformed { line: 0, message: format!("a piece of column {} came back damaged", c + 1) })
+                }
+                None => column.push_empty(piece_rows),
+            }
+            .map_err(|_| IngestError::TooLarge { column: c })?;
+        }
+        builder.ragged.extend(piece.ragged.into_iter().map(|r| RaggedRow { row: r.row + rows, ..r }));
+        builder.row_lines.extend(piece.row_lines);
+        builder.repeated_headers.extend(piece.repeated_headers);
+        builder.bad_cells.extend(piece.bad_cells);
+        Ok(())
+    }
+
+    /// The table, finished once.
+    pub fn finish(self, options: &IngestOptions) -> Result<Table, IngestError> {
+        self.builder.finish(self.meta, self.warnings, options)
     }
 }
 
