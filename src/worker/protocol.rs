@@ -388,6 +388,21 @@ pub struct SegmentReport {
     /// How the pool's helpers shared the fit out (`None`: the engine fitted alone).
     #[serde(default)]
     pub shared: Option<FitShared>,
+    /// A large fit's finishing run on the pool (one K-Means run on every row from the
+    /// best start's centres): what a benchmark compares with scikit-learn from the same
+    /// centres.
+    #[serde(default)]
+    pub finishing: Option<FinishingRun>,
+}
+
+/// One K-Means run on every row from given centres, as the pool made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FinishingRun {
+    /// Its time, shards sent to the end of the last iteration.
+    pub ms: f64,
+    pub iterations: usize,
+    /// The centres it started from (`k × d`, in the scaled units of the matrix).
+    pub initial: Vec<f64>,
 }
 
 /// How a fit was shared out among the pool's helpers.

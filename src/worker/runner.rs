@@ -625,6 +625,7 @@ impl Runner {
             stability_ms,
             comparison,
             shared: None,
+            finishing: None,
         })))
     }
 
@@ -1407,6 +1408,7 @@ impl Engine {
                         plan.finishing_centers(&best)
                     }
                 };
+                let mut finishing_run = None;
                 let split = if finishing.is_some() {
                     crate::core::kmeans::shard::Split::Rows
                 } else {
@@ -1442,8 +1444,19 @@ impl Engine {
                             "Clustering (each iteration shared by rows)"
                         };
                         progress(stage, 0.0);
-                        pool.fit_by_rows(drawn.as_ref().unwrap_or(&plan.prepared), shards, &params, finishing, &mut |f| progress(stage, f))
-                            .await
+                        let finish_started = now_ms();
+                        let initial = finishing.as_deref().map(|c| plan.prepared.uncentre(c));
+                        let run = pool
+                            .fit_by_rows(drawn.as_ref().unwrap_or(&plan.prepared), shards, &params, finishing, &mut |f| progress(stage, f))
+                            .await;
+                        if let (Ok(run), Some(initial)) = (&run, initial) {
+                            finishing_run = Some(super::protocol::FinishingRun {
+                                ms: now_ms() - finish_started,
+                                iterations: run.n_iterations,
+                                initial,
+                            });
+                        }
+                        run
                     }
                 };
                 let shared = super::protocol::FitShared { helpers: pool.size(), by_rows: split == crate::core::kmeans::shard::Split::Rows };
@@ -1452,6 +1465,7 @@ impl Engine {
                     let mut finished = self.runner.borrow_mut().finish_segment(options, &plan, best, fit_ms, &now_ms, &mut progress);
                     if let Ok(ResponseBody::Segmented(report)) = &mut finished {
                         report.shared = Some(shared);
+                        report.finishing = finishing_run;
                     }
                     finished
                 })

@@ -2,7 +2,7 @@
 import { createWriteStream } from "node:fs";
 
 /** `rows` customers in six groups over eight numeric columns (`id,f1..f8`), seeded. */
-export async function writeNumeric(path, rows, { quoted = false } = {}) {
+export async function writeNumeric(path, rows, { quoted = false, spread = 4 } = {}) {
   const out = createWriteStream(path);
   // mulberry32: 32-bit integer arithmetic throughout. (An LCG written with plain
   // multiplication lost bits past 2^53 and fell into a short cycle: the files it made
@@ -22,7 +22,7 @@ export async function writeNumeric(path, rows, { quoted = false } = {}) {
   let chunk = "";
   for (let i = 1; i <= rows; i++) {
     const c = centres[Math.floor(next() * centres.length)];
-    chunk += `${q}${i}${q},${c.map((m) => `${q}${(m + 4 * gauss()).toFixed(2)}${q}`).join(",")}\n`;
+    chunk += `${q}${i}${q},${c.map((m) => `${q}${(m + spread * gauss()).toFixed(2)}${q}`).join(",")}\n`;
     if (chunk.length > 1 << 20) {
       if (!out.write(chunk)) await new Promise((ok) => out.once("drain", ok));
       chunk = "";

@@ -23,7 +23,12 @@ pub fn StatusLine() -> impl IntoView {
             {move || state.status_text()}
         </p>
         <p class="workers" data-testid="workers" data-workers=move || state.workers.get().to_string() data-budget=budget.to_string()
-            data-split=move || state.report.with(|r| r.as_ref().and_then(|r| r.shared).map(|s| if s.by_rows { "rows" } else { "runs" }))>
+            data-split=move || state.report.with(|r| r.as_ref().and_then(|r| r.shared).map(|s| if s.by_rows { "rows" } else { "runs" }))
+            data-finish-ms=move || state.report.with(|r| r.as_ref().and_then(|r| r.finishing.as_ref()).map(|f| format!("{:.1}", f.ms)))
+            data-finish-iterations=move || state.report.with(|r| r.as_ref().and_then(|r| r.finishing.as_ref()).map(|f| f.iterations.to_string()))
+            data-finish-initial=move || {
+                state.report.with(|r| r.as_ref().and_then(|r| r.finishing.as_ref()).and_then(|f| serde_json::to_string(&f.initial).ok()))
+            }>
             {move || match state.workers.get() {
                 0 => "Working on one core (the page's background worker).".to_owned(),
                 1 => "Working with 1 background worker (add ?workers=N to the address to choose how many).".to_owned(),
