@@ -78,6 +78,20 @@ pub fn draw_scatter<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     data: &ScatterData<'_>,
 ) -> Result<Vec<Hit>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let placed = draw_scatter_points(root, data)?;
+    Ok(scatter_hits(data, &placed))
+}
+
+/// Where the scatter put each centre, then each row (`None`: not drawn), in the backend's
+/// pixels: what [`scatter_hits`] words. Apart so a page can draw in one task and word its
+/// thousands of tooltips in the next.
+pub type Placed = Vec<Option<(f64, f64)>>;
+
+/// Draws the scatter (see [`draw_scatter`]) and returns where each centre and row lies.
+pub fn draw_scatter_points<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ScatterData<'_>,
+) -> Result<Placed, DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
     let x_range = padded_range(data.points().map(|p| p.0));
     let y_range = padded_range(data.points().map(|p| p.1));
@@ -122,24 +136,32 @@ pub fn draw_scatter<DB: DrawingBackend>(
         let (x, y) = chart.backend_coord(&p);
         (x as f64, y as f64)
     };
-    let mut hits: Vec<Hit> = data
-        .centers
-        .chunks_exact(d)
+    let placed = data.centers.chunks_exact(d).chain(data.values.chunks_exact(d)).map(|row| data.point(row).map(pixel)).collect();
+    root.present()?;
+    Ok(placed)
+}
+
+/// The hits of a drawn scatter: the centres first, then every point, each where
+/// [`draw_scatter_points`] placed it, with who it is and its values.
+pub fn scatter_hits(data: &ScatterData<'_>, placed: &[Option<(f64, f64)>]) -> Vec<Hit> {
+    let d = data.n_features.max(1);
+    let n_centers = data.centers.len() / d;
+    let (centers, points) = placed.split_at(n_centers.min(placed.len()));
+    let mut hits: Vec<Hit> = centers
+        .iter()
         .enumerate()
-        .filter_map(|(i, c)| {
-            let (x, y) = pixel(data.point(c)?);
+        .filter_map(|(i, p)| {
+            let (x, y) = (*p)?;
             Some(Hit::point(x, y, format!("Centre of {}{}", data.segment(i), data.detail_lines(data.detail_centers, i))))
         })
         .collect();
     hits.reserve(data.labels.len());
-    for (i, (row, &label)) in data.values.chunks_exact(d).zip(data.labels).enumerate() {
-        let Some(p) = data.point(row) else { continue };
-        let (x, y) = pixel(p);
+    for (i, (p, &label)) in points.iter().zip(data.labels).enumerate() {
+        let Some((x, y)) = *p else { continue };
         let who = data.ids.get(i).cloned().unwrap_or_else(|| format!("row {}", i + 1));
         hits.push(Hit::point(x, y, format!("Customer {who} · {}{}", data.segment(label), data.detail_lines(data.detail_values, i))));
     }
-    root.present()?;
-    Ok(hits)
+    hits
 }
 
 #[cfg(test)]

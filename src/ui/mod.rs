@@ -2,6 +2,7 @@
 //! the worker client held in [`state::Actions`].
 
 pub mod app;
+pub mod canvas;
 pub mod components;
 pub mod defer;
 pub mod download;

@@ -4,9 +4,9 @@
 //! sample of the segmentation's chart rows, coloured by segment, the features that separate
 //! the segments most chosen first. Drawn one row of cells per task.
 
+use crate::ui::canvas::BatchedCanvas;
 use leptos::prelude::*;
 use plotters::prelude::IntoDrawingArea;
-use plotters_canvas::CanvasBackend;
 
 use super::hover_canvas::HoverCanvas;
 use crate::charts::hits::Hit;
@@ -118,7 +118,7 @@ pub fn PairPlot() -> impl IntoView {
                 if generation.try_get_value() != Some(current) {
                     return; // redrawn or removed since
                 }
-                let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
+                let Some(backend) = BatchedCanvas::new(canvas) else { return };
                 match draw_pairs(&backend.into_drawing_area(), &data, row..row + 1, columns, unit) {
                     Ok(h) => collected.borrow_mut().extend(h),
                     Err(e) => {

@@ -2,14 +2,14 @@
 
 use leptos::prelude::*;
 
+use crate::ui::canvas::BatchedCanvas;
 use crate::ui::defer::defer;
 use plotters::prelude::IntoDrawingArea;
-use plotters_canvas::CanvasBackend;
 
 use super::chart_export::{to_svg, ChartExport};
 use super::hover_canvas::HoverCanvas;
 use crate::charts::hits::Hit;
-use crate::charts::scatter::{draw_scatter, ScatterData};
+use crate::charts::scatter::{draw_scatter, draw_scatter_points, scatter_hits, ScatterData};
 use crate::core::pipeline::segment_names;
 use crate::ui::state::AppState;
 
@@ -38,12 +38,8 @@ fn AxisSelect(label: &'static str, test_id: &'static str, selected: RwSignal<usi
     }
 }
 
-/// Draws the scatter of the current segmentation and axes on any backend: the canvas, or
-/// SVG for the download; returns the hits (each customer with the two values drawn).
-fn draw_current<DB: plotters::prelude::DrawingBackend>(
-    root: &plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
-    state: AppState,
-) -> Result<Vec<Hit>, String> {
+/// `f` given the scatter of the current segmentation and axes (an error without segments).
+fn with_data<T>(state: AppState, f: impl FnOnce(&ScatterData<'_>) -> T) -> Result<T, String> {
     let (x, y) = (state.x_feature.get_untracked(), state.y_feature.get_untracked());
     state.report.with_untracked(|report| {
         let Some(report) = report else { return Err("no segments yet".to_owned()) };
@@ -68,8 +64,39 @@ fn draw_current<DB: plotters::prelude::DrawingBackend>(
             detail_centers: &centers,
             detail_shown: &shown,
         };
-        draw_scatter(root, &data).map_err(|e| format!("{e:?}"))
+        Ok(f(&data))
     })
+}
+
+/// Draws the scatter on any backend: the canvas, or SVG for the download; returns the hits
+/// (each customer with the two values drawn).
+fn draw_current<DB: plotters::prelude::DrawingBackend>(
+    root: &plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
+    state: AppState,
+) -> Result<Vec<Hit>, String> {
+    with_data(state, |data| draw_scatter(root, data).map_err(|e| format!("{e:?}")))?
+}
+
+/// Draws on the canvas in this task, and words the tooltips of its thousands of points in
+/// the next (together they took one task past 50 ms): `drawn` once both are done.
+fn draw_on_canvas(canvas: web_sys::HtmlCanvasElement, state: AppState, hits: RwSignal<Vec<Hit>>, drawn: RwSignal<bool>) {
+    let Some(backend) = BatchedCanvas::new(canvas) else { return };
+    let root = backend.into_drawing_area();
+    let placed = match with_data(state, |data| draw_scatter_points(&root, data).map_err(|e| format!("{e:?}"))) {
+        Ok(Ok(placed)) => placed,
+        Ok(Err(e)) | Err(e) => {
+            state.error.set(Some(format!("could not draw the chart: {e}")));
+            return;
+        }
+    };
+    drop(root);
+    defer(move || {
+        // The report may have changed since: its own drawing words its own tooltips.
+        if let Ok(found) = with_data(state, |data| scatter_hits(data, &placed)) {
+            let _ = hits.try_set(found);
+            let _ = drawn.try_set(true);
+        }
+    });
 }
 
 #[component]
@@ -89,15 +116,7 @@ pub fn ScatterChart() -> impl IntoView {
             if state.report.with_untracked(Option::is_none) {
                 return; // cleared since: nothing to draw
             }
-            let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
-            match draw_current(&backend.into_drawing_area(), state) {
-                Ok(found) => {
-                    // The chart may have been removed since (a new file): nothing to mark.
-                    let _ = hits.try_set(found);
-                    let _ = drawn.try_set(true);
-                }
-                Err(e) => state.error.set(Some(format!("could not draw the chart: {e}"))),
-            }
+            draw_on_canvas(canvas, state, hits, drawn);
         });
     });
     let svg = Callback::new(move |()| to_svg((760, 480), |root| draw_current(root, state)));
