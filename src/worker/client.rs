@@ -141,6 +141,23 @@ impl WorkerClient {
 
         let worker_for_queue = worker.clone();
         let shared_for_message = self.shared.clone();
+        let on_response = Rc::new(on_response);
+        // The page's handling of an answer (its state, the DOM) runs in the task after the
+        // one that decoded it: a large answer decoded and rendered in one task would hold
+        // the main thread past 50 ms. Tasks keep their order, so answers do too; one that
+        // arrives for a worker stopped since (a cancel) is dropped, as it would have been.
+        let deliver = {
+            let shared = self.shared.clone();
+            let on_response = on_response.clone();
+            move |response: Response| {
+                let (shared, on_response) = (shared.clone(), on_response.clone());
+                in_next_task(move || {
+                    if !shared.try_borrow().is_ok_and(|s| s.terminated) {
+                        on_response(response);
+                    }
+                });
+            }
+        };
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             match serde_wasm_bindgen::from_value::<Response>(event.data()) {
                 Ok(response @ Response { body: ResponseBody::Ready, .. }) => {
@@ -167,9 +184,9 @@ impl WorkerClient {
                     if let ResponseBody::Exported { blob, .. } = &mut response.body {
                         *blob = js_sys::Reflect::get(&event.data(), &"blob".into()).ok().and_then(|b| b.dyn_into::<web_sys::Blob>().ok());
                     }
-                    on_response(response)
+                    deliver(response)
                 }
-                Err(e) => on_response(Response {
+                Err(e) => deliver(Response {
                     id: 0,
                     body: ResponseBody::Failed { message: format!("the worker sent a message the page does not understand: {e}") },
                 }),
@@ -313,6 +330,28 @@ impl Helpers {
             worker.set_onerror(None);
             worker.terminate();
         }
+    }
+}
+
+/// Runs `f` in a later task of the page (`setTimeout(…, 0)`: such tasks run in the order
+/// they were asked for); now if there is no window or the timer cannot be set.
+pub fn in_next_task(f: impl FnOnce() + 'static) {
+    let Some(window) = web_sys::window() else {
+        f();
+        return;
+    };
+    let f = Rc::new(RefCell::new(Some(f)));
+    let run = {
+        let f = f.clone();
+        move || {
+            if let Some(f) = f.borrow_mut().take() {
+                f();
+            }
+        }
+    };
+    let callback = Closure::once_into_js(run.clone());
+    if window.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), 0).is_err() {
+        run();
     }
 }
 

@@ -3,14 +3,12 @@
 
 use leptos::prelude::*;
 
-use crate::ui::canvas::BatchedCanvas;
 use crate::ui::defer::defer;
-use plotters::prelude::IntoDrawingArea;
 
 use super::chart_export::{to_svg, ChartExport};
 use super::hover_canvas::HoverCanvas;
 use crate::charts::hits::Hit;
-use crate::charts::scatter::{draw_scatter, draw_scatter_points, scatter_hits, ScatterData};
+use crate::charts::scatter::{draw_scatter, ScatterData};
 use crate::core::pipeline::segment_names;
 use crate::ui::state::AppState;
 
@@ -66,26 +64,6 @@ fn draw_current<DB: plotters::prelude::DrawingBackend>(
     with_data(state, |data| draw_scatter(root, data).map_err(|e| format!("{e:?}")))?
 }
 
-/// Draws on the canvas in this task, and words the tooltips of its thousands of points in
-/// the next (together they took one task past 50 ms): `drawn` once both are done.
-fn draw_on_canvas(canvas: web_sys::HtmlCanvasElement, state: AppState, hits: RwSignal<Vec<Hit>>, drawn: RwSignal<bool>) {
-    let Some(backend) = BatchedCanvas::new(canvas) else { return };
-    let root = backend.into_drawing_area();
-    let placed = match with_data(state, |data| draw_scatter_points(&root, data).map_err(|e| format!("{e:?}"))) {
-        Ok(Ok(placed)) => placed,
-        // No map (two features or fewer) or no segments: nothing drawn, nothing said.
-        Ok(Err(_)) | Err(_) => return,
-    };
-    drop(root);
-    defer(move || {
-        // The report may have changed since: its own drawing words its own tooltips.
-        if let Ok(found) = with_data(state, |data| scatter_hits(data, &placed)) {
-            let _ = hits.try_set(found);
-            let _ = drawn.try_set(true);
-        }
-    });
-}
-
 #[component]
 pub fn PcaChart() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -106,7 +84,8 @@ pub fn PcaChart() -> impl IntoView {
             if state.report.with_untracked(Option::is_none) {
                 return; // cleared since: nothing to draw
             }
-            draw_on_canvas(canvas, state, hits, drawn);
+            // No map (two features or fewer): nothing drawn, nothing said.
+            let _ = super::scatter_chart::draw_on_canvas(canvas, hits, drawn, move |f| with_data(state, |d| f(d)));
         });
     });
     let svg = Callback::new(move |()| to_svg((760, 480), |root| draw_current(root, state)));

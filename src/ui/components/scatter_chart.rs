@@ -77,26 +77,31 @@ fn draw_current<DB: plotters::prelude::DrawingBackend>(
     with_data(state, |data| draw_scatter(root, data).map_err(|e| format!("{e:?}")))?
 }
 
-/// Draws on the canvas in this task, and words the tooltips of its thousands of points in
-/// the next (together they took one task past 50 ms): `drawn` once both are done.
-fn draw_on_canvas(canvas: web_sys::HtmlCanvasElement, state: AppState, hits: RwSignal<Vec<Hit>>, drawn: RwSignal<bool>) {
-    let Some(backend) = BatchedCanvas::new(canvas) else { return };
+/// Draws a scatter (this one, or the PCA map) on the canvas in this task, and words the
+/// tooltips of its thousands of points in the next (together they took one task past
+/// 50 ms): `drawn` once both are done. `with_data` gives the current scatter to its
+/// argument, or says why there is none.
+pub(super) fn draw_on_canvas(
+    canvas: web_sys::HtmlCanvasElement,
+    hits: RwSignal<Vec<Hit>>,
+    drawn: RwSignal<bool>,
+    with_data: impl Fn(&mut dyn FnMut(&ScatterData<'_>)) -> Result<(), String> + 'static,
+) -> Result<(), String> {
+    let Some(backend) = BatchedCanvas::new(canvas) else { return Ok(()) };
     let root = backend.into_drawing_area();
-    let placed = match with_data(state, |data| draw_scatter_points(&root, data).map_err(|e| format!("{e:?}"))) {
-        Ok(Ok(placed)) => placed,
-        Ok(Err(e)) | Err(e) => {
-            state.error.set(Some(format!("could not draw the chart: {e}")));
-            return;
-        }
-    };
+    let mut placed = Ok(Vec::new());
+    with_data(&mut |data| placed = draw_scatter_points(&root, data).map_err(|e| format!("{e:?}")))?;
+    let placed = placed?;
     drop(root);
     defer(move || {
         // The report may have changed since: its own drawing words its own tooltips.
-        if let Ok(found) = with_data(state, |data| scatter_hits(data, &placed)) {
-            let _ = hits.try_set(found);
+        let mut found = None;
+        if with_data(&mut |data| found = Some(scatter_hits(data, &placed))).is_ok() {
+            let _ = hits.try_set(found.unwrap_or_default());
             let _ = drawn.try_set(true);
         }
     });
+    Ok(())
 }
 
 #[component]
@@ -116,7 +121,9 @@ pub fn ScatterChart() -> impl IntoView {
             if state.report.with_untracked(Option::is_none) {
                 return; // cleared since: nothing to draw
             }
-            draw_on_canvas(canvas, state, hits, drawn);
+            if let Err(e) = draw_on_canvas(canvas, hits, drawn, move |f| with_data(state, |d| f(d))) {
+                state.error.set(Some(format!("could not draw the chart: {e}")));
+            }
         });
     });
     let svg = Callback::new(move |()| to_svg((760, 480), |root| draw_current(root, state)));
