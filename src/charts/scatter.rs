@@ -144,22 +144,27 @@ pub fn draw_scatter_points<DB: DrawingBackend>(
 /// The hits of a drawn scatter: the centres first, then every point, each where
 /// [`draw_scatter_points`] placed it, with who it is and its values.
 pub fn scatter_hits(data: &ScatterData<'_>, placed: &[Option<(f64, f64)>]) -> Vec<Hit> {
+    scatter_hits_of(data, placed, 0..placed.len())
+}
+
+/// The hits of `placed[entries]` (the centres first, then the points, as
+/// [`draw_scatter_points`] placed them): the page words a large scatter's tooltips a part
+/// per task.
+pub fn scatter_hits_of(data: &ScatterData<'_>, placed: &[Option<(f64, f64)>], entries: std::ops::Range<usize>) -> Vec<Hit> {
     let d = data.n_features.max(1);
-    let n_centers = data.centers.len() / d;
-    let (centers, points) = placed.split_at(n_centers.min(placed.len()));
-    let mut hits: Vec<Hit> = centers
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| {
-            let (x, y) = (*p)?;
-            Some(Hit::point(x, y, format!("Centre of {}{}", data.segment(i), data.detail_lines(data.detail_centers, i))))
-        })
-        .collect();
-    hits.reserve(data.labels.len());
-    for (i, (p, &label)) in points.iter().zip(data.labels).enumerate() {
-        let Some((x, y)) = *p else { continue };
-        let who = data.ids.get(i).cloned().unwrap_or_else(|| format!("row {}", i + 1));
-        hits.push(Hit::point(x, y, format!("Customer {who} · {}{}", data.segment(label), data.detail_lines(data.detail_values, i))));
+    let n_centers = (data.centers.len() / d).min(placed.len());
+    let mut hits = Vec::with_capacity(entries.len());
+    for entry in entries.start.min(placed.len())..entries.end.min(placed.len()) {
+        let Some(Some((x, y))) = placed.get(entry).copied() else { continue };
+        let text = if entry < n_centers {
+            format!("Centre of {}{}", data.segment(entry), data.detail_lines(data.detail_centers, entry))
+        } else {
+            let i = entry - n_centers;
+            let Some(&label) = data.labels.get(i) else { continue };
+            let who = data.ids.get(i).cloned().unwrap_or_else(|| format!("row {}", i + 1));
+            format!("Customer {who} · {}{}", data.segment(label), data.detail_lines(data.detail_values, i))
+        };
+        hits.push(Hit::point(x, y, text));
     }
     hits
 }

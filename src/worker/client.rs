@@ -159,7 +159,7 @@ impl WorkerClient {
             }
         };
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            match serde_wasm_bindgen::from_value::<Response>(event.data()) {
+            match timed(|| "an answer of the worker decoded".to_owned(), || serde_wasm_bindgen::from_value::<Response>(event.data())) {
                 Ok(response @ Response { body: ResponseBody::Ready, .. }) => {
                     let queued = match shared_for_message.try_borrow_mut() {
                         Ok(mut shared) => {
@@ -333,19 +333,39 @@ impl Helpers {
     }
 }
 
+/// A task [`in_next_task`] runs (or an answer's decoding) that takes longer than this is
+/// logged (`console.debug`, with where it was asked for): the page's tasks are meant to stay
+/// under 50 ms, and this names the ones that come near.
+const SLOW_TASK_MS: f64 = 30.0;
+
+/// Runs `f`; logs how long it took when that was over [`SLOW_TASK_MS`] (`what` says what it
+/// was).
+fn timed<T>(what: impl FnOnce() -> String, f: impl FnOnce() -> T) -> T {
+    let clock = web_sys::window().and_then(|w| w.performance());
+    let started = clock.as_ref().map_or(0.0, web_sys::Performance::now);
+    let out = f();
+    let took = clock.as_ref().map_or(0.0, web_sys::Performance::now) - started;
+    if took > SLOW_TASK_MS {
+        web_sys::console::debug_1(&format!("slow task: {took:.0} ms, {}", what()).into());
+    }
+    out
+}
+
 /// Runs `f` in a later task of the page (`setTimeout(…, 0)`: such tasks run in the order
 /// they were asked for); now if there is no window or the timer cannot be set.
+#[track_caller]
 pub fn in_next_task(f: impl FnOnce() + 'static) {
     let Some(window) = web_sys::window() else {
         f();
         return;
     };
+    let from = std::panic::Location::caller();
     let f = Rc::new(RefCell::new(Some(f)));
     let run = {
         let f = f.clone();
         move || {
             if let Some(f) = f.borrow_mut().take() {
-                f();
+                timed(|| format!("from {}:{}", from.file(), from.line()), f);
             }
         }
     };

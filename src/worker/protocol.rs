@@ -1,5 +1,8 @@
 //! Messages between the page and the worker, carried by serde-wasm-bindgen. Byte buffers
-//! go as `Uint8Array` (serde_bytes), not as arrays of numbers.
+//! go as `Uint8Array` (serde_bytes), not as arrays of numbers. The enums are externally
+//! tagged (`{ "loaded": { … } }`): an internally tagged one is read twice, first into
+//! serde's buffer to find its tag, which for a file's summary cost the main thread 70 ms of
+//! one task.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +29,7 @@ pub struct Request {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum RequestBody {
     /// Read and profile a file; the worker keeps it for the requests that follow.
     Load {
@@ -110,7 +113,7 @@ pub struct Response {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ResponseBody {
     /// The worker's wasm is loaded: messages sent from now on are handled.
     Ready,
@@ -178,7 +181,7 @@ pub struct StreamedSummary {
 /// `task` of a message `{ task, data }`: the matrix travels beside it as a
 /// `Float64Array`, not through serde.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum HelperTask {
     /// Keep this sweep (its `data` is the message's); the ks follow one by one.
     Sweep { job: crate::core::pipeline::SweepJob },
@@ -222,7 +225,7 @@ pub enum HelperTask {
 
 /// A helper's answer to a [`HelperTask`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum HelperReply {
     K {
         outcome: crate::core::k_selection::KOutcome,

@@ -43,6 +43,9 @@ before(async () => {
 
 test(`${ROWS} rows: read, profiled, cleaned, k chosen and segmented with no main-thread task over 50 ms`, { timeout: 600_000 }, async () => {
   const { context, page, record } = await openApp(env.browser, env.server.url);
+  // The page logs its own tasks that come near 50 ms, with where they were asked for.
+  const slow = [];
+  page.on("console", (m) => m.text().startsWith("slow task") && slow.push(m.text()));
   try {
     await page.evaluate(() => {
       window.__longTasks = [];
@@ -77,10 +80,11 @@ test(`${ROWS} rows: read, profiled, cleaned, k chosen and segmented with no main
     const { size } = await stat(file);
     console.log(
       `scale: ${(size / 1e6).toFixed(1)} MB, ${ROWS} rows; loaded in ${loaded - started} ms, k swept in ${swept - loaded} ms, ` +
-        `segmented and drawn in ${done - swept} ms; main-thread long tasks: ${longTasks.length}, longest ${longest.toFixed(0)} ms`,
+        `segmented and drawn in ${done - swept} ms; main-thread long tasks: ${longTasks.length}, longest ${longest.toFixed(0)} ms; ` +
+        `the page's tasks over 30 ms: ${slow.length ? slow.join("; ") : "none"}`,
     );
     const frames = await page.evaluate(() => window.__longFrames.filter((f) => f.blocking > 0));
-    assert.ok(longest <= 50, `longest main-thread task ${longest.toFixed(0)} ms (all: ${JSON.stringify(longTasks)}; frames: ${JSON.stringify(frames)})`);
+    assert.ok(longest <= 50, `longest main-thread task ${longest.toFixed(0)} ms (all: ${JSON.stringify(longTasks)}; frames: ${JSON.stringify(frames)}; the page's slow tasks: ${JSON.stringify(slow)})`);
     assert.deepEqual(record.pageErrors, []);
   } finally {
     await context.close();

@@ -819,12 +819,31 @@ pub fn format_value(v: f64) -> String {
         return format!("{v:.0}");
     }
     let digits = (5 - v.abs().log10().floor() as i32).clamp(0, 10) as usize;
-    let s = format!("{v:.digits$}");
+    let s = fixed(v, digits);
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_owned()
     } else {
         s
     }
+}
+
+/// `format!("{v:.digits$}")` (`digits` ≤ 10), the same text, by integer arithmetic where
+/// the rounding is certain: Rust's exact float formatting often falls back to bignum
+/// arithmetic, and the charts' tooltips format tens of thousands of values on the main
+/// thread. `|v| · 10^digits` is one correctly rounded product, off the exact value by at
+/// most 6e-8 below 1e9 (and exact for `digits` = 0); when its fraction is within 1e-6 of a
+/// half the exact formatting decides.
+fn fixed(v: f64, digits: usize) -> String {
+    let scale = 10f64.powi(digits as i32);
+    let m = v.abs() * scale;
+    let clear = (m - m.floor() - 0.5).abs() > 1e-6;
+    if digits <= 10 && m.is_finite() && (m < 1e9 || (digits == 0 && m < 1e15)) && clear {
+        let n = m.round() as u64;
+        let p = 10u64.pow(digits as u32);
+        let sign = if v.is_sign_negative() { "-" } else { "" };
+        return if digits == 0 { format!("{sign}{n}") } else { format!("{sign}{}.{:0digits$}", n / p, n % p) };
+    }
+    format!("{v:.digits$}")
 }
 
 mod check;

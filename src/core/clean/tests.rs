@@ -259,3 +259,34 @@ fn a_feature_in_its_own_units_is_made_again_the_same_with_or_without_the_profile
     assert_eq!(cleaned.original_matrix(&table, &profile), with_numbers);
     assert!(cleaned.original_column(&table, &profile, 9).is_empty(), "no such feature");
 }
+
+/// The fast fixed-point formatting gives Rust's own text for every value and width tried:
+/// seeded random values over many magnitudes, halves, ties, signs and the edges.
+#[test]
+fn fixed_is_rusts_exact_formatting() {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut values =
+        vec![0.5, -0.5, 1.5, 2.5, 0.125, -0.125, 1e-11, -1e-11, 99_999.5, 12.345, 1.005, 2.675, 0.3, -0.0, 1e15 - 0.5, 123_456.5];
+    for _ in 0..200_000 {
+        let bits = next();
+        let mantissa = (bits >> 11) as f64 / (1u64 << 53) as f64;
+        let exponent = (bits % 32) as i32 - 14;
+        let sign = if bits & 1 == 0 { 1.0 } else { -1.0 };
+        values.push(sign * mantissa * 10f64.powi(exponent));
+        // Values on a grid of the shown digits, and exact halves of it.
+        let grid = (next() % 2_000_000) as f64 / 10f64.powi((next() % 8) as i32);
+        values.push(grid);
+        values.push(grid + 0.5 / 10f64.powi((next() % 8) as i32));
+    }
+    for v in values {
+        for digits in 0..=10 {
+            assert_eq!(fixed(v, digits), format!("{v:.digits$}"), "v = {v:e}, {digits} digits");
+        }
+    }
+}
