@@ -120,7 +120,7 @@ fn main() {
     .expect("sweep");
     let total = clock() - start;
     println!("\nk sweep 2..=10 on n = {n}, d = {D}, one run per k, silhouette on {} rows ({}; exact up to {EXACT_SILHOUETTE_MAX_ROWS}): {total:.0} ms",
-        result.silhouette_rows, if result.silhouette_exact { "exact" } else { "stratified sample" });
+        result.silhouette_rows, if result.silhouette_exact { "exact" } else { "uniform sample" });
     println!("{:>3} {:>16} {:>10} {:>12} {:>10} {:>5}", "k", "inertia", "silhouette", "CH", "DB", "iter");
     for s in &result.scores {
         println!(

@@ -9,7 +9,7 @@ The JSON defaults to $CARGO_TARGET_DIR/bench-data/kmeans_bench.json (else target
 scikit-learn runs on one thread (threadpoolctl: OpenMP and BLAS), as our wasm does:
 KMeans(k, init="k-means++", n_init=1, algorithm="lloyd" and "elkan", random_state=0),
 and the k = 2..10 sweep: one KMeans per k plus silhouette (on a 10 000-row sample, as
-ours above 10 000 rows; scikit-learn's sample is uniform, ours stratified),
+ours above 10 000 rows; both samples uniform, ours the same rows at every k),
 Calinski-Harabasz and Davies-Bouldin. Ratios > 1 mean scikit-learn took longer.
 """
 import json

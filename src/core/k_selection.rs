@@ -6,8 +6,10 @@
 //! gap statistic ([`gap`]), the bootstrap stability of its clusters
 //! ([`crate::core::stability`]) and the valley of density between each cluster and its
 //! nearest neighbour ([`modality`]). The silhouette is exact up to [`silhouette_max_rows`]
-//! rows, else computed on a sample of that many rows stratified by cluster and drawn from
-//! the fit's seed; the sample size is reported. Its cost is rows² × features, so the limit
+//! rows, else computed on one uniform sample of that many rows drawn from the sweep's seed,
+//! the same rows at every k; the sample size is reported. Every k's silhouette is computed
+//! in one pass once all ks are fitted ([`SweepSetup::combine`], [`silhouettes`]): each
+//! pair's distance serves every k. Its cost is rows² × features, so the limit
 //! is [`EXACT_SILHOUETTE_MAX_ROWS`] up to [`SILHOUETTE_REFERENCE_WIDTH`] features and shrinks
 //! as 1/√features beyond (the same work: about 1,600 rows at 300 features, 900 at 1,000).
 //!
@@ -33,16 +35,21 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::kmeans::{fit_with_progress, FitProgress, KMeansError, KMeansParams};
-use super::metrics::{calinski_harabasz, davies_bouldin, silhouette_sampled};
+use super::metrics::{calinski_harabasz, davies_bouldin, silhouettes};
+use super::resample::sample_row_indices_on;
 use super::stability::{grouped, segment_stability, Stability, StabilityError, StabilityOptions};
 
 pub mod gap;
 pub mod modality;
 use gap::{total_sum_of_squares, GapOptions, GapReference, GapScore};
 
-/// Above this many rows the silhouette is computed on a stratified sample of this size
+/// Above this many rows the silhouette is computed on a uniform sample of this size
 /// (up to [`SILHOUETTE_REFERENCE_WIDTH`] features; see [`silhouette_max_rows`]).
 pub const EXACT_SILHOUETTE_MAX_ROWS: usize = 10_000;
+
+/// The ChaCha8 stream of the silhouette's sample (the sweep's own sample of a big file is
+/// stream 1 of the same seed).
+const SILHOUETTE_STREAM: u64 = 3;
 
 /// Up to this many features the silhouette's row limit is [`EXACT_SILHOUETTE_MAX_ROWS`].
 pub const SILHOUETTE_REFERENCE_WIDTH: usize = 8;
@@ -143,7 +150,7 @@ pub const STABILITY_FLOOR: f64 = 0.6;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sweep {
     pub scores: Vec<KScore>,
-    /// Rows the silhouette was computed on (all rows, or the stratified sample).
+    /// Rows the silhouette was computed on (all rows, or the uniform sample).
     pub silhouette_rows: usize,
     pub silhouette_exact: bool,
     pub knee: Option<usize>,
@@ -335,7 +342,8 @@ pub struct SweepSetup<'a> {
     end: usize,
     base: KMeansParams,
     checks: SweepChecks,
-    exact_max_rows: usize,
+    /// The silhouette's rows when it is computed on a sample ([`SweepSetup::silhouette_rows`]).
+    silhouette_sample: Option<Vec<usize>>,
     reference: Option<std::borrow::Cow<'a, GapReference>>,
 }
 
@@ -349,8 +357,10 @@ pub struct KOutcome {
 /// A fitted k's scores, and what the sweep reports of how they were made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KResult {
+    /// Its scores, the silhouette still `None` ([`SweepSetup::combine`] scores all ks' at once).
     pub score: KScore,
-    pub silhouette_rows: usize,
+    /// The fit's labels of the silhouette's rows ([`SweepSetup::silhouette_rows`]).
+    pub silhouette_labels: Vec<u32>,
     pub stability_basis: Option<String>,
     pub warnings: Vec<String>,
 }
@@ -392,7 +402,16 @@ impl<'a> SweepSetup<'a> {
         if start == 0 || start > end {
             return Err(KSelectionError::EmptyRange { start, end });
         }
-        Ok(Self { data, d, start, end, base: base.clone(), checks: checks.clone(), exact_max_rows, reference })
+        let n = data.len().checked_div(d).unwrap_or(0);
+        let silhouette_sample = (n > exact_max_rows).then(|| sample_row_indices_on(n, exact_max_rows, base.seed, SILHOUETTE_STREAM));
+        Ok(Self { data, d, start, end, base: base.clone(), checks: checks.clone(), silhouette_sample, reference })
+    }
+
+    /// The rows every k's silhouette is computed on: all rows up to the limit, else one
+    /// seeded uniform sample of that many (the same rows at every k, so each pair's distance
+    /// serves every k).
+    pub fn silhouette_rows(&self) -> Option<&[usize]> {
+        self.silhouette_sample.as_deref()
     }
 
     /// The gap statistic's reference sets a setup of these inputs draws (`None` when the
@@ -459,7 +478,10 @@ impl<'a> SweepSetup<'a> {
             Err(KMeansError::Cancelled) => return Err(KFailure::Cancelled),
             Err(e) => return Err(KFailure::Fit(e)),
         };
-        let (silhouette, silhouette_rows) = silhouette_sampled(data, d, &fit.labels, self.exact_max_rows, self.base.seed);
+        let silhouette_labels = match &self.silhouette_sample {
+            Some(rows) => rows.iter().map(|&r| fit.labels.get(r).map_or(0, |&l| l as u32)).collect(),
+            None => fit.labels.iter().map(|&l| l as u32).collect(),
+        };
         let valley = modality::valley_between(data, d, &fit.labels, &fit.centers, k);
         let gap = match &self.reference {
             Some(r) => Some(r.score(k, fit.inertia).map_err(KFailure::Gap)?),
@@ -491,7 +513,7 @@ impl<'a> SweepSetup<'a> {
         let score = KScore {
             k,
             inertia: fit.inertia,
-            silhouette,
+            silhouette: None, // all ks' together, in `combine`
             calinski_harabasz: calinski_harabasz(data, d, &fit.labels),
             davies_bouldin: davies_bouldin(data, d, &fit.labels),
             n_iterations: fit.n_iterations,
@@ -501,7 +523,7 @@ impl<'a> SweepSetup<'a> {
             stability_min: stability.as_ref().and_then(Stability::min),
             valley,
         };
-        Ok(KResult { score, silhouette_rows, stability_basis, warnings })
+        Ok(KResult { score, silhouette_labels, stability_basis, warnings })
     }
 
     /// The sweep from its ks' outcomes, read in k order (any outcome past the first k that
@@ -516,13 +538,13 @@ impl<'a> SweepSetup<'a> {
         };
         let mut scores = Vec::with_capacity(outcomes.len());
         let mut warnings = Vec::new();
-        let mut silhouette_rows = 0;
+        let mut labelings: Vec<Vec<usize>> = Vec::with_capacity(outcomes.len());
         let mut stability_basis = None;
         for (index, outcome) in outcomes.into_iter().enumerate() {
             let k = outcome.k;
             match outcome.result {
                 Ok(r) => {
-                    silhouette_rows = r.silhouette_rows;
+                    labelings.push(r.silhouette_labels.iter().map(|&l| l as usize).collect());
                     if r.stability_basis.is_some() {
                         stability_basis = r.stability_basis;
                     }
@@ -536,6 +558,16 @@ impl<'a> SweepSetup<'a> {
                 }
                 Err(KFailure::Fit(source) | KFailure::Gap(source)) => return Err(KSelectionError::Fit { k, source }),
             }
+        }
+        let sample: Option<Vec<f64>> = self
+            .silhouette_sample
+            .as_ref()
+            .map(|rows| rows.iter().flat_map(|&r| data.get(r * d..(r + 1) * d).unwrap_or(&[]).iter().copied()).collect());
+        let silhouette_data = sample.as_deref().unwrap_or(data);
+        let silhouette_rows = if scores.is_empty() { 0 } else { silhouette_data.len().checked_div(d).unwrap_or(0) };
+        let labelings: Vec<&[usize]> = labelings.iter().map(Vec::as_slice).collect();
+        for (score, value) in scores.iter_mut().zip(silhouettes(silhouette_data, d, &labelings)) {
+            score.silhouette = value;
         }
         let ks: Vec<usize> = scores.iter().map(|s| s.k).collect();
         let inertia: Vec<f64> = scores.iter().map(|s| s.inertia).collect();

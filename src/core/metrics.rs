@@ -5,14 +5,10 @@
 //! Each returns `None` where scikit-learn raises: fewer than 2 clusters, or (silhouette,
 //! Calinski–Harabasz) as many clusters as rows.
 //!
-//! The exact silhouette needs every pairwise distance; it is computed one pair at a time
-//! into per-row, per-cluster sums (`n × k` memory, never `n × n`). Above a size threshold
-//! [`silhouette_sampled`] scores a sample stratified by cluster instead.
+//! The exact silhouette needs every pairwise distance; they are computed a row at a time
+//! into per-row sums (never `n × n` memory). [`silhouettes`] scores a sweep's labelings together, each pair's distance computed once;
+//! the sweep samples the rows when there are many (`k_selection`).
 
-use rand_chacha::rand_core::SeedableRng;
-use rand_chacha::ChaCha8Rng;
-
-use super::kmeans::init::uniform_index;
 use super::kmeans::{dispatch_dim, squared_distance};
 
 /// Labels renumbered 0..m over the clusters that hold rows, with m.
@@ -35,35 +31,59 @@ fn dense_labels(labels: &[usize]) -> (Vec<usize>, usize) {
     (dense, m)
 }
 
-/// Mean silhouette coefficient over all rows, exactly. `O(n² d)` time, `O(n k)` memory.
+/// Mean silhouette coefficient over all rows, exactly: [`silhouettes`] of one labeling.
 pub fn silhouette(data: &[f64], d: usize, labels: &[usize]) -> Option<f64> {
-    let n = labels.len();
-    if d == 0 || data.len() != n * d {
-        return None;
+    silhouettes(data, d, &[labels]).into_iter().next().flatten()
+}
+
+/// Mean silhouette coefficients of several labelings of the same rows (a sweep's ks),
+/// exactly, each pair's distance computed once for all of them. `O(n² d + n·T·L)` time for
+/// `L` labelings and `T` cells, `O(n d + T L)` memory, never `n × n`.
+///
+/// A cell is the rows that every labeling puts together (the same cluster at every k); a
+/// sweep's partitions mostly nest, so there are far fewer cells than rows. The rows are put
+/// in cell order, so a row's distances to a cell are one run, summed in four lanes; a
+/// cluster's sum is then the sum of its cells' in cell order. Each row's score is its own
+/// (no sum is shared between rows).
+pub fn silhouettes(data: &[f64], d: usize, labelings: &[&[usize]]) -> Vec<Option<f64>> {
+    let n = data.len().checked_div(d).unwrap_or(0);
+    if d == 0 || data.len() != n * d || labelings.iter().any(|l| l.len() != n) {
+        return vec![None; labelings.len()];
     }
-    let (labels, k) = dense_labels(labels);
-    if k < 2 || k >= n {
-        return None;
-    }
-    let mut counts = vec![0usize; k];
-    for &l in &labels {
-        if let Some(c) = counts.get_mut(l) {
-            *c += 1;
+    let dense: Vec<(Vec<usize>, usize)> = labelings.iter().map(|l| dense_labels(l)).collect();
+    let width = dense.len();
+    // Cells numbered by first appearance; `cell_labels[t·width + l]`: cell t's cluster in labeling l.
+    let mut index: std::collections::HashMap<Vec<usize>, usize> = std::collections::HashMap::new();
+    let mut cell_labels: Vec<usize> = Vec::new();
+    let mut cell_of = Vec::with_capacity(n);
+    let mut cell_sizes: Vec<usize> = Vec::new();
+    for i in 0..n {
+        let key: Vec<usize> = dense.iter().map(|(l, _)| l.get(i).copied().unwrap_or(0)).collect();
+        let next = cell_sizes.len();
+        let t = *index.entry(key).or_insert_with_key(|key| {
+            cell_labels.extend_from_slice(key);
+            next
+        });
+        if t == cell_sizes.len() {
+            cell_sizes.push(0);
         }
+        if let Some(size) = cell_sizes.get_mut(t) {
+            *size += 1;
+        }
+        cell_of.push(t);
     }
-    // Rows in cluster order (a counting sort): a row's distances to a cluster are then one
-    // contiguous run, summed in registers instead of one stored sum per distance.
+    // Rows in cell order (a counting sort).
     let mut at = 0;
     let starts: Vec<usize> = std::iter::once(0)
-        .chain(counts.iter().map(|&count| {
-            at += count;
+        .chain(cell_sizes.iter().map(|&size| {
+            at += size;
             at
         }))
         .collect();
     let mut position = starts.clone();
     let mut order = vec![0usize; n];
-    for (i, &l) in labels.iter().enumerate() {
-        if let Some(p) = position.get_mut(l) {
+    for (i, &t) in cell_of.iter().enumerate() {
+        if let Some(p) = position.get_mut(t) {
             if let Some(slot) = order.get_mut(*p) {
                 *slot = i;
             }
@@ -71,76 +91,84 @@ pub fn silhouette(data: &[f64], d: usize, labels: &[usize]) -> Option<f64> {
         }
     }
     let sorted: Vec<f64> = order.iter().flat_map(|&i| data.get(i * d..(i + 1) * d).unwrap_or(&[]).iter().copied()).collect();
-    let mut sums = vec![0.0; n * k];
-    dispatch_dim!(d, distance_sums, (&sorted, d, &starts, &mut sums));
-    let mut total = 0.0;
-    for (l, (&from, &to)) in starts.iter().zip(starts.iter().skip(1)).enumerate() {
-        let own = counts.get(l).copied().unwrap_or(0);
-        if own <= 1 {
-            continue; // a row alone in its cluster scores 0
-        }
-        for row in sums.get(from * k..to * k).unwrap_or(&[]).chunks_exact(k) {
-            let a = row.get(l).copied().unwrap_or(0.0) / (own - 1) as f64;
-            let b = row
-                .iter()
-                .zip(&counts)
-                .enumerate()
-                .filter(|&(c, (_, &size))| c != l && size > 0)
-                .map(|(_, (s, &size))| s / size as f64)
-                .fold(f64::INFINITY, f64::min);
-            let s = (b - a) / a.max(b);
-            if s.is_finite() {
-                total += s;
+    let sizes: Vec<Vec<usize>> = dense
+        .iter()
+        .map(|(labels, m)| {
+            let mut counts = vec![0usize; *m];
+            for &l in labels {
+                if let Some(c) = counts.get_mut(l) {
+                    *c += 1;
+                }
             }
-        }
-    }
-    Some(total / n as f64)
+            counts
+        })
+        .collect();
+    let cells = Cells { starts: &starts, labels: &cell_labels, sizes: &sizes };
+    let mut totals = vec![0.0; width];
+    dispatch_dim!(d, silhouette_totals, (&sorted, d, &cells, 0..n, &mut totals));
+    dense.iter().zip(totals).map(|((_, m), total)| (*m >= 2 && *m < n).then(|| total / n as f64)).collect()
 }
 
-/// `sums[i·k + c]`: the sum of distances from row i to the rows of cluster c, each pair
-/// computed once. The rows come in cluster order, cluster c being rows
-/// `starts[c]..starts[c + 1]`: row i's distances to each later run of rows are computed
-/// together ([`distances_to`]), summed in four lanes, and each added to that row's sum for
-/// i's cluster. `D` as in the k-means kernels (0: width read at run time).
-fn distance_sums<const D: usize>(data: &[f64], d: usize, starts: &[usize], sums: &mut [f64]) {
+/// The rows in cell order ([`silhouettes`]): cell t is rows `starts[t]..starts[t + 1]`, in
+/// cluster `labels[t·L + l]` of labeling l, whose clusters hold `sizes[l]` rows.
+struct Cells<'a> {
+    starts: &'a [usize],
+    labels: &'a [usize],
+    sizes: &'a [Vec<usize>],
+}
+
+/// Adds to `totals[l]` the silhouette coefficient of each row of `rows` (of the cell-ordered
+/// `data`) under labeling l. `D` as in the k-means kernels (0: width read at run time).
+fn silhouette_totals<const D: usize>(data: &[f64], d: usize, cells: &Cells<'_>, rows: std::ops::Range<usize>, totals: &mut [f64]) {
     let step = if D == 0 { d } else { D };
-    let k = starts.len().saturating_sub(1);
+    let n = data.len() / step.max(1);
+    let width = cells.sizes.len();
     let blocks = if D == 0 { Vec::new() } else { four_row_blocks(data, step) };
-    let mut dist = Vec::new();
-    let runs = || starts.iter().zip(starts.iter().skip(1));
-    for (ci, (&first, &end)) in runs().enumerate() {
-        for i in first..end {
+    let runs: Vec<(usize, usize)> = cells.starts.iter().copied().zip(cells.starts.iter().copied().skip(1)).collect();
+    let (mut dist, mut cell_sums, mut cluster_sums) = (Vec::with_capacity(n), vec![0.0; runs.len()], Vec::new());
+    for (own_cell, &(first, end)) in runs.iter().enumerate() {
+        for i in rows.start.max(first)..rows.end.min(end) {
             let Some(x) = data.get(i * step..(i + 1) * step) else { continue };
-            let (head, tail) = sums.split_at_mut(((i + 1) * k).min(sums.len()));
-            let Some(own) = head.get_mut(i * k..) else { continue };
-            for (c, (&run_first, &to)) in runs().enumerate().skip(ci) {
-                // Rows after i in the run: i's own cluster from i + 1, later clusters whole.
-                let from = if c == ci { i + 1 } else { run_first };
-                if from >= to {
-                    continue;
-                }
-                distances_to::<D>(x, data, &blocks, from..to, &mut dist);
-                let theirs = tail.get_mut((from - i - 1) * k..(to - i - 1) * k).unwrap_or(&mut []);
+            distances_to::<D>(x, data, &blocks, 0..n, &mut dist);
+            for (sum, &(from, to)) in cell_sums.iter_mut().zip(&runs) {
                 let mut lanes = [0.0f64; 4];
-                let quads = dist.chunks_exact(4);
+                let run = dist.get(from..to).unwrap_or(&[]);
+                let quads = run.chunks_exact(4);
                 let rest = quads.remainder();
-                let mut their_quads = theirs.chunks_exact_mut(4 * k);
-                for (quad, their) in quads.zip(&mut their_quads) {
-                    for ((lane, &dist), their) in lanes.iter_mut().zip(quad).zip(their.chunks_exact_mut(k)) {
-                        *lane += dist;
-                        if let Some(s) = their.get_mut(ci) {
-                            *s += dist;
-                        }
+                for quad in quads {
+                    for (lane, &v) in lanes.iter_mut().zip(quad) {
+                        *lane += v;
                     }
                 }
-                for (&dist, their) in rest.iter().zip(their_quads.into_remainder().chunks_exact_mut(k)) {
-                    lanes[0] += dist;
-                    if let Some(s) = their.get_mut(ci) {
-                        *s += dist;
+                for (lane, &v) in lanes.iter_mut().zip(rest) {
+                    *lane += v;
+                }
+                *sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+            }
+            for (l, (counts, total)) in cells.sizes.iter().zip(totals.iter_mut()).enumerate() {
+                let Some(&own_label) = cells.labels.get(own_cell * width + l) else { continue };
+                let own = counts.get(own_label).copied().unwrap_or(0);
+                if counts.len() < 2 || own <= 1 {
+                    continue; // a row alone in its cluster scores 0
+                }
+                cluster_sums.clear();
+                cluster_sums.resize(counts.len(), 0.0);
+                for (t, &sum) in cell_sums.iter().enumerate() {
+                    if let Some(s) = cells.labels.get(t * width + l).and_then(|&c| cluster_sums.get_mut(c)) {
+                        *s += sum;
                     }
                 }
-                if let Some(s) = own.get_mut(c) {
-                    *s += (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+                let a = cluster_sums.get(own_label).copied().unwrap_or(0.0) / (own - 1) as f64;
+                let b = cluster_sums
+                    .iter()
+                    .zip(counts)
+                    .enumerate()
+                    .filter(|&(c, (_, &size))| c != own_label && size > 0)
+                    .map(|(_, (s, &size))| s / size as f64)
+                    .fold(f64::INFINITY, f64::min);
+                let s = (b - a) / a.max(b);
+                if s.is_finite() {
+                    *total += s;
                 }
             }
         }
@@ -197,65 +225,6 @@ fn distances_to<const D: usize>(x: &[f64], data: &[f64], blocks: &[f64], rows: s
         out.extend(even.iter().zip(&odd).map(|(e, o)| (e + o).sqrt()));
     }
     out.extend((body_end..rows.end).map(one));
-}
-
-/// The silhouette of a deterministic sample of `sample_size` rows stratified by cluster
-/// (each cluster contributes in proportion to its size, largest remainders first, at least
-/// one row each), drawn with ChaCha8 from `seed`. Returns the score and the sample size
-/// used; all rows when `n ≤ sample_size`.
-pub fn silhouette_sampled(data: &[f64], d: usize, labels: &[usize], sample_size: usize, seed: u64) -> (Option<f64>, usize) {
-    let n = labels.len();
-    if n <= sample_size || d == 0 {
-        return (silhouette(data, d, labels), n);
-    }
-    let (dense, k) = dense_labels(labels);
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
-    for (i, &l) in dense.iter().enumerate() {
-        if let Some(m) = members.get_mut(l) {
-            m.push(i);
-        }
-    }
-    let quotas = proportional_quotas(&members.iter().map(Vec::len).collect::<Vec<_>>(), sample_size);
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut chosen = Vec::with_capacity(sample_size);
-    for (rows, &quota) in members.iter_mut().zip(&quotas) {
-        let len = rows.len();
-        for i in 0..quota.min(len) {
-            let j = i + uniform_index(&mut rng, len - i);
-            rows.swap(i, j);
-        }
-        chosen.extend_from_slice(rows.get(..quota.min(len)).unwrap_or(&[]));
-    }
-    chosen.sort_unstable();
-    let sub_data: Vec<f64> = chosen.iter().flat_map(|&i| data.get(i * d..(i + 1) * d).unwrap_or(&[]).iter().copied()).collect();
-    let sub_labels: Vec<usize> = chosen.iter().map(|&i| dense.get(i).copied().unwrap_or(0)).collect();
-    (silhouette(&sub_data, d, &sub_labels), chosen.len())
-}
-
-/// Splits `total` among groups in proportion to `sizes` (largest remainder; every
-/// non-empty group gets at least one when `total` allows).
-fn proportional_quotas(sizes: &[usize], total: usize) -> Vec<usize> {
-    let n: usize = sizes.iter().sum();
-    if n == 0 {
-        return vec![0; sizes.len()];
-    }
-    let mut quotas: Vec<usize> = sizes.iter().map(|&s| (s * total / n).max(usize::from(s > 0)).min(s)).collect();
-    let mut order: Vec<usize> = (0..sizes.len()).collect();
-    // Largest remainder first; ties to the lower index.
-    order.sort_by_key(|&c| std::cmp::Reverse(sizes.get(c).map_or(0, |&s| s * total % n)));
-    let mut given: usize = quotas.iter().sum();
-    for &c in order.iter().cycle().take(sizes.len() * 2) {
-        if given >= total {
-            break;
-        }
-        if let (Some(q), Some(&s)) = (quotas.get_mut(c), sizes.get(c)) {
-            if *q < s {
-                *q += 1;
-                given += 1;
-            }
-        }
-    }
-    quotas
 }
 
 /// Per-cluster centroids (`m × d`) and sizes, over dense labels.
@@ -345,7 +314,8 @@ pub fn davies_bouldin(data: &[f64], d: usize, labels: &[usize]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand_chacha::rand_core::RngCore;
+    use rand_chacha::rand_core::{RngCore, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
     // Two clusters on a line: {0, 1} and {4, 6}.
     const X: [f64; 4] = [0.0, 1.0, 4.0, 6.0];
@@ -424,17 +394,33 @@ mod tests {
     }
 
     #[test]
-    fn sampled_silhouette_is_stratified_deterministic_and_exact_when_small() {
-        let data: Vec<f64> = (0..1000).map(|i| if i < 900 { (i % 10) as f64 } else { 100.0 + (i % 7) as f64 }).collect();
-        let labels: Vec<usize> = (0..1000).map(|i| usize::from(i >= 900)).collect();
-        let (all, used) = silhouette_sampled(&data, 1, &labels, 5000, 1);
-        assert_eq!((all, used), (silhouette(&data, 1, &labels), 1000));
-        let (a, used) = silhouette_sampled(&data, 1, &labels, 100, 1);
-        assert_eq!(used, 100);
-        assert_eq!(a, silhouette_sampled(&data, 1, &labels, 100, 1).0);
-        assert!((a.unwrap() - all.unwrap()).abs() < 0.02);
-        // 90 / 10 rows from the two clusters.
-        assert_eq!(proportional_quotas(&[900, 100], 100), [90, 10]);
-        assert_eq!(proportional_quotas(&[5, 5, 1], 4), [2, 1, 1]);
+    fn silhouettes_of_a_sweep_agree_with_each_labeling_by_definition() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let mut next = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        for (n, d) in [(7, 1), (40, 2), (123, 8), (90, 5), (33, 17)] {
+            let data: Vec<f64> = (0..n * d).map(|_| next() * 10.0).collect();
+            // Nested labelings (as a sweep's mostly are), one crossing them, one of a single
+            // cluster (undefined) and one with a singleton and gaps in its numbers.
+            let halves: Vec<usize> = (0..n).map(|i| usize::from(data[i * d] > 5.0)).collect();
+            let quarters: Vec<usize> = (0..n).map(|i| (data[i * d] / 2.5) as usize).collect();
+            let crossing: Vec<usize> = (0..n).map(|_| (next() * 3.0) as usize).collect();
+            let one = vec![4; n];
+            let mut gaps: Vec<usize> = (0..n).map(|i| 5 * (i % 4)).collect();
+            gaps[n - 1] = 99;
+            let labelings: [&[usize]; 5] = [&halves, &quarters, &crossing, &one, &gaps];
+            let got = silhouettes(&data, d, &labelings);
+            assert_eq!(got, silhouettes(&data, d, &labelings), "deterministic");
+            for (labels, got) in labelings.iter().zip(&got) {
+                let defined = labels.iter().collect::<std::collections::BTreeSet<_>>().len();
+                if defined < 2 || defined >= n {
+                    assert_eq!(*got, None);
+                    continue;
+                }
+                let want = silhouette_by_definition(&data, d, labels);
+                let got = got.unwrap();
+                assert!((got - want).abs() <= 1e-12 * want.abs().max(1.0), "n {n} d {d}: {got} vs {want}");
+            }
+        }
+        assert_eq!(silhouettes(&X, 1, &[&L, &[0, 0, 1]]), [None, None], "a labeling of other rows");
     }
 }

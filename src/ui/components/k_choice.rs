@@ -145,7 +145,7 @@ pub fn KChoice() -> impl IntoView {
                         <caption>{move || state.sweep.with(|s| s.as_ref().map_or_else(String::new, |r| format!(
                             "Scores for each k ({} run{} each; silhouette on {} rows{}). Higher silhouette, Calinski–Harabasz and gap, lower Davies–Bouldin are better; stability is the mean bootstrap Jaccard of the segments (least stable in brackets); density between neighbours is the lowest density between each segment and its nearest one, as a share of the lower peak (low: they stand apart; 100%: two segments run into each other).",
                             r.n_runs, if r.n_runs == 1 { "" } else { "s" }, r.sweep.silhouette_rows,
-                            if r.sweep.silhouette_exact { "" } else { ", a sample stratified by segment" }
+                            if r.sweep.silhouette_exact { "" } else { ", one uniform sample, the same rows at every k" }
                         )))}</caption>
                         <thead>
                             <tr>
