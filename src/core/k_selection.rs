@@ -8,7 +8,7 @@
 //! nearest neighbour ([`modality`]). The silhouette is exact up to [`silhouette_max_rows`]
 //! rows, else computed on one uniform sample of that many rows drawn from the sweep's seed,
 //! the same rows at every k; the sample size is reported. Every k's silhouette is computed
-//! in one pass once all ks are fitted ([`SweepSetup::combine`], [`silhouettes`]): each
+//! in one pass once all ks are fitted ([`SweepSetup::combine`], [`super::metrics::silhouettes`]): each
 //! pair's distance serves every k. Its cost is rows² × features, so the limit
 //! is [`EXACT_SILHOUETTE_MAX_ROWS`] up to [`SILHOUETTE_REFERENCE_WIDTH`] features and shrinks
 //! as 1/√features beyond (the same work: about 1,600 rows at 300 features, 900 at 1,000).
@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::kmeans::{fit_with_progress, FitProgress, KMeansError, KMeansParams};
-use super::metrics::{calinski_harabasz, davies_bouldin, silhouettes};
+use super::metrics::{calinski_harabasz, davies_bouldin, SilhouettePlan};
 use super::resample::sample_row_indices_on;
 use super::stability::{grouped, segment_stability, Stability, StabilityError, StabilityOptions};
 
@@ -528,7 +528,37 @@ impl<'a> SweepSetup<'a> {
 
     /// The sweep from its ks' outcomes, read in k order (any outcome past the first k that
     /// could not be fitted is not read: the sequential sweep stops there).
-    pub fn combine(&self, mut outcomes: Vec<KOutcome>) -> Result<Sweep, KSelectionError> {
+    pub fn combine(&self, outcomes: Vec<KOutcome>) -> Result<Sweep, KSelectionError> {
+        let plan = self.silhouette_plan(&Self::silhouette_labelings(&outcomes));
+        let blocks: Vec<Vec<f64>> = (0..plan.n_blocks()).map(|b| plan.block(b)).collect();
+        self.combine_scored(outcomes, &plan.finish(&blocks))
+    }
+
+    /// The labels of the silhouette's rows of each k [`SweepSetup::combine`] reads, in k
+    /// order: every k up to the first that could not be fitted.
+    pub fn silhouette_labelings(outcomes: &[KOutcome]) -> Vec<Vec<u32>> {
+        let mut fitted: Vec<&KOutcome> = outcomes.iter().collect();
+        fitted.sort_by_key(|o| o.k);
+        fitted.iter().map_while(|o| o.result.as_ref().ok()).map(|r| r.silhouette_labels.clone()).collect()
+    }
+
+    /// The silhouettes of these labelings ([`SweepSetup::silhouette_labelings`]) of the
+    /// silhouette's rows, to be scored a block at a time (the page's helpers share the
+    /// blocks out).
+    pub fn silhouette_plan(&self, labelings: &[Vec<u32>]) -> SilhouettePlan {
+        let d = self.d;
+        let sample: Option<Vec<f64>> = self
+            .silhouette_sample
+            .as_ref()
+            .map(|rows| rows.iter().flat_map(|&r| self.data.get(r * d..(r + 1) * d).unwrap_or(&[]).iter().copied()).collect());
+        let labelings: Vec<Vec<usize>> = labelings.iter().map(|l| l.iter().map(|&c| c as usize).collect()).collect();
+        let labelings: Vec<&[usize]> = labelings.iter().map(Vec::as_slice).collect();
+        SilhouettePlan::new(sample.as_deref().unwrap_or(self.data), d, &labelings)
+    }
+
+    /// [`SweepSetup::combine`] with the silhouettes of its ks, in k order, already scored
+    /// ([`SweepSetup::silhouette_plan`]).
+    pub fn combine_scored(&self, mut outcomes: Vec<KOutcome>, silhouettes: &[Option<f64>]) -> Result<Sweep, KSelectionError> {
         let data = self.data;
         let d = self.d;
         outcomes.sort_by_key(|o| o.k);
@@ -538,13 +568,11 @@ impl<'a> SweepSetup<'a> {
         };
         let mut scores = Vec::with_capacity(outcomes.len());
         let mut warnings = Vec::new();
-        let mut labelings: Vec<Vec<usize>> = Vec::with_capacity(outcomes.len());
         let mut stability_basis = None;
         for (index, outcome) in outcomes.into_iter().enumerate() {
             let k = outcome.k;
             match outcome.result {
                 Ok(r) => {
-                    labelings.push(r.silhouette_labels.iter().map(|&l| l as usize).collect());
                     if r.stability_basis.is_some() {
                         stability_basis = r.stability_basis;
                     }
@@ -559,21 +587,19 @@ impl<'a> SweepSetup<'a> {
                 Err(KFailure::Fit(source) | KFailure::Gap(source)) => return Err(KSelectionError::Fit { k, source }),
             }
         }
-        let sample: Option<Vec<f64>> = self
-            .silhouette_sample
-            .as_ref()
-            .map(|rows| rows.iter().flat_map(|&r| data.get(r * d..(r + 1) * d).unwrap_or(&[]).iter().copied()).collect());
-        let silhouette_data = sample.as_deref().unwrap_or(data);
-        let silhouette_rows = if scores.is_empty() { 0 } else { silhouette_data.len().checked_div(d).unwrap_or(0) };
-        let labelings: Vec<&[usize]> = labelings.iter().map(Vec::as_slice).collect();
-        for (score, value) in scores.iter_mut().zip(silhouettes(silhouette_data, d, &labelings)) {
+        let n = data.len().checked_div(d).unwrap_or(0);
+        let silhouette_rows = match (&self.silhouette_sample, scores.is_empty()) {
+            (_, true) => 0,
+            (Some(rows), false) => rows.len(),
+            (None, false) => n,
+        };
+        for (score, &value) in scores.iter_mut().zip(silhouettes) {
             score.silhouette = value;
         }
         let ks: Vec<usize> = scores.iter().map(|s| s.k).collect();
         let inertia: Vec<f64> = scores.iter().map(|s| s.inertia).collect();
         let knee = knee(&ks, &inertia);
         let recommendation = recommend(&scores, knee);
-        let n = data.len().checked_div(d).unwrap_or(0);
         Ok(Sweep {
             scores,
             silhouette_rows,

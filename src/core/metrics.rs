@@ -44,69 +44,127 @@ pub fn silhouette(data: &[f64], d: usize, labels: &[usize]) -> Option<f64> {
 /// sweep's partitions mostly nest, so there are far fewer cells than rows. The rows are put
 /// in cell order, so a row's distances to a cell are one run, summed in four lanes; a
 /// cluster's sum is then the sum of its cells' in cell order. Each row's score is its own
-/// (no sum is shared between rows).
+/// (no sum is shared between rows): the rows are scored in blocks of
+/// [`SILHOUETTE_BLOCK_ROWS`] ([`SilhouettePlan`]), which workers may share out, and the
+/// blocks' totals are added in block order, so any split gives the same bits.
 pub fn silhouettes(data: &[f64], d: usize, labelings: &[&[usize]]) -> Vec<Option<f64>> {
-    let n = data.len().checked_div(d).unwrap_or(0);
-    if d == 0 || data.len() != n * d || labelings.iter().any(|l| l.len() != n) {
-        return vec![None; labelings.len()];
-    }
-    let dense: Vec<(Vec<usize>, usize)> = labelings.iter().map(|l| dense_labels(l)).collect();
-    let width = dense.len();
-    // Cells numbered by first appearance; `cell_labels[t·width + l]`: cell t's cluster in labeling l.
-    let mut index: std::collections::HashMap<Vec<usize>, usize> = std::collections::HashMap::new();
-    let mut cell_labels: Vec<usize> = Vec::new();
-    let mut cell_of = Vec::with_capacity(n);
-    let mut cell_sizes: Vec<usize> = Vec::new();
-    for i in 0..n {
-        let key: Vec<usize> = dense.iter().map(|(l, _)| l.get(i).copied().unwrap_or(0)).collect();
-        let next = cell_sizes.len();
-        let t = *index.entry(key).or_insert_with_key(|key| {
-            cell_labels.extend_from_slice(key);
-            next
-        });
-        if t == cell_sizes.len() {
-            cell_sizes.push(0);
+    let plan = SilhouettePlan::new(data, d, labelings);
+    let blocks: Vec<Vec<f64>> = (0..plan.n_blocks()).map(|b| plan.block(b)).collect();
+    plan.finish(&blocks)
+}
+
+/// Rows a block of [`SilhouettePlan`] scores.
+pub const SILHOUETTE_BLOCK_ROWS: usize = 500;
+
+/// [`silhouettes`] in steps: the rows in cell order, scored a block at a time
+/// ([`SilhouettePlan::block`], on any worker that built the same plan), then the blocks'
+/// totals added in order ([`SilhouettePlan::finish`]).
+#[derive(Debug, Clone)]
+pub struct SilhouettePlan {
+    sorted: Vec<f64>,
+    d: usize,
+    n: usize,
+    starts: Vec<usize>,
+    cell_labels: Vec<usize>,
+    sizes: Vec<Vec<usize>>,
+}
+
+impl SilhouettePlan {
+    /// The plan of `labelings` of the rows of `data` (`n × d`); a labeling of another
+    /// number of rows leaves every score undefined.
+    pub fn new(data: &[f64], d: usize, labelings: &[&[usize]]) -> Self {
+        let n = data.len().checked_div(d).unwrap_or(0);
+        if d == 0 || data.len() != n * d || labelings.iter().any(|l| l.len() != n) {
+            return Self {
+                sorted: Vec::new(),
+                d,
+                n: 0,
+                starts: vec![0],
+                cell_labels: Vec::new(),
+                sizes: vec![Vec::new(); labelings.len()],
+            };
         }
-        if let Some(size) = cell_sizes.get_mut(t) {
-            *size += 1;
-        }
-        cell_of.push(t);
-    }
-    // Rows in cell order (a counting sort).
-    let mut at = 0;
-    let starts: Vec<usize> = std::iter::once(0)
-        .chain(cell_sizes.iter().map(|&size| {
-            at += size;
-            at
-        }))
-        .collect();
-    let mut position = starts.clone();
-    let mut order = vec![0usize; n];
-    for (i, &t) in cell_of.iter().enumerate() {
-        if let Some(p) = position.get_mut(t) {
-            if let Some(slot) = order.get_mut(*p) {
-                *slot = i;
+        let dense: Vec<(Vec<usize>, usize)> = labelings.iter().map(|l| dense_labels(l)).collect();
+        // Cells numbered by first appearance; `cell_labels[t·L + l]`: cell t's cluster in labeling l.
+        let mut index: std::collections::HashMap<Vec<usize>, usize> = std::collections::HashMap::new();
+        let mut cell_labels: Vec<usize> = Vec::new();
+        let mut cell_of = Vec::with_capacity(n);
+        let mut cell_sizes: Vec<usize> = Vec::new();
+        for i in 0..n {
+            let key: Vec<usize> = dense.iter().map(|(l, _)| l.get(i).copied().unwrap_or(0)).collect();
+            let next = cell_sizes.len();
+            let t = *index.entry(key).or_insert_with_key(|key| {
+                cell_labels.extend_from_slice(key);
+                next
+            });
+            if t == cell_sizes.len() {
+                cell_sizes.push(0);
             }
-            *p += 1;
+            if let Some(size) = cell_sizes.get_mut(t) {
+                *size += 1;
+            }
+            cell_of.push(t);
         }
-    }
-    let sorted: Vec<f64> = order.iter().flat_map(|&i| data.get(i * d..(i + 1) * d).unwrap_or(&[]).iter().copied()).collect();
-    let sizes: Vec<Vec<usize>> = dense
-        .iter()
-        .map(|(labels, m)| {
-            let mut counts = vec![0usize; *m];
-            for &l in labels {
-                if let Some(c) = counts.get_mut(l) {
-                    *c += 1;
+        // Rows in cell order (a counting sort).
+        let mut at = 0;
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(cell_sizes.iter().map(|&size| {
+                at += size;
+                at
+            }))
+            .collect();
+        let mut position = starts.clone();
+        let mut order = vec![0usize; n];
+        for (i, &t) in cell_of.iter().enumerate() {
+            if let Some(p) = position.get_mut(t) {
+                if let Some(slot) = order.get_mut(*p) {
+                    *slot = i;
                 }
+                *p += 1;
             }
-            counts
-        })
-        .collect();
-    let cells = Cells { starts: &starts, labels: &cell_labels, sizes: &sizes };
-    let mut totals = vec![0.0; width];
-    dispatch_dim!(d, silhouette_totals, (&sorted, d, &cells, 0..n, &mut totals));
-    dense.iter().zip(totals).map(|((_, m), total)| (*m >= 2 && *m < n).then(|| total / n as f64)).collect()
+        }
+        let sorted: Vec<f64> = order.iter().flat_map(|&i| data.get(i * d..(i + 1) * d).unwrap_or(&[]).iter().copied()).collect();
+        let sizes: Vec<Vec<usize>> = dense
+            .iter()
+            .map(|(labels, m)| {
+                let mut counts = vec![0usize; *m];
+                for &l in labels {
+                    if let Some(c) = counts.get_mut(l) {
+                        *c += 1;
+                    }
+                }
+                counts
+            })
+            .collect();
+        Self { sorted, d, n, starts, cell_labels, sizes }
+    }
+
+    /// Blocks of rows to score.
+    pub fn n_blocks(&self) -> usize {
+        self.n.div_ceil(SILHOUETTE_BLOCK_ROWS)
+    }
+
+    /// The sum of the silhouette coefficients of block `b`'s rows, per labeling.
+    pub fn block(&self, b: usize) -> Vec<f64> {
+        let mut totals = vec![0.0; self.sizes.len()];
+        let rows = (b * SILHOUETTE_BLOCK_ROWS).min(self.n)..((b + 1) * SILHOUETTE_BLOCK_ROWS).min(self.n);
+        let cells = Cells { starts: &self.starts, labels: &self.cell_labels, sizes: &self.sizes };
+        dispatch_dim!(self.d, silhouette_totals, (&self.sorted, self.d, &cells, rows, &mut totals));
+        totals
+    }
+
+    /// The mean silhouette per labeling from every block's totals, in block order (`None`
+    /// where it is undefined: fewer than 2 clusters, or as many as rows).
+    pub fn finish(&self, blocks: &[Vec<f64>]) -> Vec<Option<f64>> {
+        let n = self.n;
+        (0..self.sizes.len())
+            .map(|l| {
+                let m = self.sizes.get(l).map_or(0, Vec::len);
+                let total = blocks.iter().fold(0.0, |sum, block| sum + block.get(l).copied().unwrap_or(0.0));
+                (m >= 2 && m < n && blocks.len() == self.n_blocks()).then(|| total / n as f64)
+            })
+            .collect()
+    }
 }
 
 /// The rows in cell order ([`silhouettes`]): cell t is rows `starts[t]..starts[t + 1]`, in
@@ -397,7 +455,7 @@ mod tests {
     fn silhouettes_of_a_sweep_agree_with_each_labeling_by_definition() {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         let mut next = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        for (n, d) in [(7, 1), (40, 2), (123, 8), (90, 5), (33, 17)] {
+        for (n, d) in [(7, 1), (40, 2), (123, 8), (90, 5), (33, 17), (1203, 3)] {
             let data: Vec<f64> = (0..n * d).map(|_| next() * 10.0).collect();
             // Nested labelings (as a sweep's mostly are), one crossing them, one of a single
             // cluster (undefined) and one with a singleton and gaps in its numbers.

@@ -670,11 +670,23 @@ impl SweepJob {
         self.finish(&setup, name, outcomes)
     }
 
-    fn finish(&self, setup: &SweepSetup<'_>, name: &str, outcomes: Vec<KOutcome>) -> Result<Sweep, PipelineError> {
-        let mut sweep = setup.combine(outcomes).map_err(named(name))?;
+    /// [`SweepJob::combine`] with the silhouettes of the ks already scored, in k order (the
+    /// page's helpers score the blocks of [`SweepSetup::silhouette_plan`]).
+    pub fn combine_scored(&self, name: &str, outcomes: Vec<KOutcome>, silhouettes: &[Option<f64>]) -> Result<Sweep, PipelineError> {
+        let setup = self.setup().map_err(named(name))?;
+        let sweep = setup.combine_scored(outcomes, silhouettes).map_err(named(name))?;
+        Ok(self.of_whole_file(sweep))
+    }
+
+    fn of_whole_file(&self, mut sweep: Sweep) -> Sweep {
         sweep.sample_rows = self.sample_rows;
         sweep.total_rows = self.total_rows;
-        Ok(sweep)
+        sweep
+    }
+
+    fn finish(&self, setup: &SweepSetup<'_>, name: &str, outcomes: Vec<KOutcome>) -> Result<Sweep, PipelineError> {
+        let sweep = setup.combine(outcomes).map_err(named(name))?;
+        Ok(self.of_whole_file(sweep))
     }
 
     /// Every k here, in order (the sequential sweep); `progress(k, fraction)` returning

@@ -331,6 +331,26 @@ impl Pool {
         Ok(outcomes)
     }
 
+    /// The blocks' totals of the kept sweep's silhouettes of `labelings` (after
+    /// [`Pool::sweep`], whose job the helpers keep), in block order.
+    pub async fn silhouette_blocks(&self, labelings: Vec<Vec<u32>>, n_blocks: usize) -> Result<Vec<Vec<f64>>, PoolError> {
+        let mut blocks: Vec<Option<Vec<f64>>> = vec![None; n_blocks];
+        let mut failure = None;
+        let setup = Self::message(&HelperTask::Silhouettes { labelings }, None)?;
+        self.share_out(
+            &setup,
+            n_blocks,
+            &mut |block| Ok((Self::message(&HelperTask::SilhouetteBlock { block }, None)?, None)),
+            &mut |reply, _| {
+                if let HelperReply::SilhouetteBlock { block, totals } = reply {
+                    place(&mut blocks, block, totals, &mut failure, "silhouette block");
+                }
+            },
+        )
+        .await?;
+        all_placed(blocks, failure, "silhouette block")
+    }
+
     /// Makes the `n_runs` runs of a fit of `matrix` (row-major, `d` features, copied out of
     /// the engine's memory) on the helpers and returns the best; `progress(done, of)` after
     /// each run.
@@ -602,6 +622,8 @@ impl Future for NextReply {
 struct Helper {
     /// The sweep and its gap reference sets (drawn once, not for every k).
     sweep: Option<(SweepJob, Option<GapReference>)>,
+    /// The kept sweep's silhouettes, scored a block at a time.
+    silhouettes: Option<crate::core::metrics::SilhouettePlan>,
     fit: Option<(Prepared, Workspace, Option<RunOutcome>)>,
     /// A shard of a fit shared out by rows: its rows and state.
     shard: Option<(Vec<f64>, Shard, PlusPlusShard)>,
@@ -622,13 +644,13 @@ impl Helper {
     fn answer(&mut self, task: HelperTask, message: &JsValue) -> Option<(HelperReply, Option<JsValue>)> {
         match task {
             HelperTask::Columns => {
-                (self.sweep, self.fit, self.shard) = (None, None, None);
+                (self.sweep, self.silhouettes, self.fit, self.shard) = (None, None, None, None);
                 let lines = beside::<js_sys::Float64Array>(message, "data").map(|d| d.to_vec()).unwrap_or_default();
                 self.lines = lines.into_iter().map(|l| l as u64).collect();
                 None
             }
             HelperTask::Pieces { format, options } => {
-                (self.sweep, self.fit, self.shard) = (None, None, None);
+                (self.sweep, self.silhouettes, self.fit, self.shard) = (None, None, None, None);
                 self.pieces = Some((format, options));
                 None
             }
@@ -691,6 +713,7 @@ impl Helper {
         match task {
             HelperTask::Columns | HelperTask::Column { .. } | HelperTask::Pieces { .. } | HelperTask::Piece { .. } => None,
             HelperTask::Sweep { job } => {
+                self.silhouettes = None;
                 self.fit = None;
                 self.shard = None;
                 let reference = job.gap_reference();
@@ -704,8 +727,19 @@ impl Helper {
                 },
                 None => HelperReply::Failed { message: "a k came before its sweep".to_owned() },
             }),
+            HelperTask::Silhouettes { labelings } => {
+                self.silhouettes = match &self.sweep {
+                    Some((job, reference)) => job.setup_with(reference.as_ref()).ok().map(|setup| setup.silhouette_plan(&labelings)),
+                    None => None,
+                };
+                None
+            }
+            HelperTask::SilhouetteBlock { block } => Some(match &self.silhouettes {
+                Some(plan) if block < plan.n_blocks() => HelperReply::SilhouetteBlock { block, totals: plan.block(block) },
+                _ => HelperReply::Failed { message: format!("silhouette block {block} came before its sweep's labels") },
+            }),
             HelperTask::Fit { d, params } => {
-                self.sweep = None;
+                (self.sweep, self.silhouettes) = (None, None);
                 self.fit = None;
                 self.shard = None;
                 match Prepared::new_owned(data.unwrap_or_default(), d, &params) {
@@ -732,7 +766,7 @@ impl Helper {
                 Some(HelperReply::Best { outcome })
             }
             HelperTask::Shard { first_row, n_rows, d, k, algorithm } => {
-                (self.sweep, self.fit) = (None, None);
+                (self.sweep, self.silhouettes, self.fit) = (None, None, None);
                 self.shard = Some((data.unwrap_or_default(), Shard::new(first_row, n_rows, d, k, algorithm), PlusPlusShard::new(d)));
                 None
             }

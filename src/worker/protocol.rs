@@ -187,6 +187,11 @@ pub enum HelperTask {
     Sweep { job: crate::core::pipeline::SweepJob },
     /// Score one k of the kept sweep.
     K { k: usize },
+    /// Keep the silhouettes of these labels of the kept sweep's silhouette rows (one
+    /// labeling per k, in k order); its blocks follow one by one.
+    Silhouettes { labelings: Vec<Vec<u32>> },
+    /// Score one block of the kept silhouettes' rows.
+    SilhouetteBlock { block: usize },
     /// Prepare a fit of the message's `data` (`d` features); the runs follow one by one.
     Fit { d: usize, params: crate::core::kmeans::KMeansParams },
     /// Make one run of the kept fit; the helper keeps its best run.
@@ -229,6 +234,11 @@ pub enum HelperTask {
 pub enum HelperReply {
     K {
         outcome: crate::core::k_selection::KOutcome,
+    },
+    /// A block's sums of silhouette coefficients, one per labeling.
+    SilhouetteBlock {
+        block: usize,
+        totals: Vec<f64>,
     },
     Run {
         run: usize,

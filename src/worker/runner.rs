@@ -539,10 +539,11 @@ impl Runner {
         Ok(SweepJob::for_file(cleaned, k_max, seed))
     }
 
-    /// The sweep's answer from its ks' outcomes, wherever they were computed.
-    pub fn finish_sweep(&self, job: &SweepJob, outcomes: Vec<KOutcome>) -> Result<ResponseBody, String> {
+    /// The sweep's answer from its ks' outcomes and silhouettes (in k order), wherever they
+    /// were computed.
+    pub fn finish_sweep(&self, job: &SweepJob, outcomes: Vec<KOutcome>, silhouettes: &[Option<f64>]) -> Result<ResponseBody, String> {
         let (file, _) = self.cleaned()?;
-        self.swept(job.combine(&file.name, outcomes).map_err(|e| e.to_string())?)
+        self.swept(job.combine_scored(&file.name, outcomes, silhouettes).map_err(|e| e.to_string())?)
     }
 
     /// The answer to a sweep: explained where it finds no clear segments.
@@ -1379,8 +1380,16 @@ impl Engine {
                 };
                 progress("Trying k = 2", 0.0);
                 let outcomes =
-                    pool.sweep(&job, &mut |k, done, of| progress(&format!("Tried k = {k}"), done as f64 / of.max(1) as f64)).await;
-                outcomes.map(|outcomes| self.runner.borrow().finish_sweep(&job, outcomes))
+                    pool.sweep(&job, &mut |k, done, of| progress(&format!("Tried k = {k}"), done as f64 / of.max(1) as f64)).await?;
+                // Every k's silhouette together, its blocks of rows shared out as the ks were.
+                progress("Scoring the silhouettes", 1.0);
+                let labelings = crate::core::k_selection::SweepSetup::silhouette_labelings(&outcomes);
+                let plan = match job.setup() {
+                    Ok(setup) => setup.silhouette_plan(&labelings),
+                    Err(e) => return Ok(Err(e.to_string())),
+                };
+                let blocks = if plan.n_blocks() == 0 { Vec::new() } else { pool.silhouette_blocks(labelings, plan.n_blocks()).await? };
+                Ok(self.runner.borrow().finish_sweep(&job, outcomes, &plan.finish(&blocks)))
             }
             RequestBody::Segment(options) => {
                 let plan = match self.runner.borrow_mut().segment_job(&options, false) {
