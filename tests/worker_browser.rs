@@ -27,7 +27,9 @@ async fn worker_round_trip_returns_labels() {
         Request { id: 1, body: RequestBody::Load { name: "customers.csv".into(), bytes: CUSTOMERS.to_vec(), options: Default::default() } };
     // The file's bytes travel as a Uint8Array, not as an array of numbers.
     let encoded = serde_wasm_bindgen::to_value(&load).unwrap();
+    // Externally tagged: `{ body: { load: { name, bytes, options } } }`.
     let body = js_sys::Reflect::get(&encoded, &"body".into()).unwrap();
+    let body = js_sys::Reflect::get(&body, &"load".into()).unwrap();
     assert!(js_sys::Reflect::get(&body, &"bytes".into()).unwrap().is_instance_of::<js_sys::Uint8Array>());
 
     let loaded = round_trip(&mut runner, &load);
