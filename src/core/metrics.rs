@@ -62,6 +62,9 @@ pub const SILHOUETTE_BLOCK_ROWS: usize = 500;
 #[derive(Debug, Clone)]
 pub struct SilhouettePlan {
     sorted: Vec<f64>,
+    /// `sorted` in transposed blocks of four rows ([`four_row_blocks`]), made once for
+    /// every block of the plan.
+    four_rows: Vec<f64>,
     d: usize,
     n: usize,
     starts: Vec<usize>,
@@ -77,6 +80,7 @@ impl SilhouettePlan {
         if d == 0 || data.len() != n * d || labelings.iter().any(|l| l.len() != n) {
             return Self {
                 sorted: Vec::new(),
+                four_rows: Vec::new(),
                 d,
                 n: 0,
                 starts: vec![0],
@@ -136,7 +140,8 @@ impl SilhouettePlan {
                 counts
             })
             .collect();
-        Self { sorted, d, n, starts, cell_labels, sizes }
+        let four_rows = four_row_blocks(&sorted, d);
+        Self { sorted, four_rows, d, n, starts, cell_labels, sizes }
     }
 
     /// Blocks of rows to score.
@@ -148,7 +153,7 @@ impl SilhouettePlan {
     pub fn block(&self, b: usize) -> Vec<f64> {
         let mut totals = vec![0.0; self.sizes.len()];
         let rows = (b * SILHOUETTE_BLOCK_ROWS).min(self.n)..((b + 1) * SILHOUETTE_BLOCK_ROWS).min(self.n);
-        let cells = Cells { starts: &self.starts, labels: &self.cell_labels, sizes: &self.sizes };
+        let cells = Cells { starts: &self.starts, labels: &self.cell_labels, sizes: &self.sizes, four_rows: &self.four_rows };
         dispatch_dim!(self.d, silhouette_totals, (&self.sorted, self.d, &cells, rows, &mut totals));
         totals
     }
@@ -173,6 +178,8 @@ struct Cells<'a> {
     starts: &'a [usize],
     labels: &'a [usize],
     sizes: &'a [Vec<usize>],
+    /// The rows in transposed blocks of four ([`four_row_blocks`]).
+    four_rows: &'a [f64],
 }
 
 /// Adds to `totals[l]` the silhouette coefficient of each row of `rows` (of the cell-ordered
@@ -181,13 +188,12 @@ fn silhouette_totals<const D: usize>(data: &[f64], d: usize, cells: &Cells<'_>, 
     let step = if D == 0 { d } else { D };
     let n = data.len() / step.max(1);
     let width = cells.sizes.len();
-    let blocks = if D == 0 { Vec::new() } else { four_row_blocks(data, step) };
     let runs: Vec<(usize, usize)> = cells.starts.iter().copied().zip(cells.starts.iter().copied().skip(1)).collect();
     let (mut dist, mut cell_sums, mut cluster_sums) = (Vec::with_capacity(n), vec![0.0; runs.len()], Vec::new());
     for (own_cell, &(first, end)) in runs.iter().enumerate() {
         for i in rows.start.max(first)..rows.end.min(end) {
             let Some(x) = data.get(i * step..(i + 1) * step) else { continue };
-            distances_to::<D>(x, data, &blocks, 0..n, &mut dist);
+            distances_to::<D>(x, data, cells.four_rows, 0..n, &mut dist);
             for (sum, &(from, to)) in cell_sums.iter_mut().zip(&runs) {
                 let mut lanes = [0.0f64; 4];
                 let run = dist.get(from..to).unwrap_or(&[]);

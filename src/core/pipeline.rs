@@ -670,6 +670,13 @@ impl SweepJob {
         self.finish(&setup, name, outcomes)
     }
 
+    /// The silhouettes of these labelings of the ks ([`SweepSetup::silhouette_labelings`]),
+    /// to be scored a block at a time: a setup without the gap's reference sets, which the
+    /// silhouettes do not need.
+    pub fn silhouette_plan(&self, labelings: &[Vec<u32>]) -> Result<crate::core::metrics::SilhouettePlan, k_selection::KSelectionError> {
+        Ok(self.setup_with(None)?.silhouette_plan(labelings))
+    }
+
     /// [`SweepJob::combine`] with the silhouettes of the ks already scored, in k order (the
     /// page's helpers score the blocks of [`SweepSetup::silhouette_plan`]).
     pub fn combine_scored(&self, name: &str, outcomes: Vec<KOutcome>, silhouettes: &[Option<f64>]) -> Result<Sweep, PipelineError> {

@@ -728,10 +728,7 @@ impl Helper {
                 None => HelperReply::Failed { message: "a k came before its sweep".to_owned() },
             }),
             HelperTask::Silhouettes { labelings } => {
-                self.silhouettes = match &self.sweep {
-                    Some((job, reference)) => job.setup_with(reference.as_ref()).ok().map(|setup| setup.silhouette_plan(&labelings)),
-                    None => None,
-                };
+                self.silhouettes = self.sweep.as_ref().and_then(|(job, _)| job.silhouette_plan(&labelings).ok());
                 None
             }
             HelperTask::SilhouetteBlock { block } => Some(match &self.silhouettes {

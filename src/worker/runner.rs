@@ -1384,8 +1384,8 @@ impl Engine {
                 // Every k's silhouette together, its blocks of rows shared out as the ks were.
                 progress("Scoring the silhouettes", 1.0);
                 let labelings = crate::core::k_selection::SweepSetup::silhouette_labelings(&outcomes);
-                let plan = match job.setup() {
-                    Ok(setup) => setup.silhouette_plan(&labelings),
+                let plan = match job.silhouette_plan(&labelings) {
+                    Ok(plan) => plan,
                     Err(e) => return Ok(Err(e.to_string())),
                 };
                 let blocks = if plan.n_blocks() == 0 { Vec::new() } else { pool.silhouette_blocks(labelings, plan.n_blocks()).await? };
