@@ -108,11 +108,53 @@ pub fn cells(p: usize, size: (u32, u32)) -> Vec<[f64; 4]> {
         .collect()
 }
 
+/// Draws the whole matrix's frame: the white background and each feature's name and range
+/// along the left and the bottom (the page draws it in a task of its own, then the cells).
+pub fn draw_pair_frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &PairData,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let p = data.n_features();
+    let grid = cells(p, root.dim_in_pixel());
+    let px = |v: f64| v.round() as i32;
+    root.fill(&WHITE)?;
+    // The names: on the left (rotated) and below, with each feature's range below.
+    for (f, name) in data.names.iter().enumerate() {
+        let (Some(row_cell), Some(col_cell)) = (grid.get(f * p), grid.get((p - 1) * p + f)) else { continue };
+        let short: String = name.chars().take(28).collect();
+        let left = TextStyle::from(("sans-serif", 12).into_font().transform(FontTransform::Rotate270))
+            .pos(Pos::new(HPos::Center, VPos::Top))
+            .color(&BLACK);
+        root.draw(&Text::new(short.clone(), (2, px((row_cell[1] + row_cell[3]) / 2.0)), left))?;
+        let below = TextStyle::from(("sans-serif", 12).into_font()).pos(Pos::new(HPos::Center, VPos::Top)).color(&BLACK);
+        let centre = px((col_cell[0] + col_cell[2]) / 2.0);
+        root.draw(&Text::new(short, (centre, px(col_cell[3] + 4.0)), below))?;
+        let (lo, hi) = data.range(f);
+        let range = TextStyle::from(("sans-serif", 10).into_font()).pos(Pos::new(HPos::Center, VPos::Top)).color(&RGBColor(90, 90, 90));
+        root.draw(&Text::new(format!("{} – {}", short_number(lo), short_number(hi)), (centre, px(col_cell[3] + 19.0)), range))?;
+    }
+    Ok(())
+}
+
 /// Draws the cells of rows `rows` and columns `columns` of the matrix (all: `0..p` and
-/// `0..p`; the background with the first cell) on any backend of [`SIZE`]; returns the
-/// hits of what it drew: each point (the row's ID and its two values) and each histogram
-/// bar (its range and count).
+/// `0..p`; the frame, [`draw_pair_frame`], with the first cell) on any backend of [`SIZE`];
+/// returns the hits of what it drew: each point (the row's ID and its two values) and each
+/// histogram bar (its range and count).
 pub fn draw_pairs<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &PairData,
+    rows: Range<usize>,
+    columns: Range<usize>,
+    unit: &str,
+) -> Result<Vec<Hit>, DrawingAreaErrorKind<DB::ErrorType>> {
+    if rows.start == 0 && columns.start == 0 {
+        draw_pair_frame(root, data)?;
+    }
+    draw_pair_cells(root, data, rows, columns, unit)
+}
+
+/// The cells of [`draw_pairs`], without the frame.
+pub fn draw_pair_cells<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     data: &PairData,
     rows: Range<usize>,
@@ -126,24 +168,6 @@ pub fn draw_pairs<DB: DrawingBackend>(
     let grouped = !data.groups.is_empty();
     let px = |v: f64| v.round() as i32;
     let mut hits = Vec::new();
-    if rows.start == 0 && columns.start == 0 {
-        root.fill(&WHITE)?;
-        // The names: on the left (rotated) and below, with each feature's range below.
-        for (f, name) in data.names.iter().enumerate() {
-            let (Some(row_cell), Some(col_cell)) = (grid.get(f * p), grid.get((p - 1) * p + f)) else { continue };
-            let short: String = name.chars().take(28).collect();
-            let left = TextStyle::from(("sans-serif", 12).into_font().transform(FontTransform::Rotate270))
-                .pos(Pos::new(HPos::Center, VPos::Top))
-                .color(&BLACK);
-            root.draw(&Text::new(short.clone(), (2, px((row_cell[1] + row_cell[3]) / 2.0)), left))?;
-            let below = TextStyle::from(("sans-serif", 12).into_font()).pos(Pos::new(HPos::Center, VPos::Top)).color(&BLACK);
-            let centre = px((col_cell[0] + col_cell[2]) / 2.0);
-            root.draw(&Text::new(short, (centre, px(col_cell[3] + 4.0)), below))?;
-            let (lo, hi) = ranges.get(f).copied().unwrap_or((0.0, 1.0));
-            let range = TextStyle::from(("sans-serif", 10).into_font()).pos(Pos::new(HPos::Center, VPos::Top)).color(&RGBColor(90, 90, 90));
-            root.draw(&Text::new(format!("{} – {}", short_number(lo), short_number(hi)), (centre, px(col_cell[3] + 19.0)), range))?;
-        }
-    }
     let to_unit = |v: f64, f: usize| {
         let (lo, hi) = ranges.get(f).copied().unwrap_or((0.0, 1.0));
         (v - lo) / (hi - lo)

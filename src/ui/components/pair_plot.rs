@@ -10,7 +10,7 @@ use plotters::prelude::IntoDrawingArea;
 
 use super::hover_canvas::HoverCanvas;
 use crate::charts::hits::Hit;
-use crate::charts::pairs::{draw_pairs, PairData, MAX_FEATURES, MAX_POINTS, SIZE};
+use crate::charts::pairs::{draw_pair_cells, draw_pair_frame, PairData, MAX_FEATURES, MAX_POINTS, SIZE};
 use crate::charts::palette::segment_css;
 use crate::core::correlation::{grouped, SEED};
 use crate::core::pipeline::segment_names;
@@ -111,26 +111,42 @@ pub fn PairPlot() -> impl IntoView {
         // 62 ms on this 2-core machine).
         let tasks: Vec<(usize, std::ops::Range<usize>)> =
             (0..p.max(1)).flat_map(|row| (0..p.max(1)).map(move |column| (row, column..column + 1))).collect();
-        let n_tasks = tasks.len();
-        for (task, (row, columns)) in tasks.into_iter().enumerate() {
+        // The frame (background, names) first, in a task of its own; the hits go to the page
+        // in a last one.
+        {
+            let (data, canvas) = (data.clone(), canvas.clone());
+            defer(move || {
+                if generation.try_get_value() != Some(current) {
+                    return; // redrawn or removed since
+                }
+                let Some(backend) = BatchedCanvas::new(canvas) else { return };
+                if let Err(e) = draw_pair_frame(&backend.into_drawing_area(), &data) {
+                    let _ = state.error.try_set(Some(format!("could not draw the pair plot: {e:?}")));
+                }
+            });
+        }
+        for (row, columns) in tasks {
             let (data, collected, canvas) = (data.clone(), collected.clone(), canvas.clone());
             defer(move || {
                 if generation.try_get_value() != Some(current) {
                     return; // redrawn or removed since
                 }
                 let Some(backend) = BatchedCanvas::new(canvas) else { return };
-                match draw_pairs(&backend.into_drawing_area(), &data, row..row + 1, columns, unit) {
+                match draw_pair_cells(&backend.into_drawing_area(), &data, row..row + 1, columns, unit) {
                     Ok(h) => collected.borrow_mut().extend(h),
                     Err(e) => {
                         let _ = state.error.try_set(Some(format!("could not draw the pair plot: {e:?}")));
                     }
                 }
-                if task + 1 >= n_tasks {
-                    let _ = hits.try_set(std::mem::take(&mut *collected.borrow_mut()));
-                    let _ = drawn.try_set(true);
-                }
             });
         }
+        defer(move || {
+            if generation.try_get_value() != Some(current) {
+                return;
+            }
+            let _ = hits.try_set(std::mem::take(&mut *collected.borrow_mut()));
+            let _ = drawn.try_set(true);
+        });
     });
 
     let toggle = move |name: String, on: bool| {
