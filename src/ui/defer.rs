@@ -3,6 +3,21 @@
 
 pub use crate::worker::client::in_next_task as defer;
 
+/// Hands a drawn chart's hits to the page, and marks it drawn, in a task after the drawing:
+/// what the page does with them (the tooltips' layer, `data-drawn`) then runs apart from
+/// the drawing instead of adding to its task.
+pub fn hand_on_hits(
+    hits: leptos::prelude::RwSignal<Vec<crate::charts::hits::Hit>>,
+    drawn: leptos::prelude::RwSignal<bool>,
+    found: Vec<crate::charts::hits::Hit>,
+) {
+    use leptos::prelude::Set as _;
+    defer(move || {
+        let _ = hits.try_set(found);
+        let _ = drawn.try_set(true);
+    });
+}
+
 /// The longest [`after_first_paint`] waits for the browser to record the first paint, in
 /// frames and in milliseconds (a browser without paint timing, or a hidden tab).
 const PAINT_WAIT_FRAMES: u32 = 20;

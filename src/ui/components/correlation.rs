@@ -16,7 +16,7 @@ use super::hover_canvas::HoverCanvas;
 use crate::charts::correlation::{draw_correlation, format_r, size};
 use crate::charts::hits::Hit;
 use crate::core::correlation::{Correlations, Method, Pair, NEAR_DUPLICATE};
-use crate::ui::defer::defer;
+use crate::ui::defer::{defer, hand_on_hits};
 use crate::ui::state::{Actions, AppState};
 
 /// Pairs listed in words below the heatmap, and from which |r| on.
@@ -61,11 +61,8 @@ pub fn CorrelationView() -> impl IntoView {
         defer(move || {
             let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
             match draw_correlation(&backend.into_drawing_area(), &c, m) {
-                Ok(h) => {
-                    // The chart may be gone by now (a new file): nothing to update then.
-                    let _ = hits.try_set(h);
-                    let _ = drawn.try_set(true);
-                }
+                // The chart may be gone by now (a new file): nothing to update then.
+                Ok(h) => hand_on_hits(hits, drawn, h),
                 Err(e) => {
                     let _ = state.error.try_set(Some(format!("could not draw the correlations: {e:?}")));
                 }

@@ -141,11 +141,10 @@ pub fn PairPlot() -> impl IntoView {
             });
         }
         defer(move || {
-            if generation.try_get_value() != Some(current) {
-                return;
+            if generation.try_get_value() == Some(current) {
+                let _ = hits.try_set(std::mem::take(&mut *collected.borrow_mut()));
+                let _ = drawn.try_set(true);
             }
-            let _ = hits.try_set(std::mem::take(&mut *collected.borrow_mut()));
-            let _ = drawn.try_set(true);
         });
     });
 

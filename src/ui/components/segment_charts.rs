@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::ui::defer::defer;
+use crate::ui::defer::{defer, hand_on_hits};
 use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
 
@@ -60,11 +60,8 @@ fn SegmentChart(which: Which, name: &'static str, caption: &'static str, feature
             }
             let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
             match draw_into(&backend.into_drawing_area(), which, state, f) {
-                Ok(found) => {
-                    // The chart may have been removed since (a new file): nothing to mark.
-                    let _ = hits.try_set(found);
-                    let _ = drawn.try_set(true);
-                }
+                // The chart may have been removed since (a new file): nothing to mark then.
+                Ok(found) => hand_on_hits(hits, drawn, found),
                 Err(e) => state.error.set(Some(format!("could not draw the {name} chart: {e}"))),
             }
         });

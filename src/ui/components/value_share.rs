@@ -17,7 +17,7 @@ use crate::charts::hits::Hit;
 use crate::charts::value::draw_value_share;
 use crate::core::pipeline::segment_names;
 use crate::core::value::{rounded_percents, ValueChoice};
-use crate::ui::defer::defer;
+use crate::ui::defer::{defer, hand_on_hits};
 use crate::ui::state::AppState;
 
 const SIZE: (u32, u32) = (760, 400);
@@ -68,10 +68,7 @@ pub fn ValueShare() -> impl IntoView {
             let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
             let root = backend.into_drawing_area();
             match draw_into(&root, state, &value) {
-                Some(Ok(h)) => {
-                    let _ = hits.try_set(h);
-                    let _ = drawn.try_set(true);
-                }
+                Some(Ok(h)) => hand_on_hits(hits, drawn, h),
                 Some(Err(e)) => {
                     let _ = state.error.try_set(Some(format!("could not draw the value chart: {e}")));
                 }
