@@ -1,17 +1,18 @@
 //! Running work in a task of its own (`setTimeout(…, 0)`), so several charts drawn after
 //! one answer from the worker do not add up to one long task on the main thread.
 
+use leptos::prelude::{RwSignal, Set as _};
+
+use crate::charts::hits::Hit;
 pub use crate::worker::client::in_next_task as defer;
 
 /// Hands a drawn chart's hits to the page, and marks it drawn, in a task after the drawing:
 /// what the page does with them (the tooltips' layer, `data-drawn`) then runs apart from
-/// the drawing instead of adding to its task.
-pub fn hand_on_hits(
-    hits: leptos::prelude::RwSignal<Vec<crate::charts::hits::Hit>>,
-    drawn: leptos::prelude::RwSignal<bool>,
-    found: Vec<crate::charts::hits::Hit>,
-) {
-    use leptos::prelude::Set as _;
+/// the drawing instead of adding to its task. Tasks run in the order they were asked for,
+/// so a chart redrawn meanwhile hands on its own hits after these.
+/// The page's log of slow tasks names the chart that asked, not this function.
+#[track_caller]
+pub fn hand_on_hits(hits: RwSignal<Vec<Hit>>, drawn: RwSignal<bool>, found: Vec<Hit>) {
     defer(move || {
         let _ = hits.try_set(found);
         let _ = drawn.try_set(true);

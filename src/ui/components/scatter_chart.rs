@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::ui::canvas::BatchedCanvas;
-use crate::ui::defer::defer;
+use crate::ui::defer::{defer, hand_on_hits};
 use plotters::prelude::IntoDrawingArea;
 
 use super::chart_export::{to_svg, ChartExport};
@@ -108,8 +108,7 @@ pub(super) fn draw_on_canvas(
             }
             collected.borrow_mut().extend(found);
             if part == last {
-                let _ = hits.try_set(std::mem::take(&mut *collected.borrow_mut()));
-                let _ = drawn.try_set(true);
+                hand_on_hits(hits, drawn, std::mem::take(&mut *collected.borrow_mut()));
             }
         });
     }
