@@ -163,3 +163,41 @@ export function parseCsv(text) {
   if (field !== "" || row.length) { row.push(field); rows.push(row); }
   return rows;
 }
+
+/**
+ * Records in the page when the journey's steps end, on the page's own clock
+ * (`performance.now()`, taken by a MutationObserver as each attribute appears): `chosen`
+ * (the file input's change event), `loaded` (the status's `data-load-ms`), `swept` (the
+ * elbow chart's `data-drawn`), `run` (the Run button clicked) and `segmented` (the scatter
+ * chart's `data-drawn`). Playwright's `waitFor` polls with pauses of up to half a second, so
+ * times taken around it count that wait too; these do not. Each step's first time only.
+ * Resolves to a function that reads them (milliseconds, absent until reached).
+ */
+export async function recordSteps(page) {
+  await page.evaluate(() => {
+    const at = (window.__steps = {});
+    const mark = (name) => {
+      if (!(name in at)) at[name] = performance.now();
+    };
+    const testid = (e) => e.target?.closest?.("[data-testid]")?.dataset.testid;
+    document.addEventListener("change", (e) => testid(e) === "file-input" && mark("chosen"), true);
+    document.addEventListener("click", (e) => testid(e) === "run" && mark("run"), true);
+    const check = () => {
+      if (document.querySelector('[data-testid="status"][data-load-ms]')) mark("loaded");
+      if (document.querySelector('[data-testid="chart-elbow"][data-drawn="true"]')) mark("swept");
+      if (document.querySelector('[data-testid="chart-scatter"][data-drawn="true"]')) mark("segmented");
+    };
+    new MutationObserver(check).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-load-ms", "data-drawn"] });
+  });
+  return () => page.evaluate(() => ({ ...window.__steps }));
+}
+
+/** The journey's times from [`recordSteps`]: reading, the k sweep (with the cleaning), the
+ * segmentation and its drawing (from the Run click), and their sum (the user's wait, with
+ * no time of the user's own), in milliseconds. */
+export function stepTimes(at) {
+  const load = at.loaded - at.chosen;
+  const sweep = at.swept - at.loaded;
+  const segment = at.segmented - at.run;
+  return { load, sweep, segment, total: load + sweep + segment };
+}

@@ -290,3 +290,43 @@ fn fixed_is_rusts_exact_formatting() {
         }
     }
 }
+
+/// The duplicate search (row hashes dealt into parts) finds, for every row, the earliest
+/// earlier row with the same trimmed text in the compared columns, as a plain map of the
+/// rows' texts does: over files large enough to be dealt into several parts, with many
+/// repeats, cells that differ only in spaces, and rows short of fields.
+#[test]
+fn duplicates_match_a_map_of_the_rows_texts() {
+    let mut seed = 11u64;
+    let mut next = |m: u64| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) % m
+    };
+    for (rows, alphabet) in [(50, 2), (9_000, 3), (20_000, 4), (20_000, 40)] {
+        let mut csv = String::from("id,a,b,c\n");
+        for i in 0..rows {
+            let cell = |v: u64| ["x", " x", "y", "yy ", "z"][(v % 5) as usize].to_owned() + &(v / 5).to_string();
+            let (a, b, c) = (cell(next(alphabet)), cell(next(alphabet)), cell(next(alphabet)));
+            if next(50) == 0 {
+                csv.push_str(&format!("{i},{a}\n")); // short of fields
+            } else {
+                csv.push_str(&format!("{i},{a},{b},{c}\n"));
+            }
+        }
+        let (table, _) = setup(&csv);
+        for skip in [[true, false, false, false], [false, false, false, false], [true, false, true, false]] {
+            let mut earliest: std::collections::HashMap<Vec<String>, usize> = std::collections::HashMap::new();
+            let mut want = Vec::new();
+            for row in 0..table.n_rows() {
+                let key: Vec<String> = (0..4).filter(|&c| !skip[c]).map(|c| table.cell(row, c).trim().to_owned()).collect();
+                match earliest.get(&key) {
+                    Some(&first) => want.push((row, first)),
+                    None => {
+                        earliest.insert(key, row);
+                    }
+                }
+            }
+            assert_eq!(duplicates::find(&table, &skip), want, "{rows} rows, alphabet {alphabet}, skip {skip:?}");
+        }
+    }
+}

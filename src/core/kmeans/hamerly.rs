@@ -14,7 +14,7 @@
 //! step is shared, so do the centres and the iteration count.
 
 use super::lloyd::{add_row, for_each_block, nearest, Assigner, BlockSums, Lloyd};
-use super::{dispatch_dim, squared_distance};
+use super::{dispatch_dim, greatest, least, squared_distance};
 
 /// Relative safety margin of the skip test. Rounding in the bounds is ~1e-14 relative
 /// after hundreds of iterations; a margin this size costs almost no extra recomputations.
@@ -66,7 +66,7 @@ impl Hamerly {
                 .enumerate()
                 .filter(|&(i, _)| i != j)
                 .map(|(_, o)| squared_distance(c, o))
-                .fold(f64::INFINITY, f64::min);
+                .fold(f64::INFINITY, least);
             *gap = 0.5 * closest.sqrt();
         }
     }
@@ -166,7 +166,7 @@ fn bounded_scan<const D: usize>(
     let rows = data.chunks_exact(step).zip(labels.iter_mut());
     for ((x, label), (u, l)) in rows.zip(upper.iter_mut().zip(lower.iter_mut())) {
         let own = *label;
-        let bound = half_gap.get(own).copied().unwrap_or(0.0).max(*l) * (1.0 - MARGIN);
+        let bound = greatest(half_gap.get(own).copied().unwrap_or(0.0), *l) * (1.0 - MARGIN);
         if *u * (1.0 + MARGIN) >= bound {
             if let Some(c) = centers.get(own * step..(own + 1) * step) {
                 *u = squared_distance(x, c).sqrt();

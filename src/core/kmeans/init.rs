@@ -5,7 +5,7 @@
 use rand_chacha::rand_core::RngCore;
 
 use super::lloyd::BLOCK_ROWS;
-use super::{dispatch_dim, squared_distance};
+use super::{dispatch_dim, least, squared_distance};
 
 /// A uniform draw in [0, 1) from 53 random bits: the same on every platform.
 pub(crate) fn uniform(rng: &mut impl RngCore) -> f64 {
@@ -168,8 +168,8 @@ impl<R: RngCore> PlusPlus<R> {
         for (i, x) in rows.chunks_exact(self.d).enumerate() {
             // The shards' value for this row: the least distance to a centre, exact.
             let closest = match known.and_then(|k| k.get(i)) {
-                Some(&before) => before.min(squared_distance(x, newest)),
-                None => self.centers.chunks_exact(self.d).map(|c| squared_distance(x, c)).fold(f64::INFINITY, f64::min),
+                Some(&before) => least(before, squared_distance(x, newest)),
+                None => self.centers.chunks_exact(self.d).map(|c| squared_distance(x, c)).fold(f64::INFINITY, least),
             };
             running += closest;
             if closest > 0.0 {
@@ -240,10 +240,10 @@ fn trial_rows<const D: usize>(
         block_sums.iter_mut().for_each(|s| *s = 0.0);
         for (x, best_so_far) in block_rows.chunks_exact(d).zip(block_closest.iter_mut()) {
             if let Some(c) = chosen {
-                *best_so_far = best_so_far.min(squared_distance(x, c));
+                *best_so_far = least(*best_so_far, squared_distance(x, c));
             }
             for (s, candidate) in block_sums.iter_mut().zip(candidates.chunks_exact(d)) {
-                *s += squared_distance(x, candidate).min(*best_so_far);
+                *s += least(squared_distance(x, candidate), *best_so_far);
             }
         }
         sums.extend_from_slice(&block_sums);

@@ -7,7 +7,7 @@
 //! however the rows are shared out (one worker or eight) every sum is made of the same
 //! additions in the same order: the same bits.
 
-use super::{dispatch_dim, squared_distance};
+use super::{dispatch_dim, least, squared_distance};
 
 /// Rows per block of the update's partial sums (a shard is a whole number of blocks).
 pub const BLOCK_ROWS: usize = 8192;
@@ -119,7 +119,7 @@ pub(crate) fn nearest(x: &[f64], centers: &[f64], step: usize) -> (usize, f64, f
     for (j, c) in centers.chunks_exact(step).enumerate() {
         let dist = squared_distance(x, c);
         let closer = dist < best_distance;
-        second = if closer { best_distance } else { second.min(dist) };
+        second = if closer { best_distance } else { least(second, dist) };
         best = if closer { j } else { best };
         best_distance = if closer { dist } else { best_distance };
     }
