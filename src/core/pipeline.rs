@@ -9,8 +9,8 @@ use super::clean::{clean_table, CleanError, CleanedData, CleaningOptions, Option
 use super::export::{segmented_csv_rows, summary_csv_with, ExportError, RowOutcome};
 use super::ingest::{parse_csv_with_progress, IngestError, IngestOptions, Table};
 use super::k_selection::{self, KOutcome, KRule, KSelectionError, Sweep, SweepChecks, SweepSetup};
-use super::kmeans::{self, KMeansError, KMeansParams};
-use super::profile::{profile_column, profile_columns, select_quantile, ColumnKind, TableProfile};
+use super::kmeans::{self, greatest, least, KMeansError, KMeansParams};
+use super::profile::{profile_column, profile_columns, quartiles, select_quantile, ColumnKind, TableProfile};
 use super::projection::{pca, pca_2d_of_rows};
 pub use super::resample::sample_row_indices;
 use super::segments::{describe_segments, separation, tiny_segment_caution, FeatureSeparation, OverallFeature, SegmentDescription};
@@ -436,9 +436,9 @@ pub fn segment_with_fit(file: &LoadedFile, cleaned: &CleanedData, fit: kmeans::K
             let mean = values.iter().sum::<f64>() / values.len() as f64;
             if let (Some(m), Some(five)) = (means.get_mut(s).and_then(|m| m.get_mut(f)), fives.get_mut(s).and_then(|m| m.get_mut(f))) {
                 *m = mean;
-                let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-                let median = select_quantile(values, 0.5);
-                *five = [lo, select_quantile(values, 0.25), median, select_quantile(values, 0.75), hi];
+                let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (least(lo, v), greatest(hi, v)));
+                let [q1, median, q3] = quartiles(values);
+                *five = [lo, q1, median, q3, hi];
             }
         }
         let n = all.len().max(1) as f64;

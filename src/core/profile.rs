@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::cells::dates::{detect_date_format, DateFormat, DATE_SAMPLE};
 use super::cells::numbers::{detect_decimal_separator, is_zero_padded, parse_number, DecimalSeparator};
 use super::ingest::{Table, TextColumn};
+use super::kmeans::least;
 use super::warning::{Warning, WarningKind};
 
 /// Distinct values tracked exactly per column; past this the count is a lower bound.
@@ -609,12 +610,7 @@ pub fn summarise(values: &[f64]) -> Option<NumericSummary> {
             *c += 1;
         }
     }
-    // The median first; then each quartile is selected within its own half.
-    let median = select_quantile(&mut finite, 0.5);
-    let mid = (finite.len() - 1) / 2;
-    let q1 = quantile_in(&mut finite, 0.25, 0, mid + 1);
-    let len = finite.len();
-    let q3 = quantile_in(&mut finite, 0.75, mid, len);
+    let [q1, median, q3] = quartiles(&mut finite);
     Some(NumericSummary {
         count: finite.len(),
         min,
@@ -628,6 +624,23 @@ pub fn summarise(values: &[f64]) -> Option<NumericSummary> {
         all_integers,
         histogram: Histogram { lo: min, hi: max, counts },
     })
+}
+
+/// The quartiles of `values` (reordering them), each as [`quantile`] gives it: the median
+/// first, then each quartile selected within its own half. NaN for no values.
+pub fn quartiles(values: &mut [f64]) -> [f64; 3] {
+    if values.is_empty() {
+        return [f64::NAN; 3];
+    }
+    let median = select_quantile(values, 0.5);
+    let len = values.len();
+    let mid = (len - 1) / 2;
+    // The first quartile's upper neighbour is in the lower half but at two values, where it
+    // is the one above the median: the part reaches one past the half (any value there is
+    // at least every value below it, so the order statistics the part holds are unchanged).
+    let q1 = quantile_in(values, 0.25, 0, (mid + 2).min(len));
+    let q3 = quantile_in(values, 0.75, mid, len);
+    [q1, median, q3]
 }
 
 /// The `q` quantile of the whole of `values`, knowing that after a selection of the median
@@ -645,7 +658,7 @@ fn quantile_in(values: &mut [f64], q: f64, from: usize, to: usize) -> f64 {
         return f64::NAN;
     };
     let (_, &mut a, rest) = part.select_nth_unstable_by(index, f64::total_cmp);
-    let b = if position > below as f64 { rest.iter().copied().fold(f64::INFINITY, f64::min) } else { a };
+    let b = if position > below as f64 { rest.iter().copied().fold(f64::INFINITY, least) } else { a };
     a + (b - a) * (position - below as f64)
 }
 
@@ -657,7 +670,7 @@ pub fn select_quantile(values: &mut [f64], q: f64) -> f64 {
     let position = q.clamp(0.0, 1.0) * last as f64;
     let below = position.floor() as usize;
     let (_, &mut a, rest) = values.select_nth_unstable_by(below, f64::total_cmp);
-    let b = if position > below as f64 { rest.iter().copied().fold(f64::INFINITY, f64::min) } else { a };
+    let b = if position > below as f64 { rest.iter().copied().fold(f64::INFINITY, least) } else { a };
     a + (b - a) * (position - below as f64)
 }
 

@@ -286,3 +286,24 @@ fn a_column_profiled_on_its_own_is_profiled_as_in_its_table() {
         }
     }
 }
+
+/// The quartiles by selection (the median, then each quartile within its half) are those
+/// of the sorted values, bit for bit, at every length (odd, even, one value) and with ties.
+#[test]
+fn quartiles_by_selection_are_the_sorted_values_quartiles() {
+    let mut seed = 5u64;
+    let mut next = |m: u64| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) % m
+    };
+    for len in (1..60).chain([999, 1000, 1001]) {
+        let values: Vec<f64> = (0..len).map(|_| next(if len % 2 == 0 { 7 } else { 1000 }) as f64 * 0.37 - 50.0).collect();
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        let want = [quantile(&sorted, 0.25), quantile(&sorted, 0.5), quantile(&sorted, 0.75)];
+        let mut scratch = values.clone();
+        let got = quartiles(&mut scratch);
+        assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "{len} values");
+    }
+    assert!(quartiles(&mut []).iter().all(|q| q.is_nan()));
+}
