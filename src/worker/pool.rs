@@ -167,6 +167,19 @@ impl Pool {
         task: &mut dyn FnMut(usize) -> Result<(JsValue, Option<js_sys::Array>), PoolError>,
         on_reply: &mut dyn FnMut(HelperReply, JsValue),
     ) -> Result<usize, PoolError> {
+        self.share_out_then(setup, n_tasks, task, &mut || {}, on_reply).await
+    }
+
+    /// [`Pool::share_out`], calling `busy` once every helper taking part has its first
+    /// task: work of this worker's own then runs beside the helpers' instead of before them.
+    async fn share_out_then(
+        &self,
+        setup: &JsValue,
+        n_tasks: usize,
+        task: &mut dyn FnMut(usize) -> Result<(JsValue, Option<js_sys::Array>), PoolError>,
+        busy: &mut dyn FnMut(),
+        on_reply: &mut dyn FnMut(HelperReply, JsValue),
+    ) -> Result<usize, PoolError> {
         self.begin();
         let helpers = self.size().min(n_tasks);
         if helpers == 0 {
@@ -188,6 +201,7 @@ impl Pool {
             hand_out(helper, next)?;
             next += 1;
         }
+        busy();
         for _ in 0..n_tasks {
             let (helper, reply, data) = self.next_reply_with_data().await?;
             on_reply(reply, data);
@@ -208,19 +222,21 @@ impl Pool {
 
     /// Reads the pieces of `split` on the helpers (their rows, in order, for
     /// [`crate::core::pipeline::assemble_each`], held in the helpers' JavaScript arrays
-    /// until then); `progress(done, of)` after each piece.
+    /// until then); `progress(done, of)` after each piece; `busy` once the helpers have
+    /// their first pieces (as [`Pool::share_out_then`]).
     pub async fn read_pieces(
         &self,
         split: &crate::core::ingest::pieces::Split<'_>,
         options: &crate::core::ingest::IngestOptions,
         progress: &mut dyn FnMut(usize, usize),
+        busy: &mut dyn FnMut(),
     ) -> Result<Vec<JsPiece>, PoolError> {
         let n = split.len();
         let setup = Self::message(&HelperTask::Pieces { format: split.format.clone(), options: options.clone() }, None)?;
         let mut pieces: Vec<Option<JsPiece>> = (0..n).map(|_| None).collect();
         let mut failure: Option<String> = None;
         let mut done = 0;
-        self.share_out(
+        self.share_out_then(
             &setup,
             n,
             &mut |index| {
@@ -230,6 +246,7 @@ impl Pool {
                 let task = HelperTask::Piece { index, first_line, first: index == 0 };
                 Ok((Self::message_with(&task, &[("text", text.as_ref())])?, Some(transfer)))
             },
+            busy,
             &mut |reply, data| {
                 if let HelperReply::Piece { index, ragged, repeated_headers, bad_cells } = reply {
                     let arrays: Vec<JsValue> = data.dyn_ref::<js_sys::Array>().map(|a| a.iter().collect()).unwrap_or_default();

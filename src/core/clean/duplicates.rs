@@ -4,7 +4,7 @@ use std::hash::{Hash, Hasher};
 
 use rustc_hash::{FxHashMap, FxHasher};
 
-use crate::core::ingest::Table;
+use crate::core::ingest::{Table, TextColumn};
 
 /// Pairs (row, first earlier row it equals), in row order, comparing every column whose
 /// `skip` is false.
@@ -27,11 +27,21 @@ pub(super) fn find(table: &Table, skip: &[bool]) -> Vec<(usize, usize)> {
     let n = table.n_rows();
     let mut hashes = vec![0u64; n];
     for &c in &columns {
-        let cells = table.columns.get(c).into_iter().flat_map(|column| column.iter()).chain(std::iter::repeat(""));
-        for (h, cell) in hashes.iter_mut().zip(cells) {
-            *h = mix(*h, text_hash(cell.trim()));
+        // The column's cells in order, straight from its text; a row past its last cell
+        // has an empty cell there, as `Table::cell` reads it.
+        let (text, ends) = table.columns.get(c).map_or(("", &[][..]), TextColumn::parts);
+        let text = text.as_bytes();
+        let mut start = 0usize;
+        for (h, &end) in hashes.iter_mut().zip(ends) {
+            let end = end as usize;
+            *h = mix(*h, bytes_hash(trim_bytes(text.get(start..end).unwrap_or(&[]))));
+            start = end;
+        }
+        for h in hashes.iter_mut().skip(ends.len()) {
+            *h = mix(*h, bytes_hash(&[]));
         }
     }
+    hashes.iter_mut().for_each(|h| *h = finish(*h));
     let rows = deal_by_hash(hashes);
     let same = |a: usize, b: usize| columns.iter().all(|&c| table.cell(a, c).trim() == table.cell(b, c).trim());
     let mut first: FxHashMap<u64, usize> = FxHashMap::default();
@@ -115,11 +125,23 @@ fn mix(h: u64, word: u64) -> u64 {
     (h.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
 }
 
-/// A cell's text hashed eight bytes at a time, with its length (so "a" and "a\0" differ),
-/// then spread (murmur3's finaliser) so that the top bits, which choose a row's part, depend
-/// on every byte.
-fn text_hash(text: &str) -> u64 {
-    let bytes = text.as_bytes();
+/// A cell's text as `str::trim` leaves it: at once when it starts and ends with an ASCII
+/// character that is not white space (most cells: `char::is_whitespace`, which `str::trim`
+/// uses, counts the vertical tab that `u8::is_ascii_whitespace` does not); else by
+/// `str::trim` (Unicode spaces too).
+#[inline(always)]
+fn trim_bytes(cell: &[u8]) -> &[u8] {
+    match (cell.first(), cell.last()) {
+        (Some(&a), Some(&b)) if a.is_ascii() && b.is_ascii() && !char::from(a).is_whitespace() && !char::from(b).is_whitespace() => cell,
+        _ => std::str::from_utf8(cell).map_or(cell, |t| t.trim().as_bytes()),
+    }
+}
+
+/// A cell's bytes hashed eight at a time, after their length (so "a" and "a\0" differ); a
+/// row's hash is spread by [`finish`] once all its cells are in, so that the top bits, which
+/// choose its part, depend on every byte.
+#[inline(always)]
+fn bytes_hash(bytes: &[u8]) -> u64 {
     let mut h = mix(0, bytes.len() as u64);
     let mut words = bytes.chunks_exact(8);
     for w in &mut words {
@@ -133,7 +155,7 @@ fn text_hash(text: &str) -> u64 {
         b.get_mut(..rest.len()).into_iter().for_each(|d| d.copy_from_slice(rest));
         h = mix(h, u64::from_le_bytes(b));
     }
-    finish(h)
+    h
 }
 
 /// murmur3's 64-bit finaliser.

@@ -35,38 +35,58 @@ impl Scaler {
     pub fn fit(scaling: Scaling, values: &[f64], n_features: usize) -> Self {
         let d = n_features.max(1);
         let n = values.len() / d;
-        let mut centers = vec![0.0; n_features];
-        let mut scales = vec![1.0; n_features];
-        if n > 0 {
-            let mut column = Vec::with_capacity(n);
-            for f in 0..n_features {
-                column.clear();
-                column.extend(values.chunks_exact(d).filter_map(|r| r.get(f).copied()));
-                let (center, scale) = match scaling {
-                    Scaling::Standard => {
-                        let mean = column.iter().sum::<f64>() / n as f64;
-                        let var = column.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64;
-                        (mean, var.sqrt())
+        if n == 0 {
+            return Self { scaling, centers: vec![0.0; n_features], scales: vec![1.0; n_features] };
+        }
+        let rows = || values.chunks_exact(d);
+        // Each feature's sums are taken down its column in row order, as over the column
+        // alone (the same bits), but in passes along the rows: the matrix is row-major, and
+        // reading it a column at a time read all of it once per feature.
+        let (centers, spreads): (Vec<f64>, Vec<f64>) = match scaling {
+            Scaling::Standard => {
+                let mut sums = vec![0.0; n_features];
+                for row in rows() {
+                    sums.iter_mut().zip(row).for_each(|(s, v)| *s += v);
+                }
+                let means: Vec<f64> = sums.iter().map(|s| s / n as f64).collect();
+                let mut squares = vec![0.0; n_features];
+                for row in rows() {
+                    squares.iter_mut().zip(row).zip(&means).for_each(|((s, v), m)| *s += (v - m) * (v - m));
+                }
+                let stds = squares.iter().map(|s| (s / n as f64).sqrt()).collect();
+                (means, stds)
+            }
+            Scaling::MinMax => {
+                let mut lo = vec![f64::INFINITY; n_features];
+                let mut hi = vec![f64::NEG_INFINITY; n_features];
+                for row in rows() {
+                    for ((l, h), &v) in lo.iter_mut().zip(hi.iter_mut()).zip(row) {
+                        *l = l.min(v);
+                        *h = h.max(v);
                     }
-                    Scaling::MinMax => {
-                        let (lo, hi) = column.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-                        (lo, hi - lo)
-                    }
-                    Scaling::Robust => {
+                }
+                let ranges = hi.iter().zip(&lo).map(|(h, l)| h - l).collect();
+                (lo, ranges)
+            }
+            Scaling::Robust => {
+                let mut column = Vec::with_capacity(n);
+                (0..n_features)
+                    .map(|f| {
+                        column.clear();
+                        column.extend(rows().filter_map(|r| r.get(f).copied()));
                         column.sort_by(f64::total_cmp);
                         (quantile(&column, 0.5), quantile(&column, 0.75) - quantile(&column, 0.25))
-                    }
-                    Scaling::None => (0.0, 1.0),
-                };
-                if let Some(c) = centers.get_mut(f) {
-                    *c = center;
-                }
-                if let Some(s) = scales.get_mut(f) {
-                    // scikit-learn's rule: a scale too close to zero is replaced by 1.
-                    *s = if scale.is_finite() && scale > 10.0 * f64::EPSILON * center.abs().max(1.0) { scale } else { 1.0 };
-                }
+                    })
+                    .unzip()
             }
-        }
+            Scaling::None => (vec![0.0; n_features], vec![1.0; n_features]),
+        };
+        // scikit-learn's rule: a scale too close to zero is replaced by 1.
+        let scales = spreads
+            .iter()
+            .zip(&centers)
+            .map(|(&scale, center)| if scale.is_finite() && scale > 10.0 * f64::EPSILON * center.abs().max(1.0) { scale } else { 1.0 })
+            .collect();
         Self { scaling, centers, scales }
     }
 
@@ -96,6 +116,51 @@ impl Scaler {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fit in passes along the rows gives each feature's parameters as computed down
+    /// its column alone, bit for bit.
+    #[test]
+    fn fitting_along_the_rows_is_fitting_each_column() {
+        let (n, d) = (1_001, 5);
+        let mut seed = 3u64;
+        let x: Vec<f64> = (0..n * d)
+            .map(|i| {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                if i % d == 3 {
+                    7.25
+                } else {
+                    ((seed >> 11) as f64 / (1u64 << 53) as f64) * 1e3 - 300.0
+                }
+            })
+            .collect();
+        for scaling in [Scaling::Standard, Scaling::MinMax, Scaling::Robust, Scaling::None] {
+            let fitted = Scaler::fit(scaling, &x, d);
+            for f in 0..d {
+                let mut column: Vec<f64> = x.iter().skip(f).step_by(d).copied().collect();
+                let (center, scale) = match scaling {
+                    Scaling::Standard => {
+                        let mean = column.iter().sum::<f64>() / n as f64;
+                        (mean, (column.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64).sqrt())
+                    }
+                    Scaling::MinMax => {
+                        let (lo, hi) = column.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+                        (lo, hi - lo)
+                    }
+                    Scaling::Robust => {
+                        column.sort_by(f64::total_cmp);
+                        (quantile(&column, 0.5), quantile(&column, 0.75) - quantile(&column, 0.25))
+                    }
+                    Scaling::None => (0.0, 1.0),
+                };
+                let scale = if scale > 10.0 * f64::EPSILON * center.abs().max(1.0) { scale } else { 1.0 };
+                assert_eq!(
+                    (fitted.centers[f].to_bits(), fitted.scales[f].to_bits()),
+                    (center.to_bits(), scale.to_bits()),
+                    "{scaling:?} feature {f}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn standard_scaling_matches_hand_computation() {

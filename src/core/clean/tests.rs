@@ -294,7 +294,7 @@ fn fixed_is_rusts_exact_formatting() {
 /// The duplicate search (row hashes dealt into parts) finds, for every row, the earliest
 /// earlier row with the same trimmed text in the compared columns, as a plain map of the
 /// rows' texts does: over files large enough to be dealt into several parts, with many
-/// repeats, cells that differ only in spaces, and rows short of fields.
+/// repeats, cells that differ only in spaces (ASCII or Unicode), and rows short of fields.
 #[test]
 fn duplicates_match_a_map_of_the_rows_texts() {
     let mut seed = 11u64;
@@ -305,7 +305,18 @@ fn duplicates_match_a_map_of_the_rows_texts() {
     for (rows, alphabet) in [(50, 2), (9_000, 3), (20_000, 4), (20_000, 40)] {
         let mut csv = String::from("id,a,b,c\n");
         for i in 0..rows {
-            let cell = |v: u64| ["x", " x", "y", "yy ", "z"][(v % 5) as usize].to_owned() + &(v / 5).to_string();
+            // The same value bare, with ASCII or Unicode spaces about it, or another value.
+            let cell = |v: u64| {
+                let (pad, x) = (v % 6, v / 6);
+                match pad {
+                    0 => format!("x{x}"),
+                    1 => format!(" x{x}"),
+                    2 => format!("x{x}\t"),
+                    3 => format!("\u{a0}x{x}"),
+                    4 => format!("x{x}\u{3000}"),
+                    _ => format!("y{x} "),
+                }
+            };
             let (a, b, c) = (cell(next(alphabet)), cell(next(alphabet)), cell(next(alphabet)));
             if next(50) == 0 {
                 csv.push_str(&format!("{i},{a}\n")); // short of fields
