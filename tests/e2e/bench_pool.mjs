@@ -1,7 +1,8 @@
 // Scale benchmark in headless Chromium (figures, not a test): generated files of 8 numeric
 // columns through the release page, with 1 and 2 helper workers: time to read, to sweep k,
 // to segment and draw (from the Run click), in all, on the page's own clock (the user's wait:
-// no polling of the harness, no time before the click); and the browser's peak memory meanwhile (the tab: the
+// no polling of the harness, no time before the click), in a run of their own with nothing
+// sampled meanwhile (files up to 3M rows; see TIMED_MAX); and, in a second run, the browser's peak memory meanwhile (the tab: the
 // resident set of the page's renderer process, which runs the page and its workers; all of
 // Chromium: the proportional set size of its every process; sampled from /proc every
 // 100 ms and every second). Printed beside issue 12's
@@ -103,6 +104,43 @@ async function openFresh(url) {
     },
   };
 }
+/** The engine's own times of the page's last journey (the status line's attributes). */
+async function engineTimes(page) {
+  const status = page.locator('[data-testid="status"]');
+  const worker = async (name) => Number(await status.getAttribute(`data-${name}-ms`));
+  return {
+    clean: await worker("clean"),
+    search: await worker("sweep"),
+    fit: await worker("segment"),
+    runs: await worker("fit"),
+    stability: await worker("stability"),
+    read: await worker("read"),
+    loaded: await worker("load"),
+  };
+}
+
+/** Files up to this many rows get a run of their own for the times, with nothing sampled
+ * meanwhile: reading every process's memory walks its page tables, which on this 2-core
+ * machine took about 0.8 s from a 1M-row journey of 3.8 s. The memory is measured in a
+ * second run (with the download). Larger files are run once (BENCH_TIMED_MAX sets it). */
+const TIMED_MAX = Number(process.env.BENCH_TIMED_MAX ?? 3_000_000);
+
+/** The journey with nothing else running: the page's own times and the engine's. */
+async function timedJourney(file, workers) {
+  const { page, close } = await openFresh(`${server.url}?workers=${workers}`);
+  try {
+    await page.locator(`[data-testid="workers"][data-workers="${workers}"]`).waitFor({ timeout: 60_000 });
+    const steps = await recordSteps(page);
+    await page.locator('[data-testid="file-input"]').setInputFiles(file);
+    await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 900_000 });
+    await page.locator('[data-testid="run"]').click();
+    await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 900_000 });
+    return { ...stepTimes(await steps()), ...(await engineTimes(page)) };
+  } finally {
+    await close();
+  }
+}
+
 const rows = [];
 try {
   for (const n of ROWS) {
@@ -110,6 +148,7 @@ try {
     if (!(await stat(file).catch(() => null))) await writeNumeric(file, n, { quoted: QUOTED });
     const { size } = await stat(file);
     for (const workers of WORKERS) {
+      const timed = n <= TIMED_MAX ? await timedJourney(file, workers).catch((e) => ({ error: String(e).split("\n")[0] })) : null;
       const { page, close } = await openFresh(`${server.url}?workers=${workers}`);
       await page.locator(`[data-testid="workers"][data-workers="${workers}"]`).waitFor({ timeout: 60_000 });
       const steps = await recordSteps(page);
@@ -153,31 +192,21 @@ try {
         }
         const streamed = page.locator('[data-testid="streamed"]');
         const sample = (await streamed.count()) ? Number(await streamed.getAttribute("data-rows")) : undefined;
-        const status = page.locator('[data-testid="status"]');
-        const worker = async (name) => Number(await status.getAttribute(`data-${name}-ms`));
+        const sampledRun = { ...onPage, ...(await engineTimes(page)) };
         line = {
           rows: n,
           mb: size / 1e6,
           workers,
-          // The page's own clock (recordSteps); the harness's clock also counts Playwright's
-          // polling and the click.
-          load: onPage.load,
-          sweep: onPage.sweep,
-          segment: onPage.segment,
-          total: onPage.total,
+          // The page's own clock (recordSteps), from the run with nothing sampled when there
+          // is one; the harness's clock also counts Playwright's polling and the click.
+          ...(timed && !timed.error ? timed : sampledRun),
+          timedError: timed?.error,
+          sampledRun,
           harness: t3 - t0,
           export: t4 - t3,
           exportedRows,
           sample,
           peakBeforeDownload,
-          // The engine's own times: cleaning, the k search, the segmentation (fit, description, stability).
-          clean: await worker("clean"),
-          search: await worker("sweep"),
-          fit: await worker("segment"),
-          runs: await worker("fit"),
-          stability: await worker("stability"),
-          read: await worker("read"),
-          loaded: await worker("load"),
         };
       } catch (e) {
         line = { rows: n, mb: size / 1e6, workers, error: String(e).split("\n")[0] };
@@ -195,7 +224,8 @@ try {
         line.error
           ? `${n} rows (${line.mb.toFixed(0)} MB), ${workers} helper(s): FAILED ${line.error}; peak: ${memory(peak)}`
           : `${n} rows (${line.mb.toFixed(0)} MB), ${workers} helper(s): load ${s(line.load)}, sweep ${s(line.sweep)}, ` +
-              `segment + draw ${s(line.segment)}, total ${s(line.total)} (on the harness's clock, with its polling and the click: ${s(line.harness)}; in the engine: reading ${s(line.read)} of a load of ${s(line.loaded)}, cleaning ${s(line.clean)}, ` +
+              `segment + draw ${s(line.segment)}, total ${s(line.total)} ${timed && !timed.error ? "(a run with nothing sampled; " : `(${timed?.error ? `the run with nothing sampled failed: ${timed.error}; ` : ""}`}` +
+              `with memory sampled: total ${s(line.sampledRun.total)}, on the harness's clock with its polling and the click ${s(line.harness)}; in the engine: reading ${s(line.read)} of a load of ${s(line.loaded)}, cleaning ${s(line.clean)}, ` +
               `k search ${s(line.search)}, segmentation ${s(line.fit)}: its runs ${s(line.runs)}, stability ${s(line.stability)}); ` +
               `download ${s(line.export)} with ${line.exportedRows} rows${line.sample ? ` (read in pieces, sample of ${line.sample} rows)` : ""}; ` +
               `memory at the start: ${memory(start)}; peak before the download: ${memory(line.peakBeforeDownload)}; ` +
