@@ -397,6 +397,7 @@ impl Actions {
         let (state, actions) = (self.state, *self);
         let on_response = move |response: Response| {
             let answered = !matches!(response.body, ResponseBody::Progress { .. } | ResponseBody::Ready);
+            let segmented = matches!(response.body, ResponseBody::Segmented(_));
             if answered {
                 // A failure without an id (the worker could not tell which request) ends
                 // the wait for all of them: the page is never left busy for good.
@@ -415,6 +416,9 @@ impl Actions {
             }
             if answered {
                 actions.settle_busy();
+            }
+            if segmented {
+                actions.refresh_helpers_when_idle();
             }
         };
         // Handled in a task of its own: the crashed worker's handler is not running then.
@@ -455,6 +459,28 @@ impl Actions {
                 }
             }
         }
+    }
+
+    /// Once the page is idle (its charts drawn) and no request is waiting, swaps the pool's
+    /// helpers for fresh ones. A helper's wasm memory never shrinks: after a fit each kept
+    /// the high-water mark of its share of the file (its pieces, its columns, its rows of
+    /// the matrix), memory the tab went on holding through the download. Fresh helpers
+    /// start from the compiled code the page keeps, and hold nothing; the pool keeps no
+    /// state between requests, so the next one works as before.
+    fn refresh_helpers_when_idle(&self) {
+        let actions = *self;
+        let Some(window) = web_sys::window() else { return };
+        let callback = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let idle = actions.in_flight.try_with_value(Vec::is_empty).unwrap_or(false);
+            if !idle || actions.helpers.try_with_value(Option::is_none).unwrap_or(true) {
+                return;
+            }
+            if let (Some(Some(client)), Some(Some(source))) = (actions.client.try_get_value(), actions.source.try_get_value()) {
+                actions.stop_helpers();
+                actions.start_helpers(&client, &source);
+            }
+        });
+        let _ = window.request_idle_callback(wasm_bindgen::JsCast::unchecked_ref(&callback));
     }
 
     fn stop_helpers(&self) {
