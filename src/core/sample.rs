@@ -45,10 +45,17 @@ fn noise(rng: &mut ChaCha8Rng, sd: f64) -> f64 {
 
 /// The sample file as CSV text (header + 300 customers, shuffled).
 pub fn sample_customers_csv() -> String {
+    customers_csv(1)
+}
+
+/// The sample's personas with `scale` times as many customers each (the same stream: a
+/// `scale` of 1 is the sample itself). The engine's warm-up reads a larger one
+/// (`worker::warm`).
+pub fn customers_csv(scale: usize) -> String {
     let mut rng = ChaCha8Rng::seed_from_u64(2026);
     let mut rows: Vec<(String, u64, f64, f64, f64)> = Vec::new();
     for p in &PERSONAS {
-        for _ in 0..p.count {
+        for _ in 0..p.count * scale {
             let gender = if rng.next_u64() % 2 == 0 { "Female" } else { "Male" };
             let age = p.age.0 + rng.next_u64() % (p.age.1 - p.age.0 + 1);
             let income = (p.income + noise(&mut rng, 6.0)).round().max(8.0);

@@ -62,6 +62,8 @@ pub struct AppState {
     pub worker_ready: RwSignal<bool>,
     /// Helper workers in the pool (0 until they start, or when they could not).
     pub workers: RwSignal<usize>,
+    /// How the engine's warm-up ended (`None`: not yet); see `worker::warm`.
+    pub warm: RwSignal<Option<WarmUp>>,
     /// The user's names for the segments (empty: the generated name).
     pub segment_names: RwSignal<Vec<String>>,
     /// The user's action per segment (empty: the suggestion); into the summary export.
@@ -95,6 +97,7 @@ impl AppState {
             resegment: RwSignal::new(false),
             worker_ready: RwSignal::new(false),
             workers: RwSignal::new(0),
+            warm: RwSignal::new(None),
             segment_names: RwSignal::new(Vec::new()),
             segment_actions: RwSignal::new(Vec::new()),
             value_columns: RwSignal::new(None),
@@ -153,6 +156,14 @@ impl AppState {
             self.worker_ready.set(true);
             return None;
         }
+        // Whatever file the user chose since: the warm-up is the page's, not the file's.
+        if let ResponseBody::Warmed { ms, finished, error } = response.body {
+            if let Some(error) = &error {
+                web_sys::console::error_1(&error.into());
+            }
+            self.warm.set(Some(WarmUp { ms, finished, failed: error.is_some() }));
+            return None;
+        }
         if response.id != 0 && response.id < self.file_request.get_untracked() {
             return None; // about a file the user has since replaced
         }
@@ -164,7 +175,7 @@ impl AppState {
         // (other requests may still be waiting in the worker).
         match response.body {
             // The page said so when it cancelled; what it shows stays.
-            ResponseBody::Ready | ResponseBody::Progress { .. } | ResponseBody::Cancelled => None,
+            ResponseBody::Ready | ResponseBody::Progress { .. } | ResponseBody::Cancelled | ResponseBody::Warmed { .. } => None,
             ResponseBody::Loaded(summary) => {
                 self.clear_results();
                 // The k box is left alone: a k the user typed (before this file, while it
@@ -340,6 +351,26 @@ pub struct Actions {
     in_flight: StoredValue<Vec<InFlight>, LocalStorage>,
 }
 
+/// How the engine's warm-up ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WarmUp {
+    pub ms: f64,
+    /// Every step ran (else a request of the user's stopped it, or it failed).
+    pub finished: bool,
+    pub failed: bool,
+}
+
+impl WarmUp {
+    /// As the page's test hook says it: `done`, `stopped` or `failed`.
+    pub fn outcome(&self) -> &'static str {
+        match (self.failed, self.finished) {
+            (true, _) => "failed",
+            (false, true) => "done",
+            (false, false) => "stopped",
+        }
+    }
+}
+
 /// A request the worker has not answered yet.
 #[derive(Debug, Clone)]
 struct InFlight {
@@ -428,6 +459,13 @@ impl Actions {
             return;
         }
         self.start_helpers(client, source);
+        // Once per page: the compiled code it warms stays the page's (a restarted worker
+        // and fresh helpers start from it).
+        if state.warm.get_untracked().is_none() {
+            if let Err(e) = client.send(RequestBody::Warm) {
+                web_sys::console::error_2(&"the engine's warm-up could not be sent".into(), &e);
+            }
+        }
     }
 
     /// Starts the pool's helpers (`?workers=N`, else the device's cores, capped) and joins

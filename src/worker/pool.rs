@@ -58,6 +58,10 @@ pub struct Pool {
     ports: Vec<MessagePort>,
     inbox: Rc<RefCell<Inbox>>,
     handlers: Vec<Closure<dyn FnMut(MessageEvent)>>,
+    /// Asked before each task is handed out, while set ([`Pool::stopping_when`]): when it
+    /// says stop, no more tasks go out, the answers of those out are waited for, and the
+    /// job returns [`PoolError::Cancelled`]: the helpers are left with nothing in flight.
+    stop: RefCell<Option<Box<dyn Fn() -> bool>>>,
 }
 
 impl Pool {
@@ -100,6 +104,15 @@ impl Pool {
         if let Some(waker) = inbox.waker.take() {
             waker.wake();
         }
+    }
+
+    /// Jobs from now on stop early (see `stop`) once `stop` says so; `None`: no more.
+    pub fn stopping_when(&self, stop: Option<Box<dyn Fn() -> bool>>) {
+        *self.stop.borrow_mut() = stop;
+    }
+
+    fn should_stop(&self) -> bool {
+        self.stop.borrow().as_ref().is_some_and(|stop| stop())
     }
 
     /// A new job starts: earlier cancels and answers are forgotten.
@@ -202,13 +215,19 @@ impl Pool {
             next += 1;
         }
         busy();
-        for _ in 0..n_tasks {
+        let (mut answered, mut stopping) = (0, false);
+        while answered < next {
             let (helper, reply, data) = self.next_reply_with_data().await?;
+            answered += 1;
             on_reply(reply, data);
-            if next < n_tasks {
+            stopping = stopping || self.should_stop();
+            if next < n_tasks && !stopping {
                 hand_out(helper, next)?;
                 next += 1;
             }
+        }
+        if stopping {
+            return Err(PoolError::Cancelled);
         }
         Ok(helpers)
     }
@@ -568,6 +587,10 @@ impl Pool {
 
     /// Sends `task` to helpers `0..helpers` and waits for every answer: in helper order.
     async fn ask_every(&self, task: &HelperTask, helpers: usize) -> Result<Vec<HelperReply>, PoolError> {
+        // Nothing is in flight between two of these (each waits for every answer).
+        if self.should_stop() {
+            return Err(PoolError::Cancelled);
+        }
         let message = Self::message(task, None)?;
         for helper in 0..helpers {
             self.post(helper, &message)?;

@@ -100,6 +100,10 @@ pub enum RequestBody {
     /// Stop the sweep or fit the pool is running (it answers [`ResponseBody::Cancelled`]);
     /// what the worker holds (the file, the cleaned matrix, the last results) stays.
     Cancel,
+    /// Run the engine's code on a generated file while the user chooses one
+    /// ([`super::warm`]): nothing the worker holds changes; answered by
+    /// [`ResponseBody::Warmed`]. Stopped between steps when another request comes.
+    Warm,
     /// Test hook (sent only by a page opened with `?test-hooks`): the worker allocates until
     /// its memory runs out and stops, as a file too big for it would make it.
     TestCrash,
@@ -156,6 +160,15 @@ pub enum ResponseBody {
     /// The request was cancelled ([`RequestBody::Cancel`]); nothing it would have changed
     /// changed.
     Cancelled,
+    /// The warm-up ([`RequestBody::Warm`]) ended: `ms` from its start; `finished` false when
+    /// it stopped early for a request of the user's (or was not run: one came first), or
+    /// failed (`error`: which step, and why; a defect of ours, the user's file is not
+    /// touched).
+    Warmed {
+        ms: f64,
+        finished: bool,
+        error: Option<String>,
+    },
 }
 
 /// A download the browser holds (a `Blob`), not the wasm memory.

@@ -84,6 +84,12 @@ pub struct ReadFile {
 }
 
 impl ReadFile {
+    /// A file read whole from its bytes (`size_bytes` of them, hashed to `sha256`).
+    pub fn from_bytes(name: String, table: Table, size_bytes: usize, read_ms: f64, sha256: String) -> Self {
+        let source = Provenance { file_name: name.clone(), sha256, origin: SourceOrigin::File };
+        Self { name, table, size_bytes, read_ms, source, streamed: None }
+    }
+
     /// Whether the table is a sample of a file read in pieces.
     pub fn is_sample(&self) -> bool {
         self.streamed.is_some()
@@ -143,6 +149,14 @@ impl Runner {
             }
             RequestBody::Cancel => Ok(ResponseBody::Cancelled),
             RequestBody::TestCrash => Err("the test crash runs only in the browser's worker".to_owned()),
+            RequestBody::Warm => {
+                let started = now_ms();
+                let (finished, error) = match super::warm::warm_alone(now_ms, &|| false) {
+                    Ok(finished) => (finished, None),
+                    Err(message) => (false, Some(message)),
+                };
+                Ok(ResponseBody::Warmed { ms: now_ms() - started, finished, error })
+            }
         }
     }
 
@@ -582,6 +596,12 @@ impl Runner {
             self.segmentation = None;
         }
         prepared
+    }
+
+    /// The cleaned matrix (row-major) and its number of features.
+    pub fn cleaned_matrix(&self) -> Result<(&[f64], usize), String> {
+        let (_, cleaned) = self.cleaned()?;
+        Ok((&cleaned.scaled, cleaned.n_features))
     }
 
     /// The matrix `plan` fits (every cleaned row, or its sample), for the pool's helpers.
@@ -1059,17 +1079,6 @@ fn in_pieces(
     }
 }
 
-/// The SHA-256 of `bytes` by the browser (`crypto.subtle`, which copies them at once), or
-/// `None` where the page is not a secure context and has no `crypto.subtle`.
-#[cfg(target_arch = "wasm32")]
-fn browser_sha256(bytes: &[u8]) -> Option<js_sys::Promise> {
-    use wasm_bindgen::JsCast;
-    let scope: web_sys::WorkerGlobalScope = js_sys::global().dyn_into().ok()?;
-    let crypto = scope.crypto().ok()?;
-    let subtle = js_sys::Reflect::get(&crypto, &"subtle".into()).ok().filter(|s| s.is_object())?;
-    subtle.unchecked_into::<web_sys::SubtleCrypto>().digest_with_str_and_u8_array("SHA-256", bytes).ok()
-}
-
 /// The `File` attached to a load: read already (in pieces, when it is over the memory
 /// budget, or refused), or its bytes, to read.
 #[cfg(target_arch = "wasm32")]
@@ -1186,6 +1195,8 @@ struct Engine {
     /// Requests that came while a pooled job ran: handled in order once it ends.
     waiting: std::cell::RefCell<std::collections::VecDeque<wasm_bindgen::JsValue>>,
     busy: std::cell::Cell<bool>,
+    /// A request other than the warm-up has come: the warm-up stops, or does not start.
+    asked: std::cell::Cell<bool>,
     scope: web_sys::DedicatedWorkerGlobalScope,
 }
 
@@ -1227,7 +1238,11 @@ impl Engine {
             old.close();
             return;
         }
-        if let Ok(Request { body: RequestBody::Cancel, id }) = serde_wasm_bindgen::from_value::<Request>(message.clone()) {
+        let parsed = serde_wasm_bindgen::from_value::<Request>(message.clone());
+        if !matches!(parsed, Ok(Request { body: RequestBody::Warm, .. })) {
+            self.asked.set(true);
+        }
+        if let Ok(Request { body: RequestBody::Cancel, id }) = parsed {
             self.pool.borrow().cancel();
             // Nothing pooled under way: the cancel is answered here.
             if !self.busy.get() {
@@ -1270,25 +1285,28 @@ impl Engine {
             return None;
         }
         match serde_wasm_bindgen::from_value::<Request>(message.clone()) {
-            Ok(Request { id, body: body @ (RequestBody::Sweep { .. } | RequestBody::Segment(_) | RequestBody::LoadAttached { .. }) }) => {
-                Some((id, body))
-            }
+            Ok(Request {
+                id,
+                body: body @ (RequestBody::Sweep { .. } | RequestBody::Segment(_) | RequestBody::LoadAttached { .. } | RequestBody::Warm),
+            }) => Some((id, body)),
             _ => None,
         }
     }
 
-    /// A load, a sweep or a fit with its independent parts on the helpers; the rest here.
+    /// A load, a sweep, a fit or the warm-up with its independent parts on the helpers
+    /// ([`super::pooled`]); the rest here.
     async fn run_pooled(
         self: &std::rc::Rc<Self>,
         id: u64,
         body: RequestBody,
         message: &wasm_bindgen::JsValue,
     ) -> Result<Result<ResponseBody, String>, super::pool::PoolError> {
+        use super::pooled;
         let mut progress = self.progress(id);
         // Neither the runner nor the pool's slot is borrowed across an await: requests wait
         // in `waiting`, and new ports replace the slot's pool (this one is cancelled).
         let pool = self.pool.borrow().clone();
-        let result = match body {
+        match body {
             RequestBody::LoadAttached { name, options, memory_budget } => {
                 let attached = {
                     let Ok(mut runner) = self.runner.try_borrow_mut() else {
@@ -1301,195 +1319,30 @@ impl Engine {
                 let read = match attached {
                     Attached::Read(read) => *read,
                     Attached::Bytes(bytes) => {
-                        let started = now_ms();
-                        let size_bytes = bytes.len();
-                        // The hash by the browser's own SHA-256: it copies the bytes when asked
-                        // (about 70 ms for 55 MB), then hashes them beside the reading. Asked
-                        // once the helpers have their first pieces, so that copy runs beside
-                        // their reading; else here. The bytes are let go before the pieces' rows
-                        // are put together.
-                        let mut digest: Option<Option<js_sys::Promise>> = None;
-                        // Pieces read side by side on the helpers when the file can be cut
-                        // (else, or if a helper fails, read here whole).
-                        let mut read_pieces = None;
-                        if let Some(split) = crate::core::ingest::pieces::split(&bytes, &options, 2 * pool.size()) {
-                            progress("Reading", 0.0);
-                            let rows = pool
-                                .read_pieces(
-                                    &split,
-                                    &options,
-                                    &mut |done, of| progress("Reading", done as f64 / of.max(1) as f64),
-                                    &mut || digest = Some(browser_sha256(&bytes)),
-                                )
-                                .await;
-                            match rows {
-                                Ok(pieces) => read_pieces = Some((split.assembler(&options), pieces)),
-                                Err(super::pool::PoolError::Cancelled) => return Err(super::pool::PoolError::Cancelled),
-                                Err(super::pool::PoolError::Failed(_)) => {}
-                            }
-                        }
-                        let digest = digest.unwrap_or_else(|| browser_sha256(&bytes));
-                        let here = digest.is_none().then(|| crate::core::model::sha256_hex(&bytes));
-                        let table = match read_pieces {
-                            Some((assembler, pieces)) => {
-                                // The table is put together a piece at a time from the
-                                // helpers' arrays, each column in one allocation of its size,
-                                // without the file's bytes beside it.
-                                drop(bytes);
-                                let rows = pieces.iter().map(super::pool::JsPiece::n_rows).sum();
-                                let mut column_bytes: Vec<usize> = Vec::new();
-                                for piece in &pieces {
-                                    for (c, n) in piece.column_bytes().into_iter().enumerate() {
-                                        match column_bytes.get_mut(c) {
-                                            Some(total) => *total += n,
-                                            None => column_bytes.push(n),
-                                        }
-                                    }
-                                }
-                                let pieces = pieces.into_iter().map(super::pool::JsPiece::into_rows);
-                                crate::core::pipeline::assemble_each(&name, assembler, rows, &column_bytes, pieces, &options)
-                            }
-                            None => crate::core::pipeline::read(&name, &bytes, &options, &mut |f| progress("Reading", f)),
-                        };
-                        let read_ms = now_ms() - started;
-                        let sha256 = match digest {
-                            Some(digest) => wasm_bindgen_futures::JsFuture::from(digest)
-                                .await
-                                .ok()
-                                .map(|hash| js_sys::Uint8Array::new(&hash).to_vec().iter().map(|b| format!("{b:02x}")).collect::<String>()),
-                            None => here,
-                        };
-                        let Some(sha256) = sha256 else {
-                            return Ok(Err("the browser could not compute the file's SHA-256 for the model's record (it may be short of memory): close other tabs and choose the file again".to_owned()));
-                        };
-                        table.map_err(|e| e.to_string()).map(|table| ReadFile {
-                            source: Provenance { file_name: name.clone(), sha256, origin: SourceOrigin::File },
-                            name,
-                            table,
-                            size_bytes,
-                            read_ms,
-                            streamed: None,
-                        })
+                        let min_split = crate::core::ingest::pieces::MIN_SPLIT_BYTES;
+                        pooled::read_bytes(&pool, name, bytes, &options, min_split, &mut progress).await?
                     }
                 };
-                let read = match read {
-                    Ok(read) => read,
-                    Err(message) => return Ok(Err(message)),
-                };
-                let stage = if read.is_sample() { "Profiling the sample" } else { "Profiling" };
-                progress(stage, 0.0);
-                let profile = pool.profile(&read.table, &mut |done, of| progress(stage, done as f64 / of.max(1) as f64)).await?;
-                Ok(Ok(self.runner.borrow_mut().loaded(read, profile)))
+                match read {
+                    Ok(read) => pooled::profile_and_keep(&pool, &self.runner, read, &mut progress).await,
+                    Err(message) => Ok(Err(message)),
+                }
             }
-            RequestBody::Sweep { k_max, seed } => {
-                let job = match self.runner.borrow().sweep_job(k_max, seed) {
-                    Ok(job) => job,
-                    Err(message) => return Ok(Err(message)),
-                };
-                progress("Trying k = 2", 0.0);
-                let outcomes =
-                    pool.sweep(&job, &mut |k, done, of| progress(&format!("Tried k = {k}"), done as f64 / of.max(1) as f64)).await?;
-                // Every k's silhouette together, its blocks of rows shared out as the ks were.
-                progress("Scoring the silhouettes", 1.0);
-                let labelings = crate::core::k_selection::SweepSetup::silhouette_labelings(&outcomes);
-                let plan = match job.silhouette_plan(&labelings) {
-                    Ok(plan) => plan,
-                    Err(e) => return Ok(Err(e.to_string())),
-                };
-                let blocks = if plan.n_blocks() == 0 { Vec::new() } else { pool.silhouette_blocks(labelings, plan.n_blocks()).await? };
-                Ok(self.runner.borrow().finish_sweep(&job, outcomes, &plan.finish(&blocks)))
-            }
-            RequestBody::Segment(options) => {
-                let plan = match self.runner.borrow_mut().segment_job(&options, false) {
-                    Ok(plan) => plan,
-                    Err(message) => return Ok(Err(message)),
-                };
-                progress("Clustering", 0.0);
-                let params = crate::core::pipeline::segment_params(&options);
+            RequestBody::Sweep { k_max, seed } => pooled::sweep(&pool, &self.runner, k_max, seed, &mut progress).await,
+            RequestBody::Segment(options) => pooled::segment(&pool, &self.runner, options, &mut progress).await,
+            RequestBody::Warm => {
                 let started = now_ms();
-                let (n_rows, d) = (plan.prepared.n_rows(), plan.prepared.n_features());
-                // A large fit: its starts on a sample, shared out by runs, then the best
-                // finished on every row, each iteration shared by rows (whatever the pool's
-                // size: the same bits as one worker).
-                let finishing = match &plan.starts {
-                    None => None,
-                    Some(starts) => {
-                        let stage = format!("Trying {} starts on a sample of {} rows", starts.prepared.n_runs(), starts.prepared.n_rows());
-                        progress(&stage, 0.0);
-                        let rows = js_sys::Float64Array::from(starts.rows.as_slice());
-                        let best = pool
-                            .fit(rows, d, &params, starts.prepared.n_runs(), &mut |done, of| {
-                                progress(&stage, done as f64 / of.max(1) as f64)
-                            })
-                            .await?;
-                        plan.finishing_centers(&best)
-                    }
+                let engine = self.clone();
+                // Stopped before a step once the user has asked for anything.
+                let stop = move || engine.asked.get() || !engine.waiting.borrow().is_empty();
+                let (finished, error) = match pooled::warm(&pool, stop).await {
+                    Ok(finished) => (finished, None),
+                    Err(message) => (false, Some(message)),
                 };
-                let mut finishing_run = None;
-                let split = if finishing.is_some() {
-                    crate::core::kmeans::shard::Split::Rows
-                } else {
-                    crate::core::kmeans::shard::split(n_rows, d, plan.prepared.n_runs(), pool.size())
-                };
-                let fitted = match split {
-                    crate::core::kmeans::shard::Split::Runs => {
-                        let matrix = match self.runner.borrow().fit_matrix(&plan) {
-                            Ok((data, d)) => (js_sys::Float64Array::from(data), d),
-                            Err(message) => return Ok(Err(message)),
-                        };
-                        pool.fit(matrix.0, matrix.1, &params, plan.prepared.n_runs(), &mut |done, of| {
-                            progress("Clustering", done as f64 / of.max(1) as f64)
-                        })
-                        .await
-                    }
-                    crate::core::kmeans::shard::Split::Rows => {
-                        // A centred copy of every row only where the k-means++ draw is made
-                        // here; a large fit's finishing run starts from given centres.
-                        let (drawn, shards) = {
-                            let runner = self.runner.borrow();
-                            let matrix = match runner.fit_matrix(&plan) {
-                                Ok((data, _)) => data,
-                                Err(message) => return Ok(Err(message)),
-                            };
-                            let drawn = finishing.is_none().then(|| plan.prepared.clone().with_data(matrix));
-                            let shards = pool.shards(drawn.as_ref().unwrap_or(&plan.prepared), matrix);
-                            (drawn, shards)
-                        };
-                        let stage = if finishing.is_some() {
-                            "Finishing the best start on every row (each iteration shared by rows)"
-                        } else {
-                            "Clustering (each iteration shared by rows)"
-                        };
-                        progress(stage, 0.0);
-                        let finish_started = now_ms();
-                        let initial = finishing.as_deref().map(|c| plan.prepared.uncentre(c));
-                        let run = pool
-                            .fit_by_rows(drawn.as_ref().unwrap_or(&plan.prepared), shards, &params, finishing, &mut |f| progress(stage, f))
-                            .await;
-                        if let (Ok(run), Some(initial)) = (&run, initial) {
-                            finishing_run = Some(super::protocol::FinishingRun {
-                                ms: now_ms() - finish_started,
-                                iterations: run.n_iterations,
-                                initial,
-                            });
-                        }
-                        run
-                    }
-                };
-                let shared = super::protocol::FitShared { helpers: pool.size(), by_rows: split == crate::core::kmeans::shard::Split::Rows };
-                let fit_ms = now_ms() - started;
-                fitted.map(|best| {
-                    let mut finished = self.runner.borrow_mut().finish_segment(options, &plan, best, fit_ms, &now_ms, &mut progress);
-                    if let Ok(ResponseBody::Segmented(report)) = &mut finished {
-                        report.shared = Some(shared);
-                        report.finishing = finishing_run;
-                    }
-                    finished
-                })
+                Ok(Ok(ResponseBody::Warmed { ms: now_ms() - started, finished, error }))
             }
             _ => Ok(Err("this request does not go to the pool".to_owned())),
-        };
-        result
+        }
     }
 
     /// A request answered here and now, as before the pool.
@@ -1536,6 +1389,7 @@ pub fn start() {
         pool: std::cell::RefCell::new(Rc::new(super::pool::Pool::default())),
         waiting: std::cell::RefCell::new(std::collections::VecDeque::new()),
         busy: std::cell::Cell::new(false),
+        asked: std::cell::Cell::new(false),
         scope: scope.clone(),
     });
     let helper_scope = scope.clone();

@@ -116,6 +116,8 @@ async function engineTimes(page) {
     stability: await worker("stability"),
     read: await worker("read"),
     loaded: await worker("load"),
+    // A large fit's run finished on every row, shared by rows (within `runs`).
+    finish: Number(await page.locator('[data-testid="workers"]').getAttribute("data-finish-ms")),
   };
 }
 
@@ -125,17 +127,32 @@ async function engineTimes(page) {
  * second run (with the download). Larger files are run once (BENCH_TIMED_MAX sets it). */
 const TIMED_MAX = Number(process.env.BENCH_TIMED_MAX ?? 3_000_000);
 
-/** The journey with nothing else running: the page's own times and the engine's. */
-async function timedJourney(file, workers) {
+/** How long a user takes to choose a file once the engine's warm-up is over (the warm
+ * runs): the browser's optimising compiler finishes the code the warm-up made hot on
+ * background threads meanwhile. BENCH_CHOOSE_MS sets it. */
+const CHOOSE_MS = Number(process.env.BENCH_CHOOSE_MS ?? 1000);
+
+/** The journey with nothing else running: the page's own times and the engine's. `warm`:
+ * the file is chosen once the engine's warm-up has ended (`worker::warm`) and
+ * [`CHOOSE_MS`] more; else as soon as the page shows its workers, the warm-up then under
+ * way (it stops between two of its steps for the file). */
+async function timedJourney(file, workers, warm) {
   const { page, close } = await openFresh(`${server.url}?workers=${workers}`);
   try {
     await page.locator(`[data-testid="workers"][data-workers="${workers}"]`).waitFor({ timeout: 60_000 });
+    let warmUp;
+    if (warm) {
+      const status = page.locator('[data-testid="workers"][data-warm]');
+      await status.waitFor({ timeout: 60_000 });
+      warmUp = { outcome: await status.getAttribute("data-warm"), ms: Number(await status.getAttribute("data-warm-ms")) };
+      await page.waitForTimeout(CHOOSE_MS);
+    }
     const steps = await recordSteps(page);
     await page.locator('[data-testid="file-input"]').setInputFiles(file);
     await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 900_000 });
     await page.locator('[data-testid="run"]').click();
     await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 900_000 });
-    return { ...stepTimes(await steps()), ...(await engineTimes(page)) };
+    return { ...stepTimes(await steps()), ...(await engineTimes(page)), warmUp };
   } finally {
     await close();
   }
@@ -148,7 +165,9 @@ try {
     if (!(await stat(file).catch(() => null))) await writeNumeric(file, n, { quoted: QUOTED });
     const { size } = await stat(file);
     for (const workers of WORKERS) {
-      const timed = n <= TIMED_MAX ? await timedJourney(file, workers).catch((e) => ({ error: String(e).split("\n")[0] })) : null;
+      const failed = (e) => ({ error: String(e).split("\n")[0] });
+      const cold = n <= TIMED_MAX ? await timedJourney(file, workers, false).catch(failed) : null;
+      const timed = n <= TIMED_MAX ? await timedJourney(file, workers, true).catch(failed) : null;
       const { page, close } = await openFresh(`${server.url}?workers=${workers}`);
       await page.locator(`[data-testid="workers"][data-workers="${workers}"]`).waitFor({ timeout: 60_000 });
       const steps = await recordSteps(page);
@@ -201,6 +220,7 @@ try {
           // is one; the harness's clock also counts Playwright's polling and the click.
           ...(timed && !timed.error ? timed : sampledRun),
           timedError: timed?.error,
+          cold,
           sampledRun,
           harness: t3 - t0,
           export: t4 - t3,
@@ -224,21 +244,22 @@ try {
         line.error
           ? `${n} rows (${line.mb.toFixed(0)} MB), ${workers} helper(s): FAILED ${line.error}; peak: ${memory(peak)}`
           : `${n} rows (${line.mb.toFixed(0)} MB), ${workers} helper(s): load ${s(line.load)}, sweep ${s(line.sweep)}, ` +
-              `segment + draw ${s(line.segment)}, total ${s(line.total)} ${timed && !timed.error ? "(a run with nothing sampled; " : `(${timed?.error ? `the run with nothing sampled failed: ${timed.error}; ` : ""}`}` +
+              `segment + draw ${s(line.segment)}, total ${s(line.total)} ${timed && !timed.error ? `(a run with nothing sampled, the file chosen ${s(CHOOSE_MS)} after the engine's warm-up ended (${line.warmUp?.outcome} in ${s(line.warmUp?.ms ?? NaN)}); ` : `(${timed?.error ? `the run with nothing sampled failed: ${timed.error}; ` : ""}`}` +
+              (cold && !cold.error ? `chosen at once, during the warm-up: load ${s(cold.load)}, sweep ${s(cold.sweep)}, segment ${s(cold.segment)}, total ${s(cold.total)}; ` : "") +
               `with memory sampled: total ${s(line.sampledRun.total)}, on the harness's clock with its polling and the click ${s(line.harness)}; in the engine: reading ${s(line.read)} of a load of ${s(line.loaded)}, cleaning ${s(line.clean)}, ` +
-              `k search ${s(line.search)}, segmentation ${s(line.fit)}: its runs ${s(line.runs)}, stability ${s(line.stability)}); ` +
+              `k search ${s(line.search)}, segmentation ${s(line.fit)}: its runs ${s(line.runs)} (the finishing run by rows ${s(line.finish)}), stability ${s(line.stability)}); ` +
               `download ${s(line.export)} with ${line.exportedRows} rows${line.sample ? ` (read in pieces, sample of ${line.sample} rows)` : ""}; ` +
               `memory at the start: ${memory(start)}; peak before the download: ${memory(line.peakBeforeDownload)}; ` +
               `peak: ${memory(peak)}; goal ${GOALS[n] ?? "-"}`,
       );
     }
   }
-  console.log("\nrows       | MB   | helpers | load   | sweep  | segment | total  | download | tab GB (peak before download / peak) | goal");
+  console.log("\nrows       | MB   | helpers | load   | sweep  | segment | total  | chosen at once | download | tab GB (peak before download / peak) | goal");
   for (const r of rows) {
     const s = (ms) => (ms === undefined ? "-" : `${(ms / 1000).toFixed(2)}s`).padEnd(6);
     console.log(
       `${String(r.rows).padEnd(10)} | ${r.mb.toFixed(0).padEnd(4)} | ${String(r.workers).padEnd(7)} | ${s(r.load)} | ${s(r.sweep)} | ` +
-        `${s(r.segment)}  | ${s(r.total)} | ${s(r.export)}   | ${`${r.peakBeforeDownload ? (r.peakBeforeDownload.tab / 2 ** 30).toFixed(2) : "-"} / ${(r.peak.tab / 2 ** 30).toFixed(2)}`.padEnd(36)} | ${r.error ? "FAILED" : GOALS[r.rows] ?? "-"}`,
+        `${s(r.segment)}  | ${s(r.total)} | ${s(r.cold?.error ? undefined : r.cold?.total).padEnd(14)} | ${s(r.export)}   | ${`${r.peakBeforeDownload ? (r.peakBeforeDownload.tab / 2 ** 30).toFixed(2) : "-"} / ${(r.peak.tab / 2 ** 30).toFixed(2)}`.padEnd(36)} | ${r.error ? "FAILED" : GOALS[r.rows] ?? "-"}`,
     );
   }
   for (const n of ROWS) {
@@ -246,10 +267,18 @@ try {
     if (one && two) {
       console.log(
         `${n} rows, 2 helpers vs 1: k search ×${(one.search / two.search).toFixed(2)}, segmentation ×${(one.fit / two.fit).toFixed(2)}, ` +
-          `its runs ×${(one.runs / two.runs).toFixed(2)} ` +
+          `its runs ×${(one.runs / two.runs).toFixed(2)} (the finishing run by rows ×${(one.finish / two.finish).toFixed(2)}), reading ×${(one.read / two.read).toFixed(2)}, cleaning ×${(one.clean / two.clean).toFixed(2)} ` +
           `(engine times); on screen: sweep ×${(one.sweep / two.sweep).toFixed(2)}, segment ×${(one.segment / two.segment).toFixed(2)}, ` +
           `load ×${(one.load / two.load).toFixed(2)}, total ×${(one.total / two.total).toFixed(2)} (goal ≥ 1.7 on fit, sweep, ingest)`,
       );
+      const [c1, c2] = [one.cold, two.cold];
+      if (c1 && c2 && !c1.error && !c2.error) {
+        console.log(
+          `${n} rows, 2 helpers vs 1, the file chosen at once (during the warm-up): k search ×${(c1.search / c2.search).toFixed(2)}, ` +
+            `its runs ×${(c1.runs / c2.runs).toFixed(2)}, reading ×${(c1.read / c2.read).toFixed(2)} (engine times); on screen: ` +
+            `sweep ×${(c1.sweep / c2.sweep).toFixed(2)}, segment ×${(c1.segment / c2.segment).toFixed(2)}, load ×${(c1.load / c2.load).toFixed(2)}, total ×${(c1.total / c2.total).toFixed(2)}`,
+        );
+      }
     }
   }
 } finally {

@@ -80,7 +80,7 @@ pub fn split<'a>(bytes: &'a [u8], options: &IngestOptions, pieces: usize) -> Opt
 }
 
 /// [`split`] for files of at least `min_bytes`.
-fn split_from<'a>(bytes: &'a [u8], options: &IngestOptions, pieces: usize, min_bytes: usize) -> Option<Split<'a>> {
+pub fn split_from<'a>(bytes: &'a [u8], options: &IngestOptions, pieces: usize, min_bytes: usize) -> Option<Split<'a>> {
     if pieces < 2 || bytes.len() < min_bytes {
         return None;
     }

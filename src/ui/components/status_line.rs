@@ -23,6 +23,8 @@ pub fn StatusLine() -> impl IntoView {
             {move || state.status_text()}
         </p>
         <p class="workers" data-testid="workers" data-workers=move || state.workers.get().to_string() data-budget=budget.to_string()
+            data-warm=move || state.warm.get().map(|w| w.outcome())
+            data-warm-ms=move || state.warm.get().map(|w| format!("{:.1}", w.ms))
             data-split=move || state.report.with(|r| r.as_ref().and_then(|r| r.shared).map(|s| if s.by_rows { "rows" } else { "runs" }))
             data-finish-ms=move || state.report.with(|r| r.as_ref().and_then(|r| r.finishing.as_ref()).map(|f| format!("{:.1}", f.ms)))
             data-finish-iterations=move || state.report.with(|r| r.as_ref().and_then(|r| r.finishing.as_ref()).map(|f| f.iterations.to_string()))
