@@ -398,10 +398,24 @@ impl Pool {
         n_runs: usize,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<RunOutcome, PoolError> {
+        self.fit_then(matrix, d, params, n_runs, progress, &mut || {}).await
+    }
+
+    /// [`Pool::fit`], calling `busy` once every helper taking part has its first run (as
+    /// [`Pool::share_out_then`]): work of the engine's own then runs beside the runs.
+    pub async fn fit_then(
+        &self,
+        matrix: js_sys::Float64Array,
+        d: usize,
+        params: &KMeansParams,
+        n_runs: usize,
+        progress: &mut dyn FnMut(usize, usize),
+        busy: &mut dyn FnMut(),
+    ) -> Result<RunOutcome, PoolError> {
         let mut done = 0;
         let setup = Self::message(&HelperTask::Fit { d, params: params.clone() }, Some(&matrix))?;
         let helpers = self
-            .share_out(&setup, n_runs, &mut |run| Ok((Self::message(&HelperTask::Run { run }, None)?, None)), &mut |_, _| {
+            .share_out_then(&setup, n_runs, &mut |run| Ok((Self::message(&HelperTask::Run { run }, None)?, None)), busy, &mut |_, _| {
                 done += 1;
                 progress(done, n_runs);
             })
@@ -442,8 +456,11 @@ impl Pool {
         if shards.len() != ranges.len() {
             return Err(PoolError::Failed(format!("{} shards were made for {} helpers", shards.len(), ranges.len())));
         }
+        // Rows [`Pool::shards`] copied as the matrix holds them are centred by their helper.
+        let means = prepared.centred().is_empty().then(|| prepared.means().to_vec());
         for (helper, (rows, data)) in ranges.iter().zip(shards).enumerate() {
-            let task = HelperTask::Shard { first_row: rows.start, n_rows: rows.len(), d, k, algorithm: params.algorithm };
+            let task =
+                HelperTask::Shard { first_row: rows.start, n_rows: rows.len(), d, k, algorithm: params.algorithm, means: means.clone() };
             self.post_transferring(helper, &Self::message(&task, Some(&data))?, &js_sys::Array::of1(&data.buffer()))?;
         }
         let helpers = ranges.len();
@@ -529,11 +546,12 @@ impl JsPiece {
 }
 
 impl Pool {
-    /// The centred rows of each helper's shard for [`Pool::fit_by_rows`], in JavaScript
-    /// arrays (made under the runner's borrow, which the fit's awaits must not hold): from
-    /// the prepared copy when there is one (a fit that draws its k-means++ here needs it),
-    /// else centred from `matrix` a block at a time straight into the array (the same bits;
-    /// the engine then holds no centred copy of every row).
+    /// The rows of each helper's shard for [`Pool::fit_by_rows`], in JavaScript arrays
+    /// (made under the runner's borrow, which the fit's awaits must not hold): centred,
+    /// from the prepared copy when there is one (a fit that draws its k-means++ here needs
+    /// it); else copied from `matrix` as it is, and centred by the helper that gets them
+    /// (the same bits; the engine then neither holds a centred copy of every row nor
+    /// spends its time making one while the helpers wait).
     pub fn shards(&self, prepared: &Prepared, matrix: &[f64]) -> Vec<js_sys::Float64Array> {
         let d = prepared.n_features().max(1);
         let ranges = crate::core::kmeans::shard::shard_ranges(prepared.n_rows(), self.size());
@@ -543,14 +561,7 @@ impl Pool {
                 if !prepared.centred().is_empty() {
                     return js_sys::Float64Array::from(prepared.centred_rows(rows));
                 }
-                let source = matrix.get(rows.start * d..rows.end * d).unwrap_or(&[]);
-                let data = js_sys::Float64Array::new_with_length(source.len() as u32);
-                let step = crate::core::kmeans::BLOCK_ROWS * d;
-                for (b, block) in source.chunks(step).enumerate() {
-                    let start = (b * step) as u32;
-                    data.subarray(start, start + block.len() as u32).copy_from(&prepared.centre_rows(block));
-                }
-                data
+                js_sys::Float64Array::from(matrix.get(rows.start * d..rows.end * d).unwrap_or(&[]))
             })
             .collect()
     }
@@ -802,9 +813,13 @@ impl Helper {
                 let outcome = self.fit.take().and_then(|(_, _, best)| best);
                 Some(HelperReply::Best { outcome })
             }
-            HelperTask::Shard { first_row, n_rows, d, k, algorithm } => {
+            HelperTask::Shard { first_row, n_rows, d, k, algorithm, means } => {
                 (self.sweep, self.silhouettes, self.fit) = (None, None, None);
-                self.shard = Some((data.unwrap_or_default(), Shard::new(first_row, n_rows, d, k, algorithm), PlusPlusShard::new(d)));
+                let mut data = data.unwrap_or_default();
+                if let Some(means) = means {
+                    crate::core::kmeans::centre_in_place(&mut data, &means);
+                }
+                self.shard = Some((data, Shard::new(first_row, n_rows, d, k, algorithm), PlusPlusShard::new(d)));
                 None
             }
             HelperTask::SeedStart { first } => Some(match &mut self.shard {

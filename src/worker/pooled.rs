@@ -136,14 +136,29 @@ pub async fn segment(pool: &Pool, runner: &RefCell<Runner>, options: SegmentOpti
     // A large fit: its starts on a sample, shared out by runs, then the best finished on
     // every row, each iteration shared by rows (whatever the pool's size: the same bits as
     // one worker).
+    // The finishing run's rows, copied out of the engine's memory while the helpers try the
+    // starts (the copy does not depend on them).
+    let mut early_shards = None;
     let finishing = match &plan.starts {
         None => None,
         Some(starts) => {
             let stage = format!("Trying {} starts on a sample of {} rows", starts.prepared.n_runs(), starts.prepared.n_rows());
             progress(&stage, 0.0);
             let rows = js_sys::Float64Array::from(starts.rows.as_slice());
+            let mut copy_rows = || {
+                if let Ok((matrix, _)) = runner.borrow().fit_matrix(&plan) {
+                    early_shards = Some(pool.shards(&plan.prepared, matrix));
+                }
+            };
             let best = pool
-                .fit(rows, d, &params, starts.prepared.n_runs(), &mut |done, of| progress(&stage, done as f64 / of.max(1) as f64))
+                .fit_then(
+                    rows,
+                    d,
+                    &params,
+                    starts.prepared.n_runs(),
+                    &mut |done, of| progress(&stage, done as f64 / of.max(1) as f64),
+                    &mut copy_rows,
+                )
                 .await?;
             plan.finishing_centers(&best)
         }
@@ -172,7 +187,10 @@ pub async fn segment(pool: &Pool, runner: &RefCell<Runner>, options: SegmentOpti
                     Err(message) => return Ok(Err(message)),
                 };
                 let drawn = finishing.is_none().then(|| plan.prepared.clone().with_data(matrix));
-                let shards = pool.shards(drawn.as_ref().unwrap_or(&plan.prepared), matrix);
+                let shards = match early_shards.take() {
+                    Some(shards) if drawn.is_none() => shards,
+                    _ => pool.shards(drawn.as_ref().unwrap_or(&plan.prepared), matrix),
+                };
                 (drawn, shards)
             };
             let stage = if finishing.is_some() {
@@ -266,12 +284,15 @@ async fn by_rows(pool: &Pool, runner: &RefCell<Runner>) -> Pooled<()> {
         let rows: Vec<f64> = matrix.chunks(d.max(1)).cycle().take(want).flatten().copied().collect();
         (rows, d)
     };
+    // As a large fit's finishing run: no centred copy here, the run from given centres
+    // (the first rows', centred).
     let params = crate::core::pipeline::segment_params(&super::warm::warm_segment_options()).n_runs(1);
-    let prepared = match crate::core::kmeans::Prepared::new(&rows, d, &params) {
+    let prepared = match crate::core::kmeans::Prepared::without_data(&rows, d, &params) {
         Ok(prepared) => prepared,
         Err(e) => return Ok(Err(e.to_string())),
     };
+    let initial = prepared.centre(rows.get(..params.n_clusters * d).unwrap_or(&[]));
     let shards = pool.shards(&prepared, &rows);
-    pool.fit_by_rows(&prepared, shards, &params, None, &mut |_| {}).await?;
+    pool.fit_by_rows(&prepared, shards, &params, Some(initial), &mut |_| {}).await?;
     Ok(Ok(()))
 }

@@ -213,7 +213,17 @@ pub enum HelperTask {
     Best,
     /// Keep the message's `data` as rows `first_row..` of a fit shared out by rows
     /// ([`crate::core::kmeans::shard`]); the iterations' steps follow.
-    Shard { first_row: usize, n_rows: usize, d: usize, k: usize, algorithm: crate::core::kmeans::Algorithm },
+    Shard {
+        first_row: usize,
+        n_rows: usize,
+        d: usize,
+        k: usize,
+        algorithm: crate::core::kmeans::Algorithm,
+        /// The rows come as the matrix holds them: the helper centres them by these means
+        /// ([`crate::core::kmeans::centre_in_place`]). `None`: they come centred.
+        #[serde(default)]
+        means: Option<Vec<f64>>,
+    },
     /// One step of a run of the kept shard (`run_start`: the first of a run).
     Next { next: crate::core::kmeans::shard::Next, run_start: bool },
     /// A run's k-means++ draw over the kept shard begins from this centre

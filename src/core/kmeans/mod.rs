@@ -183,13 +183,14 @@ impl Prepared {
     /// worker's fit holds the matrix once).
     pub fn new_owned(mut data: Vec<f64>, n_features: usize, params: &KMeansParams) -> Result<Self, KMeansError> {
         let mut prepared = Self::checked(&data, n_features, params)?;
-        for row in data.chunks_exact_mut(n_features) {
-            for (v, m) in row.iter_mut().zip(&prepared.means) {
-                *v -= m;
-            }
-        }
+        centre_in_place(&mut data, &prepared.means);
         prepared.centred = data;
         Ok(prepared)
+    }
+
+    /// The column means the rows are centred by.
+    pub fn means(&self) -> &[f64] {
+        &self.means
     }
 
     /// The checks and the means of [`Prepared::new`] without the centred copy: enough to
@@ -243,8 +244,10 @@ impl Prepared {
     /// [`Prepared::with_data`] centres them, bit for bit: a shard made from the data
     /// without a centred copy of every row.
     pub fn centre_rows(&self, rows: &[f64]) -> Vec<f64> {
-        let means = &self.means;
-        rows.chunks_exact(self.n_features.max(1)).flat_map(|row| row.iter().zip(means).map(|(v, m)| v - m)).collect()
+        let d = self.n_features.max(1);
+        let mut centred = rows.get(..rows.len() - rows.len() % d).unwrap_or(&[]).to_vec();
+        centre_in_place(&mut centred, &self.means);
+        centred
     }
 
     pub fn workspace(&self) -> Workspace {
@@ -513,6 +516,20 @@ pub fn squared_distance_wide(a: &[f64], b: &[f64]) -> f64 {
     }
     let [l0, l1, l2, l3, l4, l5, l6, l7] = lanes;
     ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
+}
+
+/// Rows (row-major, `means.len()` features) centred in place: each value less its column's
+/// mean, the one centring every fit's rows get (a helper centring its shard makes the same
+/// bits as the engine would).
+pub fn centre_in_place(rows: &mut [f64], means: &[f64]) {
+    if means.is_empty() {
+        return;
+    }
+    for row in rows.chunks_exact_mut(means.len()) {
+        for (v, m) in row.iter_mut().zip(means) {
+            *v -= m;
+        }
+    }
 }
 
 fn column_means(data: &[f64], d: usize) -> Vec<f64> {
