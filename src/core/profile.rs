@@ -13,7 +13,7 @@ use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Serialize};
 
 use super::cells::dates::{detect_date_format, DateFormat, DATE_SAMPLE};
-use super::cells::numbers::{detect_decimal_separator, is_zero_padded, parse_number, DecimalSeparator};
+use super::cells::numbers::{detect_decimal_separator, is_zero_padded, parse_number, trim_cell, DecimalSeparator};
 use super::ingest::{Table, TextColumn};
 use super::kmeans::least;
 use super::warning::{Warning, WarningKind};
@@ -269,7 +269,7 @@ pub fn profile_column(table: &Table, column: usize, forced: Option<ColumnKind>) 
     let mut distinct_capped = false;
     let mut zero_padded = false;
     for cell in cell_iter() {
-        let t = cell.trim();
+        let t = trim_cell(cell);
         if table.is_missing(t) {
             missing += 1;
             continue;
@@ -285,7 +285,7 @@ pub fn profile_column(table: &Table, column: usize, forced: Option<ColumnKind>) 
     }
     let filled = n_rows - missing;
     let distinct = counts.len();
-    let filled_cells = || cell_iter().map(str::trim).filter(|t| !table.is_missing(t));
+    let filled_cells = || cell_iter().map(trim_cell).filter(|t| !table.is_missing(t));
 
     // Numbers: the decimal convention from the evidence, then every filled cell must read.
     let (decimal, _decimal_reason) = detect_decimal_separator(filled_cells(), table.delimiter);
@@ -548,7 +548,7 @@ pub fn parse_column(table: &Table, column: usize, decimal_comma: bool) -> Numeri
     let mut invalid_rows = Vec::new();
     let cells = table.columns.get(column);
     for (row, cell) in cells.into_iter().flat_map(|c| c.iter()).enumerate() {
-        let t = cell.trim();
+        let t = trim_cell(cell);
         if table.is_missing(t) {
             values.push(f64::NAN);
             continue;

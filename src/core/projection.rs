@@ -153,8 +153,20 @@ fn jacobi_components(data: &[f64], d: usize, mean: &[f64], m: usize) -> (Vec<f64
     let mut centred = vec![0.0; d];
     for row in data.chunks_exact(d) {
         centred.iter_mut().zip(row.iter().zip(mean)).for_each(|(c, (v, m))| *c = v - m);
-        for (cov_row, &a) in cov.chunks_exact_mut(d).zip(&centred) {
-            cov_row.iter_mut().zip(&centred).for_each(|(c, &b)| *c += a * b);
+        // The upper triangle only (the diagonal on): a · b and b · a are the same bits, so
+        // the lower one is a copy, made once below.
+        for (i, (cov_row, &a)) in cov.chunks_exact_mut(d).zip(&centred).enumerate() {
+            let (Some(cov_row), Some(others)) = (cov_row.get_mut(i..), centred.get(i..)) else { continue };
+            cov_row.iter_mut().zip(others).for_each(|(c, &b)| *c += a * b);
+        }
+    }
+    for i in 0..d {
+        for j in 0..i {
+            if let Some(&upper) = cov.get(j * d + i) {
+                if let Some(lower) = cov.get_mut(i * d + j) {
+                    *lower = upper;
+                }
+            }
         }
     }
     cov.iter_mut().for_each(|c| *c /= (n - 1) as f64);
@@ -405,6 +417,33 @@ fn rotate_rows(m: &mut [f64], d: usize, p: usize, q: usize, c: f64, s: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_covariance_from_its_upper_triangle_is_the_full_sum_bit_for_bit() {
+        // Every product summed over every row, as the full matrix would be: the eigen
+        // decomposition then gets the same bits.
+        let d = 5;
+        let data: Vec<f64> = (0..700).map(|i| ((i * 7919) % 1013) as f64 / 37.0 - 9.5 + (i % d) as f64 * 0.1).collect();
+        let n = data.len() / d;
+        let mean: Vec<f64> = (0..d).map(|j| data.iter().skip(j).step_by(d).sum::<f64>() / n as f64).collect();
+        let mut full = vec![0.0; d * d];
+        for row in data.chunks_exact(d) {
+            let c: Vec<f64> = row.iter().zip(&mean).map(|(v, m)| v - m).collect();
+            for i in 0..d {
+                for j in 0..d {
+                    full[i * d + j] += c[i] * c[j];
+                }
+            }
+        }
+        full.iter_mut().for_each(|c| *c /= (n - 1) as f64);
+        let (values, vectors) = symmetric_eigen(full, d);
+        let order = descending(&values);
+        let (components, explained, total) = jacobi_components(&data, d, &mean, 2);
+        let expected: Vec<f64> = order.iter().take(2).flat_map(|&j| vectors.chunks_exact(d).map(move |row| row[j])).collect();
+        assert_eq!(components.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), expected.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+        assert_eq!(explained, order.iter().take(2).map(|&j| values[j].max(0.0)).collect::<Vec<_>>());
+        assert_eq!(total, values.iter().map(|v| v.max(0.0)).sum::<f64>());
+    }
 
     #[test]
     fn eigen_of_a_two_by_two_worked_out_by_hand() {

@@ -81,15 +81,26 @@ fn parse_plain(bytes: &[u8], decimal: DecimalSeparator) -> Option<f64> {
             let v = integer as f64;
             Some(if negative { -v } else { v })
         }
+        // Clinger's fast path: every digit accumulated (at most 15, so the integer is
+        // exact in an f64) and a power of ten exact in an f64 (at most 10^22): one
+        // correctly rounded division gives the correctly rounded value, the standard
+        // library's bits, in a few nanoseconds instead of its general reader.
+        Some(p) if p + 1 < digits.len() && digits.len() <= 15 => {
+            let v = integer as f64 / POWERS_OF_TEN.get(digits.len() - p - 1).copied()?;
+            Some(if negative { -v } else { v })
+        }
         Some(p) if p + 1 < digits.len() => std::str::from_utf8(bytes).ok()?.parse::<f64>().ok(),
         _ => None,
     }
 }
 
+/// 10^0 to 10^14, each exact in an f64 (as is every power up to 10^22).
+const POWERS_OF_TEN: [f64; 15] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14];
+
 /// A run of digits with a leading zero (`0001`, `007`): a code, never a quantity. `0`,
 /// `0.5` and `0,5` are numbers.
 pub fn is_zero_padded(cell: &str) -> bool {
-    let t = cell.trim();
+    let t = trim_cell(cell);
     t.len() > 1 && t.starts_with('0') && t.bytes().all(|b| b.is_ascii_digit())
 }
 
@@ -155,6 +166,20 @@ impl<'a> Evidence<'a> {
 /// (U+00A0) and the narrow no-break space (U+202F) that French and Swiss exports use.
 fn trim(s: &str) -> &str {
     s.trim_matches(char::is_whitespace)
+}
+
+/// `cell.trim()`, with the common case first: a cell whose first and last bytes are ASCII
+/// and not white space is its own trim (any other white space `str::trim` takes off is a
+/// character of two or more bytes, none of them ASCII), which costs two byte tests
+/// instead of a decoding at each end.
+pub fn trim_cell(cell: &str) -> &str {
+    let plain = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii() && !b.is_ascii_whitespace());
+    let bytes = cell.as_bytes();
+    if plain(bytes.first()) && plain(bytes.last()) {
+        cell
+    } else {
+        cell.trim()
+    }
 }
 
 /// Takes sign, currency, accounting parentheses and percent off a cell: whether it is

@@ -374,11 +374,13 @@ fn mark_missing(table: &Table, options: &CleaningOptions, parsed: &[Cow<'_, Nume
         }
         let column = table.headers.get(feature.column).cloned().unwrap_or_default();
         let invalid: HashSet<usize> = numbers.invalid_rows.iter().copied().collect();
+        // The values first (8 bytes a row, in order): most are numbers, and their rows'
+        // reasons are not read at all.
         for (row, value) in numbers.values.iter().enumerate() {
-            let Some(slot @ None) = reasons.get_mut(row) else { continue };
             if !value.is_nan() {
                 continue;
             }
+            let Some(slot @ None) = reasons.get_mut(row) else { continue };
             // Text where a number should be is named with its text; with a fill chosen, it
             // is filled like any missing value.
             *slot = Some(if invalid.contains(&row) {

@@ -84,7 +84,7 @@ impl Table {
 
     /// Whether a cell's text is one of the table's missing-value tokens.
     pub fn is_missing(&self, cell: &str) -> bool {
-        let t = cell.trim();
+        let t = crate::core::cells::numbers::trim_cell(cell);
         // Most cells are longer than every token: skip the comparisons for them.
         t.is_empty() || (t.len() <= self.longest_missing_token && self.missing_tokens.iter().any(|m| t.eq_ignore_ascii_case(m)))
     }

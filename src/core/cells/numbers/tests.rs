@@ -285,3 +285,43 @@ mod properties {
         }
     }
 }
+
+/// The fast path for short decimals (one division) gives the standard library's bits for
+/// every `-?digits.digits` it takes, and the general reader's for the rest.
+#[test]
+fn short_decimals_read_bit_for_bit_as_the_standard_library() {
+    use proptest::prelude::*;
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig { cases: 20_000, ..ProptestConfig::default() });
+    let cell = "-?[0-9]{1,9}\\.[0-9]{1,9}";
+    runner
+        .run(&cell, |cell| {
+            let ours = point(&cell).map(f64::to_bits);
+            let std = cell.parse::<f64>().ok().map(f64::to_bits);
+            prop_assert_eq!(ours, std, "{}", cell);
+            Ok(())
+        })
+        .unwrap();
+    // The edges: the most digits the fast path takes, the smallest and largest fractions,
+    // values halfway between two doubles' neighbours, and negative zero.
+    for cell in [
+        "99999999999999.9",
+        "9.99999999999999",
+        "0.00000000000001",
+        "1.7976931348623",
+        "0.1",
+        "0.3",
+        "-0.0",
+        "123456789.012345",
+        "0.30000000000000004",
+    ] {
+        assert_eq!(point(cell).map(f64::to_bits), cell.parse::<f64>().ok().map(f64::to_bits), "{cell}");
+    }
+}
+
+/// `trim_cell` trims as `str::trim` does, its shortcut included.
+#[test]
+fn trim_cell_is_str_trim() {
+    for cell in ["", " ", "a", " a", "a ", "\u{a0}12,5\u{a0}", "1\u{202f}", "\t7\r", "é", "x\u{3000}", "12.5", "\u{85}1"] {
+        assert_eq!(trim_cell(cell), cell.trim(), "{cell:?}");
+    }
+}
