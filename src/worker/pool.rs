@@ -389,21 +389,9 @@ impl Pool {
 
     /// Makes the `n_runs` runs of a fit of `matrix` (row-major, `d` features, copied out of
     /// the engine's memory) on the helpers and returns the best; `progress(done, of)` after
-    /// each run.
-    pub async fn fit(
-        &self,
-        matrix: js_sys::Float64Array,
-        d: usize,
-        params: &KMeansParams,
-        n_runs: usize,
-        progress: &mut dyn FnMut(usize, usize),
-    ) -> Result<RunOutcome, PoolError> {
-        self.fit_then(matrix, d, params, n_runs, progress, &mut || {}).await
-    }
-
-    /// [`Pool::fit`], calling `busy` once every helper taking part has its first run (as
+    /// each run; `busy` once every helper taking part has its first run (as
     /// [`Pool::share_out_then`]): work of the engine's own then runs beside the runs.
-    pub async fn fit_then(
+    pub async fn fit(
         &self,
         matrix: js_sys::Float64Array,
         d: usize,

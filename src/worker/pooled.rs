@@ -151,7 +151,7 @@ pub async fn segment(pool: &Pool, runner: &RefCell<Runner>, options: SegmentOpti
                 }
             };
             let best = pool
-                .fit_then(
+                .fit(
                     rows,
                     d,
                     &params,
@@ -172,9 +172,14 @@ pub async fn segment(pool: &Pool, runner: &RefCell<Runner>, options: SegmentOpti
                 Ok((data, d)) => (js_sys::Float64Array::from(data), d),
                 Err(message) => return Ok(Err(message)),
             };
-            pool.fit(matrix.0, matrix.1, &params, plan.prepared.n_runs(), &mut |done, of| {
-                progress("Clustering", done as f64 / of.max(1) as f64)
-            })
+            pool.fit(
+                matrix.0,
+                matrix.1,
+                &params,
+                plan.prepared.n_runs(),
+                &mut |done, of| progress("Clustering", done as f64 / of.max(1) as f64),
+                &mut || {},
+            )
             .await
         }
         Split::Rows => {
