@@ -187,90 +187,167 @@ pub fn segment_stability(
     options: &StabilityOptions,
     progress: &mut dyn FnMut(f64) -> bool,
 ) -> Result<Stability, StabilityError> {
-    let d = d.max(1);
-    let n = data.len() / d;
-    if labels.len() != n {
-        return Err(StabilityError::Mismatch { labels: labels.len(), rows: n });
+    let resampling = Resampling::new(data, d, labels, k, options)?;
+    let n = resampling.n_resamples();
+    let mut outcomes = Vec::with_capacity(n);
+    for b in 0..n {
+        outcomes.push(resampling.resample(b)?);
+        if !progress((b + 1) as f64 / n as f64) {
+            return Err(StabilityError::Cancelled);
+        }
     }
-    let sample = sample_row_indices(n, options.max_rows.max(2), options.seed);
-    let m = sample.len();
-    let rows: Vec<&[f64]> = sample.iter().map(|&r| data.get(r * d..(r + 1) * d).unwrap_or(&[])).collect();
-    let original: Vec<usize> = sample.iter().map(|&r| labels.get(r).copied().unwrap_or(0)).collect();
-    let resamples = options.resamples.max(1);
-    let mut sums = vec![0.0; k];
-    let mut counts = vec![0usize; k];
-    let mut dissolved = vec![0usize; k];
-    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
-    rng.set_stream(BOOTSTRAP_STREAM);
-    let mut drawn = vec![false; m];
-    let mut matrix = Vec::with_capacity(m * d);
-    let mut fitted = 0;
-    for b in 0..resamples {
-        drawn.iter_mut().for_each(|x| *x = false);
-        matrix.clear();
-        for _ in 0..m {
-            let i = uniform_index(&mut rng, m);
+    Ok(resampling.finish(&outcomes))
+}
+
+/// The check of [`segment_stability`] in three parts, so its resamples can be fitted
+/// anywhere (the page's pool shares them out): [`Resampling::new`] draws the sample and
+/// every resample's rows from the one seeded stream (the sequential part, a few
+/// milliseconds); [`Resampling::resample`] fits one resample (seeded by its index) and
+/// matches its segments; [`Resampling::finish`] adds the outcomes up in resample order.
+/// Whoever fits them, the figures are the same bits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resampling {
+    d: usize,
+    k: usize,
+    /// The sample's rows, row-major `m × d` (as bytes in a message: one copy, not an
+    /// array built value by value).
+    #[serde(with = "crate::core::packed::f64s")]
+    rows: Vec<f64>,
+    /// Each sample row's segment.
+    #[serde(with = "crate::core::packed::indices")]
+    original: Vec<usize>,
+    /// Every resample's `m` draws one after the other: indices into the sample, with
+    /// replacement.
+    #[serde(with = "crate::core::packed::indices")]
+    draws: Vec<usize>,
+    resamples: usize,
+    options: StabilityOptions,
+    total_rows: usize,
+}
+
+/// One resample's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Resampled {
+    /// It drew fewer distinct rows than k: it says nothing of the segments and is not
+    /// counted.
+    Skipped,
+    /// Each original segment's best Jaccard with a segment of the refit (`None`: none of
+    /// its rows was drawn).
+    Matched(Vec<Option<f64>>),
+}
+
+impl Resampling {
+    /// The sample of at most `options.max_rows` rows and every resample's draws.
+    pub fn new(data: &[f64], d: usize, labels: &[usize], k: usize, options: &StabilityOptions) -> Result<Self, StabilityError> {
+        let d = d.max(1);
+        let n = data.len() / d;
+        if labels.len() != n {
+            return Err(StabilityError::Mismatch { labels: labels.len(), rows: n });
+        }
+        let sample = sample_row_indices(n, options.max_rows.max(2), options.seed);
+        let m = sample.len();
+        let rows: Vec<f64> = sample.iter().flat_map(|&r| data.get(r * d..(r + 1) * d).unwrap_or(&[]).iter().copied()).collect();
+        let original: Vec<usize> = sample.iter().map(|&r| labels.get(r).copied().unwrap_or(0)).collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+        rng.set_stream(BOOTSTRAP_STREAM);
+        let resamples = options.resamples.max(1);
+        let draws = (0..resamples * m).map(|_| uniform_index(&mut rng, m)).collect();
+        Ok(Self { d, k, rows, original, draws, resamples, options: options.clone(), total_rows: n })
+    }
+
+    /// How many resamples.
+    pub fn n_resamples(&self) -> usize {
+        self.resamples
+    }
+
+    /// Fits resample `b` (K-Means, the same k, seeded by `b`) and matches each original
+    /// segment, over the distinct rows drawn, to the refit's segment of largest Jaccard.
+    pub fn resample(&self, b: usize) -> Result<Resampled, StabilityError> {
+        let (d, k) = (self.d, self.k);
+        let m = self.original.len();
+        let Some(draws) = self.draws.get(b * m..(b + 1) * m) else { return Ok(Resampled::Skipped) };
+        let row = |i: usize| self.rows.get(i * d..(i + 1) * d).unwrap_or(&[]);
+        let mut drawn = vec![false; m];
+        let mut matrix = Vec::with_capacity(m * d);
+        for &i in draws {
             if let Some(x) = drawn.get_mut(i) {
                 *x = true;
             }
-            matrix.extend_from_slice(rows.get(i).copied().unwrap_or(&[]));
+            matrix.extend_from_slice(row(i));
         }
-        let params = KMeansParams::new(k).seed(options.seed.wrapping_add(1 + b as u64)).n_runs(options.n_runs.max(1));
+        let params = KMeansParams::new(k).seed(self.options.seed.wrapping_add(1 + b as u64)).n_runs(self.options.n_runs.max(1));
         let refit = match fit(&matrix, d, &params) {
             Ok(f) => f,
-            // A resample of a small file can draw fewer distinct rows than k: it says
-            // nothing of the segments, so it is skipped (and not counted).
-            Err(KMeansError::TooFewDistinctRows { .. } | KMeansError::TooFewRows { .. }) => {
-                if !progress((b + 1) as f64 / resamples as f64) {
-                    return Err(StabilityError::Cancelled);
-                }
-                continue;
-            }
+            // A resample of a small file can draw fewer distinct rows than k.
+            Err(KMeansError::TooFewDistinctRows { .. } | KMeansError::TooFewRows { .. }) => return Ok(Resampled::Skipped),
             Err(e) => return Err(StabilityError::Fit(e)),
         };
-        fitted += 1;
         let k_new = refit.n_clusters;
         // Contingency of original × new segments over the distinct rows drawn.
         let mut joint = vec![0usize; k * k_new];
         let mut size_old = vec![0usize; k];
         let mut size_new = vec![0usize; k_new];
-        for ((row, &old), _) in rows.iter().zip(&original).zip(&drawn).filter(|(_, &x)| x) {
-            let (new, _, _) = nearest(row, &refit.centers, d);
+        for (i, (&old, _)) in self.original.iter().zip(&drawn).enumerate().filter(|(_, (_, &x))| x) {
+            let (new, _, _) = nearest(row(i), &refit.centers, d);
             if let (Some(j), Some(a), Some(c)) = (joint.get_mut(old * k_new + new), size_old.get_mut(old), size_new.get_mut(new)) {
                 *j += 1;
                 *a += 1;
                 *c += 1;
             }
         }
-        for (i, &a) in size_old.iter().enumerate() {
-            if a == 0 {
-                continue;
-            }
-            let best = (0..k_new)
-                .map(|j| {
-                    let both = joint.get(i * k_new + j).copied().unwrap_or(0);
-                    let union = a + size_new.get(j).copied().unwrap_or(0) - both;
-                    if union == 0 {
-                        0.0
-                    } else {
-                        both as f64 / union as f64
-                    }
+        let best = size_old
+            .iter()
+            .enumerate()
+            .map(|(i, &a)| {
+                (a > 0).then(|| {
+                    (0..k_new)
+                        .map(|j| {
+                            let both = joint.get(i * k_new + j).copied().unwrap_or(0);
+                            let union = a + size_new.get(j).copied().unwrap_or(0) - both;
+                            if union == 0 {
+                                0.0
+                            } else {
+                                both as f64 / union as f64
+                            }
+                        })
+                        .fold(0.0, f64::max)
                 })
-                .fold(0.0, f64::max);
-            if let (Some(s), Some(c), Some(x)) = (sums.get_mut(i), counts.get_mut(i), dissolved.get_mut(i)) {
-                *s += best;
-                *c += 1;
-                if best <= 0.5 {
-                    *x += 1;
+            })
+            .collect();
+        Ok(Resampled::Matched(best))
+    }
+
+    /// The stability from every resample's outcome, in resample order.
+    pub fn finish(&self, outcomes: &[Resampled]) -> Stability {
+        let k = self.k;
+        let mut sums = vec![0.0; k];
+        let mut counts = vec![0usize; k];
+        let mut dissolved = vec![0usize; k];
+        let mut fitted = 0;
+        for outcome in outcomes {
+            let Resampled::Matched(best) = outcome else { continue };
+            fitted += 1;
+            for (i, best) in best.iter().enumerate() {
+                let Some(best) = *best else { continue };
+                if let (Some(s), Some(c), Some(x)) = (sums.get_mut(i), counts.get_mut(i), dissolved.get_mut(i)) {
+                    *s += best;
+                    *c += 1;
+                    if best <= 0.5 {
+                        *x += 1;
+                    }
                 }
             }
         }
-        if !progress((b + 1) as f64 / resamples as f64) {
-            return Err(StabilityError::Cancelled);
+        let jaccard = sums.iter().zip(&counts).map(|(&s, &c)| (c > 0).then(|| s / c as f64)).collect();
+        Stability {
+            jaccard,
+            dissolved,
+            resamples: fitted,
+            sample_rows: self.original.len(),
+            total_rows: self.total_rows,
+            n_runs: self.options.n_runs.max(1),
         }
     }
-    let jaccard = sums.iter().zip(&counts).map(|(&s, &c)| (c > 0).then(|| s / c as f64)).collect();
-    Ok(Stability { jaccard, dissolved, resamples: fitted, sample_rows: m, total_rows: n, n_runs: options.n_runs.max(1) })
 }
 
 /// The ChaCha8 stream of the bootstrap draws (K-Means draws from stream 0, the sample from
@@ -316,6 +393,24 @@ mod tests {
         assert_eq!(stopped, Err(StabilityError::Cancelled));
         assert_eq!(calls, 2);
         assert!(matches!(segment_stability(&set.data, 2, &[0, 1], 3, &options, &mut |_| true), Err(StabilityError::Mismatch { .. })));
+    }
+
+    #[test]
+    fn resamples_fitted_in_any_order_elsewhere_give_the_same_figures() {
+        // As the page's helpers fit them: the plan sent as a message, the resamples fitted
+        // in whatever order, the outcomes put back in resample order.
+        let set = generate(SetSpec { n: 6_000, d: 3, k: 5, separation: 1.5, seed: 8 });
+        let f = fit(&set.data, 3, &KMeansParams::new(5)).unwrap();
+        let options = StabilityOptions { resamples: 6, max_rows: 2_000, seed: 4, ..StabilityOptions::default() };
+        let here = segment_stability(&set.data, 3, &f.labels, 5, &options, &mut |_| true).unwrap();
+        let plan = Resampling::new(&set.data, 3, &f.labels, 5, &options).unwrap();
+        let sent: Resampling = serde_json::from_str(&serde_json::to_string(&plan).unwrap()).unwrap();
+        assert_eq!(sent, plan);
+        let mut outcomes: Vec<(usize, Resampled)> = (0..sent.n_resamples()).rev().map(|b| (b, sent.resample(b).unwrap())).collect();
+        outcomes.sort_by_key(|(b, _)| *b);
+        let elsewhere = plan.finish(&outcomes.into_iter().map(|(_, o)| o).collect::<Vec<_>>());
+        assert_eq!(elsewhere, here);
+        assert_eq!(here.resamples, 6);
     }
 
     #[test]
