@@ -744,6 +744,25 @@ pub fn segment_stability(
     Ok(())
 }
 
+/// [`segment_stability`]'s resamples drawn for `labels` (the fit's), to be fitted elsewhere
+/// ([`stability::Resampling`]: the page's pool shares them out).
+pub fn stability_resampling(
+    file: &LoadedFile,
+    cleaned: &CleanedData,
+    labels: &[usize],
+    k: usize,
+    seed: u64,
+) -> Result<stability::Resampling, PipelineError> {
+    let options = StabilityOptions::for_width(cleaned.n_features, seed);
+    stability::Resampling::new(&cleaned.scaled, cleaned.n_features, labels, k, &options).map_err(named(&file.name))
+}
+
+/// Words for a stability that could not be measured: said in the segmentation's warnings,
+/// not an error (the segments stand without it).
+pub fn stability_unmeasured(segmentation: &mut Segmentation, cause: &str) {
+    segmentation.warnings.push(format!("the stability of the segments could not be measured: {cause}"));
+}
+
 /// The segments' names: the user's where given (non-empty), else the generated ones.
 pub fn segment_names(segmentation: &Segmentation, overrides: &[String]) -> Vec<String> {
     segmentation

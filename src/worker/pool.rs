@@ -387,6 +387,31 @@ impl Pool {
         all_placed(blocks, failure, "silhouette block")
     }
 
+    /// Fits every resample of a stability check on the helpers; their outcomes in resample
+    /// order (each, or why it could not be fitted); `progress(done, of)` after each; `busy`
+    /// once every helper taking part has its first (as [`Pool::share_out_then`]).
+    pub async fn stability(
+        &self,
+        resampling: &crate::core::stability::Resampling,
+        progress: &mut dyn FnMut(usize, usize),
+        busy: &mut dyn FnMut(),
+    ) -> Result<Vec<Result<crate::core::stability::Resampled, String>>, PoolError> {
+        let n = resampling.n_resamples();
+        let mut outcomes = vec![None; n];
+        let mut failure = None;
+        let mut done = 0;
+        let setup = Self::message(&HelperTask::Stability { resampling: resampling.clone() }, None)?;
+        self.share_out_then(&setup, n, &mut |b| Ok((Self::message(&HelperTask::Resample { b }, None)?, None)), busy, &mut |reply, _| {
+            if let HelperReply::Resampled { b, outcome } = reply {
+                place(&mut outcomes, b, outcome, &mut failure, "resample");
+                done += 1;
+                progress(done, n);
+            }
+        })
+        .await?;
+        all_placed(outcomes, failure, "resample")
+    }
+
     /// Makes the `n_runs` runs of a fit of `matrix` (row-major, `d` features, copied out of
     /// the engine's memory) on the helpers and returns the best; `progress(done, of)` after
     /// each run; `busy` once every helper taking part has its first run (as
@@ -663,6 +688,8 @@ struct Helper {
     sweep: Option<(SweepJob, Option<GapReference>)>,
     /// The kept sweep's silhouettes, scored a block at a time.
     silhouettes: Option<crate::core::metrics::SilhouettePlan>,
+    /// A stability check's resamples, fitted one at a time.
+    resampling: Option<crate::core::stability::Resampling>,
     fit: Option<(Prepared, Workspace, Option<RunOutcome>)>,
     /// A shard of a fit shared out by rows: its rows and state.
     shard: Option<(Vec<f64>, Shard, PlusPlusShard)>,
@@ -773,6 +800,16 @@ impl Helper {
             HelperTask::SilhouetteBlock { block } => Some(match &self.silhouettes {
                 Some(plan) if block < plan.n_blocks() => HelperReply::SilhouetteBlock { block, totals: plan.block(block) },
                 _ => HelperReply::Failed { message: format!("silhouette block {block} came before its sweep's labels") },
+            }),
+            HelperTask::Stability { resampling } => {
+                // The fit is over: its rows are let go.
+                (self.sweep, self.silhouettes, self.fit, self.shard) = (None, None, None, None);
+                self.resampling = Some(resampling);
+                None
+            }
+            HelperTask::Resample { b } => Some(match &self.resampling {
+                Some(resampling) => HelperReply::Resampled { b, outcome: resampling.resample(b).map_err(|e| e.to_string()) },
+                None => HelperReply::Failed { message: format!("resample {b} came before its stability check") },
             }),
             HelperTask::Fit { d, params } => {
                 (self.sweep, self.silhouettes) = (None, None);

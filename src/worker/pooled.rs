@@ -216,14 +216,54 @@ pub async fn segment(pool: &Pool, runner: &RefCell<Runner>, options: SegmentOpti
     };
     let shared = FitShared { helpers: pool.size(), by_rows: split == Split::Rows };
     let fit_ms = now_ms() - started;
-    fitted.map(|best| {
-        let mut finished = runner.borrow_mut().finish_segment(options, &plan, best, fit_ms, &now_ms, progress);
-        if let Ok(ResponseBody::Segmented(report)) = &mut finished {
-            report.shared = Some(shared);
-            report.finishing = finishing_run;
+    let best = fitted?;
+    // The stability check's resamples on the helpers while the segments are described
+    // here: the two need only the fit.
+    let (fit, fit_rows) = match runner.borrow().fitted(&plan, best) {
+        Ok(fitted) => fitted,
+        Err(message) => return Ok(Err(message)),
+    };
+    let resampling = runner.borrow().stability_resampling(&fit.labels, fit.n_clusters, options.seed);
+    let stage = "Checking each segment's stability";
+    progress(stage, 0.0);
+    let started = now_ms();
+    let mut fit = Some((fit, fit_rows));
+    let mut described = None;
+    let mut describe = || {
+        if let Some((fit, fit_rows)) = fit.take() {
+            described = Some(runner.borrow().describe(&plan, fit, fit_rows));
         }
-        finished
-    })
+    };
+    let stability = match &resampling {
+        Ok(resampling) => {
+            let outcomes =
+                pool.stability(resampling, &mut |done, of| progress(stage, done as f64 / of.max(1) as f64), &mut describe).await?;
+            outcomes
+                .into_iter()
+                .collect::<Result<Vec<_>, String>>()
+                .map(|outcomes| resampling.finish(&outcomes))
+                .map_err(|e| format!("{}: {e}", runner.borrow().file_name()))
+        }
+        Err(message) => Err(message.clone()),
+    };
+    // Described beside the resamples, or here if the pool had none to hand out.
+    describe();
+    let mut segmentation = match described {
+        Some(Ok(segmentation)) => segmentation,
+        Some(Err(message)) => return Ok(Err(message)),
+        None => return Ok(Err("the segments could not be described".to_owned())),
+    };
+    match stability {
+        Ok(stability) => segmentation.stability = Some(stability),
+        Err(cause) => crate::core::pipeline::stability_unmeasured(&mut segmentation, &cause),
+    }
+    let stability_ms = now_ms() - started;
+    let mut finished = runner.borrow_mut().keep_segmentation(options, segmentation, fit_ms, stability_ms);
+    if let Ok(ResponseBody::Segmented(report)) = &mut finished {
+        report.shared = Some(shared);
+        report.finishing = finishing_run;
+    }
+    Ok(finished)
 }
 
 /// The warm-up ([`super::warm`]) with the pool: every step on a runner of its own, each

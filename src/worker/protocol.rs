@@ -205,6 +205,11 @@ pub enum HelperTask {
     Silhouettes { labelings: Vec<Vec<u32>> },
     /// Score one block of the kept silhouettes' rows.
     SilhouetteBlock { block: usize },
+    /// Keep this stability check's resamples ([`crate::core::stability::Resampling`]); they
+    /// follow one by one.
+    Stability { resampling: crate::core::stability::Resampling },
+    /// Fit one resample of the kept stability check.
+    Resample { b: usize },
     /// Prepare a fit of the message's `data` (`d` features); the runs follow one by one.
     Fit { d: usize, params: crate::core::kmeans::KMeansParams },
     /// Make one run of the kept fit; the helper keeps its best run.
@@ -262,6 +267,11 @@ pub enum HelperReply {
     SilhouetteBlock {
         block: usize,
         totals: Vec<f64>,
+    },
+    /// A resample's outcome, or why it could not be fitted.
+    Resampled {
+        b: usize,
+        outcome: Result<crate::core::stability::Resampled, String>,
     },
     Run {
         run: usize,
@@ -414,7 +424,8 @@ pub struct SegmentReport {
     /// Of which the runs (initial centres and iterations, on the pool when it has helpers).
     #[serde(default)]
     pub fit_ms: f64,
-    /// Of which the stability check.
+    /// Of which the stability check (with the pool: its resamples on the helpers, the
+    /// segments described in the engine meanwhile; the longer of the two).
     #[serde(default)]
     pub stability_ms: f64,
     /// How the rows moved from the file's previous segmentation (another k, other

@@ -578,8 +578,7 @@ impl Runner {
 
     /// The file's name before a K-Means error, as the pipeline's errors read.
     fn named_error(&self, e: KMeansError) -> String {
-        let name = self.file.as_ref().map_or("the file", |f| f.name.as_str());
-        format!("{name}: {e}")
+        format!("{}: {e}", self.file_name())
     }
 
     /// The checked fit of a segmentation; `runs_here` false when the page's pool makes its
@@ -610,7 +609,7 @@ impl Runner {
         Ok((plan.matrix(cleaned), cleaned.n_features))
     }
 
-    /// The segmentation from its fit, wherever its runs were made: the segments described,
+    /// The segmentation from its fit, its stability measured here: the segments described,
     /// their stability, the comparison with the last segmentation.
     pub fn finish_segment(
         &mut self,
@@ -621,21 +620,57 @@ impl Runner {
         now_ms: &dyn Fn() -> f64,
         progress: ProgressSink<'_>,
     ) -> Result<ResponseBody, String> {
-        let (file, cleaned) = self.cleaned()?;
-        let (fit, fit_rows) = plan.finish(cleaned, best);
-        let mut segmentation = pipeline::segment_with_fit(file, cleaned, fit, fit_rows);
-        segmentation.starts_rows = plan.starts_rows();
-        // A cancel stops the worker itself; a stability that cannot be measured is said in
-        // the segmentation's warnings, not an error: the segments stand without it.
+        let (fit, fit_rows) = self.fitted(plan, best)?;
+        let mut segmentation = self.describe(plan, fit, fit_rows)?;
+        // A cancel stops the worker itself.
         progress("Checking each segment's stability", 0.0);
         let started = now_ms();
+        let (file, cleaned) = self.cleaned()?;
         if let Err(e) = pipeline::segment_stability(file, cleaned, &mut segmentation, options.seed, &mut |f| {
             progress("Checking each segment's stability", f);
             true
         }) {
-            segmentation.warnings.push(format!("the stability of the segments could not be measured: {e}"));
+            pipeline::stability_unmeasured(&mut segmentation, &e.to_string());
         }
         let stability_ms = now_ms() - started;
+        self.keep_segmentation(options, segmentation, fit_ms, stability_ms)
+    }
+
+    /// The fit of every cleaned row from its best run (and the rows it was fitted on, when
+    /// a sample).
+    pub fn fitted(&self, plan: &FitPlan, best: RunOutcome) -> Result<(crate::core::kmeans::KMeansFit, Option<usize>), String> {
+        let (_, cleaned) = self.cleaned()?;
+        Ok(plan.finish(cleaned, best))
+    }
+
+    /// The segments of `fit` described.
+    pub fn describe(&self, plan: &FitPlan, fit: crate::core::kmeans::KMeansFit, fit_rows: Option<usize>) -> Result<Segmentation, String> {
+        let (file, cleaned) = self.cleaned()?;
+        let mut segmentation = pipeline::segment_with_fit(file, cleaned, fit, fit_rows);
+        segmentation.starts_rows = plan.starts_rows();
+        Ok(segmentation)
+    }
+
+    /// The stability check's resamples for a fit's `labels`, to be fitted by the pool.
+    pub fn stability_resampling(&self, labels: &[usize], k: usize, seed: u64) -> Result<crate::core::stability::Resampling, String> {
+        let (file, cleaned) = self.cleaned()?;
+        pipeline::stability_resampling(file, cleaned, labels, k, seed).map_err(|e| e.to_string())
+    }
+
+    /// The file's name, for messages.
+    pub fn file_name(&self) -> &str {
+        self.file.as_ref().map_or("the file", |f| f.name.as_str())
+    }
+
+    /// Keeps a finished segmentation and answers with it, compared with the last one.
+    pub fn keep_segmentation(
+        &mut self,
+        options: SegmentOptions,
+        segmentation: Segmentation,
+        fit_ms: f64,
+        stability_ms: f64,
+    ) -> Result<ResponseBody, String> {
+        let (file, cleaned) = self.cleaned()?;
         let current = row_segments(file.table.n_rows(), cleaned, &segmentation);
         let comparison = self.compare_with_previous(current);
         self.segmentation = Some((options, segmentation.clone()));
