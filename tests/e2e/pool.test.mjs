@@ -45,6 +45,8 @@ async function journey(n, path, { afterWarm = false } = {}) {
     await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 600_000 });
     const done = Date.now();
     const split = await page.locator('[data-testid="workers"]').getAttribute("data-split");
+    // Each segment's stability: its resamples fitted by the helpers (Pool::stability).
+    const stability = await page.locator('[data-testid="segment-stability"]').evaluateAll((cards) => cards.map((c) => c.dataset.jaccard));
     const starts = page.locator('[data-testid="fit-starts"]');
     const startsRows = (await starts.count()) ? await starts.getAttribute("data-rows") : null;
     const [download] = await Promise.all([
@@ -58,7 +60,7 @@ async function journey(n, path, { afterWarm = false } = {}) {
         `segmented and drawn ${done - swept} ms, total ${done - started} ms`,
     );
     assert.deepEqual(record.pageErrors, []);
-    return { table, recommended, split, startsRows, bytes: await readFile(saved) };
+    return { table, recommended, split, startsRows, stability, bytes: await readFile(saved) };
   } finally {
     await context.close();
   }
@@ -90,6 +92,7 @@ test(`${ROWS} rows: 1, 2 and 3 helpers give the same k table, recommendation and
   const large = ROWS > 200_000;
   const one = await journey(1, file);
   assert.equal(one.startsRows, large ? "100000" : null, "the starts on a sample, said on the page");
+  assert.ok(one.stability.length >= 2 && one.stability.every((j) => Number(j) > 0 && Number(j) <= 1), `stability: ${one.stability}`);
   for (const n of [2, 3]) {
     // 2 helpers with the file chosen after the warm-up, 1 and 3 during it: the same bits.
     const other = await journey(n, file, { afterWarm: n === 2 });
@@ -99,6 +102,7 @@ test(`${ROWS} rows: 1, 2 and 3 helpers give the same k table, recommendation and
     assert.ok(other.bytes.equals(one.bytes), `${n} helpers: the segmented downloads differ`);
     assert.equal(other.split, large || n === 3 ? "rows" : "runs", `${n} helpers: the fit was shared out by ${other.split}`);
     assert.equal(other.startsRows, one.startsRows);
+    assert.deepEqual(other.stability, one.stability, `${n} helpers: the segments' stability differs`);
   }
   const lines = one.bytes.toString("utf8").trimEnd().split("\n");
   assert.equal(lines.length, ROWS + 1, "every row, and the header");
