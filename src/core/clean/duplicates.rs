@@ -125,14 +125,13 @@ fn mix(h: u64, word: u64) -> u64 {
     (h.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
 }
 
-/// A cell's text as `str::trim` leaves it: at once when it starts and ends with an ASCII
-/// character that is not white space (most cells: `char::is_whitespace`, which `str::trim`
-/// uses, counts the vertical tab that `u8::is_ascii_whitespace` does not); else by
-/// `str::trim` (Unicode spaces too).
+/// A cell's text as `str::trim` leaves it ([`crate::core::cells::numbers::trim_cell`] on
+/// the bytes): at once when both edges are plain, else by `str::trim` (Unicode spaces too).
 #[inline(always)]
 fn trim_bytes(cell: &[u8]) -> &[u8] {
+    use crate::core::cells::numbers::plain_edge;
     match (cell.first(), cell.last()) {
-        (Some(&a), Some(&b)) if a.is_ascii() && b.is_ascii() && !char::from(a).is_whitespace() && !char::from(b).is_whitespace() => cell,
+        (Some(&a), Some(&b)) if plain_edge(a) && plain_edge(b) => cell,
         _ => std::str::from_utf8(cell).map_or(cell, |t| t.trim().as_bytes()),
     }
 }

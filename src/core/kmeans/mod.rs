@@ -236,18 +236,8 @@ impl Prepared {
     /// [`Prepared::without_data`] given the same `data` back, centred: ready to make runs
     /// (a copy; the checks are not made again).
     pub fn with_data(mut self, data: &[f64]) -> Self {
-        self.centred = self.centre_rows(data);
+        self.centred = self.centre(data);
         self
-    }
-
-    /// Rows of the data this fit was checked on (row-major, as given), centred as
-    /// [`Prepared::with_data`] centres them, bit for bit: a shard made from the data
-    /// without a centred copy of every row.
-    pub fn centre_rows(&self, rows: &[f64]) -> Vec<f64> {
-        let d = self.n_features.max(1);
-        let mut centred = rows.get(..rows.len() - rows.len() % d).unwrap_or(&[]).to_vec();
-        centre_in_place(&mut centred, &self.means);
-        centred
     }
 
     pub fn workspace(&self) -> Workspace {
@@ -336,10 +326,13 @@ impl Prepared {
         rng
     }
 
-    /// Centres in the data's units (`k × d`) in this fit's centred units.
-    pub fn centre(&self, centers: &[f64]) -> Vec<f64> {
+    /// Rows or centres in the data's units (row-major) in this fit's centred units, as
+    /// every fit's rows are centred ([`centre_in_place`]); a partial last row is dropped.
+    pub fn centre(&self, rows: &[f64]) -> Vec<f64> {
         let d = self.n_features.max(1);
-        centers.chunks_exact(d).flat_map(|c| c.iter().zip(&self.means).map(|(v, m)| v - m)).collect()
+        let mut centred = rows.get(..rows.len() - rows.len() % d).unwrap_or(&[]).to_vec();
+        centre_in_place(&mut centred, &self.means);
+        centred
     }
 
     /// Centres in this fit's centred units (`k × d`) back in the data's units.

@@ -321,7 +321,24 @@ fn short_decimals_read_bit_for_bit_as_the_standard_library() {
 /// `trim_cell` trims as `str::trim` does, its shortcut included.
 #[test]
 fn trim_cell_is_str_trim() {
-    for cell in ["", " ", "a", " a", "a ", "\u{a0}12,5\u{a0}", "1\u{202f}", "\t7\r", "é", "x\u{3000}", "12.5", "\u{85}1"] {
+    for cell in [
+        "",
+        " ",
+        "a",
+        " a",
+        "a ",
+        "\u{a0}12,5\u{a0}",
+        "1\u{202f}",
+        "\t7\r",
+        "é",
+        "x\u{3000}",
+        "12.5",
+        "\u{85}1",
+        "\u{b}7",
+        "7\u{b}",
+        "\u{b}",
+        "\u{c}1\u{1f}",
+    ] {
         assert_eq!(trim_cell(cell), cell.trim(), "{cell:?}");
     }
 }
