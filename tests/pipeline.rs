@@ -227,6 +227,38 @@ fn runner_answers_each_step_and_forgets_a_failed_file() {
 }
 
 #[test]
+fn the_description_made_before_the_fit_belongs_to_the_cleaning_it_was_made_for() {
+    // The engine makes the fit-free part of the description (each feature's figures, the
+    // PCA map) while the sweep is shown; a new cleaning must not reuse the old one.
+    let clock = || 0.0;
+    let answer = |runner: &mut Runner, body: RequestBody| runner.handle(Request { id: 1, body }, &clock, &mut |_, _| {}).body;
+    let load = || RequestBody::Load { name: "customers.csv".into(), bytes: CUSTOMERS.to_vec(), options: IngestOptions::default() };
+    let segmented = |runner: &mut Runner| match answer(runner, RequestBody::Segment(k(4))) {
+        ResponseBody::Segmented(report) => report.segmentation,
+        other => panic!("not segmented: {other:?}"),
+    };
+    let mut fresh = Runner::new();
+    let ResponseBody::Loaded(summary) = answer(&mut fresh, load()) else { panic!("not loaded") };
+    let every = summary.suggested.clone();
+    let mut fewer = every.clone();
+    fewer.numeric.retain(|f| f.column != 2);
+    assert!(matches!(answer(&mut fresh, RequestBody::Clean(fewer.clone())), ResponseBody::Cleaned(_)));
+    let expected = segmented(&mut fresh);
+    assert_eq!(expected.overall.len(), 2);
+
+    let mut runner = Runner::new();
+    answer(&mut runner, load());
+    assert!(matches!(answer(&mut runner, RequestBody::Clean(every)), ResponseBody::Cleaned(_)));
+    runner.prepare_ground();
+    assert!(matches!(answer(&mut runner, RequestBody::Clean(fewer)), ResponseBody::Cleaned(_)));
+    runner.prepare_ground();
+    assert_eq!(segmented(&mut runner), expected, "made for this cleaning before the fit: the same description");
+    // A second segmentation of the same cleaning reuses it, and describes as one without it.
+    let (again, first) = (segmented(&mut runner), segmented(&mut fresh));
+    assert_eq!(again, first);
+}
+
+#[test]
 fn a_downloaded_model_applied_to_the_same_file_gives_the_same_segments() {
     let mut runner = Runner::new();
     let clock = || 0.0;

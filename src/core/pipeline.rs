@@ -11,7 +11,7 @@ use super::ingest::{parse_csv_with_progress, IngestError, IngestOptions, Table};
 use super::k_selection::{self, KOutcome, KRule, KSelectionError, Sweep, SweepChecks, SweepSetup};
 use super::kmeans::{self, greatest, least, KMeansError, KMeansParams};
 use super::profile::{profile_column, profile_columns, quartiles, select_quantile, ColumnKind, TableProfile};
-use super::projection::{pca, pca_2d_of_rows};
+use super::projection::{pca, pca_2d_of_rows, Projection};
 pub use super::resample::sample_row_indices;
 use super::segments::{describe_segments, separation, tiny_segment_caution, FeatureSeparation, OverallFeature, SegmentDescription};
 use super::stability::{self, Stability, StabilityError, StabilityOptions};
@@ -396,16 +396,66 @@ fn plan_fit(file: &LoadedFile, cleaned: &CleanedData, options: &SegmentOptions, 
     Ok(FitPlan { prepared, sample, starts: Some(starts) })
 }
 
+/// What describing a segmentation needs of the cleaned data whatever the fit: each
+/// feature's figures over every row in the data's units, and the PCA map's components and
+/// points (the fit adds only its centres). Made once for a cleaning ([`segment_ground`]),
+/// e.g. while the user reads the k sweep, so that a segmentation (and each one after it,
+/// with another k) describes only what depends on its fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentGround {
+    pub overall: Vec<OverallFeature>,
+    /// The PCA of the matrix with the chart's rows projected (`None` up to two features,
+    /// or when it cannot be made).
+    pub pca: Option<Projection>,
+}
+
+/// The rows the scatter and the PCA map draw: every `stride`-th of the matrix's rows.
+fn chart_stride(n_rows: usize) -> usize {
+    n_rows.div_ceil(MAX_CHART_POINTS).max(1)
+}
+
+/// The [`SegmentGround`] of `cleaned`.
+pub fn segment_ground(file: &LoadedFile, cleaned: &CleanedData) -> SegmentGround {
+    let d = cleaned.n_features;
+    let overall = cleaned
+        .plan
+        .features
+        .iter()
+        .enumerate()
+        .map(|(f, feature)| {
+            let mut all = cleaned.original_column(&file.table, &file.profile, f);
+            let n = all.len().max(1) as f64;
+            let mean = all.iter().sum::<f64>() / n;
+            let std = (all.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
+            OverallFeature { name: feature.name.clone(), mean, median: select_quantile(&mut all, 0.5), std }
+        })
+        .collect();
+    let chart_rows: Vec<usize> = (0..cleaned.n_rows).step_by(chart_stride(cleaned.n_rows)).collect();
+    let pca = (d > 2).then(|| pca_2d_of_rows(&cleaned.scaled, d, &chart_rows).ok()).flatten();
+    SegmentGround { overall, pca }
+}
+
 /// [`segment`] from a fit made elsewhere (the runs shared out among the page's workers);
 /// `fit_rows`: the rows of the sample it was fitted on, if not every row.
 pub fn segment_with_fit(file: &LoadedFile, cleaned: &CleanedData, fit: kmeans::KMeansFit, fit_rows: Option<usize>) -> Segmentation {
+    segment_on_ground(file, cleaned, &segment_ground(file, cleaned), fit, fit_rows)
+}
+
+/// [`segment_with_fit`] on the [`SegmentGround`] of `cleaned`, made before.
+pub fn segment_on_ground(
+    file: &LoadedFile,
+    cleaned: &CleanedData,
+    ground: &SegmentGround,
+    fit: kmeans::KMeansFit,
+    fit_rows: Option<usize>,
+) -> Segmentation {
     let d = cleaned.n_features;
     let k = fit.n_clusters;
     let names: Vec<String> = cleaned.plan.features.iter().map(|f| f.name.clone()).collect();
     // Per feature: the values of each segment, for means and medians in the data's units.
     let mut means = vec![vec![f64::NAN; d]; k];
     let mut fives = vec![vec![[f64::NAN; 5]; d]; k];
-    let mut overall = Vec::with_capacity(d);
+    let overall = ground.overall.clone();
     let mut sizes = vec![0usize; k];
     for &label in &fit.labels {
         if let Some(s) = sizes.get_mut(label) {
@@ -413,14 +463,14 @@ pub fn segment_with_fit(file: &LoadedFile, cleaned: &CleanedData, fit: kmeans::K
         }
     }
     let mut by_segment: Vec<Vec<f64>> = sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
-    let stride = cleaned.n_rows.div_ceil(MAX_CHART_POINTS).max(1);
+    let stride = chart_stride(cleaned.n_rows);
     let chart_rows: Vec<usize> = (0..cleaned.n_rows).step_by(stride).collect();
     let mut chart_values = vec![f64::NAN; chart_rows.len() * d];
-    for (f, name) in names.iter().enumerate() {
+    for f in 0..names.len() {
         by_segment.iter_mut().for_each(Vec::clear);
         // The feature in the data's units, made again from the file (8 bytes a row while
-        // it is read): its values become `all`, sorted in place for the median.
-        let mut all = cleaned.original_column(&file.table, &file.profile, f);
+        // it is read).
+        let all = cleaned.original_column(&file.table, &file.profile, f);
         for (&v, &label) in all.iter().zip(&fit.labels) {
             if let Some(values) = by_segment.get_mut(label) {
                 values.push(v);
@@ -441,10 +491,6 @@ pub fn segment_with_fit(file: &LoadedFile, cleaned: &CleanedData, fit: kmeans::K
                 *five = [lo, q1, median, q3, hi];
             }
         }
-        let n = all.len().max(1) as f64;
-        let mean = all.iter().sum::<f64>() / n;
-        let std = (all.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
-        overall.push(OverallFeature { name: name.clone(), mean, median: select_quantile(&mut all, 0.5), std });
     }
     let separation = separation(&overall, &means, &sizes);
     let mut segments = describe_segments(&overall, &means, &fives, &sizes);
@@ -453,7 +499,7 @@ pub fn segment_with_fit(file: &LoadedFile, cleaned: &CleanedData, fit: kmeans::K
     }
     let chart_labels = chart_rows.iter().map(|&r| fit.labels.get(r).copied().unwrap_or(0)).collect();
     let chart_ids = chart_ids(file, cleaned, &chart_rows);
-    let pca = (d > 2).then(|| pca_2d_of_rows(&cleaned.scaled, d, &chart_rows).ok()).flatten().map(|p| {
+    let pca = ground.pca.as_ref().map(|p| {
         let components = &p.components;
         let project = |row: &[f64]| -> [f64; 2] {
             let mut out = [0.0; 2];

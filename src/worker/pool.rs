@@ -37,6 +37,9 @@ use crate::core::kmeans::shard::{FarRow, Next, Shard, ShardResult, StepPartials}
 use crate::core::kmeans::{keep_better, KMeansParams, Prepared, RunOutcome, Workspace};
 use crate::core::pipeline::SweepJob;
 
+/// Tasks out at a time on each helper in [`Pool::share_out`].
+const AHEAD: usize = 2;
+
 /// Why a pooled job did not finish.
 #[derive(Debug)]
 pub enum PoolError {
@@ -169,9 +172,12 @@ impl Pool {
         }
     }
 
-    /// Hands `n_tasks` tasks out one at a time to whichever helper is free (after `setup`
-    /// to each helper that gets a task: no more helpers than tasks hold the data) and gives
-    /// each answer to `on_reply`. Task `i` is encoded by `task(i)` when it is handed out
+    /// Hands `n_tasks` tasks out to the helpers (after `setup` to each helper that gets a
+    /// task: no more helpers than tasks hold the data) and gives each answer to `on_reply`.
+    /// Each helper has [`AHEAD`] tasks at a time, one it works on and the next waiting in
+    /// its port, so that it starts the next as soon as it has answered instead of waiting
+    /// for this worker to take the answer in and send another; a helper that answers gets
+    /// the next task not handed out. Task `i` is encoded by `task(i)` when it is handed out
     /// (a message, and the buffers it gives away). Returns how many helpers took part.
     async fn share_out(
         &self,
@@ -180,15 +186,17 @@ impl Pool {
         task: &mut dyn FnMut(usize) -> Result<(JsValue, Option<js_sys::Array>), PoolError>,
         on_reply: &mut dyn FnMut(HelperReply, JsValue),
     ) -> Result<usize, PoolError> {
-        self.share_out_then(setup, n_tasks, task, &mut || {}, on_reply).await
+        self.share_out_then(setup, n_tasks, AHEAD, task, &mut || {}, on_reply).await
     }
 
-    /// [`Pool::share_out`], calling `busy` once every helper taking part has its first
-    /// task: work of this worker's own then runs beside the helpers' instead of before them.
+    /// [`Pool::share_out`] with `ahead` tasks at a time on each helper at most (1: a helper
+    /// gets its next task when it answers), calling `busy` once the first tasks are out:
+    /// work of this worker's own then runs beside the helpers' instead of before them.
     async fn share_out_then(
         &self,
         setup: &JsValue,
         n_tasks: usize,
+        ahead: usize,
         task: &mut dyn FnMut(usize) -> Result<(JsValue, Option<js_sys::Array>), PoolError>,
         busy: &mut dyn FnMut(),
         on_reply: &mut dyn FnMut(HelperReply, JsValue),
@@ -209,9 +217,11 @@ impl Pool {
                 None => self.post(helper, &message),
             }
         };
+        // Round the helpers: each has its first task before any has a second.
+        let first_out = n_tasks.min(helpers.saturating_mul(ahead.max(1)));
         let mut next = 0;
-        for helper in 0..helpers {
-            hand_out(helper, next)?;
+        while next < first_out {
+            hand_out(next % helpers, next)?;
             next += 1;
         }
         busy();
@@ -255,9 +265,11 @@ impl Pool {
         let mut pieces: Vec<Option<JsPiece>> = (0..n).map(|_| None).collect();
         let mut failure: Option<String> = None;
         let mut done = 0;
+        // A piece at a time on each helper: each piece out is a copy of its part of the file.
         self.share_out_then(
             &setup,
             n,
+            1,
             &mut |index| {
                 let (text, first_line) = split.piece(index).ok_or_else(|| PoolError::Failed(format!("there is no piece {index}")))?;
                 let text = js_sys::Uint8Array::from(text.as_bytes());
@@ -389,7 +401,7 @@ impl Pool {
 
     /// Fits every resample of a stability check on the helpers; their outcomes in resample
     /// order (each, or why it could not be fitted); `progress(done, of)` after each; `busy`
-    /// once every helper taking part has its first (as [`Pool::share_out_then`]).
+    /// once every resample is out (as [`Pool::share_out_then`]).
     pub async fn stability(
         &self,
         resampling: &crate::core::stability::Resampling,
@@ -401,7 +413,9 @@ impl Pool {
         let mut failure = None;
         let mut done = 0;
         let setup = Self::message(&HelperTask::Stability { resampling: resampling.clone() }, None)?;
-        self.share_out_then(&setup, n, &mut |b| Ok((Self::message(&HelperTask::Resample { b }, None)?, None)), busy, &mut |reply, _| {
+        // Every resample out at once: `busy` (the segments described) takes longer than a
+        // resample, and the helpers would wait for it between two.
+        self.share_out_then(&setup, n, n, &mut |b| Ok((Self::message(&HelperTask::Resample { b }, None)?, None)), busy, &mut |reply, _| {
             if let HelperReply::Resampled { b, outcome } = reply {
                 place(&mut outcomes, b, outcome, &mut failure, "resample");
                 done += 1;
@@ -414,7 +428,7 @@ impl Pool {
 
     /// Makes the `n_runs` runs of a fit of `matrix` (row-major, `d` features, copied out of
     /// the engine's memory) on the helpers and returns the best; `progress(done, of)` after
-    /// each run; `busy` once every helper taking part has its first run (as
+    /// each run; `busy` once the helpers have their first runs, [`AHEAD`] each (as
     /// [`Pool::share_out_then`]): work of the engine's own then runs beside the runs.
     pub async fn fit(
         &self,
@@ -428,10 +442,17 @@ impl Pool {
         let mut done = 0;
         let setup = Self::message(&HelperTask::Fit { d, params: params.clone() }, Some(&matrix))?;
         let helpers = self
-            .share_out_then(&setup, n_runs, &mut |run| Ok((Self::message(&HelperTask::Run { run }, None)?, None)), busy, &mut |_, _| {
-                done += 1;
-                progress(done, n_runs);
-            })
+            .share_out_then(
+                &setup,
+                n_runs,
+                AHEAD,
+                &mut |run| Ok((Self::message(&HelperTask::Run { run }, None)?, None)),
+                busy,
+                &mut |_, _| {
+                    done += 1;
+                    progress(done, n_runs);
+                },
+            )
             .await?;
         drop(matrix);
         for helper in 0..helpers {

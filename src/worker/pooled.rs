@@ -231,7 +231,7 @@ pub async fn segment(pool: &Pool, runner: &RefCell<Runner>, options: SegmentOpti
     let mut described = None;
     let mut describe = || {
         if let Some((fit, fit_rows)) = fit.take() {
-            described = Some(runner.borrow().describe(&plan, fit, fit_rows));
+            described = Some(runner.borrow_mut().describe(&plan, fit, fit_rows));
         }
     };
     let stability = match &resampling {

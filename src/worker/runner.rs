@@ -27,8 +27,11 @@ use super::protocol::{
 #[derive(Debug, Default)]
 pub struct Runner {
     file: Option<LoadedFile>,
-    /// The cleaning choices and their result.
+    /// The cleaning choices and their result (set with `ground`: [`Runner::set_cleaned`]).
     cleaned: Option<(CleaningOptions, CleanedData)>,
+    /// What describing a segmentation of `cleaned` needs whatever the fit, once made
+    /// ([`Runner::prepare_ground`]); forgotten with `cleaned`.
+    ground: Option<pipeline::SegmentGround>,
     /// The segmentation and the options it was made with.
     segmentation: Option<(SegmentOptions, Segmentation)>,
     /// A saved model applied to the loaded file: each row's outcome, and the names.
@@ -164,7 +167,7 @@ impl Runner {
     /// replaces it fails.
     fn forget_file(&mut self) {
         self.file = None;
-        self.cleaned = None;
+        self.set_cleaned(None);
         self.segmentation = None;
         self.applied = None;
         self.transactions = None;
@@ -185,6 +188,24 @@ impl Runner {
         let comparison = self.previous.as_ref().filter(|(_, s)| *s == sha).and_then(|(previous, _)| compare(previous, &current));
         self.previous = Some((current, sha));
         comparison
+    }
+
+    /// Replaces the cleaned data, forgetting what was made of the old.
+    fn set_cleaned(&mut self, cleaned: Option<(CleaningOptions, CleanedData)>) {
+        self.cleaned = cleaned;
+        self.ground = None;
+    }
+
+    /// Makes what describing a segmentation of the cleaned data needs whatever its fit
+    /// ([`pipeline::SegmentGround`]), if not made yet: the engine does it while the page
+    /// shows the k sweep, before the user asks for segments. Nothing without cleaned data.
+    pub fn prepare_ground(&mut self) {
+        if self.ground.is_some() {
+            return;
+        }
+        if let Ok((file, cleaned)) = self.cleaned() {
+            self.ground = Some(pipeline::segment_ground(file, cleaned));
+        }
     }
 
     /// The file and its cleaned matrix, or what to do first.
@@ -475,7 +496,7 @@ impl Runner {
             Some((log, _, _)) => log,
             None => self.file.take().ok_or_else(no_file)?,
         };
-        self.cleaned = None;
+        self.set_cleaned(None);
         self.segmentation = None;
         // Other customers (another mapping): nothing to compare rows with.
         self.previous = None;
@@ -507,7 +528,7 @@ impl Runner {
     fn set_kind(&mut self, column: usize, kind: Option<ColumnKind>) -> Result<ResponseBody, String> {
         let file = self.file.as_mut().ok_or_else(no_file)?;
         file.set_kind(column, kind).map_err(|e| e.to_string())?;
-        self.cleaned = None;
+        (self.cleaned, self.ground) = (None, None);
         self.segmentation = None;
         Ok(ResponseBody::Profiled {
             columns: file.profile.columns.clone(),
@@ -519,7 +540,7 @@ impl Runner {
 
     fn clean(&mut self, options: CleaningOptions, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
         let file = self.file.as_ref().ok_or_else(no_file)?;
-        self.cleaned = None;
+        (self.cleaned, self.ground) = (None, None);
         self.segmentation = None;
         progress("Cleaning", 0.0);
         let cleaned = pipeline::clean(file, &options).map_err(|e| e.to_string());
@@ -530,7 +551,7 @@ impl Runner {
             feature_names: cleaned.plan.features.iter().map(|f| f.name.clone()).collect(),
             elapsed_ms: 0.0,
         };
-        self.cleaned = Some((options, cleaned));
+        self.set_cleaned(Some((options, cleaned)));
         Ok(ResponseBody::Cleaned(summary))
     }
 
@@ -644,9 +665,16 @@ impl Runner {
     }
 
     /// The segments of `fit` described.
-    pub fn describe(&self, plan: &FitPlan, fit: crate::core::kmeans::KMeansFit, fit_rows: Option<usize>) -> Result<Segmentation, String> {
+    pub fn describe(
+        &mut self,
+        plan: &FitPlan,
+        fit: crate::core::kmeans::KMeansFit,
+        fit_rows: Option<usize>,
+    ) -> Result<Segmentation, String> {
+        self.prepare_ground();
         let (file, cleaned) = self.cleaned()?;
-        let mut segmentation = pipeline::segment_with_fit(file, cleaned, fit, fit_rows);
+        let Some(ground) = &self.ground else { return Err(not_cleaned(file, self.clean_error.as_deref())) };
+        let mut segmentation = pipeline::segment_on_ground(file, cleaned, ground, fit, fit_rows);
         segmentation.starts_rows = plan.starts_rows();
         Ok(segmentation)
     }
@@ -1296,6 +1324,7 @@ impl Engine {
             if let Some((id, pooled)) = self.pooled(&message) {
                 self.busy.set(true);
                 let engine = self.clone();
+                let swept = matches!(pooled, RequestBody::Sweep { .. });
                 wasm_bindgen_futures::spawn_local(async move {
                     let started = now_ms();
                     let body = engine.run_pooled(id, pooled, &message).await;
@@ -1304,7 +1333,15 @@ impl Engine {
                         Err(super::pool::PoolError::Failed(message)) => ResponseBody::Failed { message },
                         Ok(body) => stamped(body, now_ms() - started),
                     };
+                    let sweep_shown = swept && matches!(body, ResponseBody::Swept(_));
                     engine.post(&Response { id, body });
+                    // While the page draws the sweep and the user reads it, the description's
+                    // part that no fit changes is made (a segmentation would make it first).
+                    if sweep_shown && engine.waiting.borrow().is_empty() {
+                        if let Ok(mut runner) = engine.runner.try_borrow_mut() {
+                            runner.prepare_ground();
+                        }
+                    }
                     engine.busy.set(false);
                     engine.pump();
                 });
