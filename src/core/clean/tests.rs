@@ -341,3 +341,31 @@ fn duplicates_match_a_map_of_the_rows_texts() {
         }
     }
 }
+
+#[test]
+fn a_cells_last_bytes_are_told_apart_by_their_word() {
+    // Every cell tail of 1 to 5 bytes over five byte values (edges included), and of 6 and
+    // 7 bytes over three: with its length, each gives a word of its own.
+    let mut seen = std::collections::HashMap::new();
+    for (n, values) in [
+        (1, &[0u8, 1, b'a', b'z', 255][..]),
+        (2, &[0, 1, b'a', b'z', 255]),
+        (3, &[0, 1, b'a', b'z', 255]),
+        (4, &[0, 1, b'a', b'z', 255]),
+        (5, &[0, 1, b'a', b'z', 255]),
+        (6, &[0, b'a', 255]),
+        (7, &[0, b'a', 255]),
+    ] {
+        let mut tail = vec![0usize; n];
+        loop {
+            let bytes: Vec<u8> = tail.iter().map(|&i| values[i]).collect();
+            if let Some(earlier) = seen.insert((n, duplicates::tail_word(&bytes)), bytes.clone()) {
+                panic!("{earlier:?} and {bytes:?} give one word");
+            }
+            let Some(at) = tail.iter().position(|&i| i + 1 < values.len()) else { break };
+            tail[at] += 1;
+            tail[..at].iter_mut().for_each(|i| *i = 0);
+        }
+    }
+    assert_eq!(seen.len(), 5 + 25 + 125 + 625 + 3125 + 729 + 2187);
+}
