@@ -300,10 +300,11 @@ pub fn clean_table(table: &Table, profile: &TableProfile, options: &CleaningOpti
     }
 
     // Columns: each numeric feature (filled, clipped, logged), then each one-hot value.
-    // The categories' values are counted first: with them the matrix's width is known, and
-    // each feature is written into the row-major matrix as it is made, so one copy of the
-    // values lives (8 bytes a cell) beside one feature's column. The values in the data's
-    // own units are not kept: `original_column` makes a feature's again when it is read.
+    // The categories' values are counted first: with them the matrix's width is known. Each
+    // numeric feature's steps are chosen on its column (one copy of its values, 8 bytes a
+    // cell, beside the matrix), then every number is written into the row-major matrix
+    // straight from the file's numbers through the steps. The values in the data's own
+    // units are not kept: `original_column` makes a feature's again when it is read.
     let categories: Vec<OneHotValues> =
         options.categorical.iter().map(|&c| OneHotValues::count(table, c, &row_of, options.one_hot_top)).collect();
     let width = options.numeric.len() + categories.iter().map(OneHotValues::n_features).sum::<usize>();
@@ -311,6 +312,7 @@ pub fn clean_table(table: &Table, profile: &TableProfile, options: &CleaningOpti
     for (feature, numbers) in options.numeric.iter().zip(&parsed) {
         columns.add_number(table, profile, feature, numbers, &row_of, options.outliers);
     }
+    columns.write_numbers(&parsed, &row_of);
     for (&column, values) in options.categorical.iter().zip(categories) {
         columns.add_one_hot(table, column, &row_of, values);
     }
@@ -481,14 +483,16 @@ impl OneHotValues {
     }
 }
 
+/// Rows of the matrix written at a time by [`FeatureColumns::write_numbers`].
+const WRITE_BLOCK_ROWS: usize = 512;
+
 /// The matrix as it is built, feature by feature, with what was done to each.
 #[derive(Default)]
 struct FeatureColumns {
     features: Vec<Feature>,
     /// Features in the matrix (numeric, then each category's one-hot values).
     width: usize,
-    /// Row-major `rows × width`, each feature written as it is added (after clipping and
-    /// log): what is scaled.
+    /// Row-major `rows × width` (after filling, clipping and log): what is scaled.
     matrix: Vec<f64>,
     imputed: Vec<Count>,
     clipped: Vec<Count>,
@@ -532,11 +536,7 @@ impl FeatureColumns {
                 self.notes.push(format!("{name} has negative values: no log transform applied"));
             }
         }
-        // Filled values are numbers, and the log is taken only when none is negative.
-        let f = self.features.len();
-        for (slot, &v) in self.matrix.iter_mut().skip(f).step_by(self.width.max(1)).zip(&values) {
-            *slot = number_steps(v, None, clip, log1p).unwrap_or(f64::NAN);
-        }
+        // Its values go into the matrix with the other numeric features' ([`write_numbers`]).
         self.features.push(Feature {
             name,
             column: feature.column,
@@ -544,6 +544,33 @@ impl FeatureColumns {
             decimal_comma: decimal_comma(profile, feature.column),
             source: FeatureSource::Number { impute, clip, log1p },
         });
+    }
+
+    /// The numeric features' values into the matrix, row by row (each row's numbers side by
+    /// side, as the matrix holds them: written a feature at a time, every row's slot of a
+    /// feature is a line of memory of its own, and the matrix went through the cache once
+    /// per feature): each from the file's number through the plan's steps, fill, clip and
+    /// log, as [`Self::add_number`] chose them. A filled value is a number, and the log is
+    /// taken only when none is negative.
+    fn write_numbers(&mut self, parsed: &[Cow<'_, NumericColumn>], row_of: &[usize]) {
+        let steps: Vec<(Option<f64>, Option<(f64, f64)>, bool)> = self
+            .features
+            .iter()
+            .map(|f| match f.source {
+                FeatureSource::Number { impute, clip, log1p } => (impute, clip, log1p),
+                FeatureSource::OneHot { .. } => (None, None, false),
+            })
+            .collect();
+        let width = self.width.max(1);
+        // Blocks of rows small enough to stay in the cache while each feature is written.
+        for (block, rows) in self.matrix.chunks_mut(WRITE_BLOCK_ROWS * width).zip(row_of.chunks(WRITE_BLOCK_ROWS)) {
+            for (f, (numbers, &(impute, clip, log1p))) in parsed.iter().zip(&steps).enumerate() {
+                let values = numbers.values.as_slice();
+                for (slot, &row) in block.iter_mut().skip(f).step_by(width).zip(rows) {
+                    *slot = number_steps(values.get(row).copied().unwrap_or(f64::NAN), impute, clip, log1p).unwrap_or(f64::NAN);
+                }
+            }
+        }
     }
 
     /// Step 5: one-hot columns of a category: its most frequent values among the kept
