@@ -225,13 +225,16 @@ pub struct Matrices {
 pub fn correlation_matrices(columns: &[Vec<f64>]) -> Matrices {
     let d = columns.len();
     let m = columns.first().map_or(0, Vec::len);
-    // Each column's present rows sorted by value: ranks of any subset in one pass.
+    // Each column's present rows sorted by value: ranks of any subset in one pass. Sorted
+    // as (value, row) pairs, without looking each value up at every comparison; the order
+    // among equal values does not matter, as equal values share their rank.
     let orders: Vec<Vec<usize>> = columns
         .iter()
         .map(|col| {
-            let mut order: Vec<usize> = (0..m).filter(|&r| col.get(r).is_some_and(|v| !v.is_nan())).collect();
-            order.sort_by(|&x, &y| value_at(col, x).total_cmp(&value_at(col, y)));
-            order
+            let mut keyed: Vec<(f64, usize)> =
+                col.iter().take(m).copied().enumerate().filter(|(_, v)| !v.is_nan()).map(|(r, v)| (v, r)).collect();
+            keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            keyed.into_iter().map(|(_, r)| r).collect()
         })
         .collect();
     // A column with a number on every row has the same ranks in every pair: ranked once.
