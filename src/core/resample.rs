@@ -23,6 +23,9 @@ pub fn sample_row_indices_on(n: usize, m: usize, seed: u64, stream: u64) -> Vec<
     order
 }
 
+/// The ChaCha8 stream of the sample (K-Means draws from stream 0 of the same seed).
+const SAMPLE_STREAM: u64 = 1;
+
 /// A few rows of many drawn with [`shuffled_prefix_sparse`]: below one in this many.
 const SPARSE_RATIO: usize = 16;
 
@@ -90,6 +93,3 @@ mod tests {
         }
     }
 }
-
-/// The ChaCha8 stream of the sample (K-Means draws from stream 0 of the same seed).
-const SAMPLE_STREAM: u64 = 1;

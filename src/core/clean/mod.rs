@@ -483,6 +483,9 @@ impl OneHotValues {
     }
 }
 
+/// A numeric feature's steps as `plan::number_steps` takes them: fill, clip bounds, log.
+type NumberSteps = (Option<f64>, Option<(f64, f64)>, bool);
+
 /// Rows of the matrix written at a time by [`FeatureColumns::write_numbers`].
 const WRITE_BLOCK_ROWS: usize = 512;
 
@@ -553,7 +556,7 @@ impl FeatureColumns {
     /// log, as [`Self::add_number`] chose them. A filled value is a number, and the log is
     /// taken only when none is negative.
     fn write_numbers(&mut self, parsed: &[Cow<'_, NumericColumn>], row_of: &[usize]) {
-        let steps: Vec<(Option<f64>, Option<(f64, f64)>, bool)> = self
+        let steps: Vec<NumberSteps> = self
             .features
             .iter()
             .map(|f| match f.source {
