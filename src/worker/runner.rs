@@ -27,7 +27,7 @@ use super::protocol::{
 #[derive(Debug, Default)]
 pub struct Runner {
     file: Option<LoadedFile>,
-    /// The cleaning choices and their result (set with `ground`: [`Runner::set_cleaned`]).
+    /// The cleaning choices and their result (set only by [`Runner::set_cleaned`]).
     cleaned: Option<(CleaningOptions, CleanedData)>,
     /// What describing a segmentation of `cleaned` needs whatever the fit, once made
     /// ([`Runner::prepare_ground`]); forgotten with `cleaned`.
@@ -526,10 +526,10 @@ impl Runner {
     }
 
     fn set_kind(&mut self, column: usize, kind: Option<ColumnKind>) -> Result<ResponseBody, String> {
-        let file = self.file.as_mut().ok_or_else(no_file)?;
-        file.set_kind(column, kind).map_err(|e| e.to_string())?;
-        (self.cleaned, self.ground) = (None, None);
+        self.file.as_mut().ok_or_else(no_file)?.set_kind(column, kind).map_err(|e| e.to_string())?;
+        self.set_cleaned(None);
         self.segmentation = None;
+        let file = self.file.as_ref().ok_or_else(no_file)?;
         Ok(ResponseBody::Profiled {
             columns: file.profile.columns.clone(),
             suggested: CleaningOptions::suggested(&file.profile),
@@ -539,9 +539,9 @@ impl Runner {
     }
 
     fn clean(&mut self, options: CleaningOptions, progress: ProgressSink<'_>) -> Result<ResponseBody, String> {
-        let file = self.file.as_ref().ok_or_else(no_file)?;
-        (self.cleaned, self.ground) = (None, None);
+        self.set_cleaned(None);
         self.segmentation = None;
+        let file = self.file.as_ref().ok_or_else(no_file)?;
         progress("Cleaning", 0.0);
         let cleaned = pipeline::clean(file, &options).map_err(|e| e.to_string());
         self.clean_error = cleaned.as_ref().err().cloned();
@@ -1324,7 +1324,6 @@ impl Engine {
             if let Some((id, pooled)) = self.pooled(&message) {
                 self.busy.set(true);
                 let engine = self.clone();
-                let swept = matches!(pooled, RequestBody::Sweep { .. });
                 wasm_bindgen_futures::spawn_local(async move {
                     let started = now_ms();
                     let body = engine.run_pooled(id, pooled, &message).await;
@@ -1333,7 +1332,7 @@ impl Engine {
                         Err(super::pool::PoolError::Failed(message)) => ResponseBody::Failed { message },
                         Ok(body) => stamped(body, now_ms() - started),
                     };
-                    let sweep_shown = swept && matches!(body, ResponseBody::Swept(_));
+                    let sweep_shown = matches!(body, ResponseBody::Swept(_));
                     engine.post(&Response { id, body });
                     // While the page draws the sweep and the user reads it, the description's
                     // part that no fit changes is made (a segmentation would make it first).

@@ -559,9 +559,9 @@ impl FeatureColumns {
         let steps: Vec<NumberSteps> = self
             .features
             .iter()
-            .map(|f| match f.source {
-                FeatureSource::Number { impute, clip, log1p } => (impute, clip, log1p),
-                FeatureSource::OneHot { .. } => (None, None, false),
+            .filter_map(|f| match f.source {
+                FeatureSource::Number { impute, clip, log1p } => Some((impute, clip, log1p)),
+                FeatureSource::OneHot { .. } => None,
             })
             .collect();
         let width = self.width.max(1);
