@@ -11,8 +11,6 @@
 //! read with every sniffing `parse_csv` does (encoding, delimiter, header, titles, Excel's
 //! `sep=` line); the rest as it says ([`parse_chunk`]).
 
-use rand_chacha::rand_core::{RngCore, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
 
 use super::export::segmented_csv_part;
@@ -76,12 +74,170 @@ fn line_breaks(bytes: &[u8]) -> u64 {
     breaks(bytes).count() as u64
 }
 
-/// Reads `source` piece by piece: the first with every sniffing of [`parse_csv`], the rest
-/// in its format ([`parse_chunk`]); `each(table, first)` gets each piece's rows. A piece
-/// that is not the file's last ends before its last record (which may be cut short): the
-/// next piece starts on that record's line, so pieces always end where the reader itself
-/// found a record's start, stray quotes and line breaks in quotes included. A piece that
-/// holds one record only is read again twice as long. Returns the SHA-256 of the bytes.
+/// The end of a piece that is not the file's last, when it may be cut at a line break
+/// without reading it: no lone CR, and every quote opens and closes a field on its own
+/// line (the test a file held whole passes to be read in pieces,
+/// [`crate::core::ingest::pieces::quotes_stay_on_their_line`]). Then every line break
+/// ends a record, and the piece ends after its last one. `None`: the piece must be read to
+/// find where its last record starts.
+pub fn cut_at_line_break(bytes: &[u8], delimiter: u8) -> Option<usize> {
+    let cut = memchr::memrchr(b'\n', bytes)? + 1;
+    let text = bytes.get(..cut)?;
+    if memchr::memchr_iter(b'\r', text).any(|i| text.get(i + 1) != Some(&b'\n')) {
+        return None;
+    }
+    if memchr::memchr(b'"', text).is_some() && !crate::core::ingest::pieces::quotes_stay_on_their_line(text, delimiter) {
+        return None;
+    }
+    Some(cut)
+}
+
+/// The next piece of a file read in pieces ([`PieceReader::next`]).
+#[derive(Debug)]
+pub enum Piece {
+    /// Read here: the first piece (every sniffing of [`parse_csv`]), or one whose records
+    /// may run over line breaks (read to find where its last record starts). `None`: it
+    /// holds no data row.
+    Read { table: Option<Table>, first: bool },
+    /// Bytes that end where a record ends (cut at a line break, or the file's end),
+    /// starting on line `first_line`: any worker reads them ([`read_cut_piece`]) into the
+    /// table this reader would have made.
+    Cut { bytes: Vec<u8>, first_line: u64 },
+}
+
+/// Reads a file piece by piece, the pieces ending where records end, and hashes its bytes.
+/// The first piece is read here with every sniffing of [`parse_csv`] (it tells the
+/// [`ChunkFormat`]); a later piece is cut at its last line break when every line break in
+/// it ends a record ([`cut_at_line_break`]), else read here in that format, ending where
+/// the reader itself found the start of the first record running to the piece's end (the
+/// next piece starts on that line), so stray quotes and line breaks in quotes are read as
+/// in the whole file. A piece that holds one record only is read again twice as long. The
+/// pieces depend on the file's bytes and the piece size alone: the same for any number of
+/// workers.
+pub struct PieceReader {
+    name: String,
+    size: u64,
+    piece_bytes: u64,
+    at: u64,
+    line: u64,
+    format: Option<ChunkFormat>,
+    hash: Sha256,
+}
+
+impl PieceReader {
+    pub fn new(name: &str, size: u64, piece_bytes: usize) -> Self {
+        Self { name: name.to_owned(), size, piece_bytes: piece_bytes.max(1) as u64, at: 0, line: 1, format: None, hash: Sha256::new() }
+    }
+
+    /// The format the first piece told (`None` before it is read).
+    pub fn format(&self) -> Option<&ChunkFormat> {
+        self.format.as_ref()
+    }
+
+    /// Where the next piece starts in the file.
+    pub fn position(&self) -> u64 {
+        self.at
+    }
+
+    /// The fraction of the file read.
+    pub fn fraction(&self) -> f64 {
+        self.at as f64 / self.size.max(1) as f64
+    }
+
+    /// The next piece, `None` at the file's end.
+    pub fn next(&mut self, source: &mut dyn ByteSource, options: &IngestOptions) -> Result<Option<Piece>, PipelineError> {
+        let failed = |message: String| PipelineError { file: self.name.clone(), kind: PipelineErrorKind::Pieces(message) };
+        let ingest = |e: IngestError| PipelineError { file: self.name.clone(), kind: PipelineErrorKind::Ingest(e) };
+        let mut want = self.piece_bytes;
+        while self.at < self.size {
+            let end = self.at.saturating_add(want).min(self.size);
+            let last = end >= self.size;
+            let bytes = source.read(self.at, end).map_err(&failed)?;
+            if let Some(format) = &self.format {
+                let cut = if last { Some(bytes.len()) } else { cut_at_line_break(&bytes, format.delimiter) };
+                if let Some(cut) = cut {
+                    let mut bytes = bytes;
+                    bytes.truncate(cut);
+                    self.hash.update(&bytes);
+                    let first_line = self.line;
+                    self.at += cut as u64;
+                    self.line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
+                    return Ok(Some(Piece::Cut { bytes, first_line }));
+                }
+            }
+            let at = self.at;
+            let (table, cut_line) = match &self.format {
+                None => parse_first_piece(&bytes, options, &mut |_| {}).map(|(t, l)| (Some(t), l)),
+                Some(format) => parse_chunk(&bytes, format, options, self.line),
+            }
+            .map_err(|e| not_text_at(e, at))
+            .map_err(ingest)?;
+            let (used, next_line, table) = match cut_line.filter(|_| !last) {
+                // Every record ended before the piece did: all of it is read.
+                None => (bytes.len(), self.line + line_breaks(&bytes), table),
+                Some(cut_line) => {
+                    let table = table.map(|t| t.before_line(cut_line)).transpose().map_err(ingest)?;
+                    match line_start(&bytes, self.line, cut_line) {
+                        // The first piece needs a whole data row to know the file's format.
+                        Some(cut) if cut > 0 && (self.format.is_some() || table.as_ref().is_some_and(|t| t.n_rows() > 0)) => {
+                            (cut, cut_line, table)
+                        }
+                        _ => {
+                            want = want.saturating_mul(2);
+                            continue;
+                        }
+                    }
+                }
+            };
+            self.hash.update(bytes.get(..used).unwrap_or(&[]));
+            self.at += used as u64;
+            self.line = next_line;
+            let first = self.format.is_none();
+            if let (true, Some(table)) = (first, &table) {
+                let f = table.chunk_format();
+                if !last && !f.splits_at_line_breaks() {
+                    return Err(failed(format!(
+                        "the file is {} and too large to read whole here: save it as UTF-8 (in Excel: “CSV UTF-8”) and choose it again",
+                        f.encoding
+                    )));
+                }
+                self.format = Some(f);
+            }
+            return Ok(Some(Piece::Read { table, first }));
+        }
+        Ok(None)
+    }
+
+    /// The SHA-256 of the bytes read, hex.
+    pub fn sha256(self) -> String {
+        self.hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Where the file stops being text, counted from the file's start (`at`: the piece's).
+fn not_text_at(e: IngestError, at: u64) -> IngestError {
+    match e {
+        IngestError::NotText { offset } => {
+            IngestError::NotText { offset: offset.saturating_add(usize::try_from(at).unwrap_or(usize::MAX)) }
+        }
+        e => e,
+    }
+}
+
+/// Reads a [`Piece::Cut`]'s bytes, as the [`PieceReader`] would have: its table (`None`
+/// when it holds no data row). `at`: where the bytes start in the file, for messages.
+pub fn read_cut_piece(
+    bytes: &[u8],
+    format: &ChunkFormat,
+    options: &IngestOptions,
+    first_line: u64,
+    at: u64,
+) -> Result<Option<Table>, IngestError> {
+    parse_chunk(bytes, format, options, first_line).map(|(table, _)| table).map_err(|e| not_text_at(e, at))
+}
+
+/// Reads `source` piece by piece ([`PieceReader`]); `each(table, first)` gets each piece's
+/// rows. Returns the SHA-256 of the bytes.
 fn read_pieces(
     name: &str,
     source: &mut dyn ByteSource,
@@ -90,65 +246,24 @@ fn read_pieces(
     progress: &mut dyn FnMut(f64),
     each: &mut dyn FnMut(Table, bool) -> Result<(), PipelineError>,
 ) -> Result<String, PipelineError> {
-    let size = source.size();
-    let failed = |message: String| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Pieces(message) };
+    let mut reader = PieceReader::new(name, source.size(), piece_bytes);
     let ingest = |e: IngestError| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Ingest(e) };
-    let mut hash = Sha256::new();
-    let (mut at, mut line) = (0u64, 1u64);
-    let mut want = piece_bytes.max(1) as u64;
-    let mut format: Option<ChunkFormat> = None;
-    while at < size {
-        let end = at.saturating_add(want).min(size);
-        let last = end >= size;
-        let bytes = source.read(at, end).map_err(&failed)?;
-        let (table, cut_line) = match &format {
-            None => parse_first_piece(&bytes, options, &mut |_| {}).map(|(t, l)| (Some(t), l)),
-            Some(format) => parse_chunk(&bytes, format, options, line),
-        }
-        // Where the file stops being text, counted from the file's start.
-        .map_err(|e| match e {
-            IngestError::NotText { offset } => {
-                IngestError::NotText { offset: offset.saturating_add(usize::try_from(at).unwrap_or(usize::MAX)) }
-            }
-            e => e,
-        })
-        .map_err(ingest)?;
-        let (used, next_line, table) = match cut_line.filter(|_| !last) {
-            // Every record ended before the piece did: all of it is read.
-            None => (bytes.len(), line + line_breaks(&bytes), table),
-            Some(cut_line) => {
-                let table = table.map(|t| t.before_line(cut_line)).transpose().map_err(ingest)?;
-                match line_start(&bytes, line, cut_line) {
-                    // The first piece needs a whole data row to know the file's format.
-                    Some(cut) if cut > 0 && (format.is_some() || table.as_ref().is_some_and(|t| t.n_rows() > 0)) => (cut, cut_line, table),
-                    _ => {
-                        want = want.saturating_mul(2);
-                        continue;
-                    }
-                }
+    loop {
+        let at = reader.position();
+        let Some(piece) = reader.next(source, options)? else { break };
+        let (table, first) = match piece {
+            Piece::Read { table, first } => (table, first),
+            Piece::Cut { bytes, first_line } => {
+                let format = reader.format().ok_or_else(|| ingest(IngestError::Empty))?;
+                (read_cut_piece(&bytes, format, options, first_line, at).map_err(ingest)?, false)
             }
         };
-        hash.update(bytes.get(..used).unwrap_or(&[]));
-        at += used as u64;
-        line = next_line;
-        want = piece_bytes.max(1) as u64;
-        let first = format.is_none();
         if let Some(table) = table {
-            if first {
-                let f = table.chunk_format();
-                if !last && !f.splits_at_line_breaks() {
-                    return Err(failed(format!(
-                        "the file is {} and too large to read whole here: save it as UTF-8 (in Excel: “CSV UTF-8”) and choose it again",
-                        f.encoding
-                    )));
-                }
-                format = Some(f);
-            }
             each(table, first)?;
         }
-        progress(at as f64 / size.max(1) as f64);
+        progress(reader.fraction());
     }
-    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(reader.sha256())
 }
 
 /// What the first pass found: the file's rows, the sample kept, and the hash of its bytes.
@@ -169,14 +284,106 @@ pub struct Sampled {
 /// The seed of the sample's draws: a fixed stream, so the same file gives the same sample.
 const SAMPLE_SEED: u64 = 0x5A3B_1E0F_F11E;
 
+/// The draw of the row that starts on `line`, uniform in [0, 1): SplitMix64's finaliser of
+/// the seed and the line, so every row has its own draw whichever worker reads it, and
+/// the same natively and in wasm.
+pub fn row_draw(line: u64) -> f64 {
+    let mut z = SAMPLE_SEED ^ line.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The rows of `table` whose draw is under `p` (`None`: the table is `None`, or `p` is 1
+/// and it is kept whole).
+pub fn rows_drawn(table: &Table, p: f64) -> Result<Table, IngestError> {
+    if p >= 1.0 {
+        return Ok(table.clone());
+    }
+    let keep: Vec<bool> = table.row_lines.iter().map(|&line| row_draw(line) < p).collect();
+    table.select_rows(&keep)
+}
+
+/// One piece's part of the sample: the rows kept, and the piece's rows and columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PieceSample {
+    /// The piece's rows whose draw is under the `p` it was read with.
+    pub kept: Table,
+    pub rows: usize,
+    pub columns: usize,
+}
+
+impl PieceSample {
+    /// The rows of `table` (a piece of the file) whose draw is under `p`.
+    pub fn of(table: &Table, p: f64) -> Result<Self, IngestError> {
+        Ok(Self { kept: rows_drawn(table, p)?, rows: table.n_rows(), columns: table.n_columns() })
+    }
+}
+
+/// The first pass's sample, made a piece at a time in file order: each row is kept when
+/// its draw ([`row_draw`]) is under `p`. `p` starts at the target over the rows the first
+/// piece suggests the file has; when the sample grows past 1.25 × the target (the file has
+/// more rows than it looked), `p` shrinks to bring it back to the target and the rows
+/// kept whose draw is no longer under it are let go. The sample is the rows whose draw is
+/// under the last `p`: uniform, and the same whichever worker read which piece, since a
+/// piece read with a larger `p` (earlier) is drawn again here.
+pub struct Sampler {
+    target: usize,
+    size: u64,
+    piece_bytes: usize,
+    p: f64,
+    kept: Option<Table>,
+    total_rows: usize,
+    columns: usize,
+}
+
+impl Sampler {
+    pub fn new(target_rows: usize, size: u64, piece_bytes: usize) -> Self {
+        Self { target: target_rows.max(1), size, piece_bytes, p: 1.0, kept: None, total_rows: 0, columns: 0 }
+    }
+
+    /// The probability a row is kept with now (it only shrinks).
+    pub fn p(&self) -> f64 {
+        self.p
+    }
+
+    /// The first piece's rows: `p` set from them.
+    pub fn first(&mut self, table: &Table) -> Result<(), IngestError> {
+        // Rows per byte of the first piece, to guess the file's rows.
+        let piece_bytes = self.piece_bytes.min(self.size as usize).max(1) as f64;
+        let guess = table.n_rows() as f64 * self.size as f64 / piece_bytes;
+        self.p = (self.target as f64 / guess.max(1.0)).min(1.0);
+        self.add(PieceSample::of(table, self.p)?)
+    }
+
+    /// The next piece's part, in file order.
+    pub fn add(&mut self, piece: PieceSample) -> Result<(), IngestError> {
+        self.total_rows += piece.rows;
+        self.columns = self.columns.max(piece.columns);
+        let part = rows_drawn(&piece.kept, self.p)?;
+        match self.kept.as_mut() {
+            Some(sample) => sample.append(part)?,
+            None => self.kept = Some(part),
+        }
+        if let Some(sample) = self.kept.as_mut().filter(|s| s.n_rows().saturating_mul(4) > self.target.saturating_mul(5)) {
+            self.p *= self.target as f64 / sample.n_rows() as f64;
+            *sample = rows_drawn(sample, self.p)?;
+        }
+        Ok(())
+    }
+
+    /// The sample (rows in file order, padded to the widest piece's columns), the rows and
+    /// the columns of the file.
+    pub fn finish(self) -> Result<(Table, usize, usize), IngestError> {
+        let mut table = self.kept.filter(|t| t.n_rows() > 0).ok_or(IngestError::NoRows)?;
+        table.pad_columns(self.columns)?;
+        Ok((table, self.total_rows, self.columns))
+    }
+}
+
 /// The first pass: every row read and counted, a seeded uniform sample of about
-/// `target_rows` of them kept (all of them when the file has fewer).
-///
-/// Each row is kept with probability `p`, one draw per row in file order. `p` starts at
-/// `target_rows` over the rows the first piece suggests the file has; when the sample
-/// grows past 1.25 × `target_rows` (the file has more rows than it looked), every kept row
-/// is kept again with probability `target_rows / kept` and `p` shrinks by the same factor:
-/// each row of the file is in the sample with the same probability, `p` at the end.
+/// `target_rows` of them kept (all of them when the file has fewer) by a [`Sampler`].
 pub fn sample(
     name: &str,
     source: &mut dyn ByteSource,
@@ -185,40 +392,19 @@ pub fn sample(
     piece_bytes: usize,
     progress: &mut dyn FnMut(f64),
 ) -> Result<Sampled, PipelineError> {
-    let target = target_rows.max(1);
     let size = source.size();
-    let mut rng = ChaCha8Rng::seed_from_u64(SAMPLE_SEED);
-    let mut draw = move || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    let mut p = 1.0f64;
-    let mut kept: Option<Table> = None;
-    let mut total_rows = 0usize;
-    let mut columns = 0usize;
+    let mut sampler = Sampler::new(target_rows, size, piece_bytes);
     let failed = |e: IngestError| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Ingest(e) };
     let sha256 = read_pieces(name, source, options, piece_bytes, progress, &mut |table, first| {
         if first {
-            // Rows per byte of the first piece, to guess the file's rows.
-            let piece_bytes = piece_bytes.min(size as usize).max(1) as f64;
-            let guess = table.n_rows() as f64 * size as f64 / piece_bytes;
-            p = (target as f64 / guess.max(1.0)).min(1.0);
+            sampler.first(&table)
+        } else {
+            let p = sampler.p();
+            PieceSample::of(&table, p).and_then(|piece| sampler.add(piece))
         }
-        total_rows += table.n_rows();
-        columns = columns.max(table.n_columns());
-        let keep: Vec<bool> = (0..table.n_rows()).map(|_| draw() < p).collect();
-        let part = table.select_rows(&keep).map_err(failed)?;
-        match kept.as_mut() {
-            Some(sample) => sample.append(part).map_err(failed)?,
-            None => kept = Some(part),
-        }
-        if let Some(sample) = kept.as_mut().filter(|s| s.n_rows().saturating_mul(4) > target.saturating_mul(5)) {
-            let q = target as f64 / sample.n_rows() as f64;
-            let again: Vec<bool> = (0..sample.n_rows()).map(|_| draw() < q).collect();
-            *sample = sample.select_rows(&again).map_err(failed)?;
-            p *= q;
-        }
-        Ok(())
+        .map_err(failed)
     })?;
-    let mut table = kept.filter(|t| t.n_rows() > 0).ok_or_else(|| failed(IngestError::NoRows))?;
-    table.pad_columns(columns).map_err(failed)?;
+    let (table, total_rows, columns) = sampler.finish().map_err(failed)?;
     Ok(Sampled { table, total_rows, columns, bytes: size, sha256 })
 }
 

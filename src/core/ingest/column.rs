@@ -89,6 +89,11 @@ impl TextColumn {
         (&self.text, &self.ends)
     }
 
+    /// [`TextColumn::parts`], owned.
+    pub fn into_parts(self) -> (Vec<u8>, Vec<u32>) {
+        (self.text.into_bytes(), self.ends)
+    }
+
     /// A column from [`TextColumn::parts`]: `None` unless the ends rise, stay within the
     /// text and fall on character boundaries.
     pub fn from_parts(text: String, ends: Vec<u32>) -> Option<TextColumn> {

@@ -177,6 +177,37 @@ impl Table {
         Ok(())
     }
 
+    /// The rows and what their reading found, to carry to another worker as arrays
+    /// ([`Table::with_rows`] puts them back).
+    pub fn into_rows(self) -> TableRows {
+        TableRows {
+            columns: self.columns.into_iter().map(TextColumn::into_parts).collect(),
+            row_lines: self.row_lines,
+            ragged: self.ragged,
+            warnings: self.warnings,
+        }
+    }
+
+    /// A table of `rows` read from the same file as this one (its header and reading facts):
+    /// the table [`Table::into_rows`] was given, but for the reason of its encoding.
+    pub fn with_rows(&self, rows: TableRows) -> Result<Table, IngestError> {
+        let n_rows = rows.row_lines.len();
+        let columns = rows
+            .columns
+            .into_iter()
+            .enumerate()
+            .map(|(c, (text, ends))| {
+                String::from_utf8(text)
+                    .ok()
+                    .and_then(|text| TextColumn::from_parts(text, ends))
+                    .filter(|column| column.len() == n_rows)
+                    .ok_or_else(|| IngestError::Malformed { line: 0, message: format!("column {} of a piece came back damaged", c + 1) })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let headers = unique_headers(&self.raw_headers, columns.len());
+        Ok(Table { headers, columns, row_lines: rows.row_lines, ragged: rows.ragged, warnings: rows.warnings, ..self.clone_empty() })
+    }
+
     /// This table's header and reading facts with no rows.
     fn clone_empty(&self) -> Table {
         Table {
@@ -197,11 +228,23 @@ impl Table {
     }
 }
 
+/// A table's rows as they travel between workers ([`Table::into_rows`]): each column's
+/// text and cell ends, each row's line, the ragged rows and the warnings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TableRows {
+    pub columns: Vec<(Vec<u8>, Vec<u32>)>,
+    pub row_lines: Vec<u64>,
+    pub ragged: Vec<RaggedRow>,
+    pub warnings: Vec<Warning>,
+}
+
 /// How a file's first piece was read ([`Table::chunk_format`]): the rest of the file is
 /// read with the same delimiter, encoding, header and width ([`parse_chunk`]).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChunkFormat {
     pub delimiter: u8,
+    /// An encoding's name as `encoding_rs` gives it (a label it knows, when read back).
+    #[serde(deserialize_with = "encoding_name")]
     pub encoding: &'static str,
     pub has_header: bool,
     pub raw_headers: Vec<String>,
@@ -209,6 +252,15 @@ pub struct ChunkFormat {
     pub width: usize,
     /// Columns of the first piece's table (rows of later pieces are padded to it).
     pub columns: usize,
+}
+
+/// The name of the encoding a label names (`UTF-8` when it names none: every format
+/// made here names one).
+fn encoding_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    let label = <String as serde::Deserialize>::deserialize(d)?;
+    encoding_rs::Encoding::for_label(label.as_bytes())
+        .map(|e| e.name())
+        .ok_or_else(|| serde::de::Error::custom(format!("{label} is not an encoding")))
 }
 
 impl ChunkFormat {

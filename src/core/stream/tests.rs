@@ -179,3 +179,159 @@ fn bytes_that_are_not_text_are_refused_with_their_place_in_the_file() {
     let PipelineErrorKind::Ingest(IngestError::NotText { offset }) = error.kind else { panic!("{error}") };
     assert!((text_len..text_len + 10).contains(&offset), "{offset} vs {text_len}");
 }
+
+/// A file every line break of which ends a record: CRLF, quoted commas and doubled quotes
+/// on one line, missing values, a ragged row, a repeated header, an invalid byte.
+/// `multi_line_at`: a quoted note over two lines on that row.
+fn tidy(rows: usize, multi_line_at: Option<usize>) -> Vec<u8> {
+    let mut out = b"CustomerID,Income,Spend,Region,Note\r\n".to_vec();
+    for i in 0..rows {
+        let note = match i % 7 {
+            0 => "\"called, twice\"",
+            1 => "\"said \"\"no\"\"\"",
+            2 => "NA",
+            _ => "",
+        };
+        let income = if i % 13 == 5 { String::new() } else { (20 + (i * 37) % 90).to_string() };
+        let line = if Some(i) == multi_line_at {
+            format!("{i:05},{income},7,North,\"one\r\ntwo\"\r\n")
+        } else if i == rows / 3 {
+            format!("{i:05},{income},{},South,{note},extra\r\n", 5 + (i * 53) % 95)
+        } else {
+            format!("{i:05},{income},{},North,{note}\r\n", 5 + (i * 53) % 95)
+        };
+        if i == rows / 2 {
+            out.extend_from_slice(b"CustomerID,Income,Spend,Region,Note\r\n");
+        }
+        if i == rows / 5 {
+            // A Latin letter and a byte that is not UTF-8 in an otherwise UTF-8 file.
+            out.extend_from_slice(format!("{i:05},1,2,Zürich,").as_bytes());
+            out.extend_from_slice(b"\xff\r\n");
+        }
+        out.extend_from_slice(line.as_bytes());
+    }
+    out
+}
+
+fn warning_lines(t: &Table) -> Vec<(String, Option<u64>)> {
+    let mut l: Vec<(String, Option<u64>)> = t.warnings.iter().map(|w| (w.kind.as_str().to_owned(), w.line)).collect();
+    l.sort();
+    l
+}
+
+/// The kinds of pieces a reader makes of `bytes`.
+fn piece_kinds(bytes: &[u8], piece: usize) -> (usize, usize) {
+    let mut reader = PieceReader::new("tidy.csv", bytes.len() as u64, piece);
+    let (mut read, mut cut) = (0, 0);
+    while let Some(p) = reader.next(&mut SliceSource(bytes), &IngestOptions::default()).unwrap() {
+        match p {
+            Piece::Read { .. } => read += 1,
+            Piece::Cut { .. } => cut += 1,
+        }
+    }
+    (read, cut)
+}
+
+#[test]
+fn pieces_whose_line_breaks_all_end_records_are_cut_there_and_read_as_the_whole_file() {
+    for multi_line_at in [None, Some(1_700)] {
+        let bytes = tidy(4_000, multi_line_at);
+        let whole = parse_csv(&bytes, &IngestOptions::default()).unwrap();
+        for piece in [333, 4_096, 50_000] {
+            let (read, cut) = piece_kinds(&bytes, piece);
+            assert!(cut > 0, "piece {piece}: no piece was cut at a line break");
+            // The quoted note over two lines: a piece that holds it is read here (unless
+            // it is in the last piece, read to the end whatever it holds).
+            if piece < 10_000 {
+                assert_eq!(read > 1, multi_line_at.is_some(), "piece {piece}: {read} read, {cut} cut");
+            }
+            let sampled = sample("tidy.csv", &mut SliceSource(&bytes), &IngestOptions::default(), 1 << 40, piece, &mut |_| {}).unwrap();
+            assert_eq!(sampled.total_rows, whole.n_rows(), "piece {piece}");
+            assert_eq!(cells(&sampled.table), cells(&whole), "piece {piece}");
+            assert_eq!(sampled.table.row_lines, whole.row_lines, "piece {piece}");
+            assert_eq!(sampled.table.ragged, whole.ragged, "piece {piece}");
+            assert_eq!(warning_lines(&sampled.table), warning_lines(&whole), "piece {piece}");
+            assert_eq!(sampled.sha256, crate::core::model::sha256_hex(&bytes));
+        }
+    }
+}
+
+#[test]
+fn a_cut_piece_needs_every_quote_closed_on_its_line_and_no_lone_cr() {
+    assert_eq!(cut_at_line_break(b"a,b\nc,d\ne,", b','), Some(8));
+    assert_eq!(cut_at_line_break(b"a,\"b,c\"\nd,\"e\"\"f\"\ng", b','), Some(17));
+    assert_eq!(cut_at_line_break(b"a,\"b\nc\"\nd", b','), None);
+    assert_eq!(cut_at_line_break(b"a,b\rc,d\ne", b','), None);
+    assert_eq!(cut_at_line_break(b"a,b\"c\nd", b','), None);
+    assert_eq!(cut_at_line_break(b"a,b,c", b','), None);
+    // The part after the last line break is not looked at: the next piece starts there.
+    assert_eq!(cut_at_line_break(b"a,b\nc,\"d", b','), Some(4));
+}
+
+/// The pool's way: cut pieces read elsewhere with the `p` of the moment they were handed
+/// out (up to `ahead` pieces before their turn), their rows carried as arrays, then added
+/// in file order.
+fn sample_as_the_pool_does(bytes: &[u8], target: usize, piece: usize, ahead: usize) -> Sampled {
+    let options = IngestOptions::default();
+    let mut reader = PieceReader::new("tidy.csv", bytes.len() as u64, piece);
+    let mut sampler = Sampler::new(target, bytes.len() as u64, piece);
+    let mut out: std::collections::VecDeque<(Piece, f64, u64)> = std::collections::VecDeque::new();
+    let merge = |sampler: &mut Sampler, reader: &PieceReader, (piece, p, at): (Piece, f64, u64)| match piece {
+        Piece::Read { table: Some(table), first: true } => sampler.first(&table).unwrap(),
+        Piece::Read { table: Some(table), first: false } => sampler.add(PieceSample::of(&table, sampler.p()).unwrap()).unwrap(),
+        Piece::Read { table: None, .. } => {}
+        Piece::Cut { bytes, first_line } => {
+            if let Some(table) = read_cut_piece(&bytes, reader.format().unwrap(), &options, first_line, at).unwrap() {
+                let part = PieceSample::of(&table, p).unwrap();
+                let template = part.kept.clone();
+                let carried = template.with_rows(part.kept.clone().into_rows()).unwrap();
+                assert_eq!(cells(&carried), cells(&part.kept));
+                assert_eq!(carried.warnings, part.kept.warnings);
+                sampler.add(PieceSample { kept: carried, ..part }).unwrap();
+            }
+        }
+    };
+    loop {
+        let at = reader.position();
+        let Some(piece) = reader.next(&mut SliceSource(bytes), &options).unwrap() else { break };
+        let p = sampler.p();
+        out.push_back((piece, p, at));
+        // The first piece is read here before any other is handed out.
+        while out.len() > ahead || out.front().is_some_and(|(p, _, _)| matches!(p, Piece::Read { first: true, .. })) {
+            let next = out.pop_front().unwrap();
+            merge(&mut sampler, &reader, next);
+        }
+    }
+    while let Some(next) = out.pop_front() {
+        merge(&mut sampler, &reader, next);
+    }
+    let (table, total_rows, columns) = sampler.finish().unwrap();
+    Sampled { table, total_rows, columns, bytes: bytes.len() as u64, sha256: reader.sha256() }
+}
+
+#[test]
+fn the_sample_is_the_same_whichever_worker_read_which_piece_and_when() {
+    for multi_line_at in [None, Some(9_000)] {
+        let bytes = tidy(20_000, multi_line_at);
+        let here = sample("tidy.csv", &mut SliceSource(&bytes), &IngestOptions::default(), 2_000, 8_192, &mut |_| {}).unwrap();
+        // Thinned on the way: the first piece suggested fewer rows than the file has.
+        assert!((1_000..=2_500).contains(&here.table.n_rows()), "{} rows kept", here.table.n_rows());
+        for ahead in [1, 2, 5] {
+            let pooled = sample_as_the_pool_does(&bytes, 2_000, 8_192, ahead);
+            assert_eq!(pooled, here, "{ahead} pieces ahead");
+        }
+    }
+}
+
+#[test]
+fn every_row_has_its_own_uniform_draw() {
+    let draws: Vec<f64> = (1..=200_000u64).map(row_draw).collect();
+    assert!(draws.iter().all(|d| (0.0..1.0).contains(d)));
+    let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+    assert!((mean - 0.5).abs() < 0.005, "mean {mean}");
+    let tenth = draws.iter().filter(|&&d| d < 0.1).count() as f64 / draws.len() as f64;
+    assert!((tenth - 0.1).abs() < 0.005, "{tenth} under 0.1");
+    // Neighbouring lines are not alike.
+    let close = draws.windows(2).filter(|w| (w[0] - w[1]).abs() < 0.01).count() as f64 / draws.len() as f64;
+    assert!(close < 0.03, "{close}");
+}
