@@ -22,6 +22,13 @@ use super::pipeline::{PipelineError, PipelineErrorKind};
 /// a piece and its table are a few tens of MB.
 pub const CHUNK_BYTES: usize = 16 << 20;
 
+/// The pieces' size under a memory budget of `budget_bytes`: [`CHUNK_BYTES`], or an eighth
+/// of a smaller budget (at least 64 KB), since a piece is in memory several times at once
+/// (its bytes, its table, and one more on each helper).
+pub fn piece_bytes_for(budget_bytes: u64) -> usize {
+    usize::try_from(budget_bytes / 8).unwrap_or(usize::MAX).clamp(64 << 10, CHUNK_BYTES)
+}
+
 /// Where the bytes come from: a `File` in the browser (read slice by slice), a file on
 /// disk, or bytes in memory.
 pub trait ByteSource {
@@ -423,6 +430,73 @@ pub struct ExportCounts {
     pub sha256: String,
 }
 
+impl ExportCounts {
+    /// A piece's rows counted in.
+    pub fn add(&mut self, piece: &ExportedPiece) {
+        self.rows += piece.rows;
+        self.excluded += piece.excluded;
+        self.columns = self.columns.max(piece.columns);
+        for (n, more) in self.per_segment.iter_mut().zip(&piece.per_segment) {
+            *n += more;
+        }
+    }
+}
+
+/// One piece of the second pass: its rows as CSV, and their counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportedPiece {
+    pub bytes: Vec<u8>,
+    pub rows: usize,
+    pub per_segment: Vec<usize>,
+    pub excluded: usize,
+    /// Columns of the piece (after padding).
+    pub columns: usize,
+}
+
+/// Why a piece could not be written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PieceError {
+    Ingest(IngestError),
+    Model(String),
+}
+
+impl PieceError {
+    /// The error, naming the file.
+    pub fn in_file(self, name: &str) -> PipelineError {
+        let kind = match self {
+            PieceError::Ingest(e) => PipelineErrorKind::Ingest(e),
+            PieceError::Model(message) => PipelineErrorKind::Pieces(message),
+        };
+        PipelineError { file: name.to_owned(), kind }
+    }
+}
+
+impl std::fmt::Display for PieceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PieceError::Ingest(e) => e.fmt(f),
+            PieceError::Model(message) => f.write_str(message),
+        }
+    }
+}
+
+/// A piece's rows (`table`, padded to at least `columns` columns) with their segment under
+/// `model`, as CSV (`first`: with the header), and counted.
+pub fn export_piece(mut table: Table, model: &SavedModel, names: &[String], columns: usize, first: bool) -> Result<ExportedPiece, PieceError> {
+    table.pad_columns(columns).map_err(PieceError::Ingest)?;
+    let outcomes = apply_model(&table, model).map_err(|e| PieceError::Model(e.to_string()))?;
+    let mut per_segment = vec![0; model.n_clusters];
+    let mut excluded = 0;
+    for outcome in &outcomes {
+        match outcome.segment.and_then(|s| per_segment.get_mut(s)) {
+            Some(n) => *n += 1,
+            None => excluded += 1,
+        }
+    }
+    let bytes = segmented_csv_part(&table, &outcomes, names, first).map_err(|e| PieceError::Model(e.to_string()))?;
+    Ok(ExportedPiece { bytes, rows: outcomes.len(), per_segment, excluded, columns: table.n_columns() })
+}
+
 /// The second pass: every row of the file with its segment under `model` (the reason where
 /// it has none), written as CSV piece by piece into `sink`, each row with at least
 /// `columns` fields ([`Sampled::columns`], or an earlier pass's [`ExportCounts::columns`]).
@@ -442,19 +516,10 @@ pub fn export_segmented(
 ) -> Result<ExportCounts, PipelineError> {
     let failed = |message: String| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Pieces(message) };
     let mut counts = ExportCounts { per_segment: vec![0; model.n_clusters], ..ExportCounts::default() };
-    let read = read_pieces(name, source, options, piece_bytes, progress, &mut |mut table, first| {
-        table.pad_columns(columns).map_err(|e| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Ingest(e) })?;
-        counts.columns = counts.columns.max(table.n_columns());
-        let outcomes = apply_model(&table, model).map_err(|e| failed(e.to_string()))?;
-        for outcome in &outcomes {
-            match outcome.segment.and_then(|s| counts.per_segment.get_mut(s)) {
-                Some(n) => *n += 1,
-                None => counts.excluded += 1,
-            }
-        }
-        counts.rows += outcomes.len();
-        let bytes = segmented_csv_part(&table, &outcomes, names, first).map_err(|e| failed(e.to_string()))?;
-        sink(bytes).map_err(failed)
+    let read = read_pieces(name, source, options, piece_bytes, progress, &mut |table, first| {
+        let piece = export_piece(table, model, names, columns, first).map_err(|e| e.in_file(name))?;
+        counts.add(&piece);
+        sink(piece.bytes).map_err(failed)
     })?;
     if sha256.is_some_and(|sha256| read != sha256) {
         return Err(failed("the file changed since it was read: choose it again".to_owned()));

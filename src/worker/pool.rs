@@ -30,12 +30,15 @@ use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, MessagePort};
 
 use super::protocol::{HelperReply, HelperTask};
+use crate::core::ingest::{IngestError, IngestOptions, Table, TableRows};
 use crate::core::k_selection::gap::GapReference;
 use crate::core::k_selection::KOutcome;
 use crate::core::kmeans::init::{PlusPlus, PlusPlusShard, Trial};
 use crate::core::kmeans::shard::{FarRow, Next, Shard, ShardResult, StepPartials};
 use crate::core::kmeans::{keep_better, KMeansParams, Prepared, RunOutcome, Workspace};
-use crate::core::pipeline::SweepJob;
+use crate::core::pipeline::{PipelineError, PipelineErrorKind, SweepJob};
+use crate::core::model::SavedModel;
+use crate::core::stream::{export_piece, ByteSource, ExportCounts, ExportedPiece, Piece, PieceReader, PieceSample, Sampled, Sampler};
 
 /// Tasks out at a time on each helper in [`Pool::share_out`].
 const AHEAD: usize = 2;
@@ -280,18 +283,10 @@ impl Pool {
             busy,
             &mut |reply, data| {
                 if let HelperReply::Piece { index, ragged, repeated_headers, bad_cells } = reply {
-                    let arrays: Vec<JsValue> = data.dyn_ref::<js_sys::Array>().map(|a| a.iter().collect()).unwrap_or_default();
-                    let mut arrays = arrays.into_iter();
-                    let row_lines = arrays.next().and_then(|l| l.dyn_into::<js_sys::Float64Array>().ok());
-                    let mut columns = Vec::new();
-                    while let (Some(text), Some(ends)) = (arrays.next(), arrays.next()) {
-                        match (text.dyn_into::<js_sys::Uint8Array>(), ends.dyn_into::<js_sys::Uint32Array>()) {
-                            (Ok(text), Ok(ends)) => columns.push((text, ends)),
-                            _ => {
-                                failure.get_or_insert_with(|| format!("piece {index} came back damaged"));
-                            }
-                        }
-                    }
+                    let Some((row_lines, columns)) = arrays_as_rows(&data) else {
+                        failure.get_or_insert_with(|| format!("piece {index} came back damaged"));
+                        return;
+                    };
                     let piece = JsPiece { columns, row_lines, ragged, repeated_headers, bad_cells };
                     place(&mut pieces, index, piece, &mut failure, "piece");
                     done += 1;
@@ -543,6 +538,344 @@ impl Pool {
         }
         best.ok_or_else(|| PoolError::Failed("no run was made".to_owned()))
     }
+
+    /// Hands out tasks made one at a time by `next` (`None`: there are no more; a message and
+    /// the buffers it gives away), after `setup` to every helper, at most `ahead` at a time on
+    /// each, and gives each answer to `on_reply`: for work whose tasks are not known in
+    /// advance (the pieces of a file read as it goes).
+    async fn stream_out(
+        &self,
+        setup: &JsValue,
+        ahead: usize,
+        next: &mut dyn FnMut() -> Result<Option<(JsValue, js_sys::Array)>, PoolError>,
+        on_reply: &mut dyn FnMut(HelperReply, JsValue),
+    ) -> Result<(), PoolError> {
+        self.begin();
+        let helpers = self.size();
+        if helpers == 0 {
+            return Err(PoolError::Failed("the pool has no helper".to_owned()));
+        }
+        for helper in 0..helpers {
+            self.post(helper, setup)?;
+        }
+        let mut hand_out = |helper: usize| -> Result<bool, PoolError> {
+            match next()? {
+                Some((message, transfer)) => self.post_transferring(helper, &message, &transfer).map(|()| true),
+                None => Ok(false),
+            }
+        };
+        let (mut out, mut ended) = (0usize, false);
+        'first: for _ in 0..ahead.max(1) {
+            for helper in 0..helpers {
+                if !hand_out(helper)? {
+                    ended = true;
+                    break 'first;
+                }
+                out += 1;
+            }
+        }
+        let mut stopping = false;
+        while out > 0 {
+            let (helper, reply, data) = self.next_reply_with_data().await?;
+            out -= 1;
+            on_reply(reply, data);
+            stopping = stopping || self.should_stop();
+            if !ended && !stopping {
+                if hand_out(helper)? {
+                    out += 1;
+                } else {
+                    ended = true;
+                }
+            }
+        }
+        if stopping {
+            return Err(PoolError::Cancelled);
+        }
+        Ok(())
+    }
+
+    /// The first pass over a file too large to hold, as [`crate::core::stream::sample`]
+    /// makes it, bit for bit: the engine reads the file a piece at a time (the bytes, their
+    /// hash, where each piece ends: [`PieceReader`]) and the helpers read the pieces cut at
+    /// line breaks, each sending back its rows whose draw is under the sample's `p` when it
+    /// was handed out; the engine adds them in file order ([`Sampler`], which draws them
+    /// again under the `p` of their turn). Pieces whose records may run over line breaks
+    /// are read here, in their turn.
+    pub async fn sample_pieces(
+        &self,
+        name: &str,
+        source: &mut dyn ByteSource,
+        options: &IngestOptions,
+        target_rows: usize,
+        piece_bytes: usize,
+        progress: &mut dyn FnMut(f64),
+    ) -> Result<Result<Sampled, PipelineError>, PoolError> {
+        let size = source.size();
+        let failed = |e: IngestError| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Ingest(e) };
+        let mut reader = PieceReader::new(name, size, piece_bytes);
+        let mut sampler = Sampler::new(target_rows, size, piece_bytes);
+        // The first piece, here: it tells the format the helpers read the rest in.
+        let template = match reader.next(source, options) {
+            Ok(Some(Piece::Read { table: Some(table), first: true })) => {
+                if let Err(e) = sampler.first(&table) {
+                    return Ok(Err(failed(e)));
+                }
+                // What every piece's rows are put back into.
+                match table.with_rows(TableRows::default()) {
+                    Ok(template) => template,
+                    Err(e) => return Ok(Err(failed(e))),
+                }
+            }
+            Ok(_) => return Ok(Err(failed(IngestError::Empty))),
+            Err(e) => return Ok(Err(e)),
+        };
+        progress(reader.fraction());
+        let Some(format) = reader.format().cloned() else { return Ok(Err(failed(IngestError::Empty))) };
+        let setup = Self::message(&HelperTask::StreamPieces { format: format.clone(), options: options.clone() }, None)?;
+
+        /// A piece's part of the sample, waiting for its turn.
+        enum Part {
+            Helper(PieceSample),
+            Here(Option<Table>),
+        }
+        let state = RefCell::new((sampler, std::collections::BTreeMap::<usize, Part>::new(), 1usize, None::<PipelineError>));
+        // Adds the parts whose turn it is.
+        let add_in_turn = |state: &mut (Sampler, std::collections::BTreeMap<usize, Part>, usize, Option<PipelineError>)| {
+            let (sampler, waiting, turn, error) = state;
+            while let Some(part) = waiting.remove(turn) {
+                *turn += 1;
+                let added = match part {
+                    Part::Helper(piece) => sampler.add(piece),
+                    Part::Here(Some(table)) => PieceSample::of(&table, sampler.p()).and_then(|piece| sampler.add(piece)),
+                    Part::Here(None) => Ok(()),
+                };
+                if let Err(e) = added {
+                    error.get_or_insert(failed(e));
+                }
+            }
+        };
+        let mut index = 1usize;
+        self.stream_out(
+            &setup,
+            AHEAD,
+            &mut || loop {
+                if state.borrow().3.is_some() {
+                    return Ok(None);
+                }
+                let at = reader.position();
+                let piece = match reader.next(source, options) {
+                    Ok(piece) => piece,
+                    Err(e) => {
+                        state.borrow_mut().3 = Some(e);
+                        return Ok(None);
+                    }
+                };
+                progress(reader.fraction());
+                let i = index;
+                index += 1;
+                match piece {
+                    None => return Ok(None),
+                    Some(Piece::Read { table, .. }) => {
+                        let mut state = state.borrow_mut();
+                        state.1.insert(i, Part::Here(table));
+                        add_in_turn(&mut state);
+                    }
+                    Some(Piece::Cut { bytes, first_line }) => {
+                        let p = state.borrow().0.p();
+                        let text = js_sys::Uint8Array::from(bytes.as_slice());
+                        drop(bytes);
+                        let transfer = js_sys::Array::of1(&text.buffer());
+                        let task = HelperTask::StreamPiece { index: i, first_line, at, p };
+                        return Ok(Some((Self::message_with(&task, &[("text", text.as_ref())])?, transfer)));
+                    }
+                }
+            },
+            &mut |reply, data| {
+                let mut state = state.borrow_mut();
+                if let HelperReply::Sampled { index, rows, columns, ragged, warnings } = reply {
+                    // Blank lines, or a repeated header: nothing, as when read here.
+                    let part = if rows == 0 {
+                        Ok(Part::Here(None))
+                    } else {
+                        let rows_back = arrays_as_rows(&data).map(|(row_lines, cols)| TableRows {
+                            columns: cols.into_iter().map(|(text, ends)| (text.to_vec(), ends.to_vec())).collect(),
+                            row_lines: row_lines.map(|l| l.to_vec().into_iter().map(|l| l as u64).collect()).unwrap_or_default(),
+                            ragged,
+                            warnings,
+                        });
+                        match rows_back {
+                            Some(back) => template.with_rows(back).map(|kept| Part::Helper(PieceSample { kept, rows, columns })),
+                            None => Err(IngestError::Malformed { line: 0, message: format!("piece {index} came back damaged") }),
+                        }
+                    };
+                    match part {
+                        Ok(part) => {
+                            state.1.insert(index, part);
+                            add_in_turn(&mut state);
+                        }
+                        Err(e) => {
+                            state.3.get_or_insert(failed(e));
+                        }
+                    }
+                }
+            },
+        )
+        .await?;
+        let (sampler, waiting, _, error) = state.into_inner();
+        if let Some(error) = error {
+            return Ok(Err(error));
+        }
+        if !waiting.is_empty() {
+            return Err(PoolError::Failed("a piece of the file did not come back".to_owned()));
+        }
+        progress(1.0);
+        Ok(sampler.finish().map_err(failed).map(|(table, total_rows, columns)| Sampled {
+            table,
+            total_rows,
+            columns,
+            bytes: size,
+            sha256: reader.sha256(),
+        }))
+    }
+
+    /// The second pass over a file too large to hold, as
+    /// [`crate::core::stream::export_segmented`] writes it, byte for byte: the engine reads
+    /// the file a piece at a time ([`PieceReader`]) and the helpers write the pieces cut at
+    /// line breaks, each as a `Blob`; `sink` gets every piece's `Blob` in file order. Pieces
+    /// whose records may run over line breaks, and the first, are written here in their
+    /// turn. `sha256`: the first pass's hash (a file changed since is refused).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn export_pieces(
+        &self,
+        name: &str,
+        source: &mut dyn ByteSource,
+        options: &IngestOptions,
+        model: &SavedModel,
+        names: &[String],
+        columns: usize,
+        sha256: Option<&str>,
+        piece_bytes: usize,
+        progress: &mut dyn FnMut(f64),
+        sink: &mut dyn FnMut(web_sys::Blob),
+    ) -> Result<Result<ExportCounts, PipelineError>, PoolError> {
+        let pieces_failed = |message: String| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Pieces(message) };
+        let mut reader = PieceReader::new(name, source.size(), piece_bytes);
+        let mut counts = ExportCounts { per_segment: vec![0; model.n_clusters], ..ExportCounts::default() };
+        // A piece written here: counted, and its CSV as a Blob.
+        let here = |table: Table, first: bool| -> Result<(ExportedPiece, web_sys::Blob), PipelineError> {
+            let piece = export_piece(table, model, names, columns, first).map_err(|e| e.in_file(name))?;
+            let blob = blob_of(&piece.bytes).map_err(pieces_failed)?;
+            Ok((ExportedPiece { bytes: Vec::new(), ..piece }, blob))
+        };
+        // The first piece, here: it tells the format the helpers read the rest in.
+        match reader.next(source, options) {
+            Ok(Some(Piece::Read { table: Some(table), first: true })) => match here(table, true) {
+                Ok((piece, blob)) => {
+                    counts.add(&piece);
+                    sink(blob);
+                }
+                Err(e) => return Ok(Err(e)),
+            },
+            Ok(_) => return Ok(Err(pieces_failed("the file has no rows any more: choose it again".to_owned()))),
+            Err(e) => return Ok(Err(e)),
+        }
+        progress(reader.fraction());
+        let Some(format) = reader.format().cloned() else { return Ok(Err(pieces_failed("the file could not be read again".to_owned()))) };
+        let setup = Self::message(
+            &HelperTask::StreamExport {
+                format,
+                options: options.clone(),
+                model: Box::new(model.clone()),
+                names: names.to_vec(),
+                columns,
+            },
+            None,
+        )?;
+        let state = RefCell::new((counts, std::collections::BTreeMap::<usize, (ExportedPiece, Option<web_sys::Blob>)>::new(), 1usize, None::<PipelineError>));
+        let mut add_in_turn = |state: &mut (ExportCounts, std::collections::BTreeMap<usize, (ExportedPiece, Option<web_sys::Blob>)>, usize, Option<PipelineError>)| {
+            let (counts, waiting, turn, _) = state;
+            while let Some((piece, blob)) = waiting.remove(turn) {
+                *turn += 1;
+                counts.add(&piece);
+                if let Some(blob) = blob {
+                    sink(blob);
+                }
+            }
+        };
+        let add_in_turn = RefCell::new(&mut add_in_turn);
+        let mut index = 1usize;
+        let nothing = || ExportedPiece { bytes: Vec::new(), rows: 0, per_segment: Vec::new(), excluded: 0, columns: 0 };
+        self.stream_out(
+            &setup,
+            AHEAD,
+            &mut || loop {
+                if state.borrow().3.is_some() {
+                    return Ok(None);
+                }
+                let at = reader.position();
+                let piece = match reader.next(source, options) {
+                    Ok(piece) => piece,
+                    Err(e) => {
+                        state.borrow_mut().3 = Some(e);
+                        return Ok(None);
+                    }
+                };
+                progress(reader.fraction());
+                let i = index;
+                index += 1;
+                match piece {
+                    None => return Ok(None),
+                    Some(Piece::Read { table, .. }) => {
+                        let written = match table {
+                            Some(table) => here(table, false).map(|(piece, blob)| (piece, Some(blob))),
+                            None => Ok((nothing(), None)),
+                        };
+                        let mut state = state.borrow_mut();
+                        match written {
+                            Ok(written) => {
+                                state.1.insert(i, written);
+                                (add_in_turn.borrow_mut())(&mut state);
+                            }
+                            Err(e) => state.3 = Some(e),
+                        }
+                    }
+                    Some(Piece::Cut { bytes, first_line }) => {
+                        let text = js_sys::Uint8Array::from(bytes.as_slice());
+                        drop(bytes);
+                        let transfer = js_sys::Array::of1(&text.buffer());
+                        let task = HelperTask::ExportPiece { index: i, first_line, at };
+                        return Ok(Some((Self::message_with(&task, &[("text", text.as_ref())])?, transfer)));
+                    }
+                }
+            },
+            &mut |reply, data| {
+                if let HelperReply::Exported { index, rows, per_segment, excluded, columns } = reply {
+                    let mut state = state.borrow_mut();
+                    let blob = data.dyn_into::<web_sys::Blob>().ok();
+                    if rows > 0 && blob.is_none() {
+                        state.3.get_or_insert_with(|| pieces_failed(format!("piece {index} came back damaged")));
+                        return;
+                    }
+                    state.1.insert(index, (ExportedPiece { bytes: Vec::new(), rows, per_segment, excluded, columns }, blob));
+                    (add_in_turn.borrow_mut())(&mut state);
+                }
+            },
+        )
+        .await?;
+        let (counts, waiting, _, error) = state.into_inner();
+        if let Some(error) = error {
+            return Ok(Err(error));
+        }
+        if !waiting.is_empty() {
+            return Err(PoolError::Failed("a piece of the file did not come back".to_owned()));
+        }
+        let read = reader.sha256();
+        if sha256.is_some_and(|sha256| read != sha256) {
+            return Ok(Err(pieces_failed("the file changed since it was read: choose it again".to_owned())));
+        }
+        progress(1.0);
+        Ok(Ok(ExportCounts { sha256: read, ..counts }))
+    }
 }
 
 /// A piece's rows as a helper sent them: its columns' text and cell ends still in the
@@ -718,6 +1051,52 @@ struct Helper {
     lines: Vec<u64>,
     /// How the pieces of a file read here are read.
     pieces: Option<(crate::core::ingest::pieces::PieceFormat, crate::core::ingest::IngestOptions)>,
+    /// How the pieces of a file too large to hold are read.
+    stream: Option<(crate::core::ingest::ChunkFormat, crate::core::ingest::IngestOptions)>,
+    /// How its pieces are written with their segment.
+    export: Option<StreamExport>,
+}
+
+/// What a helper writes a file's pieces with ([`HelperTask::StreamExport`]).
+struct StreamExport {
+    format: crate::core::ingest::ChunkFormat,
+    options: crate::core::ingest::IngestOptions,
+    model: Box<crate::core::model::SavedModel>,
+    names: Vec<String>,
+    columns: usize,
+}
+
+/// `bytes` as a `Blob` the browser holds (out of wasm memory).
+pub fn blob_of(bytes: &[u8]) -> Result<web_sys::Blob, String> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(|e| format!("the browser could not hold the download ({e:?})"))
+}
+
+/// Rows as arrays beside a message: their lines (`Float64Array`), then each column's text
+/// (`Uint8Array`) and cell ends (`Uint32Array`).
+fn rows_as_arrays(row_lines: &[u64], columns: &[(Vec<u8>, Vec<u32>)]) -> js_sys::Array {
+    let data = js_sys::Array::new();
+    let lines: Vec<f64> = row_lines.iter().map(|&l| l as f64).collect();
+    data.push(&js_sys::Float64Array::from(lines.as_slice()));
+    for (text, ends) in columns {
+        data.push(&js_sys::Uint8Array::from(text.as_slice()));
+        data.push(&js_sys::Uint32Array::from(ends.as_slice()));
+    }
+    data
+}
+
+/// [`rows_as_arrays`] read back: the lines, and each column's arrays (`None`: damaged).
+#[allow(clippy::type_complexity)]
+fn arrays_as_rows(data: &JsValue) -> Option<(Option<js_sys::Float64Array>, Vec<(js_sys::Uint8Array, js_sys::Uint32Array)>)> {
+    let arrays: Vec<JsValue> = data.dyn_ref::<js_sys::Array>().map(|a| a.iter().collect()).unwrap_or_default();
+    let mut arrays = arrays.into_iter();
+    let row_lines = arrays.next().and_then(|l| l.dyn_into::<js_sys::Float64Array>().ok());
+    let mut columns = Vec::new();
+    while let Some(text) = arrays.next() {
+        let ends = arrays.next()?;
+        columns.push((text.dyn_into::<js_sys::Uint8Array>().ok()?, ends.dyn_into::<js_sys::Uint32Array>().ok()?));
+    }
+    Some((row_lines, columns))
 }
 
 /// A typed array sent beside a message's serde part.
@@ -753,13 +1132,7 @@ impl Helper {
                 };
                 Some(match read {
                     Ok(rows) => {
-                        let data = js_sys::Array::new();
-                        let lines: Vec<f64> = rows.row_lines.iter().map(|&l| l as f64).collect();
-                        data.push(&js_sys::Float64Array::from(lines.as_slice()));
-                        for (text, ends) in &rows.columns {
-                            data.push(&js_sys::Uint8Array::from(text.as_slice()));
-                            data.push(&js_sys::Uint32Array::from(ends.as_slice()));
-                        }
+                        let data = rows_as_arrays(&rows.row_lines, &rows.columns);
                         let reply = HelperReply::Piece {
                             index,
                             ragged: rows.ragged,
@@ -768,6 +1141,77 @@ impl Helper {
                         };
                         (reply, Some(data.into()))
                     }
+                    Err(message) => (HelperReply::Failed { message }, None),
+                })
+            }
+            HelperTask::StreamPieces { format, options } => {
+                (self.sweep, self.silhouettes, self.fit, self.shard) = (None, None, None, None);
+                self.stream = Some((format, options));
+                None
+            }
+            HelperTask::StreamPiece { index, first_line, at, p } => {
+                let bytes = beside::<js_sys::Uint8Array>(message, "text").map(|t| t.to_vec()).unwrap_or_default();
+                let read = match &self.stream {
+                    Some((format, options)) => crate::core::stream::read_cut_piece(&bytes, format, options, first_line, at)
+                        .and_then(|table| table.map(|table| crate::core::stream::PieceSample::of(&table, p)).transpose())
+                        .map_err(|e| format!("piece {index} of the file could not be read here ({e})")),
+                    None => Err("a piece came before its file".to_owned()),
+                };
+                drop(bytes);
+                Some(match read {
+                    Ok(Some(piece)) => {
+                        let rows = piece.kept.into_rows();
+                        let data = rows_as_arrays(&rows.row_lines, &rows.columns);
+                        let reply = HelperReply::Sampled {
+                            index,
+                            rows: piece.rows,
+                            columns: piece.columns,
+                            ragged: rows.ragged,
+                            warnings: rows.warnings,
+                        };
+                        (reply, Some(data.into()))
+                    }
+                    // Blank lines, or a repeated header.
+                    Ok(None) => {
+                        let reply = HelperReply::Sampled { index, rows: 0, columns: 0, ragged: Vec::new(), warnings: Vec::new() };
+                        (reply, None)
+                    }
+                    Err(message) => (HelperReply::Failed { message }, None),
+                })
+            }
+            HelperTask::StreamExport { format, options, model, names, columns } => {
+                (self.sweep, self.silhouettes, self.fit, self.shard) = (None, None, None, None);
+                self.export = Some(StreamExport { format, options, model, names, columns });
+                None
+            }
+            HelperTask::ExportPiece { index, first_line, at } => {
+                let bytes = beside::<js_sys::Uint8Array>(message, "text").map(|t| t.to_vec()).unwrap_or_default();
+                let written = match &self.export {
+                    Some(export) => crate::core::stream::read_cut_piece(&bytes, &export.format, &export.options, first_line, at)
+                        .map_err(crate::core::stream::PieceError::Ingest)
+                        .and_then(|table| {
+                            table
+                                .map(|table| crate::core::stream::export_piece(table, &export.model, &export.names, export.columns, false))
+                                .transpose()
+                        })
+                        .map_err(|e| format!("piece {index} of the file could not be written here ({e})")),
+                    None => Err("a piece came before its export".to_owned()),
+                };
+                drop(bytes);
+                let written = written.and_then(|piece| piece.map(|piece| blob_of(&piece.bytes).map(|blob| (piece, blob))).transpose());
+                Some(match written {
+                    Ok(Some((piece, blob))) => {
+                        let reply = HelperReply::Exported {
+                            index,
+                            rows: piece.rows,
+                            per_segment: piece.per_segment,
+                            excluded: piece.excluded,
+                            columns: piece.columns,
+                        };
+                        (reply, Some(blob.into()))
+                    }
+                    // Blank lines, or a repeated header.
+                    Ok(None) => (HelperReply::Exported { index, rows: 0, per_segment: Vec::new(), excluded: 0, columns: 0 }, None),
                     Err(message) => (HelperReply::Failed { message }, None),
                 })
             }
@@ -798,7 +1242,14 @@ impl Helper {
 
     fn handle(&mut self, task: HelperTask, data: Option<Vec<f64>>) -> Option<HelperReply> {
         match task {
-            HelperTask::Columns | HelperTask::Column { .. } | HelperTask::Pieces { .. } | HelperTask::Piece { .. } => None,
+            HelperTask::Columns
+            | HelperTask::Column { .. }
+            | HelperTask::Pieces { .. }
+            | HelperTask::Piece { .. }
+            | HelperTask::StreamPieces { .. }
+            | HelperTask::StreamPiece { .. }
+            | HelperTask::StreamExport { .. }
+            | HelperTask::ExportPiece { .. } => None,
             HelperTask::Sweep { job } => {
                 self.silhouettes = None;
                 self.fit = None;

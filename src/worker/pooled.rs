@@ -7,7 +7,7 @@ use std::cell::RefCell;
 
 use super::pool::{JsPiece, Pool, PoolError};
 use super::protocol::{FinishingRun, FitShared, ResponseBody};
-use super::runner::{now_ms, ReadFile, Runner};
+use super::runner::{now_ms, ReadFile, Runner, StreamedExport};
 use crate::core::ingest::IngestOptions;
 use crate::core::kmeans::shard::Split;
 use crate::core::pipeline::SegmentOptions;
@@ -94,6 +94,70 @@ pub async fn read_bytes(
         return Ok(Err("the browser could not compute the file's SHA-256 for the model's record (it may be short of memory): close other tabs and choose the file again".to_owned()));
     };
     Ok(table.map_err(|e| e.to_string()).map(|table| ReadFile::from_bytes(name, table, size_bytes, read_ms, sha256)))
+}
+
+/// Reads a file too large to hold in pieces: a seeded sample of about `sample_rows` rows
+/// kept, every row counted ([`Pool::sample_pieces`], the pieces read on the helpers; if a
+/// helper fails, here: [`crate::core::stream::sample`], the same sample).
+pub async fn read_in_pieces(
+    pool: &Pool,
+    name: String,
+    source: &mut dyn crate::core::stream::ByteSource,
+    options: &IngestOptions,
+    sample_rows: usize,
+    budget_bytes: u64,
+    progress: Progress<'_>,
+) -> Pooled<ReadFile> {
+    use crate::core::stream;
+    let started = now_ms();
+    let stage = super::runner::READING_IN_PIECES;
+    let sampled = match pool.sample_pieces(&name, source, options, sample_rows, stream::piece_bytes_for(budget_bytes), &mut |f| progress(stage, f)).await {
+        Ok(sampled) => sampled,
+        Err(PoolError::Cancelled) => return Err(PoolError::Cancelled),
+        Err(PoolError::Failed(_)) => stream::sample(&name, source, options, sample_rows, stream::piece_bytes_for(budget_bytes), &mut |f| progress(stage, f)),
+    };
+    Ok(sampled.map_err(|e| e.to_string()).map(|sampled| ReadFile::from_sampled(name, sampled, options, budget_bytes, now_ms() - started)))
+}
+
+/// Every row of a file read in pieces with its segment, as `export` says: the file read
+/// again, its pieces written on the helpers ([`Pool::export_pieces`]; if a helper fails,
+/// here: [`crate::core::stream::export_segmented`], the same bytes), each piece's CSV a
+/// `Blob` in `parts`, in order.
+pub async fn export_in_pieces(
+    pool: &Pool,
+    export: &super::runner::StreamedExport,
+    source: &mut dyn crate::core::stream::ByteSource,
+    parts: &js_sys::Array,
+    progress: Progress<'_>,
+) -> Pooled<crate::core::stream::ExportCounts> {
+    let StreamedExport { name, options, model, names, columns, sha256, piece_bytes, stage } = export;
+    let pooled = pool
+        .export_pieces(name, source, options, model, names, *columns, Some(sha256), *piece_bytes, &mut |f| progress(stage, f), &mut |blob| {
+            parts.push(&blob);
+        })
+        .await;
+    match pooled {
+        Ok(counts) => Ok(counts.map_err(|e| e.to_string())),
+        Err(PoolError::Cancelled) => Err(PoolError::Cancelled),
+        Err(PoolError::Failed(_)) => {
+            parts.set_length(0);
+            let counts = crate::core::stream::export_segmented(
+                name,
+                source,
+                options,
+                model,
+                names,
+                *columns,
+                Some(sha256),
+                *piece_bytes,
+                &mut |f| progress(stage, f),
+                &mut |bytes| super::pool::blob_of(&bytes).map(|blob| {
+                    parts.push(&blob);
+                }),
+            );
+            Ok(counts.map_err(|e| e.to_string()))
+        }
+    }
 }
 
 /// Profiles a file read (its columns shared out) and gives it to `runner` to keep.

@@ -251,6 +251,25 @@ pub enum HelperTask {
     /// Read piece `index` of the kept file (its UTF-8 text is the message's `text`), which
     /// starts on line `first_line` (`first`: the piece holding the first record).
     Piece { index: usize, first_line: u64, first: bool },
+    /// Keep how the pieces of a file too large to hold are read (its first piece, read by
+    /// the engine, told the format); its pieces follow.
+    StreamPieces { format: crate::core::ingest::ChunkFormat, options: IngestOptions },
+    /// Read a piece of the kept file too large to hold (its bytes, cut where a record ends,
+    /// are the message's `text`; they start on line `first_line`, at byte `at`) and send
+    /// its rows whose sample draw is under `p` ([`crate::core::stream::PieceSample`]).
+    StreamPiece { index: usize, first_line: u64, at: u64, p: f64 },
+    /// Keep how the pieces of a file too large to hold are read and written with their
+    /// segment ([`crate::core::stream::export_piece`]); its pieces follow.
+    StreamExport {
+        format: crate::core::ingest::ChunkFormat,
+        options: IngestOptions,
+        model: Box<crate::core::model::SavedModel>,
+        names: Vec<String>,
+        columns: usize,
+    },
+    /// Write a piece of the kept export (its bytes are the message's `text`, as for
+    /// `StreamPiece`) and send it as a `Blob`.
+    ExportPiece { index: usize, first_line: u64, at: u64 },
     /// Profile one column of the kept rows: its text is the message's `text` (UTF-8) and
     /// each cell's end in it `ends` (a `Uint32Array`).
     Column { job: crate::core::profile::ColumnJob },
@@ -307,6 +326,24 @@ pub enum HelperReply {
         ragged: Vec<RaggedRow>,
         repeated_headers: Vec<u64>,
         bad_cells: Vec<(u64, usize)>,
+    },
+    /// A piece of a file too large to hold: its rows and columns, and the rows kept for the
+    /// sample (their lines, text and cell ends in the message's `data`, as for `Piece`).
+    Sampled {
+        index: usize,
+        rows: usize,
+        columns: usize,
+        ragged: Vec<RaggedRow>,
+        warnings: Vec<crate::core::warning::Warning>,
+    },
+    /// A piece of the export written: its rows counted; the CSV is the message's `data` (a
+    /// `Blob`).
+    Exported {
+        index: usize,
+        rows: usize,
+        per_segment: Vec<usize>,
+        excluded: usize,
+        columns: usize,
     },
     Failed {
         message: String,

@@ -64,6 +64,29 @@ struct AppliedInPieces {
     sha256: String,
 }
 
+/// How the download of a file read in pieces is written ([`Runner::streamed_export`]).
+pub struct StreamedExport {
+    pub name: String,
+    pub options: IngestOptions,
+    pub model: SavedModel,
+    pub names: Vec<String>,
+    pub columns: usize,
+    pub sha256: String,
+    pub piece_bytes: usize,
+    /// The progress line's stage.
+    pub stage: String,
+}
+
+impl StreamedExport {
+    /// The download's file name.
+    pub fn file_name(&self) -> String {
+        segmented_file_name(&self.name)
+    }
+}
+
+/// The stage of reading a file in pieces, for the page.
+pub const READING_IN_PIECES: &str = "Reading in pieces (the file is larger than the memory set aside)";
+
 /// A file read in pieces ([`crate::core::stream`]): `file` holds its sample.
 #[derive(Debug, Clone)]
 pub struct StreamedFile {
@@ -91,6 +114,20 @@ impl ReadFile {
     pub fn from_bytes(name: String, table: Table, size_bytes: usize, read_ms: f64, sha256: String) -> Self {
         let source = Provenance { file_name: name.clone(), sha256, origin: SourceOrigin::File };
         Self { name, table, size_bytes, read_ms, source, streamed: None }
+    }
+
+    /// The sample of a file read in pieces (`budget_bytes`: the memory budget it was over).
+    pub fn from_sampled(name: String, sampled: stream::Sampled, options: &IngestOptions, budget_bytes: u64, read_ms: f64) -> Self {
+        let source = Provenance { file_name: name.clone(), sha256: sampled.sha256.clone(), origin: SourceOrigin::File };
+        let streamed = StreamedFile {
+            options: options.clone(),
+            total_rows: sampled.total_rows,
+            columns: sampled.columns,
+            sha256: sampled.sha256,
+            budget_bytes,
+        };
+        let size_bytes = usize::try_from(sampled.bytes).unwrap_or(usize::MAX);
+        Self { name, table: sampled.table, size_bytes, read_ms, source, streamed: Some(streamed) }
     }
 
     /// Whether the table is a sample of a file read in pieces.
@@ -165,7 +202,7 @@ impl Runner {
 
     /// Forgets the file and everything made from it, so nothing stale remains if what
     /// replaces it fails.
-    fn forget_file(&mut self) {
+    pub(crate) fn forget_file(&mut self) {
         self.file = None;
         self.set_cleaned(None);
         self.segmentation = None;
@@ -316,21 +353,9 @@ impl Runner {
     ) -> Result<ReadFile, String> {
         self.forget_file();
         let started = now_ms();
-        let sampled = stream::sample(&name, source, options, sample_rows, stream::CHUNK_BYTES, &mut |f| {
-            progress("Reading in pieces (the file is larger than the memory set aside)", f)
-        })
-        .map_err(|e| e.to_string())?;
-        let read_ms = now_ms() - started;
-        let source = Provenance { file_name: name.clone(), sha256: sampled.sha256.clone(), origin: SourceOrigin::File };
-        let streamed = StreamedFile {
-            options: options.clone(),
-            total_rows: sampled.total_rows,
-            columns: sampled.columns,
-            sha256: sampled.sha256,
-            budget_bytes,
-        };
-        let size_bytes = usize::try_from(sampled.bytes).unwrap_or(usize::MAX);
-        Ok(ReadFile { name, table: sampled.table, size_bytes, read_ms, source, streamed: Some(streamed) })
+        let sampled = stream::sample(&name, source, options, sample_rows, stream::piece_bytes_for(budget_bytes), &mut |f| progress(READING_IN_PIECES, f))
+            .map_err(|e| e.to_string())?;
+        Ok(ReadFile::from_sampled(name, sampled, options, budget_bytes, now_ms() - started))
     }
 
     /// A saved model applied to a file too large to hold, piece by piece: every row read
@@ -421,33 +446,23 @@ impl Runner {
         Ok(segmented_file_name(&file.name))
     }
 
-    /// Every row of a file read in pieces with its segment: the segmentation as a model,
-    /// applied to the file read again piece by piece, each piece's CSV given to `sink`.
-    /// The download's name and what was written.
-    pub fn export_streamed(
-        &self,
-        source: &mut dyn ByteSource,
-        names: &[String],
-        progress: ProgressSink<'_>,
-        sink: &mut dyn FnMut(Vec<u8>) -> Result<(), String>,
-    ) -> Result<(String, stream::ExportCounts), String> {
+    /// What the download of every row of a file read in pieces is written with: the
+    /// segmentation as a model (or the model applied), the names, and the first pass's
+    /// facts.
+    pub fn streamed_export(&self, names: &[String]) -> Result<StreamedExport, String> {
         if let Some(applied) = &self.applied_in_pieces {
             // The user's names, else the model's.
             let names = if names.iter().any(|n| !n.trim().is_empty()) { names.to_vec() } else { applied.model.segment_names.clone() };
-            let counts = stream::export_segmented(
-                &applied.name,
-                source,
-                &applied.options,
-                &applied.model,
-                &names,
-                applied.columns,
-                Some(&applied.sha256),
-                stream::CHUNK_BYTES,
-                &mut |f| progress("Writing every row with its segment", f),
-                sink,
-            )
-            .map_err(|e| e.to_string())?;
-            return Ok((segmented_file_name(&applied.name), counts));
+            return Ok(StreamedExport {
+                name: applied.name.clone(),
+                options: applied.options.clone(),
+                model: applied.model.clone(),
+                names,
+                columns: applied.columns,
+                sha256: applied.sha256.clone(),
+                piece_bytes: stream::CHUNK_BYTES,
+                stage: "Writing every row with its segment".to_owned(),
+            });
         }
         let file = self.file.as_ref().ok_or_else(no_file)?;
         let streamed = self.streamed.as_ref().ok_or_else(no_file)?;
@@ -457,22 +472,43 @@ impl Runner {
         };
         let names = pipeline::segment_names(segmentation, names);
         let model = save_model(file, provenance, cleaning, cleaned, segmentation, &names, options.seed);
+        Ok(StreamedExport {
+            name: file.name.clone(),
+            options: streamed.options.clone(),
+            model,
+            names,
+            columns: streamed.columns,
+            sha256: streamed.sha256.clone(),
+            piece_bytes: stream::piece_bytes_for(streamed.budget_bytes),
+            stage: format!("Writing every row of {} with its segment", crate::core::stability::grouped(streamed.total_rows)),
+        })
+    }
+
+    /// Every row of a file read in pieces with its segment ([`Runner::streamed_export`]),
+    /// the file read again piece by piece, each piece's CSV given to `sink`. The
+    /// download's name and what was written.
+    pub fn export_streamed(
+        &self,
+        source: &mut dyn ByteSource,
+        names: &[String],
+        progress: ProgressSink<'_>,
+        sink: &mut dyn FnMut(Vec<u8>) -> Result<(), String>,
+    ) -> Result<(String, stream::ExportCounts), String> {
+        let export = self.streamed_export(names)?;
         let counts = stream::export_segmented(
-            &file.name,
+            &export.name,
             source,
-            &streamed.options,
-            &model,
-            &names,
-            streamed.columns,
-            Some(&streamed.sha256),
-            stream::CHUNK_BYTES,
-            &mut |f| {
-                progress(&format!("Writing every row of {} with its segment", crate::core::stability::grouped(streamed.total_rows)), f)
-            },
+            &export.options,
+            &export.model,
+            &export.names,
+            export.columns,
+            Some(&export.sha256),
+            export.piece_bytes,
+            &mut |f| progress(&export.stage, f),
             sink,
         )
         .map_err(|e| e.to_string())?;
-        Ok((segmented_file_name(&file.name), counts))
+        Ok((segmented_file_name(&export.name), counts))
     }
 
     /// The loaded transaction log (or the one kept when already in transaction mode, to
@@ -1035,7 +1071,7 @@ thread_local! {
 
 /// A `Blob` read slice by slice (`FileReaderSync`: the worker may block).
 #[cfg(target_arch = "wasm32")]
-struct BlobSource(web_sys::Blob);
+pub struct BlobSource(web_sys::Blob);
 
 #[cfg(target_arch = "wasm32")]
 impl ByteSource for BlobSource {
@@ -1148,25 +1184,18 @@ fn in_pieces(
 enum Attached {
     Read(Box<Result<ReadFile, String>>),
     Bytes(Vec<u8>),
+    /// Over the memory budget: to read in pieces (the sample's rows, the budget).
+    InPieces(BlobSource, usize, u64),
 }
 
 /// The `File` attached to `message`, as [`handle_message`] would take it: a file over the
-/// memory budget read in pieces here ([`Runner::read_streamed`]), else its bytes.
+/// memory budget to read in pieces (the file `runner` held forgotten first), else its
+/// bytes.
 #[cfg(target_arch = "wasm32")]
-fn read_attached(
-    runner: &mut Runner,
-    name: &str,
-    options: &IngestOptions,
-    memory_budget: Option<u64>,
-    message: &wasm_bindgen::JsValue,
-    progress: &mut dyn FnMut(&str, f64),
-) -> Attached {
-    if let Some((mut source, rows, budget)) = over_budget(message, memory_budget) {
-        let read = runner.read_streamed(name.to_owned(), &mut source, options, rows, budget, &now_ms, progress);
-        if read.is_err() {
-            FILE_IN_PIECES.with(|f| *f.borrow_mut() = None);
-        }
-        return Attached::Read(Box::new(read));
+fn read_attached(runner: &mut Runner, name: &str, memory_budget: Option<u64>, message: &wasm_bindgen::JsValue) -> Attached {
+    if let Some((source, rows, budget)) = over_budget(message, memory_budget) {
+        runner.forget_file();
+        return Attached::InPieces(source, rows, budget);
     }
     Attached::Read(Box::new(match attached_file_bytes(message, Some(name)) {
         Some(Ok(bytes)) => return Attached::Bytes(bytes),
@@ -1260,6 +1289,8 @@ struct Engine {
     busy: std::cell::Cell<bool>,
     /// A request other than the warm-up has come: the warm-up stops, or does not start.
     asked: std::cell::Cell<bool>,
+    /// The download a pooled export wrote, posted beside its answer.
+    blob: std::cell::RefCell<Option<web_sys::Blob>>,
     scope: web_sys::DedicatedWorkerGlobalScope,
 }
 
@@ -1333,7 +1364,16 @@ impl Engine {
                         Ok(body) => stamped(body, now_ms() - started),
                     };
                     let sweep_shown = matches!(body, ResponseBody::Swept(_));
-                    engine.post(&Response { id, body });
+                    // A download written in pieces goes beside the answer.
+                    let blob = engine.blob.borrow_mut().take();
+                    match (serde_wasm_bindgen::to_value(&Response { id, body }), blob) {
+                        (Ok(value), Some(blob)) => {
+                            let _ = js_sys::Reflect::set(&value, &"blob".into(), &blob);
+                            engine.post_value(&value);
+                        }
+                        (Ok(value), None) => engine.post_value(&value),
+                        (Err(e), _) => web_sys::console::error_1(&format!("worker: could not encode a response: {e}").into()),
+                    }
                     // While the page draws the sweep and the user reads it, the description's
                     // part that no fit changes is made (a segmentation would make it first).
                     if sweep_shown && engine.waiting.borrow().is_empty() {
@@ -1360,6 +1400,12 @@ impl Engine {
                 id,
                 body: body @ (RequestBody::Sweep { .. } | RequestBody::Segment(_) | RequestBody::LoadAttached { .. } | RequestBody::Warm),
             }) => Some((id, body)),
+            // Every row of a file read in pieces: its pieces written on the helpers.
+            Ok(Request { id, body: body @ RequestBody::Export { .. } })
+                if self.runner.try_borrow().is_ok_and(|runner| runner.exports_in_pieces(&body)) =>
+            {
+                Some((id, body))
+            }
             _ => None,
         }
     }
@@ -1385,7 +1431,7 @@ impl Engine {
                     };
                     // A new file replaces what the worker holds: freed before reading.
                     *runner = runner.fresh();
-                    read_attached(&mut runner, &name, &options, memory_budget, message, &mut progress)
+                    read_attached(&mut runner, &name, memory_budget, message)
                 };
                 let read = match attached {
                     Attached::Read(read) => *read,
@@ -1393,11 +1439,41 @@ impl Engine {
                         let min_split = crate::core::ingest::pieces::MIN_SPLIT_BYTES;
                         pooled::read_bytes(&pool, name, bytes, &options, min_split, &mut progress).await?
                     }
+                    Attached::InPieces(mut source, rows, budget) => {
+                        let read = pooled::read_in_pieces(&pool, name, &mut source, &options, rows, budget, &mut progress).await;
+                        if !matches!(read, Ok(Ok(_))) {
+                            FILE_IN_PIECES.with(|f| *f.borrow_mut() = None);
+                        }
+                        read?
+                    }
                 };
                 match read {
                     Ok(read) => pooled::profile_and_keep(&pool, &self.runner, read, &mut progress).await,
                     Err(message) => Ok(Err(message)),
                 }
+            }
+            RequestBody::Export { names, .. } => {
+                let export = match self.runner.try_borrow() {
+                    Ok(runner) => runner.streamed_export(&names),
+                    Err(_) => return Ok(Err("the background worker stopped in the middle of a task (most likely it ran out of memory) and cannot go on: choose a file again".to_owned())),
+                };
+                let export = match export {
+                    Ok(export) => export,
+                    Err(message) => return Ok(Err(message)),
+                };
+                let Some(file) = FILE_IN_PIECES.with(|f| f.borrow().clone()) else { return Ok(Err(no_file())) };
+                let parts = js_sys::Array::new();
+                if let Err(message) = pooled::export_in_pieces(&pool, &export, &mut BlobSource(file), &parts, &mut progress).await? {
+                    return Ok(Err(message));
+                }
+                let options = web_sys::BlobPropertyBag::new();
+                options.set_type(CSV_MIME);
+                let blob = match web_sys::Blob::new_with_blob_sequence_and_options(&parts, &options) {
+                    Ok(blob) => blob,
+                    Err(e) => return Ok(Err(format!("the browser could not hold the download ({e:?})"))),
+                };
+                *self.blob.borrow_mut() = Some(blob);
+                Ok(Ok(ResponseBody::Exported { file_name: export.file_name(), mime: CSV_MIME.to_owned(), bytes: Vec::new(), blob: None }))
             }
             RequestBody::Sweep { k_max, seed } => pooled::sweep(&pool, &self.runner, k_max, seed, &mut progress).await,
             RequestBody::Segment(options) => pooled::segment(&pool, &self.runner, options, &mut progress).await,
@@ -1461,6 +1537,7 @@ pub fn start() {
         waiting: std::cell::RefCell::new(std::collections::VecDeque::new()),
         busy: std::cell::Cell::new(false),
         asked: std::cell::Cell::new(false),
+        blob: std::cell::RefCell::new(None),
         scope: scope.clone(),
     });
     let helper_scope = scope.clone();

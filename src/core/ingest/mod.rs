@@ -240,11 +240,10 @@ pub struct TableRows {
 
 /// How a file's first piece was read ([`Table::chunk_format`]): the rest of the file is
 /// read with the same delimiter, encoding, header and width ([`parse_chunk`]).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChunkFormat {
     pub delimiter: u8,
-    /// An encoding's name as `encoding_rs` gives it (a label it knows, when read back).
-    #[serde(deserialize_with = "encoding_name")]
+    /// An encoding's name as `encoding_rs` gives it.
     pub encoding: &'static str,
     pub has_header: bool,
     pub raw_headers: Vec<String>,
@@ -254,13 +253,25 @@ pub struct ChunkFormat {
     pub columns: usize,
 }
 
-/// The name of the encoding a label names (`UTF-8` when it names none: every format
-/// made here names one).
-fn encoding_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
-    let label = <String as serde::Deserialize>::deserialize(d)?;
-    encoding_rs::Encoding::for_label(label.as_bytes())
-        .map(|e| e.name())
-        .ok_or_else(|| serde::de::Error::custom(format!("{label} is not an encoding")))
+/// A [`ChunkFormat`] as another worker sent it: the encoding by name.
+#[derive(serde::Deserialize)]
+struct ChunkFormatSent {
+    delimiter: u8,
+    encoding: String,
+    has_header: bool,
+    raw_headers: Vec<String>,
+    width: usize,
+    columns: usize,
+}
+
+impl<'de> serde::Deserialize<'de> for ChunkFormat {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let ChunkFormatSent { delimiter, encoding, has_header, raw_headers, width, columns } = ChunkFormatSent::deserialize(d)?;
+        let encoding = encoding_rs::Encoding::for_label(encoding.as_bytes())
+            .ok_or_else(|| serde::de::Error::custom(format!("{encoding} is not an encoding")))?
+            .name();
+        Ok(Self { delimiter, encoding, has_header, raw_headers, width, columns })
+    }
 }
 
 impl ChunkFormat {
