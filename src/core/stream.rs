@@ -482,7 +482,13 @@ impl std::fmt::Display for PieceError {
 
 /// A piece's rows (`table`, padded to at least `columns` columns) with their segment under
 /// `model`, as CSV (`first`: with the header), and counted.
-pub fn export_piece(mut table: Table, model: &SavedModel, names: &[String], columns: usize, first: bool) -> Result<ExportedPiece, PieceError> {
+pub fn export_piece(
+    mut table: Table,
+    model: &SavedModel,
+    names: &[String],
+    columns: usize,
+    first: bool,
+) -> Result<ExportedPiece, PieceError> {
     table.pad_columns(columns).map_err(PieceError::Ingest)?;
     let outcomes = apply_model(&table, model).map_err(|e| PieceError::Model(e.to_string()))?;
     let mut per_segment = vec![0; model.n_clusters];

@@ -36,8 +36,8 @@ use crate::core::k_selection::KOutcome;
 use crate::core::kmeans::init::{PlusPlus, PlusPlusShard, Trial};
 use crate::core::kmeans::shard::{FarRow, Next, Shard, ShardResult, StepPartials};
 use crate::core::kmeans::{keep_better, KMeansParams, Prepared, RunOutcome, Workspace};
-use crate::core::pipeline::{PipelineError, PipelineErrorKind, SweepJob};
 use crate::core::model::SavedModel;
+use crate::core::pipeline::{PipelineError, PipelineErrorKind, SweepJob};
 use crate::core::stream::{export_piece, ByteSource, ExportCounts, ExportedPiece, Piece, PieceReader, PieceSample, Sampled, Sampler};
 
 /// Tasks out at a time on each helper in [`Pool::share_out`].
@@ -782,17 +782,21 @@ impl Pool {
         progress(reader.fraction());
         let Some(format) = reader.format().cloned() else { return Ok(Err(pieces_failed("the file could not be read again".to_owned()))) };
         let setup = Self::message(
-            &HelperTask::StreamExport {
-                format,
-                options: options.clone(),
-                model: Box::new(model.clone()),
-                names: names.to_vec(),
-                columns,
-            },
+            &HelperTask::StreamExport { format, options: options.clone(), model: Box::new(model.clone()), names: names.to_vec(), columns },
             None,
         )?;
-        let state = RefCell::new((counts, std::collections::BTreeMap::<usize, (ExportedPiece, Option<web_sys::Blob>)>::new(), 1usize, None::<PipelineError>));
-        let mut add_in_turn = |state: &mut (ExportCounts, std::collections::BTreeMap<usize, (ExportedPiece, Option<web_sys::Blob>)>, usize, Option<PipelineError>)| {
+        let state = RefCell::new((
+            counts,
+            std::collections::BTreeMap::<usize, (ExportedPiece, Option<web_sys::Blob>)>::new(),
+            1usize,
+            None::<PipelineError>,
+        ));
+        let mut add_in_turn = |state: &mut (
+            ExportCounts,
+            std::collections::BTreeMap<usize, (ExportedPiece, Option<web_sys::Blob>)>,
+            usize,
+            Option<PipelineError>,
+        )| {
             let (counts, waiting, turn, _) = state;
             while let Some((piece, blob)) = waiting.remove(turn) {
                 *turn += 1;

@@ -111,10 +111,15 @@ pub async fn read_in_pieces(
     use crate::core::stream;
     let started = now_ms();
     let stage = super::runner::READING_IN_PIECES;
-    let sampled = match pool.sample_pieces(&name, source, options, sample_rows, stream::piece_bytes_for(budget_bytes), &mut |f| progress(stage, f)).await {
+    let sampled = match pool
+        .sample_pieces(&name, source, options, sample_rows, stream::piece_bytes_for(budget_bytes), &mut |f| progress(stage, f))
+        .await
+    {
         Ok(sampled) => sampled,
         Err(PoolError::Cancelled) => return Err(PoolError::Cancelled),
-        Err(PoolError::Failed(_)) => stream::sample(&name, source, options, sample_rows, stream::piece_bytes_for(budget_bytes), &mut |f| progress(stage, f)),
+        Err(PoolError::Failed(_)) => {
+            stream::sample(&name, source, options, sample_rows, stream::piece_bytes_for(budget_bytes), &mut |f| progress(stage, f))
+        }
     };
     Ok(sampled.map_err(|e| e.to_string()).map(|sampled| ReadFile::from_sampled(name, sampled, options, budget_bytes, now_ms() - started)))
 }
@@ -132,9 +137,20 @@ pub async fn export_in_pieces(
 ) -> Pooled<crate::core::stream::ExportCounts> {
     let StreamedExport { name, options, model, names, columns, sha256, piece_bytes, stage } = export;
     let pooled = pool
-        .export_pieces(name, source, options, model, names, *columns, Some(sha256), *piece_bytes, &mut |f| progress(stage, f), &mut |blob| {
-            parts.push(&blob);
-        })
+        .export_pieces(
+            name,
+            source,
+            options,
+            model,
+            names,
+            *columns,
+            Some(sha256),
+            *piece_bytes,
+            &mut |f| progress(stage, f),
+            &mut |blob| {
+                parts.push(&blob);
+            },
+        )
         .await;
     match pooled {
         Ok(counts) => Ok(counts.map_err(|e| e.to_string())),
@@ -151,9 +167,11 @@ pub async fn export_in_pieces(
                 Some(sha256),
                 *piece_bytes,
                 &mut |f| progress(stage, f),
-                &mut |bytes| super::pool::blob_of(&bytes).map(|blob| {
-                    parts.push(&blob);
-                }),
+                &mut |bytes| {
+                    super::pool::blob_of(&bytes).map(|blob| {
+                        parts.push(&blob);
+                    })
+                },
             );
             Ok(counts.map_err(|e| e.to_string()))
         }

@@ -353,8 +353,10 @@ impl Runner {
     ) -> Result<ReadFile, String> {
         self.forget_file();
         let started = now_ms();
-        let sampled = stream::sample(&name, source, options, sample_rows, stream::piece_bytes_for(budget_bytes), &mut |f| progress(READING_IN_PIECES, f))
-            .map_err(|e| e.to_string())?;
+        let sampled = stream::sample(&name, source, options, sample_rows, stream::piece_bytes_for(budget_bytes), &mut |f| {
+            progress(READING_IN_PIECES, f)
+        })
+        .map_err(|e| e.to_string())?;
         Ok(ReadFile::from_sampled(name, sampled, options, budget_bytes, now_ms() - started))
     }
 

@@ -148,7 +148,7 @@ test("cancel in the middle of a fit keeps the file; the next file goes through",
   }
 });
 
-test("a file over the memory budget is read in pieces and fitted on a sample, said on the page, and every row is in the download", { timeout: 600_000 }, async () => {
+test("a file over the memory budget is read in pieces (on the helpers) and fitted on a sample, said on the page, every row is in the download, and 1 and 2 helpers give the same download", { timeout: 600_000 }, async () => {
   const rows = 60_000;
   const path = join(dir, "over-budget.csv");
   await writeNumeric(path, rows);
@@ -201,5 +201,23 @@ test("a file over the memory budget is read in pieces and fitted on a sample, sa
     assert.deepEqual(record.pageErrors, []);
   } finally {
     await context.close();
+  }
+  // One helper: the same sample (its pieces read by one helper instead of two), the same
+  // fit, the same download byte for byte.
+  const one = await openApp(env.browser, `${env.server.url}?workers=1&memory-budget=${budgetMb}`);
+  try {
+    await one.page.locator('[data-testid="workers"][data-workers="1"]').waitFor({ timeout: 60_000 });
+    await one.page.locator('[data-testid="file-input"]').setInputFiles(path);
+    await one.page.locator('[data-testid="streamed"]').waitFor({ timeout: 300_000 });
+    await one.page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 300_000 });
+    await one.page.locator('[data-testid="run"]').click();
+    await one.page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 300_000 });
+    const [download] = await Promise.all([one.page.waitForEvent("download"), one.page.locator('[data-testid="download-csv"]').click()]);
+    const savedOne = join(dir, "over-budget-segmented-1.csv");
+    await download.saveAs(savedOne);
+    assert.ok((await readFile(savedOne)).equals(await readFile(join(dir, "over-budget-segmented.csv"))), "1 and 2 helpers: the same download");
+    assert.deepEqual(one.record.pageErrors, []);
+  } finally {
+    await one.context.close();
   }
 });
