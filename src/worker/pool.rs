@@ -594,6 +594,92 @@ impl Pool {
         Ok(())
     }
 
+    /// The pieces of a file too large to hold after its first, as `reader` makes them: a
+    /// piece cut at a line break goes to a helper (`work`'s task), any other is done here
+    /// (`work.here`), and every piece's part is given to `work.in_turn` in file order.
+    async fn pieces_out<W: PieceWork>(
+        &self,
+        reader: &mut PieceReader,
+        source: &mut dyn ByteSource,
+        options: &IngestOptions,
+        setup: &JsValue,
+        work: &RefCell<W>,
+        progress: &mut dyn FnMut(f64),
+    ) -> Result<Result<(), PipelineError>, PoolError> {
+        /// The parts waiting for their turn, the next turn, and the first error.
+        type InTurn<P> = (std::collections::BTreeMap<usize, P>, usize, Option<PipelineError>);
+        let state: RefCell<InTurn<W::Part>> = RefCell::new((std::collections::BTreeMap::new(), 1, None));
+        let add = |index: usize, part: Result<W::Part, PipelineError>| {
+            let mut state = state.borrow_mut();
+            let (waiting, turn, error) = &mut *state;
+            match part {
+                Ok(part) => {
+                    waiting.insert(index, part);
+                }
+                Err(e) => {
+                    error.get_or_insert(e);
+                }
+            }
+            while let Some(part) = waiting.remove(turn) {
+                *turn += 1;
+                if let Err(e) = work.borrow_mut().in_turn(part) {
+                    error.get_or_insert(e);
+                }
+            }
+        };
+        let mut index = 1usize;
+        self.stream_out(
+            setup,
+            AHEAD,
+            &mut || loop {
+                if state.borrow().2.is_some() {
+                    return Ok(None);
+                }
+                let at = reader.position();
+                let piece = match reader.next(source, options) {
+                    Ok(piece) => piece,
+                    Err(e) => {
+                        state.borrow_mut().2 = Some(e);
+                        return Ok(None);
+                    }
+                };
+                progress(reader.fraction());
+                let i = index;
+                index += 1;
+                match piece {
+                    None => return Ok(None),
+                    Some(Piece::Read { table, .. }) => {
+                        let part = work.borrow_mut().here(table);
+                        add(i, part);
+                    }
+                    Some(Piece::Cut { bytes, first_line }) => {
+                        let text = js_sys::Uint8Array::from(bytes.as_slice());
+                        drop(bytes);
+                        let transfer = js_sys::Array::of1(&text.buffer());
+                        let task = work.borrow().task(i, first_line, at);
+                        return Ok(Some((Self::message_with(&task, &[("text", text.as_ref())])?, transfer)));
+                    }
+                }
+            },
+            &mut |reply, data| {
+                let part = work.borrow().reply(reply, &data);
+                if let Some((i, part)) = part {
+                    add(i, part);
+                }
+            },
+        )
+        .await?;
+        let (waiting, _, error) = state.into_inner();
+        if let Some(error) = error {
+            return Ok(Err(error));
+        }
+        if !waiting.is_empty() {
+            return Err(PoolError::Failed("a piece of the file did not come back".to_owned()));
+        }
+        progress(1.0);
+        Ok(Ok(()))
+    }
+
     /// The first pass over a file too large to hold, as [`crate::core::stream::sample`]
     /// makes it, bit for bit: the engine reads the file a piece at a time (the bytes, their
     /// hash, where each piece ends: [`PieceReader`]) and the helpers read the pieces cut at
@@ -631,104 +717,12 @@ impl Pool {
         };
         progress(reader.fraction());
         let Some(format) = reader.format().cloned() else { return Ok(Err(failed(IngestError::Empty))) };
-        let setup = Self::message(&HelperTask::StreamPieces { format: format.clone(), options: options.clone() }, None)?;
-
-        /// A piece's part of the sample, waiting for its turn.
-        enum Part {
-            Helper(PieceSample),
-            Here(Option<Table>),
+        let setup = Self::message(&HelperTask::StreamPieces { format, options: options.clone() }, None)?;
+        let work = RefCell::new(SampleWork { name, sampler, template });
+        if let Err(e) = self.pieces_out(&mut reader, source, options, &setup, &work, progress).await? {
+            return Ok(Err(e));
         }
-        let state = RefCell::new((sampler, std::collections::BTreeMap::<usize, Part>::new(), 1usize, None::<PipelineError>));
-        // Adds the parts whose turn it is.
-        let add_in_turn = |state: &mut (Sampler, std::collections::BTreeMap<usize, Part>, usize, Option<PipelineError>)| {
-            let (sampler, waiting, turn, error) = state;
-            while let Some(part) = waiting.remove(turn) {
-                *turn += 1;
-                let added = match part {
-                    Part::Helper(piece) => sampler.add(piece),
-                    Part::Here(Some(table)) => PieceSample::of(&table, sampler.p()).and_then(|piece| sampler.add(piece)),
-                    Part::Here(None) => Ok(()),
-                };
-                if let Err(e) = added {
-                    error.get_or_insert(failed(e));
-                }
-            }
-        };
-        let mut index = 1usize;
-        self.stream_out(
-            &setup,
-            AHEAD,
-            &mut || loop {
-                if state.borrow().3.is_some() {
-                    return Ok(None);
-                }
-                let at = reader.position();
-                let piece = match reader.next(source, options) {
-                    Ok(piece) => piece,
-                    Err(e) => {
-                        state.borrow_mut().3 = Some(e);
-                        return Ok(None);
-                    }
-                };
-                progress(reader.fraction());
-                let i = index;
-                index += 1;
-                match piece {
-                    None => return Ok(None),
-                    Some(Piece::Read { table, .. }) => {
-                        let mut state = state.borrow_mut();
-                        state.1.insert(i, Part::Here(table));
-                        add_in_turn(&mut state);
-                    }
-                    Some(Piece::Cut { bytes, first_line }) => {
-                        let p = state.borrow().0.p();
-                        let text = js_sys::Uint8Array::from(bytes.as_slice());
-                        drop(bytes);
-                        let transfer = js_sys::Array::of1(&text.buffer());
-                        let task = HelperTask::StreamPiece { index: i, first_line, at, p };
-                        return Ok(Some((Self::message_with(&task, &[("text", text.as_ref())])?, transfer)));
-                    }
-                }
-            },
-            &mut |reply, data| {
-                let mut state = state.borrow_mut();
-                if let HelperReply::Sampled { index, rows, columns, ragged, warnings } = reply {
-                    // Blank lines, or a repeated header: nothing, as when read here.
-                    let part = if rows == 0 {
-                        Ok(Part::Here(None))
-                    } else {
-                        let rows_back = arrays_as_rows(&data).map(|(row_lines, cols)| TableRows {
-                            columns: cols.into_iter().map(|(text, ends)| (text.to_vec(), ends.to_vec())).collect(),
-                            row_lines: row_lines.map(|l| l.to_vec().into_iter().map(|l| l as u64).collect()).unwrap_or_default(),
-                            ragged,
-                            warnings,
-                        });
-                        match rows_back {
-                            Some(back) => template.with_rows(back).map(|kept| Part::Helper(PieceSample { kept, rows, columns })),
-                            None => Err(IngestError::Malformed { line: 0, message: format!("piece {index} came back damaged") }),
-                        }
-                    };
-                    match part {
-                        Ok(part) => {
-                            state.1.insert(index, part);
-                            add_in_turn(&mut state);
-                        }
-                        Err(e) => {
-                            state.3.get_or_insert(failed(e));
-                        }
-                    }
-                }
-            },
-        )
-        .await?;
-        let (sampler, waiting, _, error) = state.into_inner();
-        if let Some(error) = error {
-            return Ok(Err(error));
-        }
-        if !waiting.is_empty() {
-            return Err(PoolError::Failed("a piece of the file did not come back".to_owned()));
-        }
-        progress(1.0);
+        let sampler = work.into_inner().sampler;
         Ok(sampler.finish().map_err(failed).map(|(table, total_rows, columns)| Sampled {
             table,
             total_rows,
@@ -758,127 +752,152 @@ impl Pool {
         progress: &mut dyn FnMut(f64),
         sink: &mut dyn FnMut(web_sys::Blob),
     ) -> Result<Result<ExportCounts, PipelineError>, PoolError> {
-        let pieces_failed = |message: String| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Pieces(message) };
+        let failed = |message: String| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Pieces(message) };
         let mut reader = PieceReader::new(name, source.size(), piece_bytes);
-        let mut counts = ExportCounts { per_segment: vec![0; model.n_clusters], ..ExportCounts::default() };
-        // A piece written here: counted, and its CSV as a Blob.
-        let here = |table: Table, first: bool| -> Result<(ExportedPiece, web_sys::Blob), PipelineError> {
-            let piece = export_piece(table, model, names, columns, first).map_err(|e| e.in_file(name))?;
-            let blob = blob_of(&piece.bytes).map_err(pieces_failed)?;
-            Ok((ExportedPiece { bytes: Vec::new(), ..piece }, blob))
-        };
+        let counts = ExportCounts { per_segment: vec![0; model.n_clusters], ..ExportCounts::default() };
+        let mut work = ExportWork { name, model, names, columns, counts, sink };
         // The first piece, here: it tells the format the helpers read the rest in.
         match reader.next(source, options) {
-            Ok(Some(Piece::Read { table: Some(table), first: true })) => match here(table, true) {
-                Ok((piece, blob)) => {
-                    counts.add(&piece);
-                    sink(blob);
+            Ok(Some(Piece::Read { table: Some(table), first: true })) => match work.write_here(table, true) {
+                Ok(part) => {
+                    if let Err(e) = work.in_turn(part) {
+                        return Ok(Err(e));
+                    }
                 }
                 Err(e) => return Ok(Err(e)),
             },
-            Ok(_) => return Ok(Err(pieces_failed("the file has no rows any more: choose it again".to_owned()))),
+            Ok(_) => return Ok(Err(failed("the file has no rows any more: choose it again".to_owned()))),
             Err(e) => return Ok(Err(e)),
         }
         progress(reader.fraction());
-        let Some(format) = reader.format().cloned() else { return Ok(Err(pieces_failed("the file could not be read again".to_owned()))) };
-        let setup = Self::message(
-            &HelperTask::StreamExport { format, options: options.clone(), model: Box::new(model.clone()), names: names.to_vec(), columns },
-            None,
-        )?;
-        let state = RefCell::new((
-            counts,
-            std::collections::BTreeMap::<usize, (ExportedPiece, Option<web_sys::Blob>)>::new(),
-            1usize,
-            None::<PipelineError>,
-        ));
-        let mut add_in_turn = |state: &mut (
-            ExportCounts,
-            std::collections::BTreeMap<usize, (ExportedPiece, Option<web_sys::Blob>)>,
-            usize,
-            Option<PipelineError>,
-        )| {
-            let (counts, waiting, turn, _) = state;
-            while let Some((piece, blob)) = waiting.remove(turn) {
-                *turn += 1;
-                counts.add(&piece);
-                if let Some(blob) = blob {
-                    sink(blob);
-                }
-            }
-        };
-        let add_in_turn = RefCell::new(&mut add_in_turn);
-        let mut index = 1usize;
-        let nothing = || ExportedPiece { bytes: Vec::new(), rows: 0, per_segment: Vec::new(), excluded: 0, columns: 0 };
-        self.stream_out(
-            &setup,
-            AHEAD,
-            &mut || loop {
-                if state.borrow().3.is_some() {
-                    return Ok(None);
-                }
-                let at = reader.position();
-                let piece = match reader.next(source, options) {
-                    Ok(piece) => piece,
-                    Err(e) => {
-                        state.borrow_mut().3 = Some(e);
-                        return Ok(None);
-                    }
-                };
-                progress(reader.fraction());
-                let i = index;
-                index += 1;
-                match piece {
-                    None => return Ok(None),
-                    Some(Piece::Read { table, .. }) => {
-                        let written = match table {
-                            Some(table) => here(table, false).map(|(piece, blob)| (piece, Some(blob))),
-                            None => Ok((nothing(), None)),
-                        };
-                        let mut state = state.borrow_mut();
-                        match written {
-                            Ok(written) => {
-                                state.1.insert(i, written);
-                                (add_in_turn.borrow_mut())(&mut state);
-                            }
-                            Err(e) => state.3 = Some(e),
-                        }
-                    }
-                    Some(Piece::Cut { bytes, first_line }) => {
-                        let text = js_sys::Uint8Array::from(bytes.as_slice());
-                        drop(bytes);
-                        let transfer = js_sys::Array::of1(&text.buffer());
-                        let task = HelperTask::ExportPiece { index: i, first_line, at };
-                        return Ok(Some((Self::message_with(&task, &[("text", text.as_ref())])?, transfer)));
-                    }
-                }
-            },
-            &mut |reply, data| {
-                if let HelperReply::Exported { index, rows, per_segment, excluded, columns } = reply {
-                    let mut state = state.borrow_mut();
-                    let blob = data.dyn_into::<web_sys::Blob>().ok();
-                    if rows > 0 && blob.is_none() {
-                        state.3.get_or_insert_with(|| pieces_failed(format!("piece {index} came back damaged")));
-                        return;
-                    }
-                    state.1.insert(index, (ExportedPiece { bytes: Vec::new(), rows, per_segment, excluded, columns }, blob));
-                    (add_in_turn.borrow_mut())(&mut state);
-                }
-            },
-        )
-        .await?;
-        let (counts, waiting, _, error) = state.into_inner();
-        if let Some(error) = error {
-            return Ok(Err(error));
-        }
-        if !waiting.is_empty() {
-            return Err(PoolError::Failed("a piece of the file did not come back".to_owned()));
+        let Some(format) = reader.format().cloned() else { return Ok(Err(failed("the file could not be read again".to_owned()))) };
+        let task =
+            HelperTask::StreamExport { format, options: options.clone(), model: Box::new(model.clone()), names: names.to_vec(), columns };
+        let setup = Self::message(&task, None)?;
+        let work = RefCell::new(work);
+        if let Err(e) = self.pieces_out(&mut reader, source, options, &setup, &work, progress).await? {
+            return Ok(Err(e));
         }
         let read = reader.sha256();
         if sha256.is_some_and(|sha256| read != sha256) {
-            return Ok(Err(pieces_failed("the file changed since it was read: choose it again".to_owned())));
+            return Ok(Err(failed("the file changed since it was read: choose it again".to_owned())));
         }
-        progress(1.0);
-        Ok(Ok(ExportCounts { sha256: read, ..counts }))
+        Ok(Ok(ExportCounts { sha256: read, ..work.into_inner().counts }))
+    }
+}
+
+/// What [`Pool::pieces_out`] does with the pieces of a file too large to hold.
+trait PieceWork {
+    /// A piece's result, waiting for its turn.
+    type Part;
+    /// The helper's task for a piece cut at a line break (its bytes go beside it).
+    fn task(&self, index: usize, first_line: u64, at: u64) -> HelperTask;
+    /// A helper's answer: the piece's index and its part.
+    fn reply(&self, reply: HelperReply, data: &JsValue) -> Option<(usize, Result<Self::Part, PipelineError>)>;
+    /// A piece read here (one whose records may run over line breaks).
+    fn here(&mut self, table: Option<Table>) -> Result<Self::Part, PipelineError>;
+    /// A piece's part, in file order.
+    fn in_turn(&mut self, part: Self::Part) -> Result<(), PipelineError>;
+}
+
+/// The first pass's pieces ([`Pool::sample_pieces`]).
+struct SampleWork<'a> {
+    name: &'a str,
+    sampler: Sampler,
+    /// The first piece's table without rows: what a helper's rows are put back into.
+    template: Table,
+}
+
+impl PieceWork for SampleWork<'_> {
+    /// The piece's part of the sample (`None`: it holds no data row).
+    type Part = Option<PieceSample>;
+
+    fn task(&self, index: usize, first_line: u64, at: u64) -> HelperTask {
+        HelperTask::StreamPiece { index, first_line, at, p: self.sampler.p() }
+    }
+
+    fn reply(&self, reply: HelperReply, data: &JsValue) -> Option<(usize, Result<Self::Part, PipelineError>)> {
+        let HelperReply::Sampled { index, rows, columns, ragged, warnings } = reply else { return None };
+        // Blank lines, or a repeated header: nothing, as when read here.
+        if rows == 0 {
+            return Some((index, Ok(None)));
+        }
+        let back = arrays_as_rows(data).map(|(row_lines, cols)| TableRows {
+            columns: cols.into_iter().map(|(text, ends)| (text.to_vec(), ends.to_vec())).collect(),
+            row_lines: row_lines.map(|l| l.to_vec().into_iter().map(|l| l as u64).collect()).unwrap_or_default(),
+            ragged,
+            warnings,
+        });
+        let kept = match back {
+            Some(back) => self.template.with_rows(back),
+            None => Err(IngestError::Malformed { line: 0, message: format!("piece {index} came back damaged") }),
+        };
+        let failed = |e: IngestError| PipelineError { file: self.name.to_owned(), kind: PipelineErrorKind::Ingest(e) };
+        Some((index, kept.map(|kept| Some(PieceSample { kept, rows, columns })).map_err(failed)))
+    }
+
+    fn here(&mut self, table: Option<Table>) -> Result<Self::Part, PipelineError> {
+        let failed = |e: IngestError| PipelineError { file: self.name.to_owned(), kind: PipelineErrorKind::Ingest(e) };
+        table.map(|table| PieceSample::of(&table, self.sampler.p())).transpose().map_err(failed)
+    }
+
+    fn in_turn(&mut self, part: Self::Part) -> Result<(), PipelineError> {
+        let failed = |e: IngestError| PipelineError { file: self.name.to_owned(), kind: PipelineErrorKind::Ingest(e) };
+        part.map_or(Ok(()), |piece| self.sampler.add(piece)).map_err(failed)
+    }
+}
+
+/// The second pass's pieces ([`Pool::export_pieces`]).
+struct ExportWork<'a> {
+    name: &'a str,
+    model: &'a SavedModel,
+    names: &'a [String],
+    columns: usize,
+    counts: ExportCounts,
+    sink: &'a mut dyn FnMut(web_sys::Blob),
+}
+
+impl ExportWork<'_> {
+    /// A piece written here: counted, and its CSV as a `Blob`.
+    fn write_here(&self, table: Table, first: bool) -> Result<(ExportedPiece, Option<web_sys::Blob>), PipelineError> {
+        let piece = export_piece(table, self.model, self.names, self.columns, first).map_err(|e| e.in_file(self.name))?;
+        let blob = blob_of(&piece.bytes)
+            .map_err(|message| PipelineError { file: self.name.to_owned(), kind: PipelineErrorKind::Pieces(message) })?;
+        Ok((ExportedPiece { bytes: Vec::new(), ..piece }, Some(blob)))
+    }
+}
+
+impl PieceWork for ExportWork<'_> {
+    /// The piece's counts (no bytes) and its CSV (`None`: it holds no data row).
+    type Part = (ExportedPiece, Option<web_sys::Blob>);
+
+    fn task(&self, index: usize, first_line: u64, at: u64) -> HelperTask {
+        HelperTask::ExportPiece { index, first_line, at }
+    }
+
+    fn reply(&self, reply: HelperReply, data: &JsValue) -> Option<(usize, Result<Self::Part, PipelineError>)> {
+        let HelperReply::Exported { index, rows, per_segment, excluded, columns } = reply else { return None };
+        let blob = data.dyn_ref::<web_sys::Blob>().cloned();
+        if rows > 0 && blob.is_none() {
+            let message = format!("piece {index} came back damaged");
+            return Some((index, Err(PipelineError { file: self.name.to_owned(), kind: PipelineErrorKind::Pieces(message) })));
+        }
+        Some((index, Ok((ExportedPiece { bytes: Vec::new(), rows, per_segment, excluded, columns }, blob))))
+    }
+
+    fn here(&mut self, table: Option<Table>) -> Result<Self::Part, PipelineError> {
+        match table {
+            Some(table) => self.write_here(table, false),
+            None => Ok((ExportedPiece { bytes: Vec::new(), rows: 0, per_segment: Vec::new(), excluded: 0, columns: 0 }, None)),
+        }
+    }
+
+    fn in_turn(&mut self, (piece, blob): Self::Part) -> Result<(), PipelineError> {
+        self.counts.add(&piece);
+        if let Some(blob) = blob {
+            (self.sink)(blob);
+        }
+        Ok(())
     }
 }
 
