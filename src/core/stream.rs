@@ -105,7 +105,7 @@ pub enum Piece {
     /// Read here: the first piece (every sniffing of [`parse_csv`]), or one whose records
     /// may run over line breaks (read to find where its last record starts). `None`: it
     /// holds no data row.
-    Read { table: Option<Table>, first: bool },
+    Read { table: Option<Box<Table>>, first: bool },
     /// Bytes that end where a record ends (cut at a line break, or the file's end),
     /// starting on line `first_line`: any worker reads them ([`read_cut_piece`]) into the
     /// table this reader would have made.
@@ -210,7 +210,7 @@ impl PieceReader {
                 }
                 self.format = Some(f);
             }
-            return Ok(Some(Piece::Read { table, first }));
+            return Ok(Some(Piece::Read { table: table.map(Box::new), first }));
         }
         Ok(None)
     }
@@ -259,7 +259,7 @@ fn read_pieces(
         let at = reader.position();
         let Some(piece) = reader.next(source, options)? else { break };
         let (table, first) = match piece {
-            Piece::Read { table, first } => (table, first),
+            Piece::Read { table, first } => (table.map(|t| *t), first),
             Piece::Cut { bytes, first_line } => {
                 let format = reader.format().ok_or_else(|| ingest(IngestError::Empty))?;
                 (read_cut_piece(&bytes, format, options, first_line, at).map_err(ingest)?, false)

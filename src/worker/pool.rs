@@ -649,7 +649,7 @@ impl Pool {
                 match piece {
                     None => return Ok(None),
                     Some(Piece::Read { table, .. }) => {
-                        let part = work.borrow_mut().here(table);
+                        let part = work.borrow_mut().here(table.map(|t| *t));
                         add(i, part);
                     }
                     Some(Piece::Cut { bytes, first_line }) => {
@@ -758,7 +758,7 @@ impl Pool {
         let mut work = ExportWork { name, model, names, columns, counts, sink };
         // The first piece, here: it tells the format the helpers read the rest in.
         match reader.next(source, options) {
-            Ok(Some(Piece::Read { table: Some(table), first: true })) => match work.write_here(table, true) {
+            Ok(Some(Piece::Read { table: Some(table), first: true })) => match work.write_here(*table, true) {
                 Ok(part) => {
                     if let Err(e) = work.in_turn(part) {
                         return Ok(Err(e));

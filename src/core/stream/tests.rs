@@ -1,7 +1,7 @@
 use super::*;
 use crate::core::clean::CleaningOptions;
 use crate::core::export::segmented_csv;
-use crate::core::ingest::parse_csv;
+use crate::core::ingest::{parse_csv, ChunkFormat};
 use crate::core::model::{save_model, Provenance, SourceOrigin};
 use crate::core::pipeline::{self, SegmentOptions};
 
@@ -334,4 +334,21 @@ fn every_row_has_its_own_uniform_draw() {
     // Neighbouring lines are not alike.
     let close = draws.windows(2).filter(|w| (w[0] - w[1]).abs() < 0.01).count() as f64 / draws.len() as f64;
     assert!(close < 0.03, "{close}");
+}
+
+#[test]
+fn a_piece_format_goes_to_another_worker_and_back() {
+    for bytes in [tidy(50, None), b"a;b\r\n1;caf\xe9\r\n".to_vec()] {
+        let (table, _) = crate::core::ingest::parse_first_piece(&bytes, &IngestOptions::default(), &mut |_| {}).unwrap();
+        let format = table.chunk_format();
+        let sent = serde_json::to_string(&format).unwrap();
+        let back: ChunkFormat = serde_json::from_str(&sent).unwrap();
+        assert_eq!(back, format);
+    }
+    let wrong = serde_json::to_string(&tidy_format()).unwrap().replace("UTF-8", "no such encoding");
+    assert!(serde_json::from_str::<ChunkFormat>(&wrong).is_err());
+}
+
+fn tidy_format() -> ChunkFormat {
+    parse_csv(&tidy(10, None), &IngestOptions::default()).unwrap().chunk_format()
 }
