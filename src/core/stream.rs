@@ -104,11 +104,13 @@ pub fn cut_at_line_break(bytes: &[u8], delimiter: u8) -> Option<usize> {
 pub enum Piece {
     /// Read here: the first piece (every sniffing of [`parse_csv`]), or one whose records
     /// may run over line breaks (read to find where its last record starts). `None`: it
-    /// holds no data row.
-    Read { table: Option<Box<Table>>, first: bool },
+    /// holds no data row. `unhashed`: its bytes, when the reader leaves the hash to
+    /// another worker ([`PieceReader::hashed_elsewhere`]; else empty).
+    Read { table: Option<Box<Table>>, first: bool, unhashed: Vec<u8> },
     /// Bytes that end where a record ends (cut at a line break, or the file's end),
     /// starting on line `first_line`: any worker reads them ([`read_cut_piece`]) into the
-    /// table this reader would have made.
+    /// table this reader would have made. Hashed here, unless the reader leaves the hash
+    /// to another worker.
     Cut { bytes: Vec<u8>, first_line: u64 },
 }
 
@@ -128,12 +130,21 @@ pub struct PieceReader {
     at: u64,
     line: u64,
     format: Option<ChunkFormat>,
-    hash: Sha256,
+    /// `None`: the caller hashes the bytes ([`PieceReader::hashed_elsewhere`]).
+    hash: Option<Sha256>,
 }
 
 impl PieceReader {
     pub fn new(name: &str, size: u64, piece_bytes: usize) -> Self {
-        Self { name: name.to_owned(), size, piece_bytes: piece_bytes.max(1) as u64, at: 0, line: 1, format: None, hash: Sha256::new() }
+        let piece_bytes = piece_bytes.max(1) as u64;
+        Self { name: name.to_owned(), size, piece_bytes, at: 0, line: 1, format: None, hash: Some(Sha256::new()) }
+    }
+
+    /// A reader that leaves the hash to its caller: the bytes of every piece, in order, are
+    /// the `Cut` pieces' bytes and the `Read` pieces' `unhashed` (the pool's engine gives
+    /// them to a helper to hash, beside its reading).
+    pub fn hashed_elsewhere(name: &str, size: u64, piece_bytes: usize) -> Self {
+        Self { hash: None, ..Self::new(name, size, piece_bytes) }
     }
 
     /// The format the first piece told (`None` before it is read).
@@ -165,7 +176,9 @@ impl PieceReader {
                 if let Some(cut) = cut {
                     let mut bytes = bytes;
                     bytes.truncate(cut);
-                    self.hash.update(&bytes);
+                    if let Some(hash) = &mut self.hash {
+                        hash.update(&bytes);
+                    }
                     let first_line = self.line;
                     self.at += cut as u64;
                     self.line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
@@ -196,7 +209,15 @@ impl PieceReader {
                     }
                 }
             };
-            self.hash.update(bytes.get(..used).unwrap_or(&[]));
+            let mut bytes = bytes;
+            bytes.truncate(used);
+            let unhashed = match &mut self.hash {
+                Some(hash) => {
+                    hash.update(&bytes);
+                    Vec::new()
+                }
+                None => bytes,
+            };
             self.at += used as u64;
             self.line = next_line;
             let first = self.format.is_none();
@@ -210,14 +231,14 @@ impl PieceReader {
                 }
                 self.format = Some(f);
             }
-            return Ok(Some(Piece::Read { table: table.map(Box::new), first }));
+            return Ok(Some(Piece::Read { table: table.map(Box::new), first, unhashed }));
         }
         Ok(None)
     }
 
-    /// The SHA-256 of the bytes read, hex.
-    pub fn sha256(self) -> String {
-        self.hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    /// The SHA-256 of the bytes read, hex (`None`: the caller hashed them).
+    pub fn sha256(self) -> Option<String> {
+        self.hash.map(|hash| hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }
 }
 
@@ -259,7 +280,7 @@ fn read_pieces(
         let at = reader.position();
         let Some(piece) = reader.next(source, options)? else { break };
         let (table, first) = match piece {
-            Piece::Read { table, first } => (table.map(|t| *t), first),
+            Piece::Read { table, first, .. } => (table.map(|t| *t), first),
             Piece::Cut { bytes, first_line } => {
                 let format = reader.format().ok_or_else(|| ingest(IngestError::Empty))?;
                 (read_cut_piece(&bytes, format, options, first_line, at).map_err(ingest)?, false)
@@ -270,7 +291,8 @@ fn read_pieces(
         }
         progress(reader.fraction());
     }
-    Ok(reader.sha256())
+    // A reader made with `new` hashes what it reads.
+    Ok(reader.sha256().unwrap_or_default())
 }
 
 /// What the first pass found: the file's rows, the sample kept, and the hash of its bytes.

@@ -40,6 +40,10 @@ use crate::core::model::SavedModel;
 use crate::core::pipeline::{PipelineError, PipelineErrorKind, SweepJob};
 use crate::core::stream::{export_piece, ByteSource, ExportCounts, ExportedPiece, Piece, PieceReader, PieceSample, Sampled, Sampler};
 
+/// The helper that hashes a file read in pieces, when the engine does not
+/// ([`Pool::hashes_elsewhere`]).
+const HASHER: usize = 0;
+
 /// Tasks out at a time on each helper in [`Pool::share_out`].
 const AHEAD: usize = 2;
 
@@ -628,6 +632,7 @@ impl Pool {
             }
         };
         let mut index = 1usize;
+        let hashed_elsewhere = self.hashes_elsewhere();
         self.stream_out(
             setup,
             AHEAD,
@@ -648,13 +653,18 @@ impl Pool {
                 index += 1;
                 match piece {
                     None => return Ok(None),
-                    Some(Piece::Read { table, .. }) => {
+                    Some(Piece::Read { table, unhashed, .. }) => {
+                        self.hash_there(&unhashed)?;
                         let part = work.borrow_mut().here(table.map(|t| *t));
                         add(i, part);
                     }
                     Some(Piece::Cut { bytes, first_line }) => {
                         let text = js_sys::Uint8Array::from(bytes.as_slice());
                         drop(bytes);
+                        if hashed_elsewhere {
+                            // A copy to the hasher (the browser's), then the bytes given away.
+                            self.post(HASHER, &Self::message_with(&HelperTask::Hash, &[("text", text.as_ref())])?)?;
+                        }
                         let transfer = js_sys::Array::of1(&text.buffer());
                         let task = work.borrow().task(i, first_line, at);
                         return Ok(Some((Self::message_with(&task, &[("text", text.as_ref())])?, transfer)));
@@ -680,6 +690,49 @@ impl Pool {
         Ok(Ok(()))
     }
 
+    /// Whether a file read in pieces is hashed by a helper ([`HASHER`]) rather than by the
+    /// engine's reader: with two or more helpers on the cores, the engine's share of them
+    /// cannot keep up with reading, cutting and hashing the pieces (SHA-256 in wasm, about
+    /// 240 MB/s here) while the helpers read them; with one, the engine hashes on a core
+    /// of its own.
+    fn hashes_elsewhere(&self) -> bool {
+        self.size() >= 2
+    }
+
+    /// A reader of a file in pieces, hashing here or leaving it to the [`HASHER`] (told to
+    /// start).
+    fn piece_reader(&self, name: &str, size: u64, piece_bytes: usize) -> Result<PieceReader, PoolError> {
+        if self.hashes_elsewhere() {
+            self.post_task(HASHER, &HelperTask::HashStart)?;
+            Ok(PieceReader::hashed_elsewhere(name, size, piece_bytes))
+        } else {
+            Ok(PieceReader::new(name, size, piece_bytes))
+        }
+    }
+
+    /// Bytes a reader left unhashed (none, when it hashes), to the [`HASHER`].
+    fn hash_there(&self, unhashed: &[u8]) -> Result<(), PoolError> {
+        if unhashed.is_empty() {
+            return Ok(());
+        }
+        let text = js_sys::Uint8Array::from(unhashed);
+        let transfer = js_sys::Array::of1(&text.buffer());
+        self.post_transferring(HASHER, &Self::message_with(&HelperTask::Hash, &[("text", text.as_ref())])?, &transfer)
+    }
+
+    /// The SHA-256 of the bytes `reader` read: its own, or the [`HASHER`]'s (asked once
+    /// every other task is answered).
+    async fn pieces_hash(&self, reader: PieceReader) -> Result<String, PoolError> {
+        if let Some(sha256) = reader.sha256() {
+            return Ok(sha256);
+        }
+        self.post_task(HASHER, &HelperTask::HashEnd)?;
+        match self.next_reply().await? {
+            (_, HelperReply::Hashed { sha256 }) => Ok(sha256),
+            _ => Err(PoolError::Failed("the file's hash did not come back".to_owned())),
+        }
+    }
+
     /// The first pass over a file too large to hold, as [`crate::core::stream::sample`]
     /// makes it, bit for bit: the engine reads the file a piece at a time (the bytes, their
     /// hash, where each piece ends: [`PieceReader`]) and the helpers read the pieces cut at
@@ -698,11 +751,12 @@ impl Pool {
     ) -> Result<Result<Sampled, PipelineError>, PoolError> {
         let size = source.size();
         let failed = |e: IngestError| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Ingest(e) };
-        let mut reader = PieceReader::new(name, size, piece_bytes);
+        let mut reader = self.piece_reader(name, size, piece_bytes)?;
         let mut sampler = Sampler::new(target_rows, size, piece_bytes);
         // The first piece, here: it tells the format the helpers read the rest in.
         let template = match reader.next(source, options) {
-            Ok(Some(Piece::Read { table: Some(table), first: true })) => {
+            Ok(Some(Piece::Read { table: Some(table), first: true, unhashed })) => {
+                self.hash_there(&unhashed)?;
                 if let Err(e) = sampler.first(&table) {
                     return Ok(Err(failed(e)));
                 }
@@ -722,14 +776,9 @@ impl Pool {
         if let Err(e) = self.pieces_out(&mut reader, source, options, &setup, &work, progress).await? {
             return Ok(Err(e));
         }
+        let sha256 = self.pieces_hash(reader).await?;
         let sampler = work.into_inner().sampler;
-        Ok(sampler.finish().map_err(failed).map(|(table, total_rows, columns)| Sampled {
-            table,
-            total_rows,
-            columns,
-            bytes: size,
-            sha256: reader.sha256(),
-        }))
+        Ok(sampler.finish().map_err(failed).map(|(table, total_rows, columns)| Sampled { table, total_rows, columns, bytes: size, sha256 }))
     }
 
     /// The second pass over a file too large to hold, as
@@ -753,13 +802,14 @@ impl Pool {
         sink: &mut dyn FnMut(web_sys::Blob),
     ) -> Result<Result<ExportCounts, PipelineError>, PoolError> {
         let failed = |message: String| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Pieces(message) };
-        let mut reader = PieceReader::new(name, source.size(), piece_bytes);
+        let mut reader = self.piece_reader(name, source.size(), piece_bytes)?;
         let counts = ExportCounts { per_segment: vec![0; model.n_clusters], ..ExportCounts::default() };
         let mut work = ExportWork { name, model, names, columns, counts, sink };
         // The first piece, here: it tells the format the helpers read the rest in.
         match reader.next(source, options) {
-            Ok(Some(Piece::Read { table: Some(table), first: true })) => match work.write_here(*table, true) {
+            Ok(Some(Piece::Read { table: Some(table), first: true, unhashed })) => match work.write_here(*table, true) {
                 Ok(part) => {
+                    self.hash_there(&unhashed)?;
                     if let Err(e) = work.in_turn(part) {
                         return Ok(Err(e));
                     }
@@ -778,7 +828,7 @@ impl Pool {
         if let Err(e) = self.pieces_out(&mut reader, source, options, &setup, &work, progress).await? {
             return Ok(Err(e));
         }
-        let read = reader.sha256();
+        let read = self.pieces_hash(reader).await?;
         if sha256.is_some_and(|sha256| read != sha256) {
             return Ok(Err(failed("the file changed since it was read: choose it again".to_owned())));
         }
@@ -1078,6 +1128,8 @@ struct Helper {
     stream: Option<(crate::core::ingest::ChunkFormat, crate::core::ingest::IngestOptions)>,
     /// How its pieces are written with their segment.
     export: Option<StreamExport>,
+    /// A file's bytes hashed as they come.
+    hash: Option<sha2::Sha256>,
 }
 
 /// What a helper writes a file's pieces with ([`HelperTask::StreamExport`]).
@@ -1238,6 +1290,24 @@ impl Helper {
                     Err(message) => (HelperReply::Failed { message }, None),
                 })
             }
+            HelperTask::HashStart => {
+                self.hash = Some(sha2::Digest::new());
+                None
+            }
+            HelperTask::Hash => {
+                let bytes = beside::<js_sys::Uint8Array>(message, "text").map(|t| t.to_vec()).unwrap_or_default();
+                if let Some(hash) = &mut self.hash {
+                    sha2::Digest::update(hash, &bytes);
+                }
+                None
+            }
+            HelperTask::HashEnd => Some(match self.hash.take() {
+                Some(hash) => {
+                    let sha256 = sha2::Digest::finalize(hash).iter().map(|b| format!("{b:02x}")).collect();
+                    (HelperReply::Hashed { sha256 }, None)
+                }
+                None => (HelperReply::Failed { message: "a hash ended before it started".to_owned() }, None),
+            }),
             HelperTask::Column { job } => {
                 let text = beside::<js_sys::Uint8Array>(message, "text").map(|t| t.to_vec()).unwrap_or_default();
                 let ends = beside::<js_sys::Uint32Array>(message, "ends").map(|e| e.to_vec()).unwrap_or_default();
@@ -1272,7 +1342,10 @@ impl Helper {
             | HelperTask::StreamPieces { .. }
             | HelperTask::StreamPiece { .. }
             | HelperTask::StreamExport { .. }
-            | HelperTask::ExportPiece { .. } => None,
+            | HelperTask::ExportPiece { .. }
+            | HelperTask::HashStart
+            | HelperTask::Hash
+            | HelperTask::HashEnd => None,
             HelperTask::Sweep { job } => {
                 self.silhouettes = None;
                 self.fit = None;

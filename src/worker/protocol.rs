@@ -197,23 +197,40 @@ pub struct StreamedSummary {
 #[serde(rename_all = "snake_case")]
 pub enum HelperTask {
     /// Keep this sweep (its `data` is the message's); the ks follow one by one.
-    Sweep { job: crate::core::pipeline::SweepJob },
+    Sweep {
+        job: crate::core::pipeline::SweepJob,
+    },
     /// Score one k of the kept sweep.
-    K { k: usize },
+    K {
+        k: usize,
+    },
     /// Keep the silhouettes of these labels of the kept sweep's silhouette rows (one
     /// labeling per k, in k order); its blocks follow one by one.
-    Silhouettes { labelings: Vec<Vec<u32>> },
+    Silhouettes {
+        labelings: Vec<Vec<u32>>,
+    },
     /// Score one block of the kept silhouettes' rows.
-    SilhouetteBlock { block: usize },
+    SilhouetteBlock {
+        block: usize,
+    },
     /// Keep this stability check's resamples ([`crate::core::stability::Resampling`]); they
     /// follow one by one.
-    Stability { resampling: crate::core::stability::Resampling },
+    Stability {
+        resampling: crate::core::stability::Resampling,
+    },
     /// Fit one resample of the kept stability check.
-    Resample { b: usize },
+    Resample {
+        b: usize,
+    },
     /// Prepare a fit of the message's `data` (`d` features); the runs follow one by one.
-    Fit { d: usize, params: crate::core::kmeans::KMeansParams },
+    Fit {
+        d: usize,
+        params: crate::core::kmeans::KMeansParams,
+    },
     /// Make one run of the kept fit; the helper keeps its best run.
-    Run { run: usize },
+    Run {
+        run: usize,
+    },
     /// Send the best run made since the last `Fit`.
     Best,
     /// Keep the message's `data` as rows `first_row..` of a fit shared out by rows
@@ -230,7 +247,10 @@ pub enum HelperTask {
         means: Option<Vec<f64>>,
     },
     /// One step of a run of the kept shard (`run_start`: the first of a run).
-    Next { next: crate::core::kmeans::shard::Next, run_start: bool },
+    Next {
+        next: crate::core::kmeans::shard::Next,
+        run_start: bool,
+    },
     /// A run's k-means++ draw over the kept shard begins from this centre
     /// ([`crate::core::kmeans::init::PlusPlusShard::start`]).
     SeedStart {
@@ -247,17 +267,32 @@ pub enum HelperTask {
     /// Keep the line of every row of a table (the message's `data`); its columns follow.
     Columns,
     /// Keep how the pieces of a file are read; the pieces follow.
-    Pieces { format: crate::core::ingest::pieces::PieceFormat, options: IngestOptions },
+    Pieces {
+        format: crate::core::ingest::pieces::PieceFormat,
+        options: IngestOptions,
+    },
     /// Read piece `index` of the kept file (its UTF-8 text is the message's `text`), which
     /// starts on line `first_line` (`first`: the piece holding the first record).
-    Piece { index: usize, first_line: u64, first: bool },
+    Piece {
+        index: usize,
+        first_line: u64,
+        first: bool,
+    },
     /// Keep how the pieces of a file too large to hold are read (its first piece, read by
     /// the engine, told the format); its pieces follow.
-    StreamPieces { format: crate::core::ingest::ChunkFormat, options: IngestOptions },
+    StreamPieces {
+        format: crate::core::ingest::ChunkFormat,
+        options: IngestOptions,
+    },
     /// Read a piece of the kept file too large to hold (its bytes, cut where a record ends,
     /// are the message's `text`; they start on line `first_line`, at byte `at`) and send
     /// its rows whose sample draw is under `p` ([`crate::core::stream::PieceSample`]).
-    StreamPiece { index: usize, first_line: u64, at: u64, p: f64 },
+    StreamPiece {
+        index: usize,
+        first_line: u64,
+        at: u64,
+        p: f64,
+    },
     /// Keep how the pieces of a file too large to hold are read and written with their
     /// segment ([`crate::core::stream::export_piece`]); its pieces follow.
     StreamExport {
@@ -269,10 +304,21 @@ pub enum HelperTask {
     },
     /// Write a piece of the kept export (its bytes are the message's `text`, as for
     /// `StreamPiece`) and send it as a `Blob`.
-    ExportPiece { index: usize, first_line: u64, at: u64 },
+    ExportPiece {
+        index: usize,
+        first_line: u64,
+        at: u64,
+    },
+    /// Start a SHA-256 of a file's bytes, which follow in order (`Hash`, its `text`; no
+    /// answer) until `HashEnd`, answered with the hash.
+    HashStart,
+    Hash,
+    HashEnd,
     /// Profile one column of the kept rows: its text is the message's `text` (UTF-8) and
     /// each cell's end in it `ends` (a `Uint32Array`).
-    Column { job: crate::core::profile::ColumnJob },
+    Column {
+        job: crate::core::profile::ColumnJob,
+    },
 }
 
 /// A helper's answer to a [`HelperTask`].
@@ -344,6 +390,10 @@ pub enum HelperReply {
         per_segment: Vec<usize>,
         excluded: usize,
         columns: usize,
+    },
+    /// The SHA-256 of the bytes since `HashStart`, hex.
+    Hashed {
+        sha256: String,
     },
     Failed {
         message: String,

@@ -270,15 +270,17 @@ fn a_cut_piece_needs_every_quote_closed_on_its_line_and_no_lone_cr() {
 
 /// The pool's way: cut pieces read elsewhere with the `p` of the moment they were handed
 /// out (up to `ahead` pieces before their turn), their rows carried as arrays, then added
-/// in file order.
+/// in file order; the bytes hashed elsewhere, in the order the reader gives them.
 fn sample_as_the_pool_does(bytes: &[u8], target: usize, piece: usize, ahead: usize) -> Sampled {
+    use sha2::{Digest, Sha256};
     let options = IngestOptions::default();
-    let mut reader = PieceReader::new("tidy.csv", bytes.len() as u64, piece);
+    let mut reader = PieceReader::hashed_elsewhere("tidy.csv", bytes.len() as u64, piece);
+    let mut hash = Sha256::new();
     let mut sampler = Sampler::new(target, bytes.len() as u64, piece);
     let mut out: std::collections::VecDeque<(Piece, f64, u64)> = std::collections::VecDeque::new();
     let merge = |sampler: &mut Sampler, reader: &PieceReader, (piece, p, at): (Piece, f64, u64)| match piece {
-        Piece::Read { table: Some(table), first: true } => sampler.first(&table).unwrap(),
-        Piece::Read { table: Some(table), first: false } => sampler.add(PieceSample::of(&table, sampler.p()).unwrap()).unwrap(),
+        Piece::Read { table: Some(table), first: true, .. } => sampler.first(&table).unwrap(),
+        Piece::Read { table: Some(table), first: false, .. } => sampler.add(PieceSample::of(&table, sampler.p()).unwrap()).unwrap(),
         Piece::Read { table: None, .. } => {}
         Piece::Cut { bytes, first_line } => {
             if let Some(table) = read_cut_piece(&bytes, reader.format().unwrap(), &options, first_line, at).unwrap() {
@@ -294,6 +296,10 @@ fn sample_as_the_pool_does(bytes: &[u8], target: usize, piece: usize, ahead: usi
     loop {
         let at = reader.position();
         let Some(piece) = reader.next(&mut SliceSource(bytes), &options).unwrap() else { break };
+        match &piece {
+            Piece::Read { unhashed, .. } => hash.update(unhashed),
+            Piece::Cut { bytes, .. } => hash.update(bytes),
+        }
         let p = sampler.p();
         out.push_back((piece, p, at));
         // The first piece is read here before any other is handed out.
@@ -306,7 +312,9 @@ fn sample_as_the_pool_does(bytes: &[u8], target: usize, piece: usize, ahead: usi
         merge(&mut sampler, &reader, next);
     }
     let (table, total_rows, columns) = sampler.finish().unwrap();
-    Sampled { table, total_rows, columns, bytes: bytes.len() as u64, sha256: reader.sha256() }
+    assert_eq!(reader.sha256(), None);
+    let sha256 = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Sampled { table, total_rows, columns, bytes: bytes.len() as u64, sha256 }
 }
 
 #[test]
