@@ -3,6 +3,7 @@
 // download byte for byte) on a generated file of 8 numeric columns, and a cancel in the
 // middle of a fit that keeps the file and lets the next one through with no page error.
 // POOL_ROWS sets the file's rows (default 1,000,000, about 60 MB).
+import { createHash } from "node:crypto";
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
@@ -186,6 +187,9 @@ test("a file over the memory budget is read in pieces (on the helpers) and fitte
     const [modelDownload] = await Promise.all([page.waitForEvent("download"), page.locator('[data-testid="download-model"]').click()]);
     const modelPath = join(dir, "over-budget-model.json");
     await modelDownload.saveAs(modelPath);
+    // The file's own SHA-256 in the model, hashed by a helper as the engine read the pieces.
+    const model = JSON.parse(await readFile(modelPath, "utf8"));
+    assert.equal(model.source.sha256, createHash("sha256").update(await readFile(path)).digest("hex"));
     await page.locator("details.apply-model > summary").click();
     await page.locator('[data-testid="model-input"]').setInputFiles(modelPath);
     await page.getByText("Model: over-budget-model.json").waitFor({ timeout: 60_000 });
