@@ -525,23 +525,32 @@ pub fn export_piece(
     Ok(ExportedPiece { bytes, rows: outcomes.len(), per_segment, excluded, columns: table.n_columns() })
 }
 
-/// The second pass: every row of the file with its segment under `model` (the reason where
-/// it has none), written as CSV piece by piece into `sink`, each row with at least
-/// `columns` fields ([`Sampled::columns`], or an earlier pass's [`ExportCounts::columns`]).
-/// `sha256`, an earlier pass's hash: a file that changed in between is refused.
-#[allow(clippy::too_many_arguments)]
+/// What the second pass writes a file with.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportPass<'a> {
+    /// The file's name, for messages.
+    pub name: &'a str,
+    pub options: &'a IngestOptions,
+    pub model: &'a SavedModel,
+    /// The segments' names.
+    pub names: &'a [String],
+    /// Fields every row has at least ([`Sampled::columns`], or an earlier pass's
+    /// [`ExportCounts::columns`]).
+    pub columns: usize,
+    /// An earlier pass's hash: a file that changed in between is refused.
+    pub sha256: Option<&'a str>,
+    pub piece_bytes: usize,
+}
+
+/// The second pass: every row of the file with its segment under the pass's model (the
+/// reason where it has none), written as CSV piece by piece into `sink`.
 pub fn export_segmented(
-    name: &str,
+    pass: &ExportPass<'_>,
     source: &mut dyn ByteSource,
-    options: &IngestOptions,
-    model: &SavedModel,
-    names: &[String],
-    columns: usize,
-    sha256: Option<&str>,
-    piece_bytes: usize,
     progress: &mut dyn FnMut(f64),
     sink: &mut dyn FnMut(Vec<u8>) -> Result<(), String>,
 ) -> Result<ExportCounts, PipelineError> {
+    let ExportPass { name, options, model, names, columns, sha256, piece_bytes } = *pass;
     let failed = |message: String| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Pieces(message) };
     let mut counts = ExportCounts { per_segment: vec![0; model.n_clusters], ..ExportCounts::default() };
     let read = read_pieces(name, source, options, piece_bytes, progress, &mut |table, first| {

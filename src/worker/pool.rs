@@ -38,7 +38,9 @@ use crate::core::kmeans::shard::{FarRow, Next, Shard, ShardResult, StepPartials}
 use crate::core::kmeans::{keep_better, KMeansParams, Prepared, RunOutcome, Workspace};
 use crate::core::model::SavedModel;
 use crate::core::pipeline::{PipelineError, PipelineErrorKind, SweepJob};
-use crate::core::stream::{export_piece, ByteSource, ExportCounts, ExportedPiece, Piece, PieceReader, PieceSample, Sampled, Sampler};
+use crate::core::stream::{
+    export_piece, ByteSource, ExportCounts, ExportPass, ExportedPiece, Piece, PieceReader, PieceSample, Sampled, Sampler,
+};
 
 /// The helper that hashes a file read in pieces, when the engine does not
 /// ([`Pool::hashes_elsewhere`]).
@@ -786,21 +788,15 @@ impl Pool {
     /// the file a piece at a time ([`PieceReader`]) and the helpers write the pieces cut at
     /// line breaks, each as a `Blob`; `sink` gets every piece's `Blob` in file order. Pieces
     /// whose records may run over line breaks, and the first, are written here in their
-    /// turn. `sha256`: the first pass's hash (a file changed since is refused).
-    #[allow(clippy::too_many_arguments)]
+    /// turn. The pass's `sha256`: the first pass's hash (a file changed since is refused).
     pub async fn export_pieces(
         &self,
-        name: &str,
+        pass: &ExportPass<'_>,
         source: &mut dyn ByteSource,
-        options: &IngestOptions,
-        model: &SavedModel,
-        names: &[String],
-        columns: usize,
-        sha256: Option<&str>,
-        piece_bytes: usize,
         progress: &mut dyn FnMut(f64),
         sink: &mut dyn FnMut(web_sys::Blob),
     ) -> Result<Result<ExportCounts, PipelineError>, PoolError> {
+        let ExportPass { name, options, model, names, columns, sha256, piece_bytes } = *pass;
         let failed = |message: String| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Pieces(message) };
         let mut reader = self.piece_reader(name, source.size(), piece_bytes)?;
         let counts = ExportCounts { per_segment: vec![0; model.n_clusters], ..ExportCounts::default() };

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 
 use super::pool::{JsPiece, Pool, PoolError};
 use super::protocol::{FinishingRun, FitShared, ResponseBody};
-use super::runner::{now_ms, ReadFile, Runner, StreamedExport};
+use super::runner::{now_ms, ReadFile, Runner};
 use crate::core::ingest::IngestOptions;
 use crate::core::kmeans::shard::Split;
 use crate::core::pipeline::SegmentOptions;
@@ -135,44 +135,22 @@ pub async fn export_in_pieces(
     parts: &js_sys::Array,
     progress: Progress<'_>,
 ) -> Pooled<crate::core::stream::ExportCounts> {
-    let StreamedExport { name, options, model, names, columns, sha256, piece_bytes, stage } = export;
+    let (pass, stage) = (export.pass(), &export.stage);
     let pooled = pool
-        .export_pieces(
-            name,
-            source,
-            options,
-            model,
-            names,
-            *columns,
-            Some(sha256),
-            *piece_bytes,
-            &mut |f| progress(stage, f),
-            &mut |blob| {
-                parts.push(&blob);
-            },
-        )
+        .export_pieces(&pass, source, &mut |f| progress(stage, f), &mut |blob| {
+            parts.push(&blob);
+        })
         .await;
     match pooled {
         Ok(counts) => Ok(counts.map_err(|e| e.to_string())),
         Err(PoolError::Cancelled) => Err(PoolError::Cancelled),
         Err(PoolError::Failed(_)) => {
             parts.set_length(0);
-            let counts = crate::core::stream::export_segmented(
-                name,
-                source,
-                options,
-                model,
-                names,
-                *columns,
-                Some(sha256),
-                *piece_bytes,
-                &mut |f| progress(stage, f),
-                &mut |bytes| {
-                    super::pool::blob_of(&bytes).map(|blob| {
-                        parts.push(&blob);
-                    })
-                },
-            );
+            let counts = crate::core::stream::export_segmented(&pass, source, &mut |f| progress(stage, f), &mut |bytes| {
+                super::pool::blob_of(&bytes).map(|blob| {
+                    parts.push(&blob);
+                })
+            });
             Ok(counts.map_err(|e| e.to_string()))
         }
     }

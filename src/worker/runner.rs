@@ -78,6 +78,19 @@ pub struct StreamedExport {
 }
 
 impl StreamedExport {
+    /// The pass over the file that writes it.
+    pub fn pass(&self) -> stream::ExportPass<'_> {
+        stream::ExportPass {
+            name: &self.name,
+            options: &self.options,
+            model: &self.model,
+            names: &self.names,
+            columns: self.columns,
+            sha256: Some(&self.sha256),
+            piece_bytes: self.piece_bytes,
+        }
+    }
+
     /// The download's file name.
     pub fn file_name(&self) -> String {
         segmented_file_name(&self.name)
@@ -372,15 +385,18 @@ impl Runner {
     ) -> Result<ResponseBody, String> {
         self.forget_file();
         let model = read_model(model_json).map_err(|e| format!("the model: {e}"))?;
-        let counts = stream::export_segmented(
-            &name,
-            source,
+        let pass = stream::ExportPass {
+            name: &name,
             options,
-            &model,
-            &model.segment_names,
-            0,
-            None,
-            stream::CHUNK_BYTES,
+            model: &model,
+            names: &model.segment_names,
+            columns: 0,
+            sha256: None,
+            piece_bytes: stream::CHUNK_BYTES,
+        };
+        let counts = stream::export_segmented(
+            &pass,
+            source,
             &mut |f| progress("Applying the model piece by piece (the file is larger than the memory set aside)", f),
             &mut |_| Ok(()),
         )
@@ -497,19 +513,8 @@ impl Runner {
         sink: &mut dyn FnMut(Vec<u8>) -> Result<(), String>,
     ) -> Result<(String, stream::ExportCounts), String> {
         let export = self.streamed_export(names)?;
-        let counts = stream::export_segmented(
-            &export.name,
-            source,
-            &export.options,
-            &export.model,
-            &export.names,
-            export.columns,
-            Some(&export.sha256),
-            export.piece_bytes,
-            &mut |f| progress(&export.stage, f),
-            sink,
-        )
-        .map_err(|e| e.to_string())?;
+        let counts =
+            stream::export_segmented(&export.pass(), source, &mut |f| progress(&export.stage, f), sink).map_err(|e| e.to_string())?;
         Ok((segmented_file_name(&export.name), counts))
     }
 

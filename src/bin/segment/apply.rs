@@ -111,26 +111,24 @@ fn export(
 ) -> Result<stream::ExportCounts, String> {
     let mut first = true;
     let mut io_error = None;
-    let counts = stream::export_segmented(
-        job.name,
-        source,
+    let pass = stream::ExportPass {
+        name: job.name,
         options,
-        job.model,
-        &job.model.segment_names,
+        model: job.model,
+        names: &job.model.segment_names,
         columns,
-        None,
-        job.piece_bytes,
-        progress,
-        &mut |part| {
-            let from = if first && skip_header { header_end(&part) } else { 0 };
-            first = false;
-            out.write_all(part.get(from..).unwrap_or(&[])).map_err(|e| {
-                let message = format!("could not write {output}: {e}");
-                io_error = Some(message.clone());
-                message
-            })
-        },
-    );
+        sha256: None,
+        piece_bytes: job.piece_bytes,
+    };
+    let counts = stream::export_segmented(&pass, source, progress, &mut |part| {
+        let from = if first && skip_header { header_end(&part) } else { 0 };
+        first = false;
+        out.write_all(part.get(from..).unwrap_or(&[])).map_err(|e| {
+            let message = format!("could not write {output}: {e}");
+            io_error = Some(message.clone());
+            message
+        })
+    });
     counts.map_err(|e| io_error.take().unwrap_or_else(|| e.to_string()))
 }
 
@@ -247,25 +245,23 @@ fn done_fraction(at: u64, size: u64, sent: usize, received: usize) -> f64 {
 fn read_piece(job: &Job<'_>, plan: &Plan, piece: Piece) -> Done {
     let mut source = stream::SliceSource(&piece.bytes);
     let mut csv = Vec::new();
-    let counts = stream::export_segmented(
-        job.name,
-        &mut source,
-        &plan.options,
-        job.model,
-        &job.model.segment_names,
-        plan.columns,
-        None,
-        piece.bytes.len().max(1),
-        &mut |_| {},
-        &mut |part| {
-            if csv.is_empty() {
-                csv = part;
-            } else {
-                csv.extend_from_slice(&part);
-            }
-            Ok(())
-        },
-    )
+    let pass = stream::ExportPass {
+        name: job.name,
+        options: &plan.options,
+        model: job.model,
+        names: &job.model.segment_names,
+        columns: plan.columns,
+        sha256: None,
+        piece_bytes: piece.bytes.len().max(1),
+    };
+    let counts = stream::export_segmented(&pass, &mut source, &mut |_| {}, &mut |part| {
+        if csv.is_empty() {
+            csv = part;
+        } else {
+            csv.extend_from_slice(&part);
+        }
+        Ok(())
+    })
     .map_err(|e| e.to_string())?;
     let skip = if piece.first { 0 } else { header_end(&csv) };
     Ok((csv, skip, counts))

@@ -89,36 +89,50 @@ fn a_sample_is_uniform_reproducible_and_counts_every_row() {
     assert!((0.4..0.6).contains(&halves), "{halves} of the sample in the first half");
 }
 
+/// A sample profiled, cleaned as suggested and segmented into `k`: the file, the cleaned
+/// data, the segmentation, its model and the segments' names.
+fn segmented(
+    name: &str,
+    sampled: &Sampled,
+    k: usize,
+    seed: u64,
+) -> (pipeline::LoadedFile, crate::core::clean::CleanedData, pipeline::Segmentation, SavedModel, Vec<String>) {
+    let file = pipeline::profile(name, sampled.table.clone());
+    let cleaning = CleaningOptions::suggested(&file.profile);
+    let cleaned = pipeline::clean(&file, &cleaning).unwrap();
+    let segmentation = pipeline::segment(&file, &cleaned, &SegmentOptions::new(k, seed)).unwrap();
+    let provenance = Provenance { file_name: name.to_owned(), sha256: sampled.sha256.clone(), origin: SourceOrigin::File };
+    let names = pipeline::segment_names(&segmentation, &[]);
+    let model = save_model(&file, &provenance, &cleaning, &cleaned, &segmentation, &names, seed);
+    (file, cleaned, segmentation, model, names)
+}
+
+/// The second pass over the file `sampled` came from, checked against its hash.
+fn pass_of<'a>(
+    name: &'a str,
+    options: &'a IngestOptions,
+    model: &'a SavedModel,
+    names: &'a [String],
+    sampled: &'a Sampled,
+    piece_bytes: usize,
+) -> ExportPass<'a> {
+    ExportPass { name, options, model, names, columns: sampled.columns, sha256: Some(&sampled.sha256), piece_bytes }
+}
+
 #[test]
 fn the_second_pass_writes_every_row_as_the_model_segments_the_whole_table() {
     let bytes = messy(5_000);
     let options = IngestOptions::default();
     let sampled = sample("messy.csv", &mut SliceSource(&bytes), &options, 1_000, 8_192, &mut |_| {}).unwrap();
     assert!(sampled.table.n_rows() < 2_000);
-    let file = pipeline::profile("messy.csv", sampled.table.clone());
-    let cleaning = CleaningOptions::suggested(&file.profile);
-    let cleaned = pipeline::clean(&file, &cleaning).unwrap();
-    let segmentation = pipeline::segment(&file, &cleaned, &SegmentOptions::new(3, 42)).unwrap();
-    let provenance = Provenance { file_name: "messy.csv".to_owned(), sha256: sampled.sha256.clone(), origin: SourceOrigin::File };
-    let names = pipeline::segment_names(&segmentation, &[]);
-    let model = save_model(&file, &provenance, &cleaning, &cleaned, &segmentation, &names, 42);
+    let (file, cleaned, segmentation, model, names) = segmented("messy.csv", &sampled, 3, 42);
 
     let mut written = Vec::new();
-    let counts = export_segmented(
-        "messy.csv",
-        &mut SliceSource(&bytes),
-        &options,
-        &model,
-        &names,
-        sampled.columns,
-        Some(&sampled.sha256),
-        777,
-        &mut |_| {},
-        &mut |part| {
-            written.extend_from_slice(&part);
-            Ok(())
-        },
-    )
+    let pass = pass_of("messy.csv", &options, &model, &names, &sampled, 777);
+    let counts = export_segmented(&pass, &mut SliceSource(&bytes), &mut |_| {}, &mut |part| {
+        written.extend_from_slice(&part);
+        Ok(())
+    })
     .unwrap();
     // The same as the model applied to the whole file read at once.
     let whole = parse_csv(&bytes, &options).unwrap();
@@ -145,27 +159,11 @@ fn a_file_changed_between_the_passes_is_refused() {
     let bytes = messy(500);
     let options = IngestOptions::default();
     let sampled = sample("messy.csv", &mut SliceSource(&bytes), &options, 10_000, 1_000, &mut |_| {}).unwrap();
-    let file = pipeline::profile("messy.csv", sampled.table.clone());
-    let cleaning = CleaningOptions::suggested(&file.profile);
-    let cleaned = pipeline::clean(&file, &cleaning).unwrap();
-    let segmentation = pipeline::segment(&file, &cleaned, &SegmentOptions::new(2, 1)).unwrap();
-    let provenance = Provenance { file_name: "messy.csv".to_owned(), sha256: sampled.sha256.clone(), origin: SourceOrigin::File };
-    let names = pipeline::segment_names(&segmentation, &[]);
-    let model = save_model(&file, &provenance, &cleaning, &cleaned, &segmentation, &names, 1);
+    let (_, _, _, model, names) = segmented("messy.csv", &sampled, 2, 1);
     let mut changed = bytes.clone();
     changed.extend_from_slice(b"99999,1,2,North,\r\n");
-    let result = export_segmented(
-        "messy.csv",
-        &mut SliceSource(&changed),
-        &options,
-        &model,
-        &names,
-        sampled.columns,
-        Some(&sampled.sha256),
-        1_000,
-        &mut |_| {},
-        &mut |_| Ok(()),
-    );
+    let pass = pass_of("messy.csv", &options, &model, &names, &sampled, 1_000);
+    let result = export_segmented(&pass, &mut SliceSource(&changed), &mut |_| {}, &mut |_| Ok(()));
     let message = result.unwrap_err().to_string();
     assert!(message.contains("changed since it was read"), "{message}");
 }
