@@ -7,9 +7,13 @@
 //! [`apply_model`]), piece by piece into a sink: the export never sits in memory whole.
 //! Memory is the sample plus one piece, whatever the file's size.
 //!
-//! Pieces end where the reader found a record's start ([`read_pieces`]). The first piece is
-//! read with every sniffing `parse_csv` does (encoding, delimiter, header, titles, Excel's
-//! `sep=` line); the rest as it says ([`parse_chunk`]).
+//! Pieces end where records end ([`PieceReader`]). The first piece is read with every
+//! sniffing `parse_csv` does (encoding, delimiter, header, titles, Excel's `sep=` line);
+//! a later piece whose line breaks all end records is cut after its last one, unread, for
+//! any worker to read ([`read_cut_piece`]); any other is read as the first piece says
+//! ([`parse_chunk`]) and ends where its last record starts. Each row's place in the sample
+//! is its own draw ([`row_draw`]), so the pool's helpers can read the pieces side by side
+//! and give the sample this module gives.
 
 use sha2::{Digest, Sha256};
 
