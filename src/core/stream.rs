@@ -328,13 +328,16 @@ pub fn row_draw(line: u64) -> f64 {
     (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// The rows of `table` whose draw is under `p` (`None`: the table is `None`, or `p` is 1
-/// and it is kept whole).
-pub fn rows_drawn(table: &Table, p: f64) -> Result<Table, IngestError> {
+/// The rows of `table` whose draw is under `p`: the table itself when every row's is (no
+/// copy).
+pub fn rows_drawn(table: Table, p: f64) -> Result<Table, IngestError> {
     if p >= 1.0 {
-        return Ok(table.clone());
+        return Ok(table);
     }
     let keep: Vec<bool> = table.row_lines.iter().map(|&line| row_draw(line) < p).collect();
+    if keep.iter().all(|&k| k) {
+        return Ok(table);
+    }
     table.select_rows(&keep)
 }
 
@@ -349,8 +352,9 @@ pub struct PieceSample {
 
 impl PieceSample {
     /// The rows of `table` (a piece of the file) whose draw is under `p`.
-    pub fn of(table: &Table, p: f64) -> Result<Self, IngestError> {
-        Ok(Self { kept: rows_drawn(table, p)?, rows: table.n_rows(), columns: table.n_columns() })
+    pub fn of(table: Table, p: f64) -> Result<Self, IngestError> {
+        let (rows, columns) = (table.n_rows(), table.n_columns());
+        Ok(Self { kept: rows_drawn(table, p)?, rows, columns })
     }
 }
 
@@ -382,7 +386,7 @@ impl Sampler {
     }
 
     /// The first piece's rows: `p` set from them.
-    pub fn first(&mut self, table: &Table) -> Result<(), IngestError> {
+    pub fn first(&mut self, table: Table) -> Result<(), IngestError> {
         // Rows per byte of the first piece, to guess the file's rows.
         let piece_bytes = self.piece_bytes.min(self.size as usize).max(1) as f64;
         let guess = table.n_rows() as f64 * self.size as f64 / piece_bytes;
@@ -394,15 +398,19 @@ impl Sampler {
     pub fn add(&mut self, piece: PieceSample) -> Result<(), IngestError> {
         self.total_rows += piece.rows;
         self.columns = self.columns.max(piece.columns);
-        let part = rows_drawn(&piece.kept, self.p)?;
-        match self.kept.as_mut() {
-            Some(sample) => sample.append(part)?,
-            None => self.kept = Some(part),
-        }
-        if let Some(sample) = self.kept.as_mut().filter(|s| s.n_rows().saturating_mul(4) > self.target.saturating_mul(5)) {
+        let part = rows_drawn(piece.kept, self.p)?;
+        let mut sample = match self.kept.take() {
+            Some(mut sample) => {
+                sample.append(part)?;
+                sample
+            }
+            None => part,
+        };
+        if sample.n_rows().saturating_mul(4) > self.target.saturating_mul(5) {
             self.p *= self.target as f64 / sample.n_rows() as f64;
-            *sample = rows_drawn(sample, self.p)?;
+            sample = rows_drawn(sample, self.p)?;
         }
+        self.kept = Some(sample);
         Ok(())
     }
 
@@ -430,10 +438,10 @@ pub fn sample(
     let failed = |e: IngestError| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Ingest(e) };
     let sha256 = read_pieces(name, source, options, piece_bytes, progress, &mut |table, first| {
         if first {
-            sampler.first(&table)
+            sampler.first(table)
         } else {
             let p = sampler.p();
-            PieceSample::of(&table, p).and_then(|piece| sampler.add(piece))
+            PieceSample::of(table, p).and_then(|piece| sampler.add(piece))
         }
         .map_err(failed)
     })?;

@@ -759,14 +759,15 @@ impl Pool {
         let template = match reader.next(source, options) {
             Ok(Some(Piece::Read { table: Some(table), first: true, unhashed })) => {
                 self.hash_there(&unhashed)?;
-                if let Err(e) = sampler.first(&table) {
-                    return Ok(Err(failed(e)));
-                }
                 // What every piece's rows are put back into.
-                match table.with_rows(TableRows::default()) {
+                let template = match table.with_rows(TableRows::default()) {
                     Ok(template) => template,
                     Err(e) => return Ok(Err(failed(e))),
+                };
+                if let Err(e) = sampler.first(*table) {
+                    return Ok(Err(failed(e)));
                 }
+                template
             }
             Ok(_) => return Ok(Err(failed(IngestError::Empty))),
             Err(e) => return Ok(Err(e)),
@@ -884,7 +885,7 @@ impl PieceWork for SampleWork<'_> {
 
     fn here(&mut self, table: Option<Table>) -> Result<Self::Part, PipelineError> {
         let failed = |e: IngestError| PipelineError { file: self.name.to_owned(), kind: PipelineErrorKind::Ingest(e) };
-        table.map(|table| PieceSample::of(&table, self.sampler.p())).transpose().map_err(failed)
+        table.map(|table| PieceSample::of(table, self.sampler.p())).transpose().map_err(failed)
     }
 
     fn in_turn(&mut self, part: Self::Part) -> Result<(), PipelineError> {
@@ -1224,7 +1225,7 @@ impl Helper {
                 let bytes = beside::<js_sys::Uint8Array>(message, "text").map(|t| t.to_vec()).unwrap_or_default();
                 let read = match &self.stream {
                     Some((format, options)) => crate::core::stream::read_cut_piece(&bytes, format, options, first_line, at)
-                        .and_then(|table| table.map(|table| crate::core::stream::PieceSample::of(&table, p)).transpose())
+                        .and_then(|table| table.map(|table| crate::core::stream::PieceSample::of(table, p)).transpose())
                         .map_err(|e| format!("piece {index} of the file could not be read here ({e})")),
                     None => Err("a piece came before its file".to_owned()),
                 };

@@ -277,12 +277,15 @@ fn sample_as_the_pool_does(bytes: &[u8], target: usize, piece: usize, ahead: usi
     let mut sampler = Sampler::new(target, bytes.len() as u64, piece);
     let mut out: std::collections::VecDeque<(Piece, f64, u64)> = std::collections::VecDeque::new();
     let merge = |sampler: &mut Sampler, reader: &PieceReader, (piece, p, at): (Piece, f64, u64)| match piece {
-        Piece::Read { table: Some(table), first: true, .. } => sampler.first(&table).unwrap(),
-        Piece::Read { table: Some(table), first: false, .. } => sampler.add(PieceSample::of(&table, sampler.p()).unwrap()).unwrap(),
+        Piece::Read { table: Some(table), first: true, .. } => sampler.first(*table).unwrap(),
+        Piece::Read { table: Some(table), first: false, .. } => {
+            let p = sampler.p();
+            sampler.add(PieceSample::of(*table, p).unwrap()).unwrap()
+        }
         Piece::Read { table: None, .. } => {}
         Piece::Cut { bytes, first_line } => {
             if let Some(table) = read_cut_piece(&bytes, reader.format().unwrap(), &options, first_line, at).unwrap() {
-                let part = PieceSample::of(&table, p).unwrap();
+                let part = PieceSample::of(table, p).unwrap();
                 let template = part.kept.clone();
                 let carried = template.with_rows(part.kept.clone().into_rows()).unwrap();
                 assert_eq!(cells(&carried), cells(&part.kept));
