@@ -371,6 +371,9 @@ impl WarmUp {
     }
 }
 
+/// What the status line says while a download is written.
+const WRITING_STAGE: &str = "Writing the file";
+
 /// A request the worker has not answered yet.
 #[derive(Debug, Clone)]
 struct InFlight {
@@ -380,7 +383,7 @@ struct InFlight {
     /// It replaces the data the sweep and the segments are made from (a file, a kind, a
     /// cleaning): a sweep or a run asked for by an earlier answer would be thrown away.
     reshapes: bool,
-    /// A sweep or a segmentation, which the pool runs: cancelling it keeps the file and
+    /// Work the pool runs ([`Actions::runs_on_pool`]): cancelling it keeps the file and
     /// the results.
     pooled: bool,
 }
@@ -564,14 +567,15 @@ impl Actions {
         self.send(RequestBody::TestCrash, "Crashing the worker (test)");
     }
 
-    /// Cancels what the worker is doing. A sweep or a segmentation (the pool's work) stops
-    /// at once and the page keeps the file and what it showed: the helpers are replaced and
-    /// the engine, which only waited for them, answers "cancelled". Anything else (reading,
-    /// cleaning) runs in the engine itself: it is restarted and the file read again.
+    /// Cancels what the worker is doing. A sweep, a segmentation or the download of a file
+    /// over the memory budget (the pool's work, [`Actions::runs_on_pool`]) stops at once and
+    /// the page keeps the file and what it showed: the helpers are replaced and the engine,
+    /// which only waited for them, answers "cancelled". Anything else (reading, cleaning)
+    /// runs in the engine itself: it is restarted and the file read again.
     pub fn cancel(&self) {
         // The request the worker runs now: the first not answered.
-        let pooled = self.in_flight.with_value(|f| f.first().filter(|r| r.pooled).map(|r| r.id));
-        if let Some(id) = pooled.filter(|_| self.helpers.with_value(Option::is_some)) {
+        let pooled = self.in_flight.with_value(|f| f.first().filter(|r| r.pooled).map(|r| (r.id, r.stage.clone())));
+        if let Some((id, stage)) = pooled.filter(|_| self.helpers.with_value(Option::is_some)) {
             let stopped = self.client.with_value(|client| {
                 let client = client.as_ref()?;
                 client.send(RequestBody::Cancel).ok()?;
@@ -585,9 +589,12 @@ impl Actions {
                 self.in_flight.update_value(|f| f.retain(|r| r.id != id));
                 self.settle_busy();
                 self.state.resegment.set(false);
-                self.state.error.set(Some(
-                    "cancelled: the file and the results on the page are kept; change a choice or press Run when ready".to_owned(),
-                ));
+                let next = if stage == WRITING_STAGE {
+                    "nothing was saved; download again when ready"
+                } else {
+                    "change a choice or press Run when ready"
+                };
+                self.state.error.set(Some(format!("cancelled: the file and the results on the page are kept; {next}")));
                 return;
             }
         }
@@ -618,12 +625,29 @@ impl Actions {
         self.ingest.set_value(IngestOptions::default());
     }
 
+    /// Whether the worker runs `body` on the pool, so that a cancel stops the helpers and
+    /// keeps the engine and what it holds: a sweep, a fit, and the download of a file over
+    /// the memory budget, read again piece by piece on the helpers
+    /// (`Runner::exports_in_pieces`, which the engine asks again).
+    fn runs_on_pool(&self, body: &RequestBody) -> bool {
+        match body {
+            RequestBody::Sweep { .. } | RequestBody::Segment(_) => true,
+            RequestBody::Export { what: ExportKind::SegmentedCsv | ExportKind::CustomersCsv, .. } => {
+                self.state.file.with_untracked(|f| f.as_ref().is_some_and(|f| f.streamed.is_some()))
+            }
+            RequestBody::Export { what: ExportKind::AppliedCsv, .. } => {
+                self.state.applied.with_untracked(|a| a.as_ref().is_some_and(|a| a.in_pieces))
+            }
+            _ => false,
+        }
+    }
+
     fn send(&self, body: RequestBody, stage: &str) -> Option<u64> {
         self.send_with(body, None, stage)
     }
 
     fn send_with(&self, body: RequestBody, file: Option<&web_sys::File>, stage: &str) -> Option<u64> {
-        let pooled = matches!(body, RequestBody::Sweep { .. } | RequestBody::Segment(_));
+        let pooled = self.runs_on_pool(&body);
         let reshapes = matches!(
             body,
             RequestBody::Load { .. }
@@ -759,7 +783,7 @@ impl Actions {
     pub fn download(&self, what: ExportKind) {
         let names = self.state.segment_names.get_untracked();
         let value = self.state.value_choice();
-        self.send(RequestBody::Export { what, names, value }, "Writing the file");
+        self.send(RequestBody::Export { what, names, value }, WRITING_STAGE);
     }
 
     /// Turns the loaded transaction log into one row per customer.

@@ -428,6 +428,10 @@ pub struct AppliedSummary {
     /// When the same file was segmented before: how its rows moved to the model's segments.
     #[serde(default)]
     pub comparison: Option<Box<Comparison>>,
+    /// The file was larger than the memory budget: applied piece by piece, and its download
+    /// reads it again on the pool's helpers (a cancel stops them and keeps the page).
+    #[serde(default)]
+    pub in_pieces: bool,
 }
 
 /// What the page shows about a loaded file.

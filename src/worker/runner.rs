@@ -409,6 +409,7 @@ impl Runner {
             sizes: counts.per_segment.clone(),
             model_source: model.source.file_name.clone(),
             comparison: None,
+            in_pieces: true,
         };
         self.applied_in_pieces =
             Some(AppliedInPieces { name, model, options: options.clone(), columns: counts.columns, sha256: counts.sha256 });
@@ -894,6 +895,7 @@ fn applied_summary(name: &str, table: &Table, outcomes: &[RowOutcome], model: &S
         sizes,
         model_source: model.source.file_name.clone(),
         comparison: None,
+        in_pieces: false,
     }
 }
 

@@ -1,7 +1,8 @@
 // The pool of workers in the built page: its size from `?workers=N` (the `workers` hook),
 // the same bits from 1 and 2 helpers (the k table, the recommendation, the segmented
-// download byte for byte) on a generated file of 8 numeric columns, and a cancel in the
-// middle of a fit that keeps the file and lets the next one through with no page error.
+// download byte for byte) on a generated file of 8 numeric columns, a cancel in the
+// middle of a fit that keeps the file and lets the next one through with no page error,
+// and a cancel in the middle of a download written in pieces that keeps the page.
 // POOL_ROWS sets the file's rows (default 1,000,000, about 60 MB).
 import { createHash } from "node:crypto";
 import { before, test } from "node:test";
@@ -143,6 +144,49 @@ test("cancel in the middle of a fit keeps the file; the next file goes through",
     await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 60_000 });
     await page.locator('[data-testid="run"]').click();
     await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 60_000 });
+    assert.deepEqual(record.pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("cancel in the middle of a download written in pieces keeps the file and the segments; the next download has every row", { timeout: 900_000 }, async () => {
+  // The pool test's file over a 5.5 MB budget: read in pieces, and its download written
+  // piece by piece on the helpers (some 80 pieces), long enough to be stopped midway.
+  const { context, page, record } = await openApp(env.browser, `${env.server.url}?workers=2&memory-budget=5.5`);
+  try {
+    await page.locator('[data-testid="workers"][data-workers="2"]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="file-input"]').setInputFiles(file);
+    await page.locator('[data-testid="streamed"]').waitFor({ timeout: 600_000 });
+    await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 600_000 });
+    await page.locator('[data-testid="run"]').click();
+    await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 600_000 });
+    const loadMs = await page.locator('[data-testid="status"]').getAttribute("data-load-ms");
+    const downloads = [];
+    page.on("download", (d) => downloads.push(d));
+    await page.locator('[data-testid="download-csv"]').click();
+    // Cancelled once the helpers are writing the pieces (the engine's own stage).
+    await page.locator('[data-testid="progress"][aria-label^="Writing every row"]').waitFor({ timeout: 60_000 });
+    const clicked = Date.now();
+    await page.locator('[data-testid="cancel"]').click();
+    await page.locator('[data-testid="status"][data-busy="false"]').waitFor({ timeout: 5_000 });
+    console.log(`pool: the page was idle ${Date.now() - clicked} ms after Cancel in the middle of a download in pieces`);
+    assert.match(
+      await page.locator('[data-testid="error"]').textContent(),
+      /cancelled: the file and the results on the page are kept; nothing was saved; download again when ready/,
+    );
+    assert.equal(downloads.length, 0, "the download was stopped before it was saved");
+    // Not read again: the same reading, the segments still drawn.
+    assert.equal(await page.locator('[data-testid="status"]').getAttribute("data-load-ms"), loadMs);
+    assert.equal(await page.locator('[data-testid="chart-scatter"]').getAttribute("data-drawn"), "true");
+    // The next download, on the new helpers, has every row in the file's order.
+    const [download] = await Promise.all([page.waitForEvent("download", { timeout: 600_000 }), page.locator('[data-testid="download-csv"]').click()]);
+    const saved = join(dir, "cancelled-then-segmented.csv");
+    await download.saveAs(saved);
+    const bytes = await readFile(saved);
+    let lines = 0;
+    for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) lines++;
+    assert.equal(lines, ROWS + 1, "every row, and the header");
     assert.deepEqual(record.pageErrors, []);
   } finally {
     await context.close();
