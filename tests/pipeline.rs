@@ -630,6 +630,7 @@ fn the_worker_reads_a_file_in_pieces_and_exports_every_row() {
             "big.csv".to_owned(),
             &mut SliceSource(bytes.as_bytes()),
             &IngestOptions::default(),
+            1 << 20,
             &mut |_, _| {},
         )
         .unwrap()

@@ -156,6 +156,41 @@ pub async fn export_in_pieces(
     }
 }
 
+/// A saved model applied to a file too large to hold: every row read and placed on the
+/// helpers, piece by piece ([`Pool::export_pieces`], the rows written and let go: only the
+/// counts are kept; if a helper fails, here: [`crate::core::stream::export_segmented`],
+/// the same counts), and kept by `runner` for the download, which reads the file again.
+#[allow(clippy::too_many_arguments)]
+pub async fn apply_in_pieces(
+    pool: &Pool,
+    runner: &RefCell<Runner>,
+    model_json: &[u8],
+    name: String,
+    source: &mut dyn crate::core::stream::ByteSource,
+    options: &IngestOptions,
+    budget_bytes: u64,
+    progress: Progress<'_>,
+) -> Pooled<ResponseBody> {
+    use super::runner::{applying_pass, APPLYING_IN_PIECES};
+    let model = match runner.borrow_mut().model_to_apply_in_pieces(model_json) {
+        Ok(model) => model,
+        Err(message) => return Ok(Err(message)),
+    };
+    let pass = applying_pass(&name, options, &model, budget_bytes);
+    let counts = match pool.export_pieces(&pass, source, &mut |f| progress(APPLYING_IN_PIECES, f), &mut drop).await {
+        Ok(counts) => counts,
+        Err(PoolError::Cancelled) => return Err(PoolError::Cancelled),
+        Err(PoolError::Failed(_)) => {
+            crate::core::stream::export_segmented(&pass, source, &mut |f| progress(APPLYING_IN_PIECES, f), &mut |_| Ok(()))
+        }
+    };
+    let counts = match counts {
+        Ok(counts) => counts,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    Ok(Ok(runner.borrow_mut().applied_in_pieces(name, model, options, budget_bytes, counts)))
+}
+
 /// Profiles a file read (its columns shared out) and gives it to `runner` to keep.
 pub async fn profile_and_keep(pool: &Pool, runner: &RefCell<Runner>, read: ReadFile, progress: Progress<'_>) -> Pooled<ResponseBody> {
     let stage = if read.is_sample() { "Profiling the sample" } else { "Profiling" };

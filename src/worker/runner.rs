@@ -62,6 +62,8 @@ struct AppliedInPieces {
     options: IngestOptions,
     columns: usize,
     sha256: String,
+    /// The pieces' size under the page's memory budget.
+    piece_bytes: usize,
 }
 
 /// How the download of a file read in pieces is written ([`Runner::streamed_export`]).
@@ -99,6 +101,23 @@ impl StreamedExport {
 
 /// The stage of reading a file in pieces, for the page.
 pub const READING_IN_PIECES: &str = "Reading in pieces (the file is larger than the memory set aside)";
+/// The stage of a saved model applied to a file too large to hold.
+pub const APPLYING_IN_PIECES: &str = "Applying the model piece by piece (the file is larger than the memory set aside)";
+
+/// The counting pass of a saved model applied to a file too large to hold: every row read
+/// and placed with the model's own names, its pieces sized for `budget_bytes`, the file's
+/// hash taken as it is read.
+pub fn applying_pass<'a>(name: &'a str, options: &'a IngestOptions, model: &'a SavedModel, budget_bytes: u64) -> stream::ExportPass<'a> {
+    stream::ExportPass {
+        name,
+        options,
+        model,
+        names: &model.segment_names,
+        columns: 0,
+        sha256: None,
+        piece_bytes: stream::piece_bytes_for(budget_bytes),
+    }
+}
 
 /// A file read in pieces ([`crate::core::stream`]): `file` holds its sample.
 #[derive(Debug, Clone)]
@@ -374,33 +393,41 @@ impl Runner {
     }
 
     /// A saved model applied to a file too large to hold, piece by piece: every row read
-    /// and placed, the sizes counted; the download reads the file again.
+    /// and placed, the sizes counted; the download reads the file again. `budget_bytes`
+    /// sets the pieces' size ([`stream::piece_bytes_for`]).
     pub fn apply_model_in_pieces(
         &mut self,
         model_json: &[u8],
         name: String,
         source: &mut dyn ByteSource,
         options: &IngestOptions,
+        budget_bytes: u64,
         progress: ProgressSink<'_>,
     ) -> Result<ResponseBody, String> {
+        let model = self.model_to_apply_in_pieces(model_json)?;
+        let pass = applying_pass(&name, options, &model, budget_bytes);
+        let counts = stream::export_segmented(&pass, source, &mut |f| progress(APPLYING_IN_PIECES, f), &mut |_| Ok(()))
+            .map_err(|e| e.to_string())?;
+        Ok(self.applied_in_pieces(name, model, options, budget_bytes, counts))
+    }
+
+    /// The model a file too large to hold is to be given ([`Runner::apply_model_in_pieces`]),
+    /// read from its JSON; the file held before is let go.
+    pub fn model_to_apply_in_pieces(&mut self, model_json: &[u8]) -> Result<SavedModel, String> {
         self.forget_file();
-        let model = read_model(model_json).map_err(|e| format!("the model: {e}"))?;
-        let pass = stream::ExportPass {
-            name: &name,
-            options,
-            model: &model,
-            names: &model.segment_names,
-            columns: 0,
-            sha256: None,
-            piece_bytes: stream::CHUNK_BYTES,
-        };
-        let counts = stream::export_segmented(
-            &pass,
-            source,
-            &mut |f| progress("Applying the model piece by piece (the file is larger than the memory set aside)", f),
-            &mut |_| Ok(()),
-        )
-        .map_err(|e| e.to_string())?;
+        read_model(model_json).map_err(|e| format!("the model: {e}"))
+    }
+
+    /// A model applied to a file too large to hold, its rows counted (`counts`): kept for
+    /// the download, which reads the file again, and the page's summary.
+    pub fn applied_in_pieces(
+        &mut self,
+        name: String,
+        model: SavedModel,
+        options: &IngestOptions,
+        budget_bytes: u64,
+        counts: stream::ExportCounts,
+    ) -> ResponseBody {
         let applied = AppliedSummary {
             file_name: name.clone(),
             n_rows: counts.rows,
@@ -411,9 +438,15 @@ impl Runner {
             comparison: None,
             in_pieces: true,
         };
-        self.applied_in_pieces =
-            Some(AppliedInPieces { name, model, options: options.clone(), columns: counts.columns, sha256: counts.sha256 });
-        Ok(ResponseBody::Applied(applied))
+        self.applied_in_pieces = Some(AppliedInPieces {
+            name,
+            model,
+            options: options.clone(),
+            columns: counts.columns,
+            sha256: counts.sha256,
+            piece_bytes: stream::piece_bytes_for(budget_bytes),
+        });
+        ResponseBody::Applied(applied)
     }
 
     /// Whether `body` is a download that reads the file again piece by piece
@@ -479,7 +512,7 @@ impl Runner {
                 names,
                 columns: applied.columns,
                 sha256: applied.sha256.clone(),
-                piece_bytes: stream::CHUNK_BYTES,
+                piece_bytes: applied.piece_bytes,
                 stage: "Writing every row with its segment".to_owned(),
             });
         }
@@ -1102,14 +1135,29 @@ impl ByteSource for BlobSource {
 /// sample's rows, and the budget.
 #[cfg(target_arch = "wasm32")]
 fn over_budget(message: &wasm_bindgen::JsValue, budget: Option<u64>) -> Option<(BlobSource, usize, u64)> {
+    let (file, rows, budget) = file_over_budget(message, budget)?;
+    FILE_IN_PIECES.with(|f| *f.borrow_mut() = Some(file.clone()));
+    Some((BlobSource(file), rows, budget))
+}
+
+/// Whether the `File` attached to `message` is over `budget` ([`over_budget`], nothing
+/// kept).
+#[cfg(target_arch = "wasm32")]
+fn is_over_budget(message: &wasm_bindgen::JsValue, budget: Option<u64>) -> bool {
+    file_over_budget(message, budget).is_some()
+}
+
+/// The `File` attached to `message`, the sample's rows and the budget, when reading it
+/// whole would take more than `budget` (else the worker's limit); its head is read.
+#[cfg(target_arch = "wasm32")]
+fn file_over_budget(message: &wasm_bindgen::JsValue, budget: Option<u64>) -> Option<(web_sys::Blob, usize, u64)> {
     use wasm_bindgen::JsCast;
     let file = js_sys::Reflect::get(message, &"file".into()).ok()?.dyn_into::<web_sys::Blob>().ok()?;
     let budget = budget.unwrap_or(super::memory::BUDGET_BYTES);
     let mut source = BlobSource(file.clone());
     let head = source.read(0, source.size().min(super::memory::HEAD_BYTES as u64)).ok()?;
     let rows = super::memory::sample_rows_for(source.size(), &head, budget)?;
-    FILE_IN_PIECES.with(|f| *f.borrow_mut() = Some(file));
-    Some((source, rows, budget))
+    Some((file, rows, budget))
 }
 
 /// A request about a file too large to hold, answered here: its reading in pieces (a file
@@ -1137,8 +1185,9 @@ fn in_pieces(
             Some(serde_wasm_bindgen::to_value(&Response { id, body: stamped(body, now_ms() - started) }))
         }
         RequestBody::ApplyModel { model_json, name, options, memory_budget, .. } => {
-            let (mut source, _, _) = over_budget(message, *memory_budget)?;
-            let body = runner.apply_model_in_pieces(model_json, name.clone(), &mut source, options, &mut |stage, f| progress(id, stage, f));
+            let (mut source, _, budget) = over_budget(message, *memory_budget)?;
+            let body = runner
+                .apply_model_in_pieces(model_json, name.clone(), &mut source, options, budget, &mut |stage, f| progress(id, stage, f));
             if body.is_err() {
                 FILE_IN_PIECES.with(|f| *f.borrow_mut() = None);
             }
@@ -1409,6 +1458,10 @@ impl Engine {
                 id,
                 body: body @ (RequestBody::Sweep { .. } | RequestBody::Segment(_) | RequestBody::LoadAttached { .. } | RequestBody::Warm),
             }) => Some((id, body)),
+            // A saved model applied to a file too large to hold: its rows placed on the helpers.
+            Ok(Request { id, body: body @ RequestBody::ApplyModel { memory_budget, .. } }) if is_over_budget(message, memory_budget) => {
+                Some((id, body))
+            }
             // Every row of a file read in pieces: its pieces written on the helpers.
             Ok(Request { id, body: body @ RequestBody::Export { .. } })
                 if self.runner.try_borrow().is_ok_and(|runner| runner.exports_in_pieces(&body)) =>
@@ -1460,6 +1513,25 @@ impl Engine {
                     Ok(read) => pooled::profile_and_keep(&pool, &self.runner, read, &mut progress).await,
                     Err(message) => Ok(Err(message)),
                 }
+            }
+            RequestBody::ApplyModel { model_json, name, options, memory_budget, .. } => {
+                let over_budget = match self.runner.try_borrow_mut() {
+                    Ok(mut runner) => {
+                        // A new file replaces what the worker holds: freed before reading.
+                        *runner = runner.fresh();
+                        over_budget(message, memory_budget)
+                    }
+                    Err(_) => return Ok(Err("the background worker stopped in the middle of a task (most likely it ran out of memory) and cannot go on: choose a file again".to_owned())),
+                };
+                let Some((mut source, _, budget)) = over_budget else {
+                    return Ok(Err(format!("{name}: the file did not reach the background worker: choose it again")));
+                };
+                let applied =
+                    pooled::apply_in_pieces(&pool, &self.runner, &model_json, name, &mut source, &options, budget, &mut progress).await;
+                if !matches!(applied, Ok(Ok(_))) {
+                    FILE_IN_PIECES.with(|f| *f.borrow_mut() = None);
+                }
+                applied
             }
             RequestBody::Export { names, .. } => {
                 let export = match self.runner.try_borrow() {
