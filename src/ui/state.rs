@@ -167,7 +167,7 @@ impl AppState {
         if response.id != 0 && response.id < self.file_request.get_untracked() {
             return None; // about a file the user has since replaced
         }
-        if let ResponseBody::Progress { stage, fraction } = response.body {
+        if let ResponseBody::Progress { stage, fraction, .. } = response.body {
             self.busy.set(Some(Busy { stage, fraction: Some(fraction) }));
             return None;
         }
@@ -371,9 +371,6 @@ impl WarmUp {
     }
 }
 
-/// What the status line says while a download is written.
-const WRITING_STAGE: &str = "Writing the file";
-
 /// A request the worker has not answered yet.
 #[derive(Debug, Clone)]
 struct InFlight {
@@ -383,9 +380,48 @@ struct InFlight {
     /// It replaces the data the sweep and the segments are made from (a file, a kind, a
     /// cleaning): a sweep or a run asked for by an earlier answer would be thrown away.
     reshapes: bool,
-    /// Work the pool runs ([`Actions::runs_on_pool`]): cancelling it keeps the file and
-    /// the results.
+    /// Work the pool runs ([`Actions::runs_on_pool`], or the engine said so in its
+    /// progress): cancelling it stops the helpers and keeps the engine.
     pooled: bool,
+    /// What it is, for what a cancel says.
+    work: Work,
+}
+
+/// What a request does, as a cancel tells it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Work {
+    /// Reads a file (or makes the sample customers): cancelled, there is no file.
+    File,
+    /// Applies a saved model to a file: cancelled, nothing was applied.
+    Apply,
+    /// Writes a download: cancelled, nothing was saved.
+    Download,
+    /// Works on the file the page holds (a cleaning, a sweep, a fit).
+    Other,
+}
+
+impl Work {
+    fn of(body: &RequestBody) -> Self {
+        match body {
+            RequestBody::Load { .. } | RequestBody::LoadAttached { .. } | RequestBody::LoadSample { .. } => Work::File,
+            RequestBody::ApplyModel { .. } => Work::Apply,
+            RequestBody::Export { .. } => Work::Download,
+            _ => Work::Other,
+        }
+    }
+
+    /// What the page says once it is cancelled, the file and results kept (`kept`) or not.
+    fn cancelled(self, kept: bool) -> &'static str {
+        match (self, kept) {
+            (Work::File, _) => "cancelled: the file was not read; choose it again when ready",
+            (Work::Apply, _) => "cancelled: the model was not applied; choose the file again when ready",
+            (Work::Download, true) => {
+                "cancelled: the file and the results on the page are kept; nothing was saved; download again when ready"
+            }
+            (Work::Other, true) => "cancelled: the file and the results on the page are kept; change a choice or press Run when ready",
+            (Work::Download | Work::Other, false) => "cancelled: the file is read again; change a choice or press Run when ready",
+        }
+    }
 }
 
 impl Actions {
@@ -431,6 +467,11 @@ impl Actions {
         let (state, actions) = (self.state, *self);
         let on_response = move |response: Response| {
             let answered = !matches!(response.body, ResponseBody::Progress { .. } | ResponseBody::Ready);
+            // The engine runs it on the pool: a cancel can stop it and keep the engine.
+            if let ResponseBody::Progress { pooled: true, .. } = response.body {
+                let id = response.id;
+                actions.in_flight.update_value(|f| f.iter_mut().filter(|r| r.id == id).for_each(|r| r.pooled = true));
+            }
             let segmented = matches!(response.body, ResponseBody::Segmented(_));
             if answered {
                 // A failure without an id (the worker could not tell which request) ends
@@ -567,15 +608,19 @@ impl Actions {
         self.send(RequestBody::TestCrash, "Crashing the worker (test)");
     }
 
-    /// Cancels what the worker is doing. A sweep, a segmentation or the download of a file
-    /// over the memory budget (the pool's work, [`Actions::runs_on_pool`]) stops at once and
-    /// the page keeps the file and what it showed: the helpers are replaced and the engine,
-    /// which only waited for them, answers "cancelled". Anything else (reading, cleaning)
-    /// runs in the engine itself: it is restarted and the file read again.
+    /// Cancels what the worker is doing. The pool's work (a sweep, a segmentation, a file's
+    /// reading, a download or a model applied piece by piece: [`InFlight::pooled`]) stops at
+    /// once and the page keeps the file and what it showed: the helpers are replaced and
+    /// the engine, which only waited for them, answers "cancelled". Anything else runs in
+    /// the engine itself: it is restarted, and the file read again unless the cancel
+    /// stopped its reading.
     pub fn cancel(&self) {
         // The request the worker runs now: the first not answered.
-        let pooled = self.in_flight.with_value(|f| f.first().filter(|r| r.pooled).map(|r| (r.id, r.stage.clone())));
-        if let Some((id, stage)) = pooled.filter(|_| self.helpers.with_value(Option::is_some)) {
+        let running = self.in_flight.with_value(|f| f.first().map(|r| (r.id, r.pooled, r.work)));
+        let work = running.map_or(Work::Other, |(_, _, work)| work);
+        let running_id = running.map(|(id, _, _)| id);
+        let pooled = running.filter(|&(_, pooled, _)| pooled).map(|(id, _, _)| id);
+        if let Some(id) = pooled.filter(|_| self.helpers.with_value(Option::is_some)) {
             let stopped = self.client.with_value(|client| {
                 let client = client.as_ref()?;
                 client.send(RequestBody::Cancel).ok()?;
@@ -589,24 +634,36 @@ impl Actions {
                 self.in_flight.update_value(|f| f.retain(|r| r.id != id));
                 self.settle_busy();
                 self.state.resegment.set(false);
-                let next = if stage == WRITING_STAGE {
-                    "nothing was saved; download again when ready"
-                } else {
-                    "change a choice or press Run when ready"
-                };
-                self.state.error.set(Some(format!("cancelled: the file and the results on the page are kept; {next}")));
+                if matches!(work, Work::File | Work::Apply) {
+                    self.forget_file(running_id);
+                }
+                self.state.error.set(Some(work.cancelled(true).to_owned()));
                 return;
             }
         }
         self.restart_worker();
         self.state.busy.set(None);
         self.state.report.set(None);
-        self.state.error.set(Some("cancelled: the file is read again; change a choice or press Run when ready".to_owned()));
-        if let Some(file) = self.last_file.get_value() {
+        self.state.error.set(Some(work.cancelled(false).to_owned()));
+        if matches!(work, Work::File | Work::Apply) {
+            // The reading stopped is not started again: the page waits for a file.
+            self.forget_file(running_id);
+        } else if let Some(file) = self.last_file.get_value() {
             self.load(file);
         } else if self.sample_loaded.get_value() {
             self.load_sample();
         }
+    }
+
+    /// No file: the one whose reading (request `cancelled`) was stopped is not read again,
+    /// and an answer about it that was already on its way is not shown.
+    fn forget_file(&self, cancelled: Option<u64>) {
+        if let Some(id) = cancelled {
+            self.state.file_request.set(id + 1);
+        }
+        self.state.clear_file();
+        self.last_file.set_value(None);
+        self.sample_loaded.set_value(false);
     }
 
     /// Forgets everything: the file, the results, the saved settings.
@@ -648,6 +705,7 @@ impl Actions {
 
     fn send_with(&self, body: RequestBody, file: Option<&web_sys::File>, stage: &str) -> Option<u64> {
         let pooled = self.runs_on_pool(&body);
+        let work = Work::of(&body);
         let reshapes = matches!(
             body,
             RequestBody::Load { .. }
@@ -665,7 +723,7 @@ impl Actions {
         });
         match sent {
             Ok(id) => {
-                self.in_flight.update_value(|f| f.push(InFlight { id, stage: stage.to_owned(), reshapes, pooled }));
+                self.in_flight.update_value(|f| f.push(InFlight { id, stage: stage.to_owned(), reshapes, pooled, work }));
                 // Behind another request, that one's progress stays on the page.
                 if self.state.busy.with_untracked(Option::is_none) {
                     self.state.busy.set(Some(Busy { stage: stage.to_owned(), fraction: None }));
@@ -783,7 +841,7 @@ impl Actions {
     pub fn download(&self, what: ExportKind) {
         let names = self.state.segment_names.get_untracked();
         let value = self.state.value_choice();
-        self.send(RequestBody::Export { what, names, value }, WRITING_STAGE);
+        self.send(RequestBody::Export { what, names, value }, "Writing the file");
     }
 
     /// Turns the loaded transaction log into one row per customer.

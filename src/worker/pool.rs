@@ -61,6 +61,8 @@ pub enum PoolError {
 struct Inbox {
     replies: VecDeque<(usize, JsValue)>,
     cancelled: bool,
+    /// The page replaced the helpers ([`Pool::close`]): every job from now on is cancelled.
+    closed: bool,
     waker: Option<Waker>,
 }
 
@@ -101,11 +103,19 @@ impl Pool {
         pool
     }
 
-    /// Closes the ports (the page replaced the helpers): late answers are dropped.
+    /// Closes the ports (the page replaced the helpers): late answers are dropped, and the
+    /// job under way and any started later (the rest of a cancelled request, which went on
+    /// to its next step before the cancel reached it) return [`PoolError::Cancelled`].
     pub fn close(&self) {
         for port in &self.ports {
             port.set_onmessage(None);
             port.close();
+        }
+        let mut inbox = self.inbox.borrow_mut();
+        inbox.closed = true;
+        inbox.cancelled = true;
+        if let Some(waker) = inbox.waker.take() {
+            waker.wake();
         }
     }
 
@@ -127,11 +137,21 @@ impl Pool {
         self.stop.borrow().as_ref().is_some_and(|stop| stop())
     }
 
-    /// A new job starts: earlier cancels and answers are forgotten.
+    /// A new job starts: earlier cancels and answers are forgotten (not the pool's closing).
     fn begin(&self) {
         let mut inbox = self.inbox.borrow_mut();
-        inbox.cancelled = false;
+        inbox.cancelled = inbox.closed;
         inbox.replies.clear();
+    }
+
+    /// [`PoolError::Cancelled`] once the pool is closed: a task is not posted to a helper
+    /// that has gone.
+    fn open(&self) -> Result<(), PoolError> {
+        if self.inbox.borrow().closed {
+            Err(PoolError::Cancelled)
+        } else {
+            Ok(())
+        }
     }
 
     /// A task as a message: `{ task, data }`, the matrix beside the serde part.
@@ -157,6 +177,7 @@ impl Pool {
     }
 
     fn post(&self, helper: usize, message: &JsValue) -> Result<(), PoolError> {
+        self.open()?;
         let port = self.ports.get(helper).ok_or_else(|| PoolError::Failed(format!("there is no helper {helper}")))?;
         port.post_message(message).map_err(|e| PoolError::Failed(format!("a helper could not be reached: {e:?}")))
     }
@@ -253,6 +274,7 @@ impl Pool {
 
     /// Posts `message`, giving the buffers in `transfer` away (not copied).
     fn post_transferring(&self, helper: usize, message: &JsValue, transfer: &js_sys::Array) -> Result<(), PoolError> {
+        self.open()?;
         let port = self.ports.get(helper).ok_or_else(|| PoolError::Failed(format!("there is no helper {helper}")))?;
         port.post_message_with_transferable(message, transfer)
             .map_err(|e| PoolError::Failed(format!("a helper could not be reached: {e:?}")))

@@ -125,6 +125,9 @@ pub enum ResponseBody {
     Progress {
         stage: String,
         fraction: f64,
+        /// The pool runs it: a cancel stops the helpers, and the engine keeps what it holds.
+        #[serde(default)]
+        pooled: bool,
     },
     Loaded(Box<FileSummary>),
     /// The profile after a kind changed, and the cleaning choices that now make sense.

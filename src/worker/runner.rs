@@ -1368,15 +1368,16 @@ impl Engine {
     }
 
     /// A progress sink for request `id`: at most one message every 50 ms (the page has a
-    /// frame to draw, not a log).
-    fn progress(self: &std::rc::Rc<Self>, id: u64) -> impl FnMut(&str, f64) {
+    /// frame to draw, not a log). `pooled`: the pool runs it (the page can then cancel it
+    /// and keep the engine).
+    fn progress(self: &std::rc::Rc<Self>, id: u64, pooled: bool) -> impl FnMut(&str, f64) {
         let engine = self.clone();
         let mut last_post = f64::NEG_INFINITY;
         move |stage: &str, fraction: f64| {
             let now = now_ms();
             if now - last_post >= 50.0 || fraction >= 1.0 {
                 last_post = now;
-                engine.post(&Response { id, body: ResponseBody::Progress { stage: stage.to_owned(), fraction } });
+                engine.post(&Response { id, body: ResponseBody::Progress { stage: stage.to_owned(), fraction, pooled } });
             }
         }
     }
@@ -1481,7 +1482,7 @@ impl Engine {
         message: &wasm_bindgen::JsValue,
     ) -> Result<Result<ResponseBody, String>, super::pool::PoolError> {
         use super::pooled;
-        let mut progress = self.progress(id);
+        let mut progress = self.progress(id, true);
         // Neither the runner nor the pool's slot is borrowed across an await: requests wait
         // in `waiting`, and new ports replace the slot's pool (this one is cancelled).
         let pool = self.pool.borrow().clone();
@@ -1589,7 +1590,7 @@ impl Engine {
         // One request a message: its progress sink is made for the first progress told.
         let mut sink: Option<Box<ProgressFn>> = None;
         let mut progress = |id: u64, stage: &str, fraction: f64| {
-            sink.get_or_insert_with(|| Box::new(self.progress(id)))(stage, fraction);
+            sink.get_or_insert_with(|| Box::new(self.progress(id, false)))(stage, fraction);
         };
         match handle_message(&mut runner, message, &now_ms, &mut progress) {
             Ok(value) => self.post_value(&value),

@@ -2,7 +2,8 @@
 // the same bits from 1 and 2 helpers (the k table, the recommendation, the segmented
 // download byte for byte) on a generated file of 8 numeric columns, a cancel in the
 // middle of a fit that keeps the file and lets the next one through with no page error,
-// and a cancel in the middle of a download written in pieces that keeps the page.
+// a cancel in the middle of a file's reading that stops it, and a cancel in the middle of
+// a download written in pieces that keeps the page.
 // POOL_ROWS sets the file's rows (default 1,000,000, about 60 MB).
 import { createHash } from "node:crypto";
 import { before, test } from "node:test";
@@ -144,6 +145,35 @@ test("cancel in the middle of a fit keeps the file; the next file goes through",
     await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 60_000 });
     await page.locator('[data-testid="run"]').click();
     await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 60_000 });
+    assert.deepEqual(record.pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("cancel in the middle of a file's reading stops it (the file is not read again); the file chosen again goes through", { timeout: 600_000 }, async () => {
+  const { context, page, record } = await openApp(env.browser, `${env.server.url}?workers=2`);
+  try {
+    await page.locator('[data-testid="workers"][data-workers="2"]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="file-input"]').setInputFiles(file);
+    // The engine's own progress: its pieces are out on the helpers.
+    await page.locator('[data-testid="progress"]').waitFor({ timeout: 60_000 });
+    const clicked = Date.now();
+    await page.locator('[data-testid="cancel"]').click();
+    await page.locator('[data-testid="status"][data-busy="false"]').waitFor({ timeout: 5_000 });
+    console.log(`pool: the page was idle ${Date.now() - clicked} ms after Cancel in the middle of a reading`);
+    assert.match(await page.locator('[data-testid="error"]').textContent(), /cancelled: the file was not read; choose it again when ready/);
+    // Not read again: after a while the page is still idle, with no file.
+    await page.waitForTimeout(3_000);
+    assert.equal(await page.locator('[data-testid="status"]').getAttribute("data-busy"), "false");
+    assert.equal(await page.locator('[data-testid="chart-elbow"]').count(), 0, "no sweep of a file whose reading was cancelled");
+    assert.equal(await page.locator('[data-testid="run"]').isDisabled(), true, "Run waits for a file");
+    // Chosen again: read, swept and segmented on the new helpers.
+    await page.locator('[data-testid="file-input"]').setInputFiles([]);
+    await page.locator('[data-testid="file-input"]').setInputFiles(file);
+    await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 600_000 });
+    await page.locator('[data-testid="run"]').click();
+    await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 600_000 });
     assert.deepEqual(record.pageErrors, []);
   } finally {
     await context.close();
