@@ -180,7 +180,7 @@ test("cancel in the middle of a file's reading stops it (the file is not read ag
   }
 });
 
-test("cancel in the middle of a download written in pieces keeps the file and the segments; the next download has every row", { timeout: 900_000 }, async () => {
+test("cancel in the middle of a download written in pieces keeps the file and the segments; the next download has every row; a saved model's applying piece by piece stops on cancel, then applies", { timeout: 900_000 }, async () => {
   // The pool test's file over a 5.5 MB budget: read in pieces, and its download written
   // piece by piece on the helpers (some 80 pieces), long enough to be stopped midway.
   const { context, page, record } = await openApp(env.browser, `${env.server.url}?workers=2&memory-budget=5.5`);
@@ -217,6 +217,27 @@ test("cancel in the middle of a download written in pieces keeps the file and th
     let lines = 0;
     for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) lines++;
     assert.equal(lines, ROWS + 1, "every row, and the header");
+    // The model applied to the same file (over the budget: placed piece by piece on the
+    // helpers), cancelled midway: nothing applied, no file read again; then applied whole.
+    const [modelDownload] = await Promise.all([page.waitForEvent("download"), page.locator('[data-testid="download-model"]').click()]);
+    const modelPath = join(dir, "cancelled-model.json");
+    await modelDownload.saveAs(modelPath);
+    await page.locator("details.apply-model > summary").click();
+    await page.locator('[data-testid="model-input"]').setInputFiles(modelPath);
+    await page.getByText("Model: cancelled-model.json").waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="apply-file-input"]').setInputFiles(file);
+    await page.locator('[data-testid="progress"][aria-label^="Applying the model piece by piece"]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="cancel"]').click();
+    await page.locator('[data-testid="status"][data-busy="false"]').waitFor({ timeout: 5_000 });
+    assert.match(await page.locator('[data-testid="error"]').textContent(), /cancelled: the model was not applied; choose the file again when ready/);
+    await page.waitForTimeout(2_000);
+    assert.equal(await page.locator('[data-testid="status"]').getAttribute("data-busy"), "false", "the file is not read again");
+    assert.equal(await page.locator('[data-testid="applied"]').count(), 0);
+    await page.locator('[data-testid="apply-file-input"]').setInputFiles([]);
+    await page.locator('[data-testid="apply-file-input"]').setInputFiles(file);
+    const applied = page.locator('[data-testid="applied"]');
+    await applied.waitFor({ timeout: 600_000 });
+    assert.equal(await applied.getAttribute("data-rows"), String(ROWS));
     assert.deepEqual(record.pageErrors, []);
   } finally {
     await context.close();
