@@ -515,13 +515,14 @@ impl std::fmt::Display for PieceError {
 }
 
 /// A piece's rows (`table`, padded to at least `columns` columns) with their segment under
-/// `model`, as CSV (`first`: with the header), and counted.
+/// `model`, counted, and as CSV (`first`: with the header) unless `counts_only` (no bytes).
 pub fn export_piece(
     mut table: Table,
     model: &SavedModel,
     names: &[String],
     columns: usize,
     first: bool,
+    counts_only: bool,
 ) -> Result<ExportedPiece, PieceError> {
     table.pad_columns(columns).map_err(PieceError::Ingest)?;
     let outcomes = apply_model(&table, model).map_err(|e| PieceError::Model(e.to_string()))?;
@@ -533,7 +534,11 @@ pub fn export_piece(
             None => excluded += 1,
         }
     }
-    let bytes = segmented_csv_part(&table, &outcomes, names, first).map_err(|e| PieceError::Model(e.to_string()))?;
+    let bytes = if counts_only {
+        Vec::new()
+    } else {
+        segmented_csv_part(&table, &outcomes, names, first).map_err(|e| PieceError::Model(e.to_string()))?
+    };
     Ok(ExportedPiece { bytes, rows: outcomes.len(), per_segment, excluded, columns: table.n_columns() })
 }
 
@@ -552,6 +557,9 @@ pub struct ExportPass<'a> {
     /// An earlier pass's hash: a file that changed in between is refused.
     pub sha256: Option<&'a str>,
     pub piece_bytes: usize,
+    /// Rows placed and counted, not written: the sink gets no bytes (a saved model applied
+    /// to a file too large to hold, before its download).
+    pub counts_only: bool,
 }
 
 /// The second pass: every row of the file with its segment under the pass's model (the
@@ -562,12 +570,15 @@ pub fn export_segmented(
     progress: &mut dyn FnMut(f64),
     sink: &mut dyn FnMut(Vec<u8>) -> Result<(), String>,
 ) -> Result<ExportCounts, PipelineError> {
-    let ExportPass { name, options, model, names, columns, sha256, piece_bytes } = *pass;
+    let ExportPass { name, options, model, names, columns, sha256, piece_bytes, counts_only } = *pass;
     let failed = |message: String| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Pieces(message) };
     let mut counts = ExportCounts { per_segment: vec![0; model.n_clusters], ..ExportCounts::default() };
     let read = read_pieces(name, source, options, piece_bytes, progress, &mut |table, first| {
-        let piece = export_piece(table, model, names, columns, first).map_err(|e| e.in_file(name))?;
+        let piece = export_piece(table, model, names, columns, first, counts_only).map_err(|e| e.in_file(name))?;
         counts.add(&piece);
+        if counts_only {
+            return Ok(());
+        }
         sink(piece.bytes).map_err(failed)
     })?;
     if sha256.is_some_and(|sha256| read != sha256) {

@@ -819,11 +819,11 @@ impl Pool {
         progress: &mut dyn FnMut(f64),
         sink: &mut dyn FnMut(web_sys::Blob),
     ) -> Result<Result<ExportCounts, PipelineError>, PoolError> {
-        let ExportPass { name, options, model, names, columns, sha256, piece_bytes } = *pass;
+        let ExportPass { name, options, model, names, columns, sha256, piece_bytes, counts_only } = *pass;
         let failed = |message: String| PipelineError { file: name.to_owned(), kind: PipelineErrorKind::Pieces(message) };
         let mut reader = self.piece_reader(name, source.size(), piece_bytes)?;
         let counts = ExportCounts { per_segment: vec![0; model.n_clusters], ..ExportCounts::default() };
-        let mut work = ExportWork { name, model, names, columns, counts, sink };
+        let mut work = ExportWork { name, model, names, columns, counts_only, counts, sink };
         // The first piece, here: it tells the format the helpers read the rest in.
         match reader.next(source, options) {
             Ok(Some(Piece::Read { table: Some(table), first: true, unhashed })) => match work.write_here(*table, true) {
@@ -840,8 +840,14 @@ impl Pool {
         }
         progress(reader.fraction());
         let Some(format) = reader.format().cloned() else { return Ok(Err(failed("the file could not be read again".to_owned()))) };
-        let task =
-            HelperTask::StreamExport { format, options: options.clone(), model: Box::new(model.clone()), names: names.to_vec(), columns };
+        let task = HelperTask::StreamExport {
+            format,
+            options: options.clone(),
+            model: Box::new(model.clone()),
+            names: names.to_vec(),
+            columns,
+            counts_only,
+        };
         let setup = Self::message(&task, None)?;
         let work = RefCell::new(work);
         if let Err(e) = self.pieces_out(&mut reader, source, options, &setup, &work, progress).await? {
@@ -922,14 +928,19 @@ struct ExportWork<'a> {
     model: &'a SavedModel,
     names: &'a [String],
     columns: usize,
+    /// Rows placed and counted, no CSV written ([`ExportPass::counts_only`]).
+    counts_only: bool,
     counts: ExportCounts,
     sink: &'a mut dyn FnMut(web_sys::Blob),
 }
 
 impl ExportWork<'_> {
-    /// A piece written here: counted, and its CSV as a `Blob`.
+    /// A piece written here: counted, and its CSV as a `Blob` (none with `counts_only`).
     fn write_here(&self, table: Table, first: bool) -> Result<(ExportedPiece, Option<web_sys::Blob>), PipelineError> {
-        let piece = export_piece(table, self.model, self.names, self.columns, first).map_err(|e| e.in_file(self.name))?;
+        let piece = export_piece(table, self.model, self.names, self.columns, first, self.counts_only).map_err(|e| e.in_file(self.name))?;
+        if self.counts_only {
+            return Ok((piece, None));
+        }
         let blob = blob_of(&piece.bytes)
             .map_err(|message| PipelineError { file: self.name.to_owned(), kind: PipelineErrorKind::Pieces(message) })?;
         Ok((ExportedPiece { bytes: Vec::new(), ..piece }, Some(blob)))
@@ -947,7 +958,7 @@ impl PieceWork for ExportWork<'_> {
     fn reply(&self, reply: HelperReply, data: &JsValue) -> Option<(usize, Result<Self::Part, PipelineError>)> {
         let HelperReply::Exported { index, rows, per_segment, excluded, columns } = reply else { return None };
         let blob = data.dyn_ref::<web_sys::Blob>().cloned();
-        if rows > 0 && blob.is_none() {
+        if rows > 0 && blob.is_none() && !self.counts_only {
             let message = format!("piece {index} came back damaged");
             return Some((index, Err(PipelineError { file: self.name.to_owned(), kind: PipelineErrorKind::Pieces(message) })));
         }
@@ -1158,6 +1169,7 @@ struct StreamExport {
     model: Box<crate::core::model::SavedModel>,
     names: Vec<String>,
     columns: usize,
+    counts_only: bool,
 }
 
 /// `bytes` as a `Blob` the browser holds (out of wasm memory).
@@ -1273,9 +1285,9 @@ impl Helper {
                     Err(message) => (HelperReply::Failed { message }, None),
                 })
             }
-            HelperTask::StreamExport { format, options, model, names, columns } => {
+            HelperTask::StreamExport { format, options, model, names, columns, counts_only } => {
                 (self.sweep, self.silhouettes, self.fit, self.shard) = (None, None, None, None);
-                self.export = Some(StreamExport { format, options, model, names, columns });
+                self.export = Some(StreamExport { format, options, model, names, columns, counts_only });
                 None
             }
             HelperTask::ExportPiece { index, first_line, at } => {
@@ -1285,14 +1297,29 @@ impl Helper {
                         .map_err(crate::core::stream::PieceError::Ingest)
                         .and_then(|table| {
                             table
-                                .map(|table| crate::core::stream::export_piece(table, &export.model, &export.names, export.columns, false))
+                                .map(|table| {
+                                    crate::core::stream::export_piece(
+                                        table,
+                                        &export.model,
+                                        &export.names,
+                                        export.columns,
+                                        false,
+                                        export.counts_only,
+                                    )
+                                })
                                 .transpose()
                         })
                         .map_err(|e| format!("piece {index} of the file could not be written here ({e})")),
                     None => Err("a piece came before its export".to_owned()),
                 };
                 drop(bytes);
-                let written = written.and_then(|piece| piece.map(|piece| blob_of(&piece.bytes).map(|blob| (piece, blob))).transpose());
+                // Counts only: no `Blob`.
+                let counts_only = self.export.as_ref().is_some_and(|export| export.counts_only);
+                let written = written.and_then(|piece| {
+                    piece
+                        .map(|piece| if counts_only { Ok((piece, None)) } else { blob_of(&piece.bytes).map(|blob| (piece, Some(blob))) })
+                        .transpose()
+                });
                 Some(match written {
                     Ok(Some((piece, blob))) => {
                         let reply = HelperReply::Exported {
@@ -1302,7 +1329,7 @@ impl Helper {
                             excluded: piece.excluded,
                             columns: piece.columns,
                         };
-                        (reply, Some(blob.into()))
+                        (reply, blob.map(Into::into))
                     }
                     // Blank lines, or a repeated header.
                     Ok(None) => (HelperReply::Exported { index, rows: 0, per_segment: Vec::new(), excluded: 0, columns: 0 }, None),

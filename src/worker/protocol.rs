@@ -304,6 +304,8 @@ pub enum HelperTask {
         model: Box<crate::core::model::SavedModel>,
         names: Vec<String>,
         columns: usize,
+        /// Place and count the rows, write nothing ([`crate::core::stream::ExportPass::counts_only`]).
+        counts_only: bool,
     },
     /// Write a piece of the kept export (its bytes are the message's `text`, as for
     /// `StreamPiece`) and send it as a `Blob`.

@@ -90,6 +90,7 @@ impl StreamedExport {
             columns: self.columns,
             sha256: Some(&self.sha256),
             piece_bytes: self.piece_bytes,
+            counts_only: false,
         }
     }
 
@@ -104,9 +105,9 @@ pub const READING_IN_PIECES: &str = "Reading in pieces (the file is larger than 
 /// The stage of a saved model applied to a file too large to hold.
 pub const APPLYING_IN_PIECES: &str = "Applying the model piece by piece (the file is larger than the memory set aside)";
 
-/// The counting pass of a saved model applied to a file too large to hold: every row read
-/// and placed with the model's own names, its pieces sized for `budget_bytes`, the file's
-/// hash taken as it is read.
+/// The counting pass of a saved model applied to a file too large to hold: every row read,
+/// placed and counted (not written), its pieces sized for `budget_bytes`, the file's hash
+/// taken as it is read.
 pub fn applying_pass<'a>(name: &'a str, options: &'a IngestOptions, model: &'a SavedModel, budget_bytes: u64) -> stream::ExportPass<'a> {
     stream::ExportPass {
         name,
@@ -116,6 +117,7 @@ pub fn applying_pass<'a>(name: &'a str, options: &'a IngestOptions, model: &'a S
         columns: 0,
         sha256: None,
         piece_bytes: stream::piece_bytes_for(budget_bytes),
+        counts_only: true,
     }
 }
 

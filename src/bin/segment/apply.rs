@@ -119,6 +119,7 @@ fn export(
         columns,
         sha256: None,
         piece_bytes: job.piece_bytes,
+        counts_only: false,
     };
     let counts = stream::export_segmented(&pass, source, progress, &mut |part| {
         let from = if first && skip_header { header_end(&part) } else { 0 };
@@ -253,6 +254,7 @@ fn read_piece(job: &Job<'_>, plan: &Plan, piece: Piece) -> Done {
         columns: plan.columns,
         sha256: None,
         piece_bytes: piece.bytes.len().max(1),
+        counts_only: false,
     };
     let counts = stream::export_segmented(&pass, &mut source, &mut |_| {}, &mut |part| {
         if csv.is_empty() {

@@ -116,7 +116,7 @@ fn pass_of<'a>(
     sampled: &'a Sampled,
     piece_bytes: usize,
 ) -> ExportPass<'a> {
-    ExportPass { name, options, model, names, columns: sampled.columns, sha256: Some(&sampled.sha256), piece_bytes }
+    ExportPass { name, options, model, names, columns: sampled.columns, sha256: Some(&sampled.sha256), piece_bytes, counts_only: false }
 }
 
 #[test]
@@ -146,6 +146,14 @@ fn the_second_pass_writes_every_row_as_the_model_segments_the_whole_table() {
     assert_eq!(counts.rows, whole.n_rows());
     assert_eq!(counts.rows, counts.per_segment.iter().sum::<usize>() + counts.excluded);
     assert!(counts.per_segment.iter().all(|&n| n > 0));
+    // Counting only (a saved model applied before its download): the same counts and
+    // hash, nothing written.
+    let counting = ExportPass { counts_only: true, ..pass };
+    let counted = export_segmented(&counting, &mut SliceSource(&bytes), &mut |_| {}, &mut |part| {
+        panic!("{} bytes written while counting", part.len())
+    })
+    .unwrap();
+    assert_eq!(counted, counts);
     // Rows of the sample get the segment the fit gave them.
     let line_of: std::collections::HashMap<u64, usize> = whole.row_lines.iter().enumerate().map(|(r, &l)| (l, r)).collect();
     for (&sample_row, &label) in cleaned.row_of.iter().zip(&segmentation.labels) {
