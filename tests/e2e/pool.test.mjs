@@ -25,6 +25,23 @@ before(async () => {
   await writeNumeric(file, ROWS);
 });
 
+/** Waits for the k sweep drawn, runs, and waits for the segments drawn. */
+async function sweptThenSegmented(page, timeout) {
+  await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout });
+  await page.locator('[data-testid="run"]').click();
+  await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout });
+}
+
+/** Clicks Cancel: the page is idle within 5 s (the time logged, in the middle of `what`)
+ * and says `said`. */
+async function cancelNow(page, what, said) {
+  const clicked = Date.now();
+  await page.locator('[data-testid="cancel"]').click();
+  await page.locator('[data-testid="status"][data-busy="false"]').waitFor({ timeout: 5_000 });
+  console.log(`pool: the page was idle ${Date.now() - clicked} ms after Cancel in the middle of ${what}`);
+  assert.match(await page.locator('[data-testid="error"]').textContent(), said);
+}
+
 /** Loads `path` into a page opened with `?workers=n`, sweeps, segments at the recommended
  * k, downloads the segmented CSV; returns what the page showed and the download. The file
  * is chosen as soon as the pool is there (during the engine's warm-up), or with
@@ -122,11 +139,7 @@ test("cancel in the middle of a fit keeps the file; the next file goes through",
     const loadMs = await page.locator('[data-testid="status"]').getAttribute("data-load-ms");
     await page.locator('[data-testid="run"]').click();
     await page.locator('[data-testid="progress"]').waitFor({ timeout: 60_000 });
-    const clicked = Date.now();
-    await page.locator('[data-testid="cancel"]').click();
-    await page.locator('[data-testid="status"][data-busy="false"]').waitFor({ timeout: 5_000 });
-    console.log(`pool: the page was idle ${Date.now() - clicked} ms after Cancel`);
-    assert.match(await page.locator('[data-testid="error"]').textContent(), /cancelled: the file and the results on the page are kept/);
+    await cancelNow(page, "a fit", /cancelled: the file and the results on the page are kept/);
     // Not read again: the same reading, the k table still there.
     assert.equal(await page.locator('[data-testid="status"]').getAttribute("data-load-ms"), loadMs);
     assert.equal(await page.locator('[data-testid="chart-elbow"]').getAttribute("data-drawn"), "true");
@@ -142,9 +155,7 @@ test("cancel in the middle of a fit keeps the file; the next file goes through",
     await writeFile(small, "id,spend,visits\n" + Array.from({ length: 300 }, (_, i) => `${i + 1},${(i % 3) * 50 + (i % 7)},${(i % 3) * 4 + (i % 2)}`).join("\n") + "\n");
     await page.locator('[data-testid="file-input"]').setInputFiles(small);
     await page.locator('[data-testid="status"]').filter({ hasText: "Read 300 rows" }).waitFor({ timeout: 60_000 });
-    await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 60_000 });
-    await page.locator('[data-testid="run"]').click();
-    await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 60_000 });
+    await sweptThenSegmented(page, 60_000);
     assert.deepEqual(record.pageErrors, []);
   } finally {
     await context.close();
@@ -158,11 +169,7 @@ test("cancel in the middle of a file's reading stops it (the file is not read ag
     await page.locator('[data-testid="file-input"]').setInputFiles(file);
     // The engine's own progress: its pieces are out on the helpers.
     await page.locator('[data-testid="progress"]').waitFor({ timeout: 60_000 });
-    const clicked = Date.now();
-    await page.locator('[data-testid="cancel"]').click();
-    await page.locator('[data-testid="status"][data-busy="false"]').waitFor({ timeout: 5_000 });
-    console.log(`pool: the page was idle ${Date.now() - clicked} ms after Cancel in the middle of a reading`);
-    assert.match(await page.locator('[data-testid="error"]').textContent(), /cancelled: the file was not read; choose it again when ready/);
+    await cancelNow(page, "a reading", /cancelled: the file was not read; choose it again when ready/);
     // Not read again: after a while the page is still idle, with no file.
     await page.waitForTimeout(3_000);
     assert.equal(await page.locator('[data-testid="status"]').getAttribute("data-busy"), "false");
@@ -171,9 +178,7 @@ test("cancel in the middle of a file's reading stops it (the file is not read ag
     // Chosen again: read, swept and segmented on the new helpers.
     await page.locator('[data-testid="file-input"]').setInputFiles([]);
     await page.locator('[data-testid="file-input"]').setInputFiles(file);
-    await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 600_000 });
-    await page.locator('[data-testid="run"]').click();
-    await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 600_000 });
+    await sweptThenSegmented(page, 600_000);
     assert.deepEqual(record.pageErrors, []);
   } finally {
     await context.close();
@@ -188,23 +193,14 @@ test("cancel in the middle of a download written in pieces keeps the file and th
     await page.locator('[data-testid="workers"][data-workers="2"]').waitFor({ timeout: 60_000 });
     await page.locator('[data-testid="file-input"]').setInputFiles(file);
     await page.locator('[data-testid="streamed"]').waitFor({ timeout: 600_000 });
-    await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 600_000 });
-    await page.locator('[data-testid="run"]').click();
-    await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 600_000 });
+    await sweptThenSegmented(page, 600_000);
     const loadMs = await page.locator('[data-testid="status"]').getAttribute("data-load-ms");
     const downloads = [];
     page.on("download", (d) => downloads.push(d));
     await page.locator('[data-testid="download-csv"]').click();
     // Cancelled once the helpers are writing the pieces (the engine's own stage).
     await page.locator('[data-testid="progress"][aria-label^="Writing every row"]').waitFor({ timeout: 60_000 });
-    const clicked = Date.now();
-    await page.locator('[data-testid="cancel"]').click();
-    await page.locator('[data-testid="status"][data-busy="false"]').waitFor({ timeout: 5_000 });
-    console.log(`pool: the page was idle ${Date.now() - clicked} ms after Cancel in the middle of a download in pieces`);
-    assert.match(
-      await page.locator('[data-testid="error"]').textContent(),
-      /cancelled: the file and the results on the page are kept; nothing was saved; download again when ready/,
-    );
+    await cancelNow(page, "a download in pieces", /cancelled: the file and the results on the page are kept; nothing was saved; download again when ready/);
     assert.equal(downloads.length, 0, "the download was stopped before it was saved");
     // Not read again: the same reading, the segments still drawn.
     assert.equal(await page.locator('[data-testid="status"]').getAttribute("data-load-ms"), loadMs);
@@ -227,9 +223,7 @@ test("cancel in the middle of a download written in pieces keeps the file and th
     await page.getByText("Model: cancelled-model.json").waitFor({ timeout: 60_000 });
     await page.locator('[data-testid="apply-file-input"]').setInputFiles(file);
     await page.locator('[data-testid="progress"][aria-label^="Applying the model piece by piece"]').waitFor({ timeout: 60_000 });
-    await page.locator('[data-testid="cancel"]').click();
-    await page.locator('[data-testid="status"][data-busy="false"]').waitFor({ timeout: 5_000 });
-    assert.match(await page.locator('[data-testid="error"]').textContent(), /cancelled: the model was not applied; choose the file again when ready/);
+    await cancelNow(page, "a model's applying in pieces", /cancelled: the model was not applied; choose the file again when ready/);
     await page.waitForTimeout(2_000);
     assert.equal(await page.locator('[data-testid="status"]').getAttribute("data-busy"), "false", "the file is not read again");
     assert.equal(await page.locator('[data-testid="applied"]').count(), 0);
@@ -262,9 +256,7 @@ test("a file over the memory budget is read in pieces (on the helpers) and fitte
     const sampleRows = Number(await streamed.getAttribute("data-rows"));
     assert.ok(sampleRows >= 1000 && sampleRows < rows / 2, `a sample of ${sampleRows} rows`);
     assert.match(await streamed.textContent(), /read in pieces: all 60,000 rows were counted/);
-    await page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 300_000 });
-    await page.locator('[data-testid="run"]').click();
-    await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 300_000 });
+    await sweptThenSegmented(page, 300_000);
     const sampled = page.locator('[data-testid="sampled-fit"]');
     assert.equal(await sampled.getAttribute("data-rows"), String(sampleRows));
     assert.match(await sampled.textContent(), new RegExp(`sample of ${sampleRows.toLocaleString("en-US")} of the 60,000 rows`));
@@ -308,9 +300,7 @@ test("a file over the memory budget is read in pieces (on the helpers) and fitte
     await one.page.locator('[data-testid="workers"][data-workers="1"]').waitFor({ timeout: 60_000 });
     await one.page.locator('[data-testid="file-input"]').setInputFiles(path);
     await one.page.locator('[data-testid="streamed"]').waitFor({ timeout: 300_000 });
-    await one.page.locator('[data-testid="chart-elbow"][data-drawn="true"]').waitFor({ timeout: 300_000 });
-    await one.page.locator('[data-testid="run"]').click();
-    await one.page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 300_000 });
+    await sweptThenSegmented(one.page, 300_000);
     const [download] = await Promise.all([one.page.waitForEvent("download"), one.page.locator('[data-testid="download-csv"]').click()]);
     const savedOne = join(dir, "over-budget-segmented-1.csv");
     await download.saveAs(savedOne);
