@@ -100,6 +100,13 @@ impl StreamedExport {
     }
 }
 
+/// What the engine says when a call that trapped (out of memory) left the runner borrowed.
+#[cfg(target_arch = "wasm32")]
+fn stopped_midway() -> String {
+    "the background worker stopped in the middle of a task (most likely it ran out of memory) and cannot go on: choose a file again"
+        .to_owned()
+}
+
 /// The stage of reading a file in pieces, for the page.
 pub const READING_IN_PIECES: &str = "Reading in pieces (the file is larger than the memory set aside)";
 /// The stage of a saved model applied to a file too large to hold.
@@ -1492,7 +1499,7 @@ impl Engine {
             RequestBody::LoadAttached { name, options, memory_budget } => {
                 let attached = {
                     let Ok(mut runner) = self.runner.try_borrow_mut() else {
-                        return Ok(Err("the background worker stopped in the middle of a task (most likely it ran out of memory) and cannot go on: choose a file again".to_owned()));
+                        return Ok(Err(stopped_midway()));
                     };
                     // A new file replaces what the worker holds: freed before reading.
                     *runner = runner.fresh();
@@ -1524,7 +1531,7 @@ impl Engine {
                         *runner = runner.fresh();
                         over_budget(message, memory_budget)
                     }
-                    Err(_) => return Ok(Err("the background worker stopped in the middle of a task (most likely it ran out of memory) and cannot go on: choose a file again".to_owned())),
+                    Err(_) => return Ok(Err(stopped_midway())),
                 };
                 let Some((mut source, _, budget)) = over_budget else {
                     return Ok(Err(format!("{name}: the file did not reach the background worker: choose it again")));
@@ -1539,7 +1546,7 @@ impl Engine {
             RequestBody::Export { names, .. } => {
                 let export = match self.runner.try_borrow() {
                     Ok(runner) => runner.streamed_export(&names),
-                    Err(_) => return Ok(Err("the background worker stopped in the middle of a task (most likely it ran out of memory) and cannot go on: choose a file again".to_owned())),
+                    Err(_) => return Ok(Err(stopped_midway())),
                 };
                 let export = match export {
                     Ok(export) => export,
@@ -1581,12 +1588,7 @@ impl Engine {
         // A call that trapped (out of memory) never returned its borrow: answer instead of
         // panicking again (the page restarts a worker that stopped).
         let Ok(mut runner) = self.runner.try_borrow_mut() else {
-            self.post(&Response {
-                id: 0,
-                body: ResponseBody::Failed {
-                    message: "the background worker stopped in the middle of a task (most likely it ran out of memory) and cannot go on: choose a file again".to_owned(),
-                },
-            });
+            self.post(&Response { id: 0, body: ResponseBody::Failed { message: stopped_midway() } });
             return;
         };
         // One request a message: its progress sink is made for the first progress told.
