@@ -2,11 +2,13 @@
 // columns through the release page, with 1 and 2 helper workers: time to read, to sweep k,
 // to segment and draw (from the Run click), in all, on the page's own clock (the user's wait:
 // no polling of the harness, no time before the click), in a run of their own with nothing
-// sampled meanwhile (files up to 3M rows; see TIMED_MAX); and, in a second run, the browser's peak memory meanwhile (the tab: the
-// resident set of the page's renderer process, which runs the page and its workers; all of
-// Chromium: the proportional set size of its every process; sampled from /proc every
-// 100 ms and every second). Printed beside issue 12's
-// goals, then the download (every row with its segment; a file over the memory budget is
+// sampled meanwhile (files up to 3M rows; see TIMED_MAX); and, in a second run, the
+// browser's peak memory (the tab: the resident set of the page's renderer process, which
+// runs the page and its workers; all of Chromium: the proportional set size of its every
+// process; sampled from /proc every 100 ms and every second) and each kind of thread's CPU
+// time from choosing the file to the segments (the helpers, the engine, the page, the rest
+// of Chromium: what two helpers on two cores share the cores with; read every 200 ms).
+// Printed beside issue 12's goals, then the download (every row with its segment; a file over the memory budget is
 // read in pieces and its download written piece by piece), its time and rows counted.
 // `node tests/e2e/bench_pool.mjs [ROWS ...]` (default 200000 1000000 3000000 12000000);
 // BENCH_WORKERS="1 2" sets the pool sizes; BENCH_QUOTED=1 quotes every field. Each run
@@ -37,6 +39,23 @@ const TAG = `--bench-pool-tag=${process.pid}`;
  * (shared pages counted once, split among the processes sharing them; a sum of resident
  * sets would count Chromium's shared libraries once per process). */
 async function chromiumMemory({ withAll = true } = {}) {
+  const { procs, ours } = await ourProcesses();
+  let all = 0;
+  let tab = 0;
+  for (const pid of ours) {
+    const p = procs.get(pid);
+    if (p.renderer) tab = Math.max(tab, p.rss);
+    if (!withAll) continue;
+    const rollup = await readFile(`/proc/${pid}/smaps_rollup`, "utf8").catch(() => "");
+    all += Number(rollup.match(/^Pss:\s+(\d+) kB/m)?.[1] ?? 0) * 1024;
+  }
+  return { tab, all };
+}
+
+/** Every process on the machine (`procs`: parent, resident set, whether it is tagged or a
+ * renderer) and this benchmark's Chromium among them (`ours`: the tagged process and every
+ * process under it). */
+async function ourProcesses() {
   const procs = new Map();
   for (const pid of await readdir("/proc").catch(() => [])) {
     if (!/^\d+$/.test(pid)) continue;
@@ -60,16 +79,61 @@ async function chromiumMemory({ withAll = true } = {}) {
       }
     }
   }
-  let all = 0;
-  let tab = 0;
+  return { procs, ours };
+}
+
+/** The CPU time (user and system, in ms) each thread of this benchmark's Chromium has used
+ * so far, by thread: its kind (`engine` and `helper` for the page's workers, `page` for a
+ * renderer's main thread, else `other`: the compositor, V8's background compiling and
+ * collecting, the browser and GPU processes) and its time. A renderer's first worker
+ * thread is taken as the engine: the page starts the engine before its helpers. */
+async function threadTimes(only) {
+  const { procs, ours } = only ?? (await ourProcesses());
+  const tick = 1000 / 100; // USER_HZ
+  const threads = new Map();
   for (const pid of ours) {
-    const p = procs.get(pid);
-    if (p.renderer) tab = Math.max(tab, p.rss);
-    if (!withAll) continue;
-    const rollup = await readFile(`/proc/${pid}/smaps_rollup`, "utf8").catch(() => "");
-    all += Number(rollup.match(/^Pss:\s+(\d+) kB/m)?.[1] ?? 0) * 1024;
+    const tids = (await readdir(`/proc/${pid}/task`).catch(() => [])).map(Number).sort((a, b) => a - b);
+    let workers = 0;
+    for (const tid of tids) {
+      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, "utf8").catch(() => "");
+      if (!stat) continue;
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ms = (Number(fields[11]) + Number(fields[12])) * tick;
+      const renderer = procs.get(pid)?.renderer;
+      const kind = renderer && name.startsWith("DedicatedWorker") ? (workers++ === 0 ? "engine" : "helper") : renderer && tid === pid ? "page" : "other";
+      threads.set(`${pid}/${tid}`, { kind, ms });
+    }
   }
-  return { tab, all };
+  return threads;
+}
+
+/** Each thread's CPU time from now until `stop()` is called, which returns what each kind
+ * of thread used meanwhile, in ms. The threads are read every 200 ms, so a thread that ends
+ * meanwhile (the page replaces its helpers once a segmentation is shown) counts up to its
+ * last reading; a thread born meanwhile counts from zero. */
+async function cpuFromNow() {
+  const chromium = await ourProcesses();
+  const before = await threadTimes(chromium);
+  // Every 200 ms only the renderers' threads (where the workers are), the processes found
+  // once: looking through every process costs more than the reading.
+  const renderers = { procs: chromium.procs, ours: [...chromium.ours].filter((pid) => chromium.procs.get(pid)?.renderer) };
+  const last = new Map();
+  const read = async (processes) => {
+    for (const [key, thread] of await threadTimes(processes)) last.set(key, thread);
+  };
+  let reading = Promise.resolve();
+  const timer = setInterval(() => {
+    reading = reading.then(() => read(renderers));
+  }, 200);
+  return async () => {
+    clearInterval(timer);
+    await reading;
+    await read(chromium);
+    const used = { engine: 0, helper: 0, page: 0, other: 0 };
+    for (const [key, { kind, ms }] of last) used[kind] += ms - (before.get(key)?.ms ?? 0);
+    return used;
+  };
 }
 
 /** Lines of a file, read as a stream (a download may be larger than node's strings). */
@@ -158,6 +222,14 @@ async function timedJourney(file, workers, warm) {
   }
 }
 
+/** The CPU times of a journey, and the share of them outside the helpers (on 2 cores,
+ * what two helpers must share their cores with). */
+function cpuSaid(cpu) {
+  const all = cpu.engine + cpu.helper + cpu.page + cpu.other;
+  const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+  return `the helpers ${s(cpu.helper)}, the engine ${s(cpu.engine)}, the page ${s(cpu.page)}, the rest of Chromium ${s(cpu.other)} (${((1 - cpu.helper / all) * 100).toFixed(0)}% outside the helpers)`;
+}
+
 const rows = [];
 try {
   for (const n of ROWS) {
@@ -182,6 +254,8 @@ try {
         peak.tab = Math.max(peak.tab, now.tab);
         peak.all = Math.max(peak.all, now.all);
       }, 100);
+      // Each thread's CPU time too, read every 200 ms (in this run, not the timed one).
+      const cpuSoFar = await cpuFromNow();
       const t0 = Date.now();
       let line;
       try {
@@ -193,6 +267,7 @@ try {
         await page.locator('[data-testid="run"]').click();
         await page.locator('[data-testid="chart-scatter"][data-drawn="true"]').waitFor({ timeout: 900_000 });
         const t3 = Date.now();
+        const cpu = await cpuSoFar();
         const onPage = stepTimes(await steps());
         const peakBeforeDownload = { ...peak };
         // The download: every row with its segment (a file read in pieces is read again).
@@ -227,6 +302,7 @@ try {
           exportedRows,
           sample,
           peakBeforeDownload,
+          cpu,
         };
       } catch (e) {
         line = { rows: n, mb: size / 1e6, workers, error: String(e).split("\n")[0] };
@@ -248,6 +324,7 @@ try {
               (cold && !cold.error ? `chosen at once, during the warm-up: load ${s(cold.load)}, sweep ${s(cold.sweep)}, segment ${s(cold.segment)}, total ${s(cold.total)}; ` : "") +
               `with memory sampled: total ${s(line.sampledRun.total)}, on the harness's clock with its polling and the click ${s(line.harness)}; in the engine: reading ${s(line.read)} of a load of ${s(line.loaded)}, cleaning ${s(line.clean)}, ` +
               `k search ${s(line.search)}, segmentation ${s(line.fit)}: its runs ${s(line.runs)} (the finishing run by rows ${s(line.finish)}), stability ${s(line.stability)}); ` +
+              (line.cpu ? `CPU time meanwhile: ${cpuSaid(line.cpu)}; ` : "") +
               `download ${s(line.export)} with ${line.exportedRows} rows${line.sample ? ` (read in pieces, sample of ${line.sample} rows)` : ""}; ` +
               `memory at the start: ${memory(start)}; peak before the download: ${memory(line.peakBeforeDownload)}; ` +
               `peak: ${memory(peak)}; goal ${GOALS[n] ?? "-"}`,
@@ -271,6 +348,9 @@ try {
           `(engine times); on screen: sweep ×${(one.sweep / two.sweep).toFixed(2)}, segment ×${(one.segment / two.segment).toFixed(2)}, ` +
           `load ×${(one.load / two.load).toFixed(2)}, total ×${(one.total / two.total).toFixed(2)} (goal ≥ 1.7 on fit, sweep, ingest)`,
       );
+      if (one.cpu && two.cpu) {
+        console.log(`${n} rows, CPU time from choosing the file to the segments: 1 helper: ${cpuSaid(one.cpu)}; 2 helpers: ${cpuSaid(two.cpu)}`);
+      }
       const [c1, c2] = [one.cold, two.cold];
       if (c1 && c2 && !c1.error && !c2.error) {
         console.log(
