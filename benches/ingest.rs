@@ -1,5 +1,7 @@
 //! Ingest benchmark: prints MB/s for reading (decode, sniff, parse) and profiling a
-//! generated 1,000,000-row customer file. Not a timed test: figures to compare, nothing to
+//! generated 1,000,000-row customer file, and the reading of its pieces on one thread and on
+//! two (what the page's helpers do, without the browser: the machine's own scaling, to set
+//! the page's two-helper ratio beside). Not a timed test: figures to compare, nothing to
 //! pass or fail. `cargo bench --bench ingest [-- ROWS]`; the file is kept in
 //! target/bench/ for the browser run (tests/e2e/bench_ingest.mjs) and pandas
 //! (scripts/bench_pandas.py).
@@ -10,6 +12,7 @@ use std::time::Instant;
 
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use segmentation::core::ingest::pieces::{read_piece, split_from};
 use segmentation::core::ingest::{parse_csv, IngestOptions};
 use segmentation::core::profile::profile_columns;
 
@@ -90,4 +93,31 @@ fn main() {
         mb / (best_parse + best_profile)
     );
     println!("native  table memory: {:.1} MB for a {mb:.1} MB file", heap as f64 / 1e6);
+
+    // The pieces the page's two helpers would read (two each), read on one thread, then on
+    // two side by side (the best of `runs` each).
+    let options = IngestOptions::default();
+    let split = split_from(&bytes, &options, 4, 0).expect("the file splits into pieces");
+    let n_pieces = split.len();
+    let read = |pieces: &mut dyn Iterator<Item = usize>| {
+        for i in pieces {
+            let (text, line) = split.piece(i).expect("a piece");
+            std::hint::black_box(read_piece(text, &split.format, &options, line, i == 0).expect("a piece reads"));
+        }
+    };
+    let (mut one, mut two) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..runs {
+        let t = Instant::now();
+        read(&mut (0..n_pieces));
+        one = one.min(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        std::thread::scope(|scope| {
+            for first in 0..2 {
+                let read = &read;
+                scope.spawn(move || read(&mut (first..n_pieces).step_by(2)));
+            }
+        });
+        two = two.min(t.elapsed().as_secs_f64());
+    }
+    println!("native  {} pieces read on one thread: {:>6.1} ms; on two: {:>6.1} ms (×{:.2})", n_pieces, one * 1e3, two * 1e3, one / two);
 }

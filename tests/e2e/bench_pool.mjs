@@ -10,6 +10,11 @@
 // of Chromium: what two helpers on two cores share the cores with; read every 200 ms).
 // Printed beside issue 12's goals, then the download (every row with its segment; a file over the memory budget is
 // read in pieces and its download written piece by piece), its time and rows counted.
+// Then, for the files with timed runs, two helpers against one again in BENCH_ROUNDS rounds
+// (default 3), the two alternating, each round after a measure of the machine's own
+// two-core scaling at that moment (the same arithmetic on one thread, then on two side by
+// side): on this shared machine that scaling itself swings between about ×1.3 and ×2.0 from
+// minute to minute, so one pair of runs says little; the medians are printed.
 // `node tests/e2e/bench_pool.mjs [ROWS ...]` (default 200000 1000000 3000000 12000000);
 // BENCH_WORKERS="1 2" sets the pool sizes; BENCH_QUOTED=1 quotes every field. Each run
 // has its own Chromium with an on-disk profile, as a user's browser has (a download larger
@@ -18,6 +23,7 @@
 import { createReadStream } from "node:fs";
 import { readdir, readFile, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { Worker } from "node:worker_threads";
 import { join } from "node:path";
 import { writeNumeric } from "./generate.mjs";
 import { launch, launchWithProfile, openApp, openAppIn, recordSteps, serveDist, stepTimes } from "./harness.mjs";
@@ -230,6 +236,54 @@ function cpuSaid(cpu) {
   return `the helpers ${s(cpu.helper)}, the engine ${s(cpu.engine)}, the page ${s(cpu.page)}, the rest of Chromium ${s(cpu.other)} (${((1 - cpu.helper / all) * 100).toFixed(0)}% outside the helpers)`;
 }
 
+/** The machine's own two-core scaling now: the same arithmetic (no memory traffic) on one
+ * thread, then on two side by side; ×2 when each core is as fast beside the other as alone.
+ * The best of two tries of each. */
+async function twoCoreScaling(iterations = 1.5e8) {
+  const code = `const { parentPort } = require("node:worker_threads");
+    parentPort.on("message", (n) => { let v = 1; for (let i = 0; i < n; i++) v = v * 1.0000001 + (i & 7) * 1e-9; parentPort.postMessage(v); });`;
+  const threads = [new Worker(code, { eval: true }), new Worker(code, { eval: true })];
+  const on = (thread) => new Promise((done) => { thread.once("message", done); thread.postMessage(iterations); });
+  const timed = async (work) => {
+    const t = performance.now();
+    await work();
+    return performance.now() - t;
+  };
+  try {
+    await on(threads[0]); // the JIT's warm-up
+    let [one, two] = [Infinity, Infinity];
+    for (let i = 0; i < 2; i++) {
+      one = Math.min(one, await timed(() => on(threads[0])));
+      two = Math.min(two, await timed(() => Promise.all(threads.map(on))));
+    }
+    return (2 * one) / two;
+  } finally {
+    await Promise.all(threads.map((t) => t.terminate()));
+  }
+}
+
+const median = (values) => {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** Two helpers against one: the ratios of one round (1 helper's time / 2 helpers'). */
+function ratiosOf(one, two) {
+  const r = (key) => one[key] / two[key];
+  return {
+    load: r("load"),
+    read: r("read"),
+    sweep: r("sweep"),
+    search: r("search"),
+    runs: r("runs"),
+    fit: r("fit"),
+    total: r("total"),
+  };
+}
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
 const rows = [];
 try {
   for (const n of ROWS) {
@@ -359,6 +413,42 @@ try {
             `sweep ×${(c1.sweep / c2.sweep).toFixed(2)}, segment ×${(c1.segment / c2.segment).toFixed(2)}, load ×${(c1.load / c2.load).toFixed(2)}, total ×${(c1.total / c2.total).toFixed(2)}`,
         );
       }
+    }
+  }
+  // Two helpers against one in rounds, the order alternating, each after the machine's
+  // own two-core scaling is measured.
+  const rounds = WORKERS.includes(1) && WORKERS.includes(2) ? ROUNDS : 0;
+  for (const n of ROWS.filter((n) => n <= TIMED_MAX)) {
+    if (rounds === 0) break;
+    const file = join(dir, `${QUOTED ? "quoted" : "numeric"}-${n}.csv`);
+    const each = [];
+    for (let round = 0; round < rounds; round++) {
+      const scaling = await twoCoreScaling();
+      const times = {};
+      for (const workers of round % 2 ? [2, 1] : [1, 2]) {
+        times[workers] = await timedJourney(file, workers, true).catch((e) => ({ error: String(e).split("\n")[0] }));
+      }
+      if (times[1].error || times[2].error) {
+        console.log(`${n} rows, round ${round + 1}: FAILED ${times[1].error ?? times[2].error}`);
+        continue;
+      }
+      const ratios = ratiosOf(times[1], times[2]);
+      each.push({ scaling, ...ratios });
+      const x = (v) => `×${v.toFixed(2)}`;
+      console.log(
+        `${n} rows, round ${round + 1} (the machine's two-core scaling just before: ${x(scaling)}): ` +
+          `1 helper total ${(times[1].total / 1000).toFixed(2)} s, 2 helpers ${(times[2].total / 1000).toFixed(2)} s; 2 helpers vs 1: ` +
+          `load ${x(ratios.load)} (reading ${x(ratios.read)}), sweep ${x(ratios.sweep)} (k search ${x(ratios.search)}), ` +
+          `segmentation ${x(ratios.fit)} (its runs ${x(ratios.runs)}), total ${x(ratios.total)}`,
+      );
+    }
+    if (each.length) {
+      const m = (key) => `×${median(each.map((e) => e[key])).toFixed(2)}`;
+      console.log(
+        `${n} rows, medians of ${each.length} rounds: the machine's two-core scaling ${m("scaling")}; 2 helpers vs 1: ` +
+          `load ${m("load")} (reading ${m("read")}), sweep ${m("sweep")} (k search ${m("search")}), ` +
+          `segmentation ${m("fit")} (its runs ${m("runs")}), total ${m("total")} (goal ≥ 1.7 on fit, sweep, ingest)`,
+      );
     }
   }
 } finally {
