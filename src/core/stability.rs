@@ -44,6 +44,11 @@ pub const DEFAULT_RESAMPLES: usize = 20;
 /// rows of it, enough for its Jaccard to mean something.
 pub const DEFAULT_MAX_ROWS: usize = 5_000;
 
+/// The fewest rows resampled for wide rows ([`StabilityOptions::for_width`]).
+const WIDE_MIN_ROWS: usize = 1_000;
+// `for_width` clamps between the two: `clamp` panics if they are ever reversed.
+const _: () = assert!(WIDE_MIN_ROWS <= DEFAULT_MAX_ROWS);
+
 /// K-Means runs per resample by default: one run can land in a poor local minimum, and
 /// that would be charged to the segments as instability.
 pub const DEFAULT_RUNS: usize = 3;
@@ -58,7 +63,7 @@ impl StabilityOptions {
     /// The defaults with their work bounded for wide rows (a fit costs rows × features):
     /// beyond 16 features the rows shrink as 16 / features, down to 1,000.
     pub fn for_width(d: usize, seed: u64) -> Self {
-        let rows = (DEFAULT_MAX_ROWS.saturating_mul(16) / d.max(16)).clamp(1_000, DEFAULT_MAX_ROWS);
+        let rows = (DEFAULT_MAX_ROWS.saturating_mul(16) / d.max(16)).clamp(WIDE_MIN_ROWS, DEFAULT_MAX_ROWS);
         Self { max_rows: rows, seed, ..Self::default() }
     }
 }
@@ -358,6 +363,15 @@ const BOOTSTRAP_STREAM: u64 = 2;
 mod tests {
     use super::*;
     use crate::core::k_bench::{generate, SetSpec};
+
+    #[test]
+    fn wide_rows_resample_between_the_floor_and_the_default_for_any_width() {
+        for d in [0, 1, 16, 17, 80, 1_000, usize::MAX] {
+            let rows = StabilityOptions::for_width(d, 0).max_rows;
+            assert!((WIDE_MIN_ROWS..=DEFAULT_MAX_ROWS).contains(&rows), "{d}: {rows}");
+        }
+        assert_eq!(StabilityOptions::for_width(usize::MAX, 0).max_rows, WIDE_MIN_ROWS);
+    }
 
     #[test]
     fn separated_groups_are_highly_stable_and_a_split_group_is_not() {

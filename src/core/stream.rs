@@ -26,11 +26,16 @@ use super::pipeline::{PipelineError, PipelineErrorKind};
 /// a piece and its table are a few tens of MB.
 pub const CHUNK_BYTES: usize = 16 << 20;
 
+/// The smallest piece, however small the budget.
+const MIN_PIECE_BYTES: usize = 64 << 10;
+// `piece_bytes_for` clamps between the two: `clamp` panics if they are ever reversed.
+const _: () = assert!(MIN_PIECE_BYTES <= CHUNK_BYTES);
+
 /// The pieces' size under a memory budget of `budget_bytes`: [`CHUNK_BYTES`], or an eighth
 /// of a smaller budget (at least 64 KB), since a piece is in memory several times at once
 /// (its bytes, its table, and one more on each helper).
 pub fn piece_bytes_for(budget_bytes: u64) -> usize {
-    usize::try_from(budget_bytes / 8).unwrap_or(usize::MAX).clamp(64 << 10, CHUNK_BYTES)
+    usize::try_from(budget_bytes / 8).unwrap_or(usize::MAX).clamp(MIN_PIECE_BYTES, CHUNK_BYTES)
 }
 
 /// Where the bytes come from: a `File` in the browser (read slice by slice), a file on

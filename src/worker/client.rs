@@ -420,3 +420,5 @@ pub const MIN_FIT_BUDGET: u64 = 512 << 20;
 pub const MAX_DEFAULT_HELPERS: usize = 4;
 /// Helpers at most when the address asks.
 pub const MAX_HELPERS: usize = 16;
+// `pool_size` clamps from 1 to each: `clamp` panics if a bound is ever below 1.
+const _: () = assert!(MAX_DEFAULT_HELPERS >= 1 && MAX_HELPERS >= 1);

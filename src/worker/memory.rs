@@ -112,6 +112,8 @@ pub const MIN_SAMPLE_ROWS: usize = 1_000;
 /// The most: a million rows describe a customer base as well as twelve, and the tab stays
 /// small.
 pub const MAX_SAMPLE_ROWS: usize = 1_000_000;
+// `sample_rows_for` clamps between the two: `clamp` panics if they are ever reversed.
+const _: () = assert!(MIN_SAMPLE_ROWS <= MAX_SAMPLE_ROWS);
 
 /// How a file is read: whole, or in pieces keeping a sample of about this many rows
 /// (`Some`), when reading it whole would take more than `budget` bytes.
@@ -156,6 +158,12 @@ mod tests {
         assert!(sample_rows_for(12 * size, &head, 64 << 30).is_some());
         assert_eq!(sample_rows_for(size, &head, 1), Some(MIN_SAMPLE_ROWS));
         assert_eq!(sample_rows_for(100 * size, &head, 3 << 30), Some(MAX_SAMPLE_ROWS));
+        // Any size, head and budget (`?memory-budget` included) stays within the bounds.
+        for (size, head, budget) in [(u64::MAX, &b""[..], 0), (u64::MAX, &head[..], 0), (1 << 40, &b"\n\n\n"[..], u64::MAX >> 1)] {
+            if let Some(rows) = sample_rows_for(size, head, budget) {
+                assert!((MIN_SAMPLE_ROWS..=MAX_SAMPLE_ROWS).contains(&rows), "{size} {budget}: {rows}");
+            }
+        }
     }
 
     #[test]

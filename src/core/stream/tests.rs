@@ -369,3 +369,14 @@ fn a_piece_format_goes_to_another_worker_and_back() {
 fn tidy_format() -> ChunkFormat {
     parse_csv(&tidy(10, None), &IngestOptions::default()).unwrap().chunk_format()
 }
+
+#[test]
+fn a_piece_is_between_64_kb_and_a_chunk_whatever_the_budget() {
+    // The budget comes from the device or `?memory-budget`: any value, 0 and the largest included.
+    for budget in [0, 1, 8 << 10, 1 << 20, 128 << 20, 4 << 30, u64::MAX] {
+        let bytes = piece_bytes_for(budget);
+        assert!((MIN_PIECE_BYTES..=CHUNK_BYTES).contains(&bytes), "{budget}: {bytes}");
+    }
+    assert_eq!(piece_bytes_for(0), MIN_PIECE_BYTES);
+    assert_eq!(piece_bytes_for(u64::MAX), CHUNK_BYTES);
+}

@@ -43,6 +43,10 @@ fn shards_are_whole_blocks_covering_every_row_once() {
         }
         assert!(ranges.len() <= parts);
     }
+    // No rows or no shards asked (a bound from the pool's size): one shard, no panic.
+    for (n, parts) in [(0, 0), (0, 3), (5, 0)] {
+        assert_eq!(shard_ranges(n, parts), vec![0..n], "{n} rows in {parts}");
+    }
 }
 
 #[test]
